@@ -1,0 +1,25 @@
+/**
+ * The host kernel: EL1.
+ *
+ * <p>Kernel counterpart: {@code arch/arm64/kvm/*.c} (pkvm.c's module loader and {@code
+ * kvm-arm.protected_modules=}), the init sequence, modprobe, and a shell. It builds the machine,
+ * installs the hypervisor, loads vendor modules into their own layers and deprivileges itself.
+ * After that it reaches EL2 only by trapping, through {@link org.pkvm4j.host.hvc.HvcGateway}.
+ */
+module org.pkvm4j.host {
+    requires transitive org.pkvm4j.machine;
+    requires org.apache.logging.log4j;
+    requires info.picocli;
+
+    exports org.pkvm4j.host;
+    exports org.pkvm4j.host.cmdline;
+    exports org.pkvm4j.host.hvc;
+    exports org.pkvm4j.host.initramfs;
+    exports org.pkvm4j.host.loader;
+    exports org.pkvm4j.host.log;
+    // picocli instantiates the commands and fills their options reflectively.
+    opens org.pkvm4j.host.cli to info.picocli;
+
+    uses org.pkvm4j.api.el1.KernelModule;
+    uses org.pkvm4j.machine.HypervisorImage;
+}

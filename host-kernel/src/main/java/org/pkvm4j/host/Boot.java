@@ -1,0 +1,148 @@
+package org.pkvm4j.host;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.host.cmdline.KernelCmdline;
+import org.pkvm4j.host.dev.MiscDevices;
+import org.pkvm4j.host.hvc.HvcGateway;
+import org.pkvm4j.host.initramfs.Initramfs;
+import org.pkvm4j.host.loader.LoadedModule;
+import org.pkvm4j.host.loader.ModuleLoader;
+import org.pkvm4j.host.loader.ProtectedMode;
+import org.pkvm4j.host.log.KernelLog;
+import org.pkvm4j.machine.El2Vector;
+import org.pkvm4j.machine.HostHcall;
+import org.pkvm4j.machine.HypOptions;
+import org.pkvm4j.machine.HypPanicException;
+import org.pkvm4j.machine.Machine;
+
+/**
+ * The boot sequence, steps 1 to 5 of ARCHITECTURE.md §6; each step is logged and timed.
+ *
+ * <ol>
+ *   <li>Parse the command line.</li>
+ *   <li>Build the machine; define the hyp layer, hand the hypervisor the privileged platform and
+ *       install its vector ({@code VBAR_EL2}).</li>
+ *   <li>Mount the initramfs.</li>
+ *   <li>{@code finalize_pkvm}: modprobe each listed module in order; the first failure stops the
+ *       list and makes the system insecure.</li>
+ *   <li>Deprivilege: set the static key, then {@code __pkvm_prot_finalize} on every CPU.</li>
+ * </ol>
+ *
+ * Kernel counterpart: {@code kvm_arm_init}, {@code finalize_pkvm} and {@code
+ * pkvm_drop_host_privileges} in {@code arch/arm64/kvm/}.
+ */
+final class Boot {
+    private static final Logger LOG = LogManager.getLogger();
+
+    private final BootConfig config;
+    private final List<BootReport.Step> steps = new ArrayList<>();
+    private KernelLog log;
+
+    Boot(BootConfig config) {
+        this.config = config;
+    }
+
+    HostKernel run() {
+        // Step 1: the command line; a malformed known parameter stops here, before any hardware.
+        long t = System.nanoTime();
+        KernelCmdline cmdline = KernelCmdline.parse(config.cmdline());
+        config.checkFiles();
+        long parseNanos = System.nanoTime() - t;
+
+        // Step 2: the machine, and the hypervisor installed at EL2.
+        t = System.nanoTime();
+        Machine machine = new Machine(cmdline.machineConfig());
+        log = new KernelLog(machine::uptimeNanos);
+        machine.uart().attach(log::hypConsole);
+        log.info(LOG, "Booting pkvm4j on {} CPUs, {} MiB", machine.nrCpus(), cmdline.machineConfig().memBytes() >> 20);
+        log.info(LOG, "Kernel command line: {}", cmdline.raw());
+        record(1, "parse command line", parseNanos);
+        installHypervisor(machine, cmdline);
+        record(2, "machine and hypervisor", System.nanoTime() - t);
+
+        // Step 3: the initramfs.
+        t = System.nanoTime();
+        Initramfs initramfs = Initramfs.mount(config.initramfs());
+        log.info(LOG, "initramfs: {} ({} module files)", initramfs.root(), initramfs.list().size());
+        ProtectedMode protectedMode = new ProtectedMode(cmdline.isProtectedMode());
+        HvcGateway gateway = new HvcGateway(machine);
+        MiscDevices devices = new MiscDevices();
+        ModuleLoader loader = new ModuleLoader(initramfs, cmdline, protectedMode, gateway, machine.moduleRam(), log, devices);
+        HostKernel kernel = new HostKernel(cmdline, machine, log, protectedMode, gateway, loader, devices);
+        record(3, "mount initramfs", System.nanoTime() - t);
+
+        SecurityState security = new SecurityState.Unprotected(cmdline.mode());
+        boolean deprivileged = false;
+        try {
+            if (cmdline.isProtectedMode()) {
+                // Step 4: finalize_pkvm loads the protected modules, in order, until one fails.
+                t = System.nanoTime();
+                security = loadProtectedModules(cmdline, loader);
+                record(4, "load protected modules", System.nanoTime() - t);
+
+                // Step 5: deprivilege; the static key first, so that no EL2 load can slip in.
+                t = System.nanoTime();
+                protectedMode.markInitialized();
+                deprivileged = finalizeEveryCpu(machine, gateway);
+                record(5, "deprivilege", System.nanoTime() - t);
+            } else {
+                log.info(LOG, "kvm: kvm-arm.mode={}: pKVM off, protected modules not loaded", cmdline.mode().spelling());
+            }
+        } catch (HypPanicException e) {
+            log.error(LOG, "Kernel panic - HYP panic on CPU{}: {}", e.panic().cpu(), e.panic().reason());
+        }
+        List<LoadedModule> modules = loader.lsmod();
+        kernel.completeBoot(new BootReport(cmdline.raw(), steps, modules, security, deprivileged,
+                Optional.ofNullable(machine.panic())));
+        log.info(LOG, "kvm: {}", security.describe());
+        return kernel;
+    }
+
+    private void installHypervisor(Machine machine, KernelCmdline cmdline) {
+        // Held only in this frame: once the vector is installed the host keeps no hypervisor object.
+        El2Vector vector = HypervisorLayer.load(config.hypervisor())
+                .pkvmInit(machine.takeHypPlatform(), new HypOptions(cmdline.isProtectedMode()));
+        machine.installEl2Vector(vector);
+        log.info(LOG, "kvm: hyp mode initialized, {} mode", cmdline.mode().spelling());
+    }
+
+    private SecurityState loadProtectedModules(KernelCmdline cmdline, ModuleLoader loader) {
+        List<String> names = cmdline.protectedModules().names();
+        log.info(LOG, "pkvm: loading {} protected module(s): {}", names.size(), cmdline.protectedModules());
+        for (String name : names) {
+            try {
+                loader.modprobe(name);
+            } catch (PkvmException e) {
+                log.error(LOG, "pkvm: failed to load module {}: {}; the system is insecure, protected VMs disabled",
+                        name, e.errno());
+                return new SecurityState.Insecure(name, e.errno(), e.getMessage());
+            }
+        }
+        return new SecurityState.Protected();
+    }
+
+    private boolean finalizeEveryCpu(Machine machine, HvcGateway gateway) {
+        int done = 0;
+        for (int cpu = 0; cpu < machine.nrCpus(); cpu++) {
+            try {
+                gateway.hostHcallOn(cpu, HostHcall.PKVM_PROT_FINALIZE, 0, 0, 0);
+                done++;
+            } catch (PkvmException e) {
+                log.error(LOG, "kvm: Failed to finalize Hyp protection on CPU{}: {}", cpu, e.errno());
+            }
+        }
+        log.info(LOG, "kvm: protected mode finalized on {}/{} CPUs; host deprivileged, module loading closed",
+                done, machine.nrCpus());
+        return done == machine.nrCpus();
+    }
+
+    private void record(int number, String name, long nanos) {
+        steps.add(new BootReport.Step(number, name, nanos));
+        log.info(LOG, "boot: step {} {} done in {} us", number, name, nanos / 1_000);
+    }
+}

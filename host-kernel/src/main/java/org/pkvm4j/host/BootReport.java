@@ -1,0 +1,42 @@
+package org.pkvm4j.host;
+
+import java.util.List;
+import java.util.Optional;
+import org.pkvm4j.host.loader.LoadedModule;
+import org.pkvm4j.machine.HypPanic;
+
+/**
+ * What a boot did: each numbered step with its time, the modules loaded, the security state and
+ * whether the host is deprivileged.
+ *
+ * @param cmdline the command line booted with
+ * @param steps the steps that ran, in order
+ * @param modules the modules loaded at boot, in load order
+ * @param security the security state
+ * @param deprivileged whether every CPU finalized ({@code __pkvm_prot_finalize})
+ * @param panic the hyp panic that stopped the boot, if any
+ */
+public record BootReport(String cmdline, List<Step> steps, List<LoadedModule> modules, SecurityState security,
+        boolean deprivileged, Optional<HypPanic> panic) {
+
+    /**
+     * One boot step.
+     *
+     * @param number its number in ARCHITECTURE.md §6
+     * @param name what it does
+     * @param nanos how long it took
+     */
+    public record Step(int number, String name, long nanos) {
+    }
+
+    /** Copies the lists. */
+    public BootReport {
+        steps = List.copyOf(steps);
+        modules = List.copyOf(modules);
+    }
+
+    /** The total time of the boot steps. */
+    public long totalNanos() {
+        return steps.stream().mapToLong(Step::nanos).sum();
+    }
+}

@@ -1,0 +1,73 @@
+package org.pkvm4j.host;
+
+import java.io.IOException;
+import java.lang.module.Configuration;
+import java.lang.module.FindException;
+import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
+import java.lang.module.ResolutionException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.Set;
+import org.pkvm4j.host.cmdline.BootConfigException;
+import org.pkvm4j.host.initramfs.JarImage;
+import org.pkvm4j.host.loader.InMemoryModuleReference;
+import org.pkvm4j.machine.HypervisorImage;
+import org.pkvm4j.machine.Machine;
+
+/**
+ * Defines the hyp layer and finds the hypervisor image in it.
+ *
+ * <p>Kernel counterpart: the nVHE object embedded in the kernel image. The layer is a child of the
+ * layer holding {@code org.pkvm4j.machine}, with the platform loader as parent loader, and every
+ * device gets a fresh one: no EL2 state is shared between devices. The image's bytes are read into
+ * memory, so the layer keeps no file open.
+ */
+final class HypervisorLayer {
+    /** The hypervisor's module name. */
+    static final String MODULE = "org.pkvm4j.hypervisor";
+
+    private HypervisorLayer() {
+    }
+
+    /**
+     * Defines a hyp layer from {@code jar} and returns its one {@link HypervisorImage}.
+     *
+     * @throws BootConfigException if the jar is not the hypervisor
+     */
+    static HypervisorImage load(Path jar) {
+        JarImage image;
+        ModuleDescriptor descriptor;
+        try {
+            image = JarImage.read(jar.toString(), Files.readAllBytes(jar));
+            descriptor = ModuleDescriptor.read(java.nio.ByteBuffer.wrap(image.entry("module-info.class")
+                    .orElseThrow(() -> new IOException("no module-info.class"))), image::packages);
+        } catch (IOException | RuntimeException e) {
+            throw new BootConfigException("hypervisor image " + jar + " is not a modular jar: " + e.getMessage(), e);
+        }
+        if (!descriptor.name().equals(MODULE)) {
+            throw new BootConfigException("hypervisor image " + jar + " holds module " + descriptor.name() + ", not " + MODULE);
+        }
+        ModuleLayer parent = Machine.class.getModule().getLayer();
+        if (parent == null) {
+            throw new IllegalStateException("org.pkvm4j.machine is not a named module: run pkvm4j on the module path");
+        }
+        ModuleFinder finder = InMemoryModuleReference.finder(Set.of(new InMemoryModuleReference(descriptor, image)));
+        ModuleLayer layer;
+        try {
+            Configuration cf = parent.configuration().resolve(finder, ModuleFinder.of(), Set.of(MODULE));
+            layer = parent.defineModulesWithOneLoader(cf, ClassLoader.getPlatformClassLoader());
+        } catch (FindException | ResolutionException | LayerInstantiationException e) {
+            throw new BootConfigException("cannot define the hyp layer from " + jar + ": " + e.getMessage(), e);
+        }
+        List<ServiceLoader.Provider<HypervisorImage>> images = ServiceLoader.load(layer, HypervisorImage.class).stream()
+                .filter(p -> p.type().getModule().getLayer() == layer)
+                .toList();
+        if (images.size() != 1) {
+            throw new BootConfigException(jar + " provides " + images.size() + " hypervisor images; expected one");
+        }
+        return images.getFirst().get();
+    }
+}

@@ -1,0 +1,71 @@
+package org.pkvm4j.host;
+
+import org.pkvm4j.api.Errno;
+import org.pkvm4j.host.cmdline.KvmMode;
+
+/**
+ * Whether the device can protect guests: the outcome of loading {@code kvm-arm.protected_modules=}.
+ *
+ * <p>Kernel counterpart: {@code finalize_pkvm}: "All of them must properly load to enable protected
+ * VMs." When one fails, the kernel wipes the pVM firmware ({@code pkvm_firmware_rmem_clear}) and
+ * still deprivileges; pkvm4j records which module failed and why, and protected VMs ask {@link
+ * #allowsProtectedVms()} before they start.
+ */
+public sealed interface SecurityState {
+
+    /** Whether a protected VM may start. */
+    boolean allowsProtectedVms();
+
+    /** One line for the boot report. */
+    String describe();
+
+    /** pKVM is on and every listed module loaded. */
+    record Protected() implements SecurityState {
+        @Override
+        public boolean allowsProtectedVms() {
+            return true;
+        }
+
+        @Override
+        public String describe() {
+            return "protected: every module in kvm-arm.protected_modules= loaded";
+        }
+    }
+
+    /**
+     * pKVM is on but a listed module failed: the system is insecure.
+     *
+     * @param module the module that failed (the list stopped there)
+     * @param errno its error
+     * @param reason the loader's message
+     */
+    record Insecure(String module, Errno errno, String reason) implements SecurityState {
+        @Override
+        public boolean allowsProtectedVms() {
+            return false;
+        }
+
+        @Override
+        public String describe() {
+            return "INSECURE: protected module " + module + " failed with " + errno + ": " + reason
+                    + "; protected VMs cannot start";
+        }
+    }
+
+    /**
+     * pKVM is off.
+     *
+     * @param mode the {@code kvm-arm.mode=} the kernel booted with
+     */
+    record Unprotected(KvmMode mode) implements SecurityState {
+        @Override
+        public boolean allowsProtectedVms() {
+            return false;
+        }
+
+        @Override
+        public String describe() {
+            return "unprotected: kvm-arm.mode=" + mode.spelling() + " (pKVM off)";
+        }
+    }
+}

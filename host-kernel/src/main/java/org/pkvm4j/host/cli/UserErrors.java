@@ -1,0 +1,25 @@
+package org.pkvm4j.host.cli;
+
+import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.host.cmdline.BootConfigException;
+import picocli.CommandLine;
+
+/**
+ * Turns the exceptions a user can cause into a one-line message and an exit code; anything else is
+ * a bug and keeps its stack trace.
+ */
+final class UserErrors implements CommandLine.IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parseResult)
+            throws Exception {
+        if (e instanceof BootConfigException) {
+            cmd.getErr().println("pkvm: " + e.getMessage());
+            return Main.USAGE;
+        }
+        if (e instanceof PkvmException p) {
+            cmd.getErr().println("pkvm: " + p.getMessage());
+            return Main.FAILED;
+        }
+        throw e;
+    }
+}

@@ -1,0 +1,18 @@
+package org.pkvm4j.host.cmdline;
+
+/**
+ * The command-line parameters the host kernel understands, spelled as on a real command line.
+ */
+public final class BootParam {
+    /** {@code kvm-arm.mode=}: {@code protected} turns pKVM on. */
+    public static final String MODE = "kvm-arm.mode";
+    /** {@code kvm-arm.protected_modules=}: the pKVM modules to load before deprivilege, in order. */
+    public static final String PROTECTED_MODULES = "kvm-arm.protected_modules";
+    /** {@code nr_cpus=}: how many CPUs to bring up. */
+    public static final String NR_CPUS = "nr_cpus";
+    /** {@code mem=}: how much memory to use ({@code memparse} syntax: 512M, 4G). */
+    public static final String MEM = "mem";
+
+    private BootParam() {
+    }
+}

@@ -1,0 +1,187 @@
+package org.pkvm4j.host.cmdline;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.pkvm4j.machine.MachineConfig;
+
+/**
+ * A parsed kernel command line.
+ *
+ * <p>Kernel counterpart: {@code parse_args} with the {@code early_param}s pKVM uses. Words are
+ * separated by spaces; a value may be double-quoted to hold spaces. Unknown parameters are kept
+ * (the kernel passes them on to init); a known parameter with a malformed value is an error. When a
+ * parameter is given twice, the last one wins, as in the kernel.
+ */
+public final class KernelCmdline {
+    private final String raw;
+    private final Map<String, String> params;
+    private final KvmMode mode;
+    private final ProtectedModules protectedModules;
+    private final MachineConfig machineConfig;
+
+    private KernelCmdline(String raw, Map<String, String> params) {
+        this.raw = raw;
+        this.params = Collections.unmodifiableMap(params);
+        this.mode = params.containsKey(BootParam.MODE) ? KvmMode.parse(valueOf(BootParam.MODE)) : KvmMode.NVHE;
+        this.protectedModules = parseProtectedModules(params);
+        int nrCpus = params.containsKey(BootParam.NR_CPUS)
+                ? parseNrCpus(valueOf(BootParam.NR_CPUS)) : MachineConfig.DEFAULT_CPUS;
+        long mem = params.containsKey(BootParam.MEM) ? parseMem(valueOf(BootParam.MEM)) : MachineConfig.DEFAULT_MEM;
+        this.machineConfig = new MachineConfig(nrCpus, mem);
+    }
+
+    /**
+     * Parses a command line.
+     *
+     * @throws BootConfigException for an unterminated quote or a malformed known parameter
+     */
+    public static KernelCmdline parse(String cmdline) {
+        Map<String, String> params = new LinkedHashMap<>();
+        for (String word : split(cmdline)) {
+            int eq = word.indexOf('=');
+            String key = eq < 0 ? word : word.substring(0, eq);
+            // A bare word has no value; null keeps "no '=' at all" apart from "empty value".
+            params.put(key, eq < 0 ? null : unquote(word.substring(eq + 1)));
+        }
+        return new KernelCmdline(cmdline, params);
+    }
+
+    /** The command line as given. */
+    public String raw() {
+        return raw;
+    }
+
+    /** {@code kvm-arm.mode=}, {@link KvmMode#NVHE} if absent. */
+    public KvmMode mode() {
+        return mode;
+    }
+
+    /** Whether pKVM is on ({@code kvm-arm.mode=protected}). */
+    public boolean isProtectedMode() {
+        return mode == KvmMode.PROTECTED;
+    }
+
+    /** {@code kvm-arm.protected_modules=}, empty if absent. */
+    public ProtectedModules protectedModules() {
+        return protectedModules;
+    }
+
+    /** The machine {@code nr_cpus=} and {@code mem=} ask for. */
+    public MachineConfig machineConfig() {
+        return machineConfig;
+    }
+
+    /** The value of any parameter; empty if it is absent or given without {@code =}. */
+    public Optional<String> get(String key) {
+        return Optional.ofNullable(params.get(key));
+    }
+
+    /** Whether a parameter is present, with or without a value. */
+    public boolean has(String key) {
+        return params.containsKey(key);
+    }
+
+    /** Every parameter, in order of first appearance; a bare word maps to null. */
+    public Map<String, String> params() {
+        return params;
+    }
+
+    @Override
+    public String toString() {
+        return raw;
+    }
+
+    private String valueOf(String key) {
+        String value = params.get(key);
+        if (value == null) {
+            throw new BootConfigException(key + " needs a value: write " + key + "=...");
+        }
+        return value;
+    }
+
+    private ProtectedModules parseProtectedModules(Map<String, String> p) {
+        if (!p.containsKey(BootParam.PROTECTED_MODULES)) {
+            return ProtectedModules.none();
+        }
+        // The kernel's early_param returns -EINVAL for a NULL argument.
+        return ProtectedModules.parse(valueOf(BootParam.PROTECTED_MODULES));
+    }
+
+    private static int parseNrCpus(String value) {
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 1 && n <= MachineConfig.MAX_CPUS) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new BootConfigException("nr_cpus=" + value + " is not a CPU count; use 1.." + MachineConfig.MAX_CPUS);
+    }
+
+    /** {@code memparse}: a number with an optional K, M, G or T suffix; a multiple of 4 KiB. */
+    static long parseMem(String value) {
+        String v = value.trim().toUpperCase(Locale.ROOT);
+        long shift = 0;
+        if (!v.isEmpty()) {
+            switch (v.charAt(v.length() - 1)) {
+                case 'K' -> shift = 10;
+                case 'M' -> shift = 20;
+                case 'G' -> shift = 30;
+                case 'T' -> shift = 40;
+                default -> shift = 0;
+            }
+        }
+        String digits = shift == 0 ? v : v.substring(0, v.length() - 1);
+        try {
+            long n = Long.parseLong(digits);
+            if (n > 0 && n <= (Long.MAX_VALUE >> shift)) {
+                long bytes = n << shift;
+                if (bytes % MachineConfig.PAGE_SIZE == 0) {
+                    return bytes;
+                }
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new BootConfigException("mem=" + value
+                + " is not a memory size; write a multiple of 4 KiB with an optional K, M, G or T suffix, e.g. mem=1G");
+    }
+
+    private static List<String> split(String cmdline) {
+        List<String> words = new ArrayList<>();
+        StringBuilder word = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < cmdline.length(); i++) {
+            char c = cmdline.charAt(i);
+            if (c == '"') {
+                quoted = !quoted;
+                word.append(c);
+            } else if (Character.isWhitespace(c) && !quoted) {
+                if (!word.isEmpty()) {
+                    words.add(word.toString());
+                    word.setLength(0);
+                }
+            } else {
+                word.append(c);
+            }
+        }
+        if (quoted) {
+            throw new BootConfigException("unterminated quote in kernel command line: " + cmdline);
+        }
+        if (!word.isEmpty()) {
+            words.add(word.toString());
+        }
+        return words;
+    }
+
+    private static String unquote(String value) {
+        return value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")
+                ? value.substring(1, value.length() - 1) : value;
+    }
+}

@@ -1,0 +1,107 @@
+package org.pkvm4j.host.hvc;
+
+import org.pkvm4j.api.Errno;
+import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.api.Smccc;
+import org.pkvm4j.api.UserPtRegs;
+import org.pkvm4j.api.el1.SmcccRes;
+import org.pkvm4j.machine.Cpu;
+import org.pkvm4j.machine.HostHcall;
+import org.pkvm4j.machine.Machine;
+
+/**
+ * Issues {@code HVC}s on behalf of the host: fills the calling CPU's context, traps, reads the
+ * answer.
+ *
+ * <p>Kernel counterpart: {@code kvm_call_hyp_nvhe()} and the {@code pkvm_el2_mod_call()} macro.
+ * This is one of the two places where registers become Java: an x0 other than success becomes a
+ * {@link PkvmException} with the SMCCC status; a static call's negative x1 becomes a {@link
+ * PkvmException} with its errno. The module-call path takes no lock, allocates nothing and uses no
+ * reflection: claim a CPU, write four registers, trap, read two.
+ */
+public final class HvcGateway {
+    private final Machine machine;
+
+    /** A gateway issuing traps on {@code machine}'s CPUs. */
+    public HvcGateway(Machine machine) {
+        this.machine = machine;
+    }
+
+    /**
+     * Calls a module handler: x0 = {@code functionId}, x1..x3 = args; returns x1.
+     *
+     * @throws PkvmException with the SMCCC status if x0 is not {@code SMCCC_RET_SUCCESS}
+     */
+    public long el2ModCall(long functionId, long a1, long a2, long a3) {
+        Cpu cpu = machine.getCpu();
+        long x0;
+        long x1;
+        try {
+            UserPtRegs regs = cpu.regs();
+            regs.set(0, functionId);
+            regs.set(1, a1);
+            regs.set(2, a2);
+            regs.set(3, a3);
+            cpu.hvc();
+            x0 = regs.get(0);
+            x1 = regs.get(1);
+        } finally {
+            machine.putCpu(cpu);
+        }
+        if (x0 != Smccc.RET_SUCCESS) {
+            throw PkvmException.ofSmcccStatus(x0, "HVC 0x%X".formatted(functionId));
+        }
+        return x1;
+    }
+
+    /** Calls any function id and returns x0..x3 unchecked ({@code arm_smccc_1_1_hvc}). */
+    public SmcccRes hvc(long functionId, long a1, long a2, long a3) {
+        Cpu cpu = machine.getCpu();
+        try {
+            return trap(cpu, functionId, a1, a2, a3);
+        } finally {
+            machine.putCpu(cpu);
+        }
+    }
+
+    /**
+     * Issues a static host hypercall and returns its x1.
+     *
+     * @throws PkvmException {@code EOPNOTSUPP} if the hypervisor answers NOT_SUPPORTED (a closed
+     *     call); the call's errno if x1 is a negative errno
+     */
+    public long hostHcall(HostHcall call, long a1, long a2, long a3) {
+        return check(call, hvc(Smccc.kvmHostSmcccId(call.id()), a1, a2, a3));
+    }
+
+    /** As {@link #hostHcall}, on CPU {@code cpuId} ({@code smp_call_function_single}). */
+    public long hostHcallOn(int cpuId, HostHcall call, long a1, long a2, long a3) {
+        Cpu cpu = machine.getCpu(cpuId);
+        try {
+            return check(call, trap(cpu, Smccc.kvmHostSmcccId(call.id()), a1, a2, a3));
+        } finally {
+            machine.putCpu(cpu);
+        }
+    }
+
+    private static SmcccRes trap(Cpu cpu, long functionId, long a1, long a2, long a3) {
+        UserPtRegs regs = cpu.regs();
+        regs.set(0, functionId);
+        regs.set(1, a1);
+        regs.set(2, a2);
+        regs.set(3, a3);
+        cpu.hvc();
+        return new SmcccRes(regs.get(0), regs.get(1), regs.get(2), regs.get(3));
+    }
+
+    private static long check(HostHcall call, SmcccRes res) {
+        if (res.a0() != Smccc.RET_SUCCESS) {
+            throw PkvmException.ofSmcccStatus(res.a0(), call.symbol() + " refused by the hypervisor");
+        }
+        Errno errno = Errno.fromNegated(res.a1());
+        if (errno != null) {
+            throw new PkvmException(errno, call.symbol() + " failed");
+        }
+        return res.a1();
+    }
+}

@@ -1,0 +1,56 @@
+package org.pkvm4j.host.initramfs;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * The {@code modinfo} record of a vendor module file.
+ *
+ * <p>Kernel counterpart: the {@code .modinfo} section ({@code MODULE_LICENSE}, {@code
+ * MODULE_DESCRIPTION}, {@code depends=}, {@code vermagic}). Stored as {@value #ENTRY}, a properties
+ * file the module's build writes.
+ *
+ * @param name the module name, with underscores ({@code pkvm_driver})
+ * @param version the module's version
+ * @param description one line
+ * @param license the license ({@code GPL-2.0}, {@code Apache-2.0}, ...)
+ * @param author who wrote it
+ * @param apiVersion the {@code org.pkvm4j.api} version it was built against
+ * @param depends modules that must be loaded first ({@code modules.dep})
+ */
+public record Modinfo(String name, String version, String description, String license, String author,
+        String apiVersion, List<String> depends) {
+
+    /** Where the record lives inside a module file. */
+    public static final String ENTRY = "META-INF/pkvm/modinfo.properties";
+
+    /** Copies the dependency list. */
+    public Modinfo {
+        depends = List.copyOf(depends);
+    }
+
+    /**
+     * Parses a record.
+     *
+     * @throws IOException if it is not a properties file or has no {@code name}
+     */
+    public static Modinfo parse(String label, byte[] bytes) throws IOException {
+        Properties p = new Properties();
+        p.load(new StringReader(new String(bytes, StandardCharsets.UTF_8)));
+        String name = p.getProperty("name", "").trim();
+        if (name.isEmpty()) {
+            throw new IOException(label + ": " + ENTRY + " has no name=");
+        }
+        String depends = p.getProperty("depends", "").trim();
+        return new Modinfo(name.replace('-', '_'), p.getProperty("version", "").trim(),
+                p.getProperty("description", "").trim(), p.getProperty("license", "").trim(),
+                p.getProperty("author", "").trim(), p.getProperty("api.version", "").trim(),
+                depends.isEmpty() ? List.of()
+                        : Arrays.stream(depends.split(",")).map(String::trim)
+                                .map(d -> d.replace('-', '_')).toList());
+    }
+}

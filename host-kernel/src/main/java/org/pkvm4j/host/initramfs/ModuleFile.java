@@ -1,0 +1,79 @@
+package org.pkvm4j.host.initramfs;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+import org.pkvm4j.api.Errno;
+import org.pkvm4j.api.PkvmException;
+
+/**
+ * One vendor module file: the EL1 modular jar, with the EL2 modular jar ({@value #EL2_ENTRY}) and
+ * the {@link Modinfo} record inside.
+ *
+ * <p>Kernel counterpart: a {@code .ko}: {@code el1.o} and {@code hyp/kvm_nvhe.o} linked into one
+ * object with its {@code .modinfo}. An EL1-only module simply has no EL2 jar.
+ *
+ * @param path where it was read from
+ * @param sha256 the SHA-256 of the file, hex
+ * @param modinfo its record
+ * @param el1 the EL1 modular jar
+ * @param el2 the EL2 modular jar, if the module has an EL2 part
+ */
+public record ModuleFile(Path path, String sha256, Modinfo modinfo, JarImage el1, Optional<JarImage> el2) {
+
+    /** Where the EL2 jar lives inside the EL1 jar. */
+    public static final String EL2_ENTRY = "META-INF/pkvm/hyp.jar";
+
+    /**
+     * Reads and checks a module file.
+     *
+     * @throws PkvmException {@code ENOENT} if it cannot be read; {@code ENOEXEC} if it is not a
+     *     module file (not a jar, no modinfo, a nested EL2 jar that is not a jar)
+     */
+    public static ModuleFile read(Path path) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(path);
+        } catch (IOException e) {
+            throw new PkvmException(Errno.ENOENT, "cannot read module file " + path + ": " + e.getMessage(), e);
+        }
+        String label = path.getFileName().toString();
+        if (!JarImage.looksLikeZip(bytes)) {
+            throw new PkvmException(Errno.ENOEXEC, label + " is not a module file: not a jar archive");
+        }
+        try {
+            JarImage el1 = JarImage.read(label, bytes);
+            byte[] info = el1.entry(Modinfo.ENTRY).orElseThrow(() -> new PkvmException(Errno.ENOEXEC,
+                    label + " is not a module file: it has no " + Modinfo.ENTRY));
+            Modinfo modinfo = Modinfo.parse(label, info);
+            Optional<JarImage> el2 = Optional.empty();
+            Optional<byte[]> nested = el1.entry(EL2_ENTRY);
+            if (nested.isPresent()) {
+                if (!JarImage.looksLikeZip(nested.get())) {
+                    throw new PkvmException(Errno.ENOEXEC, label + ": " + EL2_ENTRY + " is not a jar archive");
+                }
+                el2 = Optional.of(JarImage.read(label + "!/" + EL2_ENTRY, nested.get()));
+            }
+            return new ModuleFile(path, sha256(bytes), modinfo, el1, el2);
+        } catch (IOException e) {
+            throw new PkvmException(Errno.ENOEXEC, label + " is not a valid module file: " + e.getMessage(), e);
+        }
+    }
+
+    /** The module name from its modinfo. */
+    public String name() {
+        return modinfo.name();
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+}

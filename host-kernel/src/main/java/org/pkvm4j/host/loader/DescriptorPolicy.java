@@ -1,0 +1,97 @@
+package org.pkvm4j.host.loader;
+
+import java.lang.module.InvalidModuleDescriptorException;
+import java.lang.module.ModuleDescriptor;
+import java.nio.ByteBuffer;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
+import org.pkvm4j.api.Errno;
+import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.host.initramfs.JarImage;
+
+/**
+ * What a vendor module's descriptors may say, checked before any of its classes is defined.
+ *
+ * <p>Kernel counterpart: the build rules of {@code hyp/Makefile.module} (an EL2 object links only
+ * against the hypervisor's module interface) and modpost's refusal of unresolved symbols. An EL2
+ * module may require only {@code org.pkvm4j.api}; an EL1 module may require {@code
+ * org.pkvm4j.api}, the Log4j API and the EL1 modules of the modules it depends on.
+ */
+final class DescriptorPolicy {
+    /** The module every vendor module compiles against. */
+    static final String API = "org.pkvm4j.api";
+    /** The logging API EL1 modules may use. */
+    static final String LOG4J_API = "org.apache.logging.log4j";
+    private static final String JAVA_BASE = "java.base";
+    private static final String KERNEL_MODULE = "org.pkvm4j.api.el1.KernelModule";
+
+    private DescriptorPolicy() {
+    }
+
+    /**
+     * Reads a jar's {@code module-info.class}.
+     *
+     * @throws PkvmException {@code ENOEXEC} if the jar is not a modular jar
+     */
+    static ModuleDescriptor read(JarImage jar) {
+        byte[] info = jar.entry("module-info.class").orElseThrow(() -> new PkvmException(Errno.ENOEXEC,
+                jar.label() + " is not a modular jar: it has no module-info.class"));
+        try {
+            return ModuleDescriptor.read(ByteBuffer.wrap(info), jar::packages);
+        } catch (InvalidModuleDescriptorException e) {
+            throw new PkvmException(Errno.ENOEXEC, jar.label() + " has an invalid module-info.class: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks an EL2 module: it requires {@code org.pkvm4j.api} only, and takes no part in service
+     * binding (EL2 code has no ServiceLoader: it is reached through symbols).
+     *
+     * @throws PkvmException {@code EPERM} for a forbidden directive; {@code ENOEXEC} if the name
+     *     does not follow {@code <el1 module>.hyp}
+     */
+    static void checkEl2(String module, ModuleDescriptor el2, ModuleDescriptor el1) {
+        if (!el2.name().equals(el1.name() + ".hyp")) {
+            throw new PkvmException(Errno.ENOEXEC, module + ": the EL2 module is named " + el2.name()
+                    + "; it must be the EL1 module's name plus .hyp (" + el1.name() + ".hyp)");
+        }
+        for (ModuleDescriptor.Requires r : el2.requires()) {
+            if (!r.name().equals(API) && !r.name().equals(JAVA_BASE)) {
+                throw new PkvmException(Errno.EPERM, module + ": EL2 module " + el2.name() + " requires " + r.name()
+                        + "; EL2 code may require only " + API + " (it reaches the hypervisor through ModuleOps alone)");
+            }
+        }
+        if (!el2.uses().isEmpty() || !el2.provides().isEmpty()) {
+            throw new PkvmException(Errno.EPERM, module + ": EL2 module " + el2.name()
+                    + " declares uses/provides; EL2 entry points are @El2Symbol methods, not services");
+        }
+    }
+
+    /**
+     * Checks an EL1 module: its requires, and that it provides exactly one {@code KernelModule}.
+     *
+     * @param dependencyModules the EL1 module names of the modules listed in {@code depends=}
+     * @throws PkvmException {@code EPERM} for a forbidden requires; {@code ENOEXEC} without exactly
+     *     one KernelModule provider
+     */
+    static void checkEl1(String module, ModuleDescriptor el1, Collection<String> dependencyModules) {
+        Set<String> allowed = new HashSet<>(dependencyModules);
+        allowed.add(API);
+        allowed.add(LOG4J_API);
+        allowed.add(JAVA_BASE);
+        for (ModuleDescriptor.Requires r : el1.requires()) {
+            if (!allowed.contains(r.name())) {
+                throw new PkvmException(Errno.EPERM, module + ": EL1 module " + el1.name() + " requires " + r.name()
+                        + "; EL1 modules may require " + API + ", " + LOG4J_API
+                        + " and the EL1 modules of the modules named in depends=" + dependencyModules);
+            }
+        }
+        long providers = el1.provides().stream().filter(p -> p.service().equals(KERNEL_MODULE))
+                .mapToLong(p -> p.providers().size()).sum();
+        if (providers != 1) {
+            throw new PkvmException(Errno.ENOEXEC, module + ": EL1 module " + el1.name() + " must provide exactly one "
+                    + KERNEL_MODULE + " (provides " + providers + ")");
+        }
+    }
+}

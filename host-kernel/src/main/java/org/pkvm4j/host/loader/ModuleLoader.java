@@ -1,0 +1,188 @@
+package org.pkvm4j.host.loader;
+
+import java.lang.module.ModuleDescriptor;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import org.apache.logging.log4j.CloseableThreadContext;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.pkvm4j.api.Errno;
+import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.api.el1.KernelModule;
+import org.pkvm4j.host.cmdline.KernelCmdline;
+import org.pkvm4j.host.cmdline.ProtectedModules;
+import org.pkvm4j.host.dev.MiscDevices;
+import org.pkvm4j.host.hvc.HvcGateway;
+import org.pkvm4j.host.initramfs.Initramfs;
+import org.pkvm4j.host.initramfs.ModuleFile;
+import org.pkvm4j.host.log.KernelLog;
+import org.pkvm4j.machine.HypPanicException;
+import org.pkvm4j.machine.ModuleRam;
+
+/**
+ * {@code modprobe}: loads a vendor module and the modules it depends on.
+ *
+ * <p>Kernel counterpart: {@code modprobe} with {@code modules.dep}, {@code load_module()} and, for
+ * the EL2 part, {@code arch/arm64/kvm/pkvm.c}. A load is all-or-nothing, in this order: read and
+ * check the file, check both descriptors and the EL2 symbol table (no class is defined before
+ * this), load dependencies, define the EL1 layer, run the EL1 init (which loads the EL2 part and
+ * registers handlers through its {@link ModulePkvm}); only then is the module recorded. When a step
+ * fails, what the earlier ones did is undone and the failure is logged once, here.
+ */
+public final class ModuleLoader {
+    private static final Logger LOG = LogManager.getLogger();
+
+    private final Initramfs initramfs;
+    private final KernelCmdline cmdline;
+    private final ProtectedMode protectedMode;
+    private final HvcGateway gateway;
+    private final ModuleRam moduleRam;
+    private final KernelLog log;
+    private final MiscDevices miscDevices;
+    private final VendorLayers layers = new VendorLayers();
+    private final Map<String, Loaded> loaded = new LinkedHashMap<>();
+    private final Deque<String> loading = new ArrayDeque<>();
+
+    /** What the loader keeps of a loaded module: its report and the layer its dependents read. */
+    private record Loaded(LoadedModule module, ModuleLayer el1Layer, KernelModule instance) {
+    }
+
+    /** A loader reading {@code initramfs}, for a kernel booted with {@code cmdline}. */
+    public ModuleLoader(Initramfs initramfs, KernelCmdline cmdline, ProtectedMode protectedMode, HvcGateway gateway,
+            ModuleRam moduleRam, KernelLog log, MiscDevices miscDevices) {
+        this.initramfs = initramfs;
+        this.cmdline = cmdline;
+        this.protectedMode = protectedMode;
+        this.gateway = gateway;
+        this.moduleRam = moduleRam;
+        this.log = log;
+        this.miscDevices = miscDevices;
+    }
+
+    /**
+     * Loads module {@code name} (and first its dependencies); a module already loaded is returned
+     * as it is, as modprobe does.
+     *
+     * @throws PkvmException the errno of the first step that failed: {@code ENOENT} (not in the
+     *     initramfs, unknown symbol), {@code ENOEXEC} (not a module file, bad descriptor), {@code
+     *     EPERM} (forbidden requires), {@code EOPNOTSUPP} (EL2 load after deprivilege), {@code
+     *     EINVAL} (dependency cycle), or the error the module's init reported
+     * @throws HypPanicException if EL2 code panicked the hypervisor meanwhile
+     */
+    public synchronized LoadedModule modprobe(String name) {
+        String module = ProtectedModules.normalize(name);
+        Loaded existing = loaded.get(module);
+        if (existing != null) {
+            return existing.module();
+        }
+        try (CloseableThreadContext.Instance ctc = CloseableThreadContext.put("module", module)) {
+            return load(module).module();
+        } catch (PkvmException e) {
+            log.error(LOG, "{}: load failed: {}", module, e.getMessage());
+            throw e;
+        }
+    }
+
+    /** The loaded modules, in load order. */
+    public synchronized List<LoadedModule> lsmod() {
+        return loaded.values().stream().map(Loaded::module).toList();
+    }
+
+    /** The loaded module {@code name}. */
+    public synchronized Optional<LoadedModule> find(String name) {
+        return Optional.ofNullable(loaded.get(ProtectedModules.normalize(name))).map(Loaded::module);
+    }
+
+    private Loaded load(String module) {
+        if (loading.contains(module)) {
+            List<String> cycle = new ArrayList<>(loading.reversed());
+            cycle.add(module);
+            throw new PkvmException(Errno.EINVAL, "dependency cycle: " + String.join(" -> ", cycle));
+        }
+        long start = System.nanoTime();
+        ModuleFile file = ModuleFile.read(initramfs.find(module).orElseThrow(() -> new PkvmException(Errno.ENOENT,
+                "module " + module + " not found in initramfs " + initramfs.root())));
+        if (!file.name().equals(module)) {
+            throw new PkvmException(Errno.ENOEXEC, file.path().getFileName() + " holds module " + file.name()
+                    + ", not " + module);
+        }
+        loading.push(module);
+        try {
+            List<Loaded> dependencies = new ArrayList<>();
+            for (String dependency : file.modinfo().depends()) {
+                Loaded dep = loaded.get(dependency);
+                dependencies.add(dep != null ? dep : load(dependency));
+            }
+            return loadChecked(file, dependencies, start);
+        } finally {
+            loading.pop();
+        }
+    }
+
+    private Loaded loadChecked(ModuleFile file, List<Loaded> dependencies, long start) {
+        String module = file.name();
+        // 1. Every descriptor and symbol check comes before the first class is defined.
+        ModuleDescriptor el1 = DescriptorPolicy.read(file.el1());
+        DescriptorPolicy.checkEl1(module, el1, dependencies.stream().map(Loaded::module).map(LoadedModule::el1Module).toList());
+        Optional<ModulePkvm.El2Part> el2 = file.el2().map(jar -> {
+            ModuleDescriptor d = DescriptorPolicy.read(jar);
+            DescriptorPolicy.checkEl2(module, d, el1);
+            return new ModulePkvm.El2Part(d, jar, El2SymbolTable.scan(module, jar));
+        });
+        // 2. The EL1 layer, and its one KernelModule.
+        ModuleLayer el1Layer = layers.define(module, el1, file.el1(),
+                dependencies.stream().map(Loaded::el1Layer).toList()).layer();
+        KernelModule instance = instantiate(module, el1Layer);
+        // 3. The init, with a Pkvm bound to this module; undo its EL2 work if it fails.
+        ModulePkvm pkvm = new ModulePkvm(module, protectedMode, gateway, moduleRam, layers, el2);
+        try {
+            instance.init(new ModuleContextImpl(module, pkvm, cmdline, log, miscDevices));
+        } catch (PkvmException e) {
+            throw undo(module, pkvm, new PkvmException(e.errno(), module + ": init failed: " + e.getMessage(), e));
+        } catch (HypPanicException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw undo(module, pkvm, new PkvmException(Errno.EFAULT, module + ": init threw " + e, e));
+        }
+        LoadedModule report = new LoadedModule(module, file.modinfo(), file.sha256(), el1.name(), pkvm.token(),
+                pkvm.registered(), System.nanoTime() - start);
+        Loaded result = new Loaded(report, el1Layer, instance);
+        loaded.put(module, result);
+        log.info(LOG, "{}: loaded {}{}", module, report.token().map(t -> "EL2 at " + t + ", ").orElse(""),
+                report.hvcs().isEmpty() ? "no HVCs" : "HVCs " + report.hvcs().stream()
+                        .map(h -> Integer.toString(h.id())).toList());
+        return result;
+    }
+
+    /** Undoes a failed init's work and returns {@code failure}, with any undo error attached. */
+    private PkvmException undo(String module, ModulePkvm pkvm, PkvmException failure) {
+        miscDevices.deregisterAll(module);
+        try {
+            pkvm.rollback();
+        } catch (PkvmException e) {
+            failure.addSuppressed(e);
+        }
+        return failure;
+    }
+
+    private static KernelModule instantiate(String module, ModuleLayer layer) {
+        List<ServiceLoader.Provider<KernelModule>> providers = ServiceLoader.load(layer, KernelModule.class).stream()
+                .filter(p -> p.type().getModule().getLayer() == layer)
+                .toList();
+        if (providers.size() != 1) {
+            throw new PkvmException(Errno.ENOEXEC, module + ": expected one KernelModule in its layer, found "
+                    + providers.size());
+        }
+        try {
+            return providers.getFirst().get();
+        } catch (java.util.ServiceConfigurationError e) {
+            throw new PkvmException(Errno.ENOEXEC, module + ": cannot instantiate its KernelModule: " + e.getMessage(), e);
+        }
+    }
+}

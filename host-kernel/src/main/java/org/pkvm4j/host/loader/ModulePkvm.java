@@ -1,0 +1,167 @@
+package org.pkvm4j.host.loader;
+
+import java.lang.module.ModuleDescriptor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.pkvm4j.api.Errno;
+import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.api.Smccc;
+import org.pkvm4j.api.el1.El2ModuleToken;
+import org.pkvm4j.api.el1.HvcNumber;
+import org.pkvm4j.api.el1.Pkvm;
+import org.pkvm4j.api.el1.SmcccRes;
+import org.pkvm4j.host.hvc.HvcGateway;
+import org.pkvm4j.host.initramfs.JarImage;
+import org.pkvm4j.machine.El2Image;
+import org.pkvm4j.machine.HostHcall;
+import org.pkvm4j.machine.ModuleRam;
+
+/**
+ * The {@link Pkvm} of one module: {@code THIS_MODULE} made an object.
+ *
+ * <p>Kernel counterpart: {@code __pkvm_load_el2_module}, {@code __pkvm_register_el2_call} and the
+ * {@code pkvm_el2_mod_call} macro in {@code arch/arm64/kvm/pkvm.c}. It remembers the token it got
+ * and the HVC numbers it registered, refuses those of other modules, and can undo its loads when
+ * the module's init fails.
+ */
+final class ModulePkvm implements Pkvm {
+    private final String module;
+    private final ProtectedMode protectedMode;
+    private final HvcGateway gateway;
+    private final ModuleRam moduleRam;
+    private final VendorLayers layers;
+    private final El2Part el2;
+    // One bit per dynamic id 128..255 this module registered: the check on every call is a bit test.
+    private final long[] ownedHvcs = new long[Smccc.MAX_DYNAMIC_HCALLS / Long.SIZE];
+    private final List<HvcNumber> registered = new ArrayList<>();
+    private El2ModuleToken token;
+
+    /** The EL2 part of the module file: checked descriptor, jar and symbol table. */
+    record El2Part(ModuleDescriptor descriptor, JarImage jar, El2SymbolTable symbols) {
+    }
+
+    ModulePkvm(String module, ProtectedMode protectedMode, HvcGateway gateway, ModuleRam moduleRam,
+            VendorLayers layers, Optional<El2Part> el2) {
+        this.module = module;
+        this.protectedMode = protectedMode;
+        this.gateway = gateway;
+        this.moduleRam = moduleRam;
+        this.layers = layers;
+        this.el2 = el2.orElse(null);
+    }
+
+    @Override
+    public synchronized El2ModuleToken loadEl2Module(String initSymbol) {
+        protectedMode.checkModuleLoadingOpen(module, "pkvm_load_el2_module");
+        if (el2 == null) {
+            throw new PkvmException(Errno.ENOENT, module + ": Unknown symbol " + initSymbol
+                    + " (the module file has no EL2 part)");
+        }
+        if (token != null) {
+            throw new PkvmException(Errno.EEXIST, module + ": EL2 part already loaded at " + token);
+        }
+        El2Image.Symbol init = symbol(initSymbol);
+        if (init.kind() != El2Image.Kind.INIT) {
+            throw new PkvmException(Errno.EINVAL, module + ": " + initSymbol + " is a handler, not an init");
+        }
+        // The EL2 layer is defined only now, while the host is still privileged, and handed over
+        // whole: the host keeps neither the layer, its controller nor a class of it.
+        ModuleLayer.Controller controller = layers.define(module, el2.descriptor(), el2.jar(), List.of());
+        Module el2Module = controller.layer().findModule(el2.descriptor().name()).orElseThrow();
+        El2Image image = new El2Image(module, el2Module, controller, el2.symbols().symbols(), el2.jar().classBytes());
+        long pa = moduleRam.place(image);
+        try {
+            long hypVa = gateway.hostHcall(HostHcall.PKVM_ALLOC_MODULE_VA, image.nrPages(), 0, 0);
+            gateway.hostHcall(HostHcall.PKVM_INIT_MODULE, pa, hypVa, hypVa + init.offset());
+            token = new El2ModuleToken(hypVa);
+            return token;
+        } catch (PkvmException e) {
+            throw new PkvmException(e.errno(), module + ": EL2 init " + initSymbol + " failed: " + e.getMessage(), e);
+        } finally {
+            // Taken by EL2 on success; on failure EL2 did not keep it, and neither do we.
+            moduleRam.free(pa);
+        }
+    }
+
+    @Override
+    public synchronized HvcNumber registerEl2ModCall(String handlerSymbol, El2ModuleToken token) {
+        protectedMode.checkModuleLoadingOpen(module, "pkvm_register_el2_mod_call");
+        if (token == null || !token.equals(this.token)) {
+            throw new PkvmException(Errno.EINVAL, module + ": " + token + " is not a token of this module"
+                    + (this.token == null ? " (its EL2 part is not loaded)" : " (its token is " + this.token + ")"));
+        }
+        El2Image.Symbol handler = symbol(handlerSymbol);
+        if (handler.kind() == El2Image.Kind.INIT) {
+            throw new PkvmException(Errno.EINVAL, module + ": " + handlerSymbol + " is an init, not a handler");
+        }
+        long id = gateway.hostHcall(HostHcall.PKVM_REGISTER_HCALL, token.hypVa() + handler.offset(), 0, 0);
+        HvcNumber hvc = new HvcNumber((int) id);
+        int bit = hvc.id() - Smccc.DYNAMIC_HCALLS_BASE;
+        ownedHvcs[bit >>> 6] |= 1L << bit;
+        registered.add(hvc);
+        return hvc;
+    }
+
+    @Override
+    public long el2ModCall(HvcNumber hvc) {
+        return el2ModCall(hvc, 0, 0, 0);
+    }
+
+    @Override
+    public long el2ModCall(HvcNumber hvc, long a1) {
+        return el2ModCall(hvc, a1, 0, 0);
+    }
+
+    @Override
+    public long el2ModCall(HvcNumber hvc, long a1, long a2) {
+        return el2ModCall(hvc, a1, a2, 0);
+    }
+
+    @Override
+    public long el2ModCall(HvcNumber hvc, long a1, long a2, long a3) {
+        checkOwned(hvc);
+        return gateway.el2ModCall(hvc.smcccFunctionId(), a1, a2, a3);
+    }
+
+    @Override
+    public SmcccRes el2ModCallSmccc(HvcNumber hvc, long a1, long a2, long a3) {
+        checkOwned(hvc);
+        return gateway.hvc(hvc.smcccFunctionId(), a1, a2, a3);
+    }
+
+    /** The token of the loaded EL2 part, if any. */
+    synchronized Optional<El2ModuleToken> token() {
+        return Optional.ofNullable(token);
+    }
+
+    /** The HVC numbers registered, in order. */
+    synchronized List<HvcNumber> registered() {
+        return List.copyOf(registered);
+    }
+
+    /**
+     * Undoes this module's EL2 work after its init failed: unmaps the EL2 part, which also revokes
+     * its handlers. Possible only before deprivilege, which is the only time anything was loaded.
+     */
+    synchronized void rollback() {
+        if (token != null) {
+            gateway.hostHcall(HostHcall.PKVM_UNMAP_MODULE_PAGE, token.hypVa(), 0, 0);
+            token = null;
+        }
+        registered.clear();
+        java.util.Arrays.fill(ownedHvcs, 0);
+    }
+
+    private void checkOwned(HvcNumber hvc) {
+        int bit = hvc.id() - Smccc.DYNAMIC_HCALLS_BASE;
+        if ((ownedHvcs[bit >>> 6] & (1L << bit)) == 0) {
+            throw new PkvmException(Errno.EPERM, module + ": " + hvc + " was not registered by this module");
+        }
+    }
+
+    private El2Image.Symbol symbol(String name) {
+        return el2.symbols().find(name).orElseThrow(() -> new PkvmException(Errno.ENOENT,
+                module + ": Unknown symbol " + name + " (err " + Errno.ENOENT.negated() + ")"));
+    }
+}

@@ -1,0 +1,117 @@
+package org.pkvm4j.host.log;
+
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.function.LongSupplier;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.message.Message;
+import org.apache.logging.log4j.message.ParameterizedMessage;
+
+/**
+ * One device's kernel log: the {@code printk} ring that {@code dmesg} reads.
+ *
+ * <p>Each message is formatted once, stamped with the machine's monotonic clock, kept here and
+ * forwarded to the caller's Log4j logger, so a device's log can be printed, asserted on in tests and
+ * still reach the configured appenders. Lines from the hyp console are marked {@link Origin#EL2} and
+ * go to the logger {@code org.pkvm4j.el2.console}. The ring holds the newest {@value #CAPACITY}
+ * records and counts what it dropped, so a dropped line is never silent.
+ */
+public final class KernelLog {
+    /** How many records the ring keeps. */
+    public static final int CAPACITY = 16_384;
+
+    private static final Logger EL2_CONSOLE = LogManager.getLogger("org.pkvm4j.el2.console");
+
+    private final LongSupplier clock;
+    private final ArrayDeque<Record> ring = new ArrayDeque<>();
+    private long dropped;
+
+    /** Where a line came from. */
+    public enum Origin {
+        /** The host kernel or an EL1 module. */
+        EL1,
+        /** The hypervisor console (UART). */
+        EL2
+    }
+
+    /**
+     * One line of the log.
+     *
+     * @param uptimeNanos the machine's monotonic clock when it was printed
+     * @param level its level
+     * @param origin which exception level printed it
+     * @param text the formatted message
+     */
+    public record Record(long uptimeNanos, Level level, Origin origin, String text) {
+        /** The line as {@code dmesg} prints it: {@code [    1.234567] text}, EL2 lines tagged. */
+        public String format() {
+            long micros = uptimeNanos / 1_000;
+            return "[%5d.%06d] %s%s".formatted(micros / 1_000_000, micros % 1_000_000,
+                    origin == Origin.EL2 ? "EL2: " : "", text);
+        }
+    }
+
+    /** A log stamped by {@code clock} (nanoseconds since power-on). */
+    public KernelLog(LongSupplier clock) {
+        this.clock = clock;
+    }
+
+    /** {@code pr_info}: logs to {@code log} and keeps the line. */
+    public void info(Logger log, String format, Object... args) {
+        print(log, Level.INFO, format, args);
+    }
+
+    /** {@code pr_warn}. */
+    public void warn(Logger log, String format, Object... args) {
+        print(log, Level.WARN, format, args);
+    }
+
+    /** {@code pr_err}; a Throwable as the last argument is passed to Log4j, as Log4j expects. */
+    public void error(Logger log, String format, Object... args) {
+        print(log, Level.ERROR, format, args);
+    }
+
+    /** {@code pr_debug}: forwarded to Log4j at DEBUG, kept only when that level is enabled. */
+    public void debug(Logger log, String format, Object... args) {
+        if (log.isDebugEnabled()) {
+            print(log, Level.DEBUG, format, args);
+        }
+    }
+
+    /** A complete line from the hyp console. */
+    public void hypConsole(String line) {
+        keep(Level.INFO, Origin.EL2, line);
+        EL2_CONSOLE.info(line);
+    }
+
+    /** A snapshot of the ring, oldest first. */
+    public synchronized List<Record> records() {
+        return List.copyOf(ring);
+    }
+
+    /** The ring as {@code dmesg} prints it. */
+    public List<String> lines() {
+        return records().stream().map(Record::format).toList();
+    }
+
+    /** How many old records the ring overwrote. */
+    public synchronized long dropped() {
+        return dropped;
+    }
+
+    private void print(Logger log, Level level, String format, Object... args) {
+        Message message = new ParameterizedMessage(format, args);
+        keep(level, Origin.EL1, message.getFormattedMessage());
+        log.log(level, message, message.getThrowable());
+    }
+
+    private synchronized void keep(Level level, Origin origin, String text) {
+        if (ring.size() == CAPACITY) {
+            ring.pollFirst();
+            dropped++;
+        }
+        ring.add(new Record(clock.getAsLong(), level, origin, text));
+    }
+}

@@ -1,0 +1,60 @@
+package org.pkvm4j.hypervisor;
+
+import org.pkvm4j.api.Smccc;
+import org.pkvm4j.api.UserPtRegs;
+import org.pkvm4j.hypervisor.module.DynamicHcalls;
+import org.pkvm4j.machine.Cpu;
+import org.pkvm4j.machine.El2Vector;
+import org.pkvm4j.machine.HostHcall;
+import org.pkvm4j.machine.HypPlatform;
+
+/**
+ * The EL2 trap entry: dispatches the host's hypercalls.
+ *
+ * <p>Kernel counterpart: {@code handle_host_hcall} in {@code nvhe/hyp-main.c}. Order, as in ACK
+ * 6.1..6.12: strip the SMCCC call hints from x0; module (dynamic) calls first; then the static table,
+ * whose privileged band is closed once the host is deprivileged. Nothing unwinds across EL2: a
+ * throwable escaping a handler is a hyp panic.
+ */
+public final class HypMain implements El2Vector {
+    private final HypPlatform platform;
+    private final DynamicHcalls dynamicHcalls;
+    private final HostHcallTable staticHcalls;
+    private final Deprivilege deprivilege;
+
+    /** Wires the dispatcher. */
+    public HypMain(HypPlatform platform, DynamicHcalls dynamicHcalls, HostHcallTable staticHcalls,
+            Deprivilege deprivilege) {
+        this.platform = platform;
+        this.dynamicHcalls = dynamicHcalls;
+        this.staticHcalls = staticHcalls;
+        this.deprivilege = deprivilege;
+    }
+
+    @Override
+    public void hostHvc(Cpu cpu) {
+        UserPtRegs regs = cpu.regs();
+        long id = (regs.get(0) & ~Smccc.CALL_HINTS) - Smccc.KVM_HOST_SMCCC_ID_BASE;
+        try {
+            if (dynamicHcalls.handle(id, cpu.hostContext())) {
+                return;
+            }
+            handleStatic(id, cpu, regs);
+        } catch (Throwable t) {
+            // The kernel would take a synchronous exception at EL2 and hyp_panic(); so do we.
+            platform.panic(cpu, "exception at EL2 in host hypercall 0x%x: %s"
+                    .formatted(regs.get(0), t), t);
+        }
+    }
+
+    private void handleStatic(long id, Cpu cpu, UserPtRegs regs) {
+        HostHcallHandler handler = staticHcalls.get(id);
+        // hcall_min: once the host is deprivileged, the early (privileged) calls are gone.
+        if (handler == null || (deprivilege.isPrivilegedBandClosed() && id < HostHcall.minAfterFinalize())) {
+            regs.set(0, Smccc.RET_NOT_SUPPORTED);
+            return;
+        }
+        regs.set(0, Smccc.RET_SUCCESS);
+        handler.handle(cpu, regs);
+    }
+}

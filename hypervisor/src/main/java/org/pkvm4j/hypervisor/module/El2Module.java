@@ -1,0 +1,30 @@
+package org.pkvm4j.hypervisor.module;
+
+import org.pkvm4j.machine.El2Image;
+import org.pkvm4j.machine.MachineConfig;
+
+/**
+ * A vendor module's EL2 part as the hypervisor holds it: its image and the hyp VA span of its
+ * sections.
+ *
+ * @param image the image the host handed over
+ * @param token the hyp VA of the first section (the EL1 token)
+ * @param nrPages pages reserved for the sections
+ */
+record El2Module(El2Image image, long token, long nrPages) {
+
+    /** The vendor module's name. */
+    String name() {
+        return image.moduleName();
+    }
+
+    /** One past the last byte of the span. */
+    long end() {
+        return token + nrPages * MachineConfig.PAGE_SIZE;
+    }
+
+    /** Whether hyp VA {@code va} falls inside this module's sections. */
+    boolean contains(long va) {
+        return va >= token && va < end();
+    }
+}

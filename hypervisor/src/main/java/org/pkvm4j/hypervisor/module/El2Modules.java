@@ -1,0 +1,180 @@
+package org.pkvm4j.hypervisor.module;
+
+import java.lang.invoke.MethodHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.pkvm4j.api.Errno;
+import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.api.UserPtRegs;
+import org.pkvm4j.api.el2.ModuleOps;
+import org.pkvm4j.machine.Cpu;
+import org.pkvm4j.machine.El2Image;
+import org.pkvm4j.machine.HypPlatform;
+import org.pkvm4j.machine.MachineConfig;
+
+/**
+ * The module-loading hypercalls and the table of loaded EL2 modules.
+ *
+ * <p>Kernel counterpart: {@code __pkvm_alloc_module_va}, {@code __pkvm_init_module}, {@code
+ * __pkvm_unmap_module_page} and {@code __pkvm_register_hcall} in {@code nvhe/modules.c}. All of
+ * them sit in the privileged band: the dispatcher refuses them once the host is deprivileged, so
+ * nothing here needs to check that again. Each handler writes its result or {@code -errno} to x1
+ * and leaves the table as it was on failure.
+ */
+public final class El2Modules {
+    /** Start of the hyp VA window for module sections. */
+    public static final long MODULE_VA_BASE = 0x0000_8000_0000_0000L;
+    /** Size of that window: 128 MiB, mirroring the kernel's module area. */
+    public static final long MODULE_VA_SIZE = 128L << 20;
+
+    private final HypPlatform platform;
+    private final ModuleOps ops;
+    private final DynamicHcalls hcalls;
+    private final SymbolLinker linker = new SymbolLinker();
+    private final List<El2Module> loaded = new ArrayList<>();
+    private final List<long[]> reserved = new ArrayList<>();
+    private long nextVa = MODULE_VA_BASE;
+
+    /** Module loading on {@code platform}; every init receives {@code ops}. */
+    public El2Modules(HypPlatform platform, ModuleOps ops, DynamicHcalls hcalls) {
+        this.platform = platform;
+        this.ops = ops;
+        this.hcalls = hcalls;
+    }
+
+    /** {@code __pkvm_alloc_module_va(nr_pages)}: x1 = the VA, or -EINVAL / -ENOMEM. */
+    public synchronized void handleAllocModuleVa(Cpu cpu, UserPtRegs regs) {
+        long nrPages = regs.get(1);
+        if (nrPages <= 0 || nrPages > MODULE_VA_SIZE / MachineConfig.PAGE_SIZE) {
+            regs.set(1, Errno.EINVAL.negated());
+            return;
+        }
+        long size = nrPages * MachineConfig.PAGE_SIZE;
+        if (nextVa + size > MODULE_VA_BASE + MODULE_VA_SIZE) {
+            regs.set(1, Errno.ENOMEM.negated());
+            return;
+        }
+        reserved.add(new long[] {nextVa, nrPages});
+        regs.set(1, nextVa);
+        nextVa += size;
+    }
+
+    /**
+     * {@code __pkvm_init_module}: x1 = PA of the placed image, x2 = token (a reserved VA), x3 = hyp
+     * VA of the init symbol. Takes the image, links it and runs its init with the ops table. x1 =
+     * 0, the init's -errno, or -EINVAL for a bad image, token or init address. An init that throws
+     * anything but {@link PkvmException} panics the hypervisor.
+     */
+    public synchronized void handleInitModule(Cpu cpu, UserPtRegs regs) {
+        long pa = regs.get(1);
+        long token = regs.get(2);
+        long initVa = regs.get(3);
+        long[] reservation = reservationAt(token);
+        El2Image image = reservation == null ? null : platform.takeModuleImage(pa);
+        if (image == null || image.nrPages() > reservation[1]) {
+            regs.set(1, Errno.EINVAL.negated());
+            return;
+        }
+        Optional<El2Image.Symbol> init = image.symbolAt(initVa - token)
+                .filter(s -> s.kind() == El2Image.Kind.INIT);
+        if (init.isEmpty()) {
+            regs.set(1, Errno.EINVAL.negated());
+            return;
+        }
+        El2Module module = new El2Module(image, token, reservation[1]);
+        MethodHandle initFn;
+        try {
+            linker.grantAccess(image);
+            initFn = linker.linkInit(image, init.get());
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            regs.set(1, Errno.ENOEXEC.negated());
+            return;
+        }
+        reserved.remove(reservation);
+        loaded.add(module);
+        try {
+            initFn.invokeExact(ops);
+            regs.set(1, 0);
+        } catch (PkvmException e) {
+            forget(module);
+            regs.set(1, e.errno().negated());
+        } catch (Throwable t) {
+            forget(module);
+            platform.panic(cpu, "EL2 init %s of module %s threw %s".formatted(init.get().name(), module.name(), t), t);
+        }
+    }
+
+    /** {@code __pkvm_unmap_module_page}: x1 = token. Unloads that module: x1 = 0 or -EINVAL. */
+    public synchronized void handleUnmapModule(Cpu cpu, UserPtRegs regs) {
+        long token = regs.get(1);
+        long[] reservation = reservationAt(token);
+        if (reservation != null) {
+            reserved.remove(reservation);
+            regs.set(1, 0);
+            return;
+        }
+        El2Module module = moduleAt(token);
+        if (module == null || module.token() != token) {
+            regs.set(1, Errno.EINVAL.negated());
+            return;
+        }
+        forget(module);
+        regs.set(1, 0);
+    }
+
+    /**
+     * {@code __pkvm_register_hcall(hfn)}: x1 = hyp VA of a handler symbol inside a loaded module.
+     * x1 = the new hypercall id, or -EINVAL (not a handler symbol of a loaded module), -ENOEXEC (it
+     * cannot be linked) or -ENOMEM (128 handlers already).
+     */
+    public synchronized void handleRegisterHcall(Cpu cpu, UserPtRegs regs) {
+        long hfn = regs.get(1);
+        El2Module module = moduleAt(hfn);
+        Optional<El2Image.Symbol> symbol = module == null ? Optional.empty()
+                : module.image().symbolAt(hfn - module.token()).filter(s -> s.kind() != El2Image.Kind.INIT);
+        if (symbol.isEmpty()) {
+            regs.set(1, Errno.EINVAL.negated());
+            return;
+        }
+        El2Image.Symbol s = symbol.get();
+        Hcall hcall;
+        try {
+            hcall = s.kind() == El2Image.Kind.HVC_USER_PT_REGS
+                    ? new Hcall.UserPtRegsCall(module, s.name(), linker.linkUserPtRegs(module.image(), s))
+                    : new Hcall.KvmCpuContextCall(module, s.name(), linker.linkKvmCpuContext(module.image(), s));
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            regs.set(1, Errno.ENOEXEC.negated());
+            return;
+        }
+        regs.set(1, hcalls.register(hcall));
+    }
+
+    /** Names of the loaded EL2 modules, in load order. */
+    public synchronized List<String> loadedNames() {
+        return loaded.stream().map(El2Module::name).toList();
+    }
+
+    private void forget(El2Module module) {
+        loaded.remove(module);
+        hcalls.revoke(module);
+    }
+
+    private long[] reservationAt(long token) {
+        for (long[] r : reserved) {
+            if (r[0] == token) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private El2Module moduleAt(long va) {
+        for (El2Module m : loaded) {
+            if (m.contains(va)) {
+                return m;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,45 @@
+package org.pkvm4j.hypervisor.setup;
+
+import java.util.Map;
+import org.pkvm4j.hypervisor.Deprivilege;
+import org.pkvm4j.hypervisor.HostHcallTable;
+import org.pkvm4j.hypervisor.HypMain;
+import org.pkvm4j.hypervisor.console.HypConsole;
+import org.pkvm4j.hypervisor.module.DynamicHcalls;
+import org.pkvm4j.hypervisor.module.El2Modules;
+import org.pkvm4j.hypervisor.module.ModuleOpsTable;
+import org.pkvm4j.machine.El2Vector;
+import org.pkvm4j.machine.HostHcall;
+import org.pkvm4j.machine.HypOptions;
+import org.pkvm4j.machine.HypPlatform;
+import org.pkvm4j.machine.HypervisorImage;
+
+/**
+ * The hypervisor image: builds the EL2 runtime and returns its vector.
+ *
+ * <p>Kernel counterpart: {@code __pkvm_init} ({@code nvhe/setup.c}). Every piece of EL2 state is
+ * created here and reachable only from the returned vector; nothing is static.
+ */
+public final class PkvmImage implements HypervisorImage {
+
+    /** The service constructor ServiceLoader calls. */
+    public PkvmImage() {
+    }
+
+    @Override
+    public El2Vector pkvmInit(HypPlatform platform, HypOptions options) {
+        HypConsole console = new HypConsole(platform.uart());
+        DynamicHcalls dynamicHcalls = new DynamicHcalls();
+        El2Modules modules = new El2Modules(platform, new ModuleOpsTable(console, platform), dynamicHcalls);
+        Deprivilege deprivilege = new Deprivilege(platform.nrCpus());
+        HostHcallTable table = HostHcallTable.of(Map.of(
+                HostHcall.PKVM_ALLOC_MODULE_VA, modules::handleAllocModuleVa,
+                HostHcall.PKVM_UNMAP_MODULE_PAGE, modules::handleUnmapModule,
+                HostHcall.PKVM_INIT_MODULE, modules::handleInitModule,
+                HostHcall.PKVM_REGISTER_HCALL, modules::handleRegisterHcall,
+                HostHcall.PKVM_PROT_FINALIZE, deprivilege::handleProtFinalize));
+        console.puts("pKVM: hypervisor initialised on %d CPUs%s".formatted(platform.nrCpus(),
+                options.protectedMode() ? ", protected mode" : ""));
+        return new HypMain(platform, dynamicHcalls, table, deprivilege);
+    }
+}

@@ -1,0 +1,91 @@
+package org.pkvm4j.machine;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import org.pkvm4j.api.KvmCpuContext;
+import org.pkvm4j.api.UserPtRegs;
+
+/**
+ * One arm64 CPU: its host register context and the {@code HVC} instruction.
+ *
+ * <p>A CPU runs one thing at a time. The host claims one for the length of a trap with {@link
+ * Machine#getCpu()} and gives it back with {@link Machine#putCpu(Cpu)}, the {@code get_cpu()} /
+ * {@code put_cpu()} pair that disables preemption around a hypercall; the registers of {@link
+ * #hostContext()} belong to the claimer until then.
+ */
+public final class Cpu {
+    private static final VarHandle BUSY;
+
+    static {
+        try {
+            BUSY = MethodHandles.lookup().findVarHandle(Cpu.class, "busy", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final int id;
+    private final Machine machine;
+    private final KvmCpuContext hostContext = new KvmCpuContext();
+    @SuppressWarnings("unused") // accessed through BUSY
+    private volatile int busy;
+
+    Cpu(int id, Machine machine) {
+        this.id = id;
+        this.machine = machine;
+    }
+
+    /** The CPU number, 0..nr_cpus-1 ({@code smp_processor_id()}). */
+    public int id() {
+        return id;
+    }
+
+    /**
+     * The host context saved on this CPU: x0 holds the function id on the way in and the SMCCC
+     * status on the way out; x1..x3 the arguments and results.
+     */
+    public KvmCpuContext hostContext() {
+        return hostContext;
+    }
+
+    /** Shorthand for {@code hostContext().regs()}. */
+    public UserPtRegs regs() {
+        return hostContext.regs();
+    }
+
+    /**
+     * Executes {@code HVC #0}: traps to the EL2 vector with this CPU's host context and returns
+     * when EL2 erets.
+     *
+     * @throws IllegalStateException if no EL2 vector is installed (an HVC without EL2 is UNDEFINED)
+     * @throws HypPanicException if the hypervisor has panicked, before or during this trap
+     */
+    public void hvc() {
+        El2Vector vector = machine.el2Vector();
+        HypPanic panic = machine.panic();
+        if (panic != null) {
+            throw new HypPanicException(panic);
+        }
+        if (vector == null) {
+            throw new IllegalStateException("HVC on CPU" + id + " with no EL2 vector installed");
+        }
+        vector.hostHvc(this);
+        panic = machine.panic();
+        if (panic != null) {
+            throw new HypPanicException(panic);
+        }
+    }
+
+    boolean tryClaim() {
+        return BUSY.compareAndSet(this, 0, 1);
+    }
+
+    void release() {
+        BUSY.setRelease(this, 0);
+    }
+
+    @Override
+    public String toString() {
+        return "CPU" + id;
+    }
+}

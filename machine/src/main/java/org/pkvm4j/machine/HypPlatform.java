@@ -1,0 +1,64 @@
+package org.pkvm4j.machine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+/**
+ * The privileged capabilities of a machine: what only EL2 may hold.
+ *
+ * <p>Kernel counterpart: what the hypervisor owns once the host is deprivileged: the UART it prints
+ * to, the module sections the host handed over, the panic path. {@link Machine#takeHypPlatform()}
+ * hands this out exactly once, to boot code that passes it to the hypervisor image and drops it.
+ */
+public final class HypPlatform {
+    private final Machine machine;
+
+    HypPlatform(Machine machine) {
+        this.machine = machine;
+    }
+
+    /** The number of CPUs. */
+    public int nrCpus() {
+        return machine.nrCpus();
+    }
+
+    /** The CPU the calling thread runs its trap on ({@code TPIDR_EL2}). */
+    public Cpu currentCpu() {
+        return machine.currentCpu();
+    }
+
+    /** The hypervisor's own serial port. */
+    public Uart uart() {
+        return machine.uart();
+    }
+
+    /**
+     * Takes over the EL2 image the host placed at {@code pa}; the host can no longer free it.
+     *
+     * @return the image, or null if nothing is placed there
+     */
+    public El2Image takeModuleImage(long pa) {
+        return machine.moduleRam().take(pa);
+    }
+
+    /** The machine's monotonic clock in nanoseconds since power-on ({@code CNTVCT_EL0}). */
+    public long uptimeNanos() {
+        return machine.uptimeNanos();
+    }
+
+    /**
+     * Panics the hypervisor: records the report, and from then on every {@link Cpu#hvc()} throws
+     * {@link HypPanicException}. The first panic wins.
+     *
+     * <p>Kernel counterpart: {@code hyp_panic()}.
+     */
+    public void panic(Cpu cpu, String reason, Throwable cause) {
+        String detail = "";
+        if (cause != null) {
+            StringWriter out = new StringWriter();
+            cause.printStackTrace(new PrintWriter(out));
+            detail = out.toString();
+        }
+        machine.recordPanic(new HypPanic(cpu.id(), reason, detail, machine.uptimeNanos()));
+    }
+}

@@ -1,0 +1,175 @@
+package org.pkvm4j.machine;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A simulated arm64 machine: CPUs, a UART, the memory module images are placed in, and the EL2
+ * vector register.
+ *
+ * <p>Whoever builds a machine holds it whole until it gives away {@link #takeHypPlatform()}, which
+ * it can do once; after that it holds CPUs that can trap and nothing that changes EL2. The EL2
+ * vector ({@code VBAR_EL2}) can be written once, by {@link #installEl2Vector}.
+ */
+public final class Machine {
+    private final MachineConfig config;
+    private final Cpu[] cpus;
+    private final Uart uart = new Uart();
+    private final ModuleRam moduleRam = new ModuleRam();
+    private final long powerOnNanos = System.nanoTime();
+    private final AtomicInteger nextAffinity = new AtomicInteger();
+    // Per machine, not static: which CPU each thread prefers and which one it holds now.
+    private final ThreadLocal<Affinity> affinity = ThreadLocal.withInitial(this::newAffinity);
+    private final AtomicReference<HypPanic> panic = new AtomicReference<>();
+    private volatile El2Vector el2Vector;
+    private HypPlatform platform;
+
+    /** Powers on a machine of the given shape. */
+    public Machine(MachineConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.cpus = new Cpu[config.nrCpus()];
+        for (int i = 0; i < cpus.length; i++) {
+            cpus[i] = new Cpu(i, this);
+        }
+        this.platform = new HypPlatform(this);
+    }
+
+    /** The shape this machine was built with. */
+    public MachineConfig config() {
+        return config;
+    }
+
+    /** The number of CPUs. */
+    public int nrCpus() {
+        return cpus.length;
+    }
+
+    /** The CPUs, in number order. */
+    public List<Cpu> cpus() {
+        return List.of(cpus);
+    }
+
+    /** The serial port. */
+    public Uart uart() {
+        return uart;
+    }
+
+    /** The memory EL2 module images are placed in. */
+    public ModuleRam moduleRam() {
+        return moduleRam;
+    }
+
+    /** Nanoseconds since power-on, monotonic. */
+    public long uptimeNanos() {
+        return System.nanoTime() - powerOnNanos;
+    }
+
+    /**
+     * Hands out the privileged capabilities, once.
+     *
+     * @throws IllegalStateException on the second call: they belong to the hypervisor now
+     */
+    public synchronized HypPlatform takeHypPlatform() {
+        if (platform == null) {
+            throw new IllegalStateException("the hypervisor platform of this machine was already handed out");
+        }
+        HypPlatform p = platform;
+        platform = null;
+        return p;
+    }
+
+    /**
+     * Writes {@code VBAR_EL2}: from now on {@link Cpu#hvc()} enters {@code vector}.
+     *
+     * @throws IllegalStateException if a vector is already installed (EL1 cannot rewrite it)
+     */
+    public synchronized void installEl2Vector(El2Vector vector) {
+        Objects.requireNonNull(vector, "vector");
+        if (el2Vector != null) {
+            throw new IllegalStateException("VBAR_EL2 is already set; it cannot be written from EL1");
+        }
+        el2Vector = vector;
+    }
+
+    /** Whether a hypervisor vector is installed. */
+    public boolean hasEl2Vector() {
+        return el2Vector != null;
+    }
+
+    /** The recorded hypervisor panic, or null while the machine runs. */
+    public HypPanic panic() {
+        return panic.get();
+    }
+
+    /**
+     * Claims a CPU for the calling thread for one trap ({@code get_cpu()}): the thread's preferred
+     * CPU when it is free, else the first free one. Pair with {@link #putCpu(Cpu)} in a {@code
+     * finally}.
+     */
+    public Cpu getCpu() {
+        Affinity a = affinity.get();
+        Cpu cpu = cpus[a.preferred];
+        if (!cpu.tryClaim()) {
+            cpu = claimAny(a);
+        }
+        a.current = cpu;
+        return cpu;
+    }
+
+    /** Claims CPU {@code id} for the calling thread, waiting while another trap runs on it. */
+    public Cpu getCpu(int id) {
+        Objects.checkIndex(id, cpus.length);
+        Cpu cpu = cpus[id];
+        while (!cpu.tryClaim()) {
+            Thread.onSpinWait();
+        }
+        affinity.get().current = cpu;
+        return cpu;
+    }
+
+    /** Gives back a CPU claimed with {@link #getCpu()} ({@code put_cpu()}). */
+    public void putCpu(Cpu cpu) {
+        cpu.release();
+    }
+
+    Cpu currentCpu() {
+        return affinity.get().current;
+    }
+
+    El2Vector el2Vector() {
+        return el2Vector;
+    }
+
+    void recordPanic(HypPanic report) {
+        panic.compareAndSet(null, report);
+    }
+
+    private Cpu claimAny(Affinity a) {
+        // Every trap is short (EL2 runs to completion), so waiting for a CPU is a spin, not a park.
+        while (true) {
+            for (int i = 1; i <= cpus.length; i++) {
+                int id = (a.preferred + i) % cpus.length;
+                if (cpus[id].tryClaim()) {
+                    return cpus[id];
+                }
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private Affinity newAffinity() {
+        return new Affinity(Math.floorMod(nextAffinity.getAndIncrement(), cpus.length));
+    }
+
+    /** Which CPU a thread starts its search at, and which one it holds now. */
+    private static final class Affinity {
+        final int preferred;
+        Cpu current;
+
+        Affinity(int preferred) {
+            this.preferred = preferred;
+        }
+    }
+}

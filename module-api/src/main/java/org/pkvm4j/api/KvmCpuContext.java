@@ -1,0 +1,44 @@
+package org.pkvm4j.api;
+
+/**
+ * A CPU context as the android14-5.15 ABI hands it to module handlers.
+ *
+ * <p>Kernel counterpart: {@code struct kvm_cpu_context}, read with {@code cpu_reg(ctxt, n)}. It
+ * wraps the same {@link UserPtRegs} that android14-6.1 and later handlers receive directly, so both
+ * ABIs see one register file. Only valid during the call that received it.
+ *
+ * @since 0.1
+ */
+public final class KvmCpuContext {
+    private final UserPtRegs regs;
+
+    /** A context around a fresh register file. */
+    public KvmCpuContext() {
+        this(new UserPtRegs());
+    }
+
+    /** A context around {@code regs}. */
+    public KvmCpuContext(UserPtRegs regs) {
+        this.regs = regs;
+    }
+
+    /** The general-purpose registers ({@code ctxt->regs}). */
+    public UserPtRegs regs() {
+        return regs;
+    }
+
+    /** {@code cpu_reg(ctxt, n)} as an rvalue. */
+    public long reg(int n) {
+        return regs.get(n);
+    }
+
+    /** {@code cpu_reg(ctxt, n) = value}. */
+    public void setReg(int n, long value) {
+        regs.set(n, value);
+    }
+
+    @Override
+    public String toString() {
+        return "KvmCpuContext" + regs.toString().substring("UserPtRegs".length());
+    }
+}
