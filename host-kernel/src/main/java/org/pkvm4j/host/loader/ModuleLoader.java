@@ -84,7 +84,7 @@ public final class ModuleLoader {
         try (CloseableThreadContext.Instance ctc = CloseableThreadContext.put("module", module)) {
             return load(module).module();
         } catch (PkvmException e) {
-            log.error(LOG, "{}: load failed: {}", module, e.getMessage());
+            log.error(LOG, "modprobe {} failed: {}", module, e.getMessage());
             throw e;
         }
     }
@@ -144,7 +144,7 @@ public final class ModuleLoader {
         try {
             instance.init(new ModuleContextImpl(module, pkvm, cmdline, log, miscDevices));
         } catch (PkvmException e) {
-            throw undo(module, pkvm, new PkvmException(e.errno(), module + ": init failed: " + e.getMessage(), e));
+            throw undo(module, pkvm, e);
         } catch (HypPanicException e) {
             throw e;
         } catch (RuntimeException e) {
