@@ -6,6 +6,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.api.el1.Pkvm;
 import org.pkvm4j.host.cmdline.KernelCmdline;
 import org.pkvm4j.host.dev.MiscDevices;
 import org.pkvm4j.host.hvc.HvcGateway;
@@ -117,6 +118,14 @@ public final class HostKernel {
     /** {@code lsmod}: the loaded modules, in load order. */
     public List<LoadedModule> lsmod() {
         return loader.lsmod();
+    }
+
+    /**
+     * The {@link Pkvm} bound to a loaded module: calls through it are that module's calls (its HVC
+     * numbers, its token). Kernel-internal code holds this; userspace goes through {@link #ioctl}.
+     */
+    public Optional<Pkvm> pkvm(String module) {
+        return loader.pkvm(module);
     }
 
     /** The misc devices ({@code /dev}). */

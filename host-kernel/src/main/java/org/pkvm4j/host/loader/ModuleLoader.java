@@ -15,6 +15,7 @@ import org.apache.logging.log4j.Logger;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.el1.KernelModule;
+import org.pkvm4j.api.el1.Pkvm;
 import org.pkvm4j.host.cmdline.KernelCmdline;
 import org.pkvm4j.host.cmdline.ProtectedModules;
 import org.pkvm4j.host.dev.MiscDevices;
@@ -50,7 +51,7 @@ public final class ModuleLoader {
     private final Deque<String> loading = new ArrayDeque<>();
 
     /** What the loader keeps of a loaded module: its report and the layer its dependents read. */
-    private record Loaded(LoadedModule module, ModuleLayer el1Layer, KernelModule instance) {
+    private record Loaded(LoadedModule module, ModuleLayer el1Layer, KernelModule instance, ModulePkvm pkvm) {
     }
 
     /** A loader reading {@code initramfs}, for a kernel booted with {@code cmdline}. */
@@ -97,6 +98,14 @@ public final class ModuleLoader {
     /** The loaded module {@code name}. */
     public synchronized Optional<LoadedModule> find(String name) {
         return Optional.ofNullable(loaded.get(ProtectedModules.normalize(name))).map(Loaded::module);
+    }
+
+    /**
+     * The {@link Pkvm} bound to loaded module {@code name}: the kernel's own handle on that
+     * module's HVCs, for drivers, tests and benchmarks that call them as the module would.
+     */
+    public synchronized Optional<Pkvm> pkvm(String name) {
+        return Optional.ofNullable(loaded.get(ProtectedModules.normalize(name))).map(Loaded::pkvm);
     }
 
     private Loaded load(String module) {
@@ -152,7 +161,7 @@ public final class ModuleLoader {
         }
         LoadedModule report = new LoadedModule(module, file.modinfo(), file.sha256(), el1.name(), pkvm.token(),
                 pkvm.registered(), System.nanoTime() - start);
-        Loaded result = new Loaded(report, el1Layer, instance);
+        Loaded result = new Loaded(report, el1Layer, instance, pkvm);
         loaded.put(module, result);
         log.info(LOG, "{}: loaded {}{}", module, report.token().map(t -> "EL2 at " + t + ", ").orElse(""),
                 report.hvcs().isEmpty() ? "no HVCs" : "HVCs " + report.hvcs().stream()
