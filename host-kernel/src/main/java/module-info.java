@@ -12,7 +12,9 @@ module org.pkvm4j.host {
     requires info.picocli;
 
     exports org.pkvm4j.host;
+    exports org.pkvm4j.host.cli;
     exports org.pkvm4j.host.cmdline;
+    exports org.pkvm4j.host.dev;
     exports org.pkvm4j.host.hvc;
     exports org.pkvm4j.host.initramfs;
     exports org.pkvm4j.host.loader;

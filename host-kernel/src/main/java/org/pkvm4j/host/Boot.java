@@ -59,6 +59,8 @@ final class Boot {
         Machine machine = new Machine(cmdline.machineConfig());
         log = new KernelLog(machine::uptimeNanos);
         machine.uart().attach(log::hypConsole);
+        machine.onHypPanic(p -> log.error(LOG, "Kernel panic - not syncing: HYP panic on CPU{}: {}\n{}",
+                p.cpu(), p.reason(), p.detail()));
         log.info(LOG, "Booting pkvm4j on {} CPUs, {} MiB", machine.nrCpus(), cmdline.machineConfig().memBytes() >> 20);
         log.info(LOG, "Kernel command line: {}", cmdline.raw());
         record(1, "parse command line", parseNanos);
@@ -94,7 +96,8 @@ final class Boot {
                 log.info(LOG, "kvm: kvm-arm.mode={}: pKVM off, protected modules not loaded", cmdline.mode().spelling());
             }
         } catch (HypPanicException e) {
-            log.error(LOG, "Kernel panic - HYP panic on CPU{}: {}", e.panic().cpu(), e.panic().reason());
+            // Already reported by the panic handler; the boot stops where it was.
+            log.error(LOG, "boot: stopped by the HYP panic");
         }
         List<LoadedModule> modules = loader.lsmod();
         kernel.completeBoot(new BootReport(cmdline.raw(), steps, modules, security, deprivileged,

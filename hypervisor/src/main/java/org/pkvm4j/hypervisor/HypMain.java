@@ -42,8 +42,7 @@ public final class HypMain implements El2Vector {
             handleStatic(id, cpu, regs);
         } catch (Throwable t) {
             // The kernel would take a synchronous exception at EL2 and hyp_panic(); so do we.
-            platform.panic(cpu, "exception at EL2 in host hypercall 0x%x: %s"
-                    .formatted(regs.get(0), t), t);
+            platform.panic(cpu, "%s threw %s".formatted(dynamicHcalls.describe(id), t), t);
         }
     }
 

@@ -2,7 +2,9 @@ package org.pkvm4j.machine;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -23,6 +25,7 @@ public final class Machine {
     // Per machine, not static: which CPU each thread prefers and which one it holds now.
     private final ThreadLocal<Affinity> affinity = ThreadLocal.withInitial(this::newAffinity);
     private final AtomicReference<HypPanic> panic = new AtomicReference<>();
+    private final List<Consumer<HypPanic>> panicListeners = new CopyOnWriteArrayList<>();
     private volatile El2Vector el2Vector;
     private HypPlatform platform;
 
@@ -143,7 +146,19 @@ public final class Machine {
     }
 
     void recordPanic(HypPanic report) {
-        panic.compareAndSet(null, report);
+        if (panic.compareAndSet(null, report)) {
+            for (Consumer<HypPanic> listener : panicListeners) {
+                listener.accept(report);
+            }
+        }
+    }
+
+    /**
+     * Calls {@code listener} when the hypervisor panics, on the panicking CPU: the host's
+     * {@code hyp_panic} handler that prints the report.
+     */
+    public void onHypPanic(Consumer<HypPanic> listener) {
+        panicListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
     private Cpu claimAny(Affinity a) {

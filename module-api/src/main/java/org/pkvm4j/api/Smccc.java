@@ -64,6 +64,6 @@ public final class Smccc {
         } else if (x0 == RET_INVALID_PARAMETER) {
             return "SMCCC_RET_INVALID_PARAMETER";
         }
-        return "SMCCC status " + x0;
+        return "SMCCC status 0x" + Long.toHexString(x0);
     }
 }

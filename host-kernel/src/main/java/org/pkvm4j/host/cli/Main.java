@@ -1,5 +1,6 @@
 package org.pkvm4j.host.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -29,9 +30,14 @@ public final class Main {
         System.exit(run(args));
     }
 
-    /** Runs the CLI and returns its exit code; for tests. */
+    /** Runs the CLI on the standard streams and returns its exit code. */
     public static int run(String... args) {
         return commandLine().execute(args);
+    }
+
+    /** Runs the CLI writing to {@code out} and {@code err} and returns its exit code; for tests and embedders. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        return commandLine().setOut(out).setErr(err).execute(args);
     }
 
     /** The configured command line, writing to the standard streams. */

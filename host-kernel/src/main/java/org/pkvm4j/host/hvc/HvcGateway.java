@@ -49,7 +49,7 @@ public final class HvcGateway {
             machine.putCpu(cpu);
         }
         if (x0 != Smccc.RET_SUCCESS) {
-            throw PkvmException.ofSmcccStatus(x0, "HVC 0x%X".formatted(functionId));
+            throw refused(functionId, x0);
         }
         return x1;
     }
@@ -82,6 +82,14 @@ public final class HvcGateway {
         } finally {
             machine.putCpu(cpu);
         }
+    }
+
+    private static PkvmException refused(long functionId, long x0) {
+        if (x0 == functionId) {
+            // A user_pt_regs handler must write x0 itself; one that forgets leaves the function id.
+            return PkvmException.ofSmcccStatus(x0, "HVC 0x%X: the handler did not write a status to x0".formatted(functionId));
+        }
+        return PkvmException.ofSmcccStatus(x0, "HVC 0x%X".formatted(functionId));
     }
 
     private static SmcccRes trap(Cpu cpu, long functionId, long a1, long a2, long a3) {

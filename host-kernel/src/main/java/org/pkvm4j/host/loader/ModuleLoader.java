@@ -145,7 +145,7 @@ public final class ModuleLoader {
             return new ModulePkvm.El2Part(d, jar, El2SymbolTable.scan(module, jar));
         });
         // 2. The EL1 layer, and its one KernelModule.
-        ModuleLayer el1Layer = layers.define(module, el1, file.el1(),
+        ModuleLayer el1Layer = layers.defineEl1(module, el1, file.el1(),
                 dependencies.stream().map(Loaded::el1Layer).toList()).layer();
         KernelModule instance = instantiate(module, el1Layer);
         // 3. The init, with a Pkvm bound to this module; undo its EL2 work if it fails.

@@ -2,6 +2,7 @@ package org.pkvm4j.host.loader;
 
 import java.lang.module.ModuleDescriptor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.pkvm4j.api.Errno;
@@ -67,7 +68,7 @@ final class ModulePkvm implements Pkvm {
         }
         // The EL2 layer is defined only now, while the host is still privileged, and handed over
         // whole: the host keeps neither the layer, its controller nor a class of it.
-        ModuleLayer.Controller controller = layers.define(module, el2.descriptor(), el2.jar(), List.of());
+        ModuleLayer.Controller controller = layers.defineEl2(module, el2.descriptor(), el2.jar());
         Module el2Module = controller.layer().findModule(el2.descriptor().name()).orElseThrow();
         El2Image image = new El2Image(module, el2Module, controller, el2.symbols().symbols(), el2.jar().classBytes());
         long pa = moduleRam.place(image);
@@ -150,7 +151,7 @@ final class ModulePkvm implements Pkvm {
             token = null;
         }
         registered.clear();
-        java.util.Arrays.fill(ownedHvcs, 0);
+        Arrays.fill(ownedHvcs, 0);
     }
 
     private void checkOwned(HvcNumber hvc) {

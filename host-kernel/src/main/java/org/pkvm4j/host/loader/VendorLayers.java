@@ -17,9 +17,16 @@ import org.pkvm4j.host.initramfs.JarImage;
  * Defines vendor module layers: one per EL1 part, one per EL2 part.
  *
  * <p>Every vendor layer is a child of the layer that holds {@code org.pkvm4j.api} (plus, for EL1,
- * the layers of the modules it depends on), with the platform class loader as the parent loader:
- * nothing on the class path reaches a vendor module by delegation, and a vendor module reads only
- * what its descriptor requires.
+ * the layers of the modules it depends on), and a vendor module reads only what its descriptor
+ * requires. The parent loader differs by exception level:
+ * <ul>
+ *   <li>EL1: the platform class loader, so nothing on the class path leaks in by delegation;</li>
+ *   <li>EL2: none (the bootstrap loader). The platform loader hands a class name of any boot-layer
+ *       module on to the loader that defines it (the built-in loaders share one package map), so an
+ *       EL2 loader parented on it could resolve the host's and the machine's classes by name. With
+ *       no parent an EL2 module resolves only its own classes, the module API and {@code java.base}
+ *       (docs/adr/0004).</li>
+ * </ul>
  */
 final class VendorLayers {
     private final ModuleLayer apiLayer;
@@ -35,20 +42,29 @@ final class VendorLayers {
     }
 
     /**
-     * Defines a layer holding one module.
+     * Defines an EL1 part's layer, on the layers of the modules it depends on.
      *
-     * @param dependencies layers of the EL1 modules this one depends on (empty for EL2)
      * @throws PkvmException {@code ENOEXEC} if the module cannot be resolved or defined
      */
-    ModuleLayer.Controller define(String module, ModuleDescriptor descriptor, JarImage jar,
+    ModuleLayer.Controller defineEl1(String module, ModuleDescriptor descriptor, JarImage jar,
             List<ModuleLayer> dependencies) {
+        return define(module, descriptor, jar, dependencies, ClassLoader.getPlatformClassLoader());
+    }
+
+    /** Defines an EL2 part's layer, whose loader has no parent. */
+    ModuleLayer.Controller defineEl2(String module, ModuleDescriptor descriptor, JarImage jar) {
+        return define(module, descriptor, jar, List.of(), null);
+    }
+
+    private ModuleLayer.Controller define(String module, ModuleDescriptor descriptor, JarImage jar,
+            List<ModuleLayer> dependencies, ClassLoader parentLoader) {
         List<ModuleLayer> parents = new ArrayList<>(dependencies);
         parents.add(apiLayer);
         List<Configuration> parentConfigs = parents.stream().map(ModuleLayer::configuration).toList();
         ModuleFinder finder = InMemoryModuleReference.finder(Set.of(new InMemoryModuleReference(descriptor, jar)));
         try {
             Configuration cf = Configuration.resolve(finder, parentConfigs, ModuleFinder.of(), Set.of(descriptor.name()));
-            return ModuleLayer.defineModulesWithOneLoader(cf, parents, ClassLoader.getPlatformClassLoader());
+            return ModuleLayer.defineModulesWithOneLoader(cf, parents, parentLoader);
         } catch (FindException | ResolutionException | LayerInstantiationException e) {
             throw new PkvmException(Errno.ENOEXEC, module + ": cannot define layer for " + descriptor.name() + ": "
                     + e.getMessage(), e);

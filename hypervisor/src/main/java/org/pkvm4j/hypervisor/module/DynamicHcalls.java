@@ -76,9 +76,13 @@ public final class DynamicHcalls {
         return count;
     }
 
-    /** The symbol registered at {@code id}, or null, for reports. */
-    synchronized String symbolAt(int id) {
-        int slot = id - Smccc.DYNAMIC_HCALLS_BASE;
-        return slot >= 0 && slot < count && slots[slot] != null ? slots[slot].symbol() : null;
+    /** Which handler function number {@code id} reaches, for a panic report. */
+    public synchronized String describe(long id) {
+        long slot = id - Smccc.DYNAMIC_HCALLS_BASE;
+        if (slot < 0 || slot >= count || slots[(int) slot] == null) {
+            return "host hypercall " + id;
+        }
+        Hcall h = slots[(int) slot];
+        return "handler " + h.symbol() + " of module " + h.owner().name() + " (hvc " + id + ")";
     }
 }

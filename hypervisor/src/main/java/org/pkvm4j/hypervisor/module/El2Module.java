@@ -1,5 +1,7 @@
 package org.pkvm4j.hypervisor.module;
 
+import java.util.HashMap;
+import java.util.Map;
 import org.pkvm4j.machine.El2Image;
 import org.pkvm4j.machine.MachineConfig;
 
@@ -10,8 +12,14 @@ import org.pkvm4j.machine.MachineConfig;
  * @param image the image the host handed over
  * @param token the hyp VA of the first section (the EL1 token)
  * @param nrPages pages reserved for the sections
+ * @param linked the handler symbols linked so far, by name (guarded by {@code El2Modules})
  */
-record El2Module(El2Image image, long token, long nrPages) {
+record El2Module(El2Image image, long token, long nrPages, Map<String, Hcall> linked) {
+
+    /** A module with nothing linked yet. */
+    El2Module(El2Image image, long token, long nrPages) {
+        this(image, token, nrPages, new HashMap<>());
+    }
 
     /** The vendor module's name. */
     String name() {

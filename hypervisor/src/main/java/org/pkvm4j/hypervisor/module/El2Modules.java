@@ -137,17 +137,34 @@ public final class El2Modules {
             regs.set(1, Errno.EINVAL.negated());
             return;
         }
-        El2Image.Symbol s = symbol.get();
         Hcall hcall;
         try {
-            hcall = s.kind() == El2Image.Kind.HVC_USER_PT_REGS
-                    ? new Hcall.UserPtRegsCall(module, s.name(), linker.linkUserPtRegs(module.image(), s))
-                    : new Hcall.KvmCpuContextCall(module, s.name(), linker.linkKvmCpuContext(module.image(), s));
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            hcall = module.linked().computeIfAbsent(symbol.get().name(), name -> link(module, symbol.get()));
+        } catch (LinkFailure e) {
             regs.set(1, Errno.ENOEXEC.negated());
             return;
         }
         regs.set(1, hcalls.register(hcall));
+    }
+
+    /** Links a handler symbol; the kernel may register one function twice, so each is linked once. */
+    private Hcall link(El2Module module, El2Image.Symbol s) {
+        try {
+            return s.kind() == El2Image.Kind.HVC_USER_PT_REGS
+                    ? new Hcall.UserPtRegsCall(module, s.name(), linker.linkUserPtRegs(module.image(), s))
+                    : new Hcall.KvmCpuContextCall(module, s.name(), linker.linkKvmCpuContext(module.image(), s));
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            throw new LinkFailure(e);
+        }
+    }
+
+    /** A symbol that could not be linked; answered with -ENOEXEC. */
+    private static final class LinkFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        LinkFailure(Throwable cause) {
+            super(cause);
+        }
     }
 
     /** Names of the loaded EL2 modules, in load order. */

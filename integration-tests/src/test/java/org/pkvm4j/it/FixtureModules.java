@@ -1,0 +1,151 @@
+package org.pkvm4j.it;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+import javax.tools.JavaCompiler;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.ToolProvider;
+import org.apache.logging.log4j.LogManager;
+import org.pkvm4j.api.el1.KernelModule;
+import org.pkvm4j.machine.Machine;
+
+/**
+ * Builds fixture vendor modules from source, the way a module author's build would: javac against
+ * the module API on the module path, one modular jar per part, the EL2 jar and modinfo packed into
+ * the EL1 jar.
+ *
+ * <p>A fixture is a folder {@code src/test/fixtures/<fixture>/} with {@code el1/} (sources with a
+ * {@code module-info.java}), an optional {@code hyp/} and a {@code modinfo.properties}. Each is
+ * built once per test JVM.
+ */
+final class FixtureModules {
+    private static final Map<String, Path> BUILT = new ConcurrentHashMap<>();
+
+    private FixtureModules() {
+    }
+
+    /** The module file of {@code fixture}, named {@code <modinfo name>.jar}. */
+    static Path build(String fixture) {
+        return BUILT.computeIfAbsent(fixture, FixtureModules::compileAndPack);
+    }
+
+    /** The module name a fixture declares in its modinfo. */
+    static String moduleName(String fixture) {
+        return modinfo(source(fixture)).getProperty("name");
+    }
+
+    private static Path compileAndPack(String fixture) {
+        Path src = source(fixture);
+        Path work = workDir().resolve("fixtures").resolve(fixture);
+        try {
+            deleteTree(work);
+            Path el1Classes = compile(src.resolve("el1"), work.resolve("el1-classes"));
+            Path hyp = src.resolve("hyp");
+            byte[] hypJar = Files.isDirectory(hyp) ? jarBytes(compile(hyp, work.resolve("hyp-classes")), Map.of()) : null;
+            Map<String, byte[]> extra = new java.util.LinkedHashMap<>();
+            extra.put("META-INF/pkvm/modinfo.properties", Files.readAllBytes(src.resolve("modinfo.properties")));
+            if (hypJar != null) {
+                extra.put("META-INF/pkvm/hyp.jar", hypJar);
+            }
+            Path file = work.resolve(modinfo(src).getProperty("name") + ".jar");
+            Files.write(file, jarBytes(el1Classes, extra));
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot build fixture " + fixture, e);
+        }
+    }
+
+    private static Path compile(Path sources, Path out) throws IOException {
+        List<String> files;
+        try (Stream<Path> walk = Files.walk(sources)) {
+            files = walk.filter(p -> p.toString().endsWith(".java")).map(Path::toString).toList();
+        }
+        Files.createDirectories(out);
+        List<String> args = new ArrayList<>(List.of("--release", "25", "-proc:none", "-nowarn",
+                "--module-path", String.join(java.io.File.pathSeparator, jarOf(KernelModule.class), jarOf(Machine.class),
+                        jarOf(LogManager.class)),
+                "-d", out.toString()));
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        StringWriter errors = new StringWriter();
+        boolean ok;
+        try (StandardJavaFileManager fm = javac.getStandardFileManager(null, null, null)) {
+            ok = javac.getTask(errors, fm, null, args, null, fm.getJavaFileObjectsFromStrings(files)).call();
+        }
+        if (!ok) {
+            throw new IllegalStateException("fixture " + sources + " does not compile:\n" + errors);
+        }
+        return out;
+    }
+
+    private static byte[] jarBytes(Path classes, Map<String, byte[]> extra) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (JarOutputStream jar = new JarOutputStream(bytes); Stream<Path> walk = Files.walk(classes)) {
+            for (Path p : walk.filter(Files::isRegularFile).sorted().toList()) {
+                put(jar, classes.relativize(p).toString().replace('\\', '/'), Files.readAllBytes(p));
+            }
+            for (Map.Entry<String, byte[]> e : extra.entrySet()) {
+                put(jar, e.getKey(), e.getValue());
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void put(JarOutputStream jar, String name, byte[] data) throws IOException {
+        jar.putNextEntry(new JarEntry(name));
+        jar.write(data);
+        jar.closeEntry();
+    }
+
+    private static Properties modinfo(Path src) {
+        Properties p = new Properties();
+        try (var in = Files.newInputStream(src.resolve("modinfo.properties"))) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return p;
+    }
+
+    private static Path source(String fixture) {
+        Path src = Path.of(System.getProperty("pkvm4j.it.fixtures", "src/test/fixtures")).resolve(fixture);
+        if (!Files.isDirectory(src)) {
+            throw new IllegalArgumentException("no fixture " + fixture + " in " + src.getParent());
+        }
+        return src;
+    }
+
+    static Path workDir() {
+        return Path.of(System.getProperty("pkvm4j.it.work", "target/it-work"));
+    }
+
+    private static String jarOf(Class<?> type) {
+        try {
+            return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
