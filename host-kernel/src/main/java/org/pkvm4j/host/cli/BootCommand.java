@@ -62,14 +62,16 @@ final class BootCommand implements Callable<Integer> {
         boolean bootOk = kernel.panic().isEmpty()
                 && (!kernel.cmdline().isProtectedMode()
                         || kernel.securityState() instanceof SecurityState.Protected && kernel.bootReport().deprivileged());
+        long demoStart = System.nanoTime();
         List<DemoWorkload.Check> checks = noDemo || kernel.panic().isPresent() || !kernel.cmdline().isProtectedMode()
                 ? List.of() : DemoWorkload.run(kernel, lateModules);
+        long demoNanos = System.nanoTime() - demoStart;
         boolean ok = bootOk && checks.stream().allMatch(DemoWorkload.Check::passed);
         PrintWriter out = spec.commandLine().getOut();
         if (!noDmesg) {
             ReportPrinter.dmesg(out, kernel);
         }
-        ReportPrinter.report(out, kernel, checks, ok);
+        ReportPrinter.report(out, kernel, checks, demoNanos, ok);
         return ok ? 0 : Main.FAILED;
     }
 

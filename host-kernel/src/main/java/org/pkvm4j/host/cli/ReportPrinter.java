@@ -18,7 +18,8 @@ final class ReportPrinter {
         kernel.log().lines().forEach(out::println);
     }
 
-    static void report(PrintWriter out, HostKernel kernel, List<DemoWorkload.Check> checks, boolean ok) {
+    static void report(PrintWriter out, HostKernel kernel, List<DemoWorkload.Check> checks, long demoNanos,
+            boolean ok) {
         BootReport r = kernel.bootReport();
         out.println();
         out.println("pkvm4j boot report");
@@ -30,6 +31,9 @@ final class ReportPrinter {
         out.printf("  %-14s %.3f ms in total%n", "boot steps", r.totalNanos() / 1e6);
         for (BootReport.Step s : r.steps()) {
             out.printf("    %d. %-26s %9.3f ms%n", s.number(), s.name(), s.nanos() / 1e6);
+        }
+        if (!checks.isEmpty()) {
+            out.printf("    6. %-26s %9.3f ms%n", "userspace demo", demoNanos / 1e6);
         }
         out.printf("  %-14s%n", "modules");
         if (kernel.lsmod().isEmpty()) {
