@@ -128,6 +128,14 @@ public final class HostKernel {
         return loader.pkvm(module);
     }
 
+    /**
+     * The JPMS modules of the vendor layers still reachable (loaded modules, and any failed load
+     * that something still keeps); see {@link ModuleLoader#liveVendorLayers()}.
+     */
+    public List<String> liveVendorLayers() {
+        return loader.liveVendorLayers();
+    }
+
     /** The misc devices ({@code /dev}). */
     public MiscDevices devices() {
         return miscDevices;

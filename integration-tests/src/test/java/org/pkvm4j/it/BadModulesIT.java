@@ -1,5 +1,6 @@
 package org.pkvm4j.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -67,12 +69,34 @@ class BadModulesIT {
         assertTrue(kernel.log().lines().stream().anyMatch(l -> l.contains("EL2: el2_init_fails: refusing to start")));
     }
 
-    /** Scenario: the EL1 init fails after loading EL2, registering a handler and a device: all undone. */
+    /**
+     * Scenario: the EL1 init fails after loading EL2, registering a handler and a device: all undone,
+     * and both of its layers become unreachable (nothing keeps them after a GC).
+     */
     @Test
-    void el1InitThatFailsLeavesNoHandlerNoDeviceNoModule() {
+    void el1InitThatFailsLeavesNoHandlerNoDeviceNoModuleNoLayer() {
         HostKernel kernel = bootAfterDriver("el1-init-fails", "");
         assertInsecureBecauseOf(kernel, "el1_init_fails", Errno.ENODEV);
         assertFalse(kernel.devices().names().contains("el1_init_fails"));
+        assertNoLayerKept(kernel, "fixture.el1_init_fails", "fixture.el1_init_fails.hyp");
+    }
+
+    /** Scenario: the EL2 init fails: its EL2 and EL1 layers are both released. */
+    @Test
+    void el2InitThatFailsLeavesNoLayer() {
+        HostKernel kernel = bootAfterDriver("el2-init-fails", "");
+        assertNoLayerKept(kernel, "fixture.el2_init_fails", "fixture.el2_init_fails.hyp");
+    }
+
+    private static void assertNoLayerKept(HostKernel kernel, String... modules) {
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+            System.gc();
+            List<String> live = kernel.liveVendorLayers();
+            for (String module : modules) {
+                assertFalse(live.contains(module), module + " is still reachable: " + live);
+            }
+        });
+        assertTrue(kernel.liveVendorLayers().contains("acme.pkvm_driver"), "loaded modules keep their layers");
     }
 
     /** Scenario: a listed module is missing from the initramfs: ENOENT, named in the report. */

@@ -90,6 +90,15 @@ public final class ModuleLoader {
         }
     }
 
+    /**
+     * The JPMS modules of every vendor layer this loader defined that is still reachable: after a
+     * failed load and a GC, the failed module's layers are gone from this list unless something
+     * leaks them.
+     */
+    public List<String> liveVendorLayers() {
+        return layers.live();
+    }
+
     /** The loaded modules, in load order. */
     public synchronized List<LoadedModule> lsmod() {
         return loaded.values().stream().map(Loaded::module).toList();

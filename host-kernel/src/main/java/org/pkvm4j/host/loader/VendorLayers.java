@@ -1,5 +1,6 @@
 package org.pkvm4j.host.loader;
 
+import java.lang.ref.WeakReference;
 import java.lang.module.Configuration;
 import java.lang.module.FindException;
 import java.lang.module.ModuleDescriptor;
@@ -30,6 +31,12 @@ import org.pkvm4j.host.initramfs.JarImage;
  */
 final class VendorLayers {
     private final ModuleLayer apiLayer;
+    // Every vendor layer ever defined, weakly: what is still reachable is what someone keeps.
+    private final List<Defined> defined = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** A layer this factory defined, held weakly. */
+    private record Defined(String name, WeakReference<ModuleLayer> layer) {
+    }
 
     /** Layers parented on the layer that holds {@code org.pkvm4j.api}. */
     VendorLayers() {
@@ -39,6 +46,12 @@ final class VendorLayers {
                     + " is not a named module: put pkvm4j on the module path (java -p ...), not the class path");
         }
         this.apiLayer = layer;
+    }
+
+    /** The JPMS module names of the vendor layers still reachable, oldest first. */
+    List<String> live() {
+        defined.removeIf(d -> d.layer().refersTo(null));
+        return defined.stream().map(Defined::name).toList();
     }
 
     /**
@@ -64,7 +77,9 @@ final class VendorLayers {
         ModuleFinder finder = InMemoryModuleReference.finder(Set.of(new InMemoryModuleReference(descriptor, jar)));
         try {
             Configuration cf = Configuration.resolve(finder, parentConfigs, ModuleFinder.of(), Set.of(descriptor.name()));
-            return ModuleLayer.defineModulesWithOneLoader(cf, parents, parentLoader);
+            ModuleLayer.Controller controller = ModuleLayer.defineModulesWithOneLoader(cf, parents, parentLoader);
+            defined.add(new Defined(descriptor.name(), new WeakReference<>(controller.layer())));
+            return controller;
         } catch (FindException | ResolutionException | LayerInstantiationException e) {
             throw new PkvmException(Errno.ENOEXEC, module + ": cannot define layer for " + descriptor.name() + ": "
                     + e.getMessage(), e);
