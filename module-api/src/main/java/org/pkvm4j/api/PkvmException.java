@@ -37,8 +37,8 @@ public class PkvmException extends RuntimeException {
     }
 
     private PkvmException(Errno errno, long smcccStatus, String message, Throwable cause) {
-        super(errno.name() + ": " + message, cause);
-        this.errno = Objects.requireNonNull(errno, "errno");
+        super(Objects.requireNonNull(errno, "errno").name() + ": " + message, cause);
+        this.errno = errno;
         this.smcccStatus = smcccStatus;
     }
 

@@ -46,11 +46,13 @@ public record Modinfo(String name, String version, String description, String li
             throw new IOException(label + ": " + ENTRY + " has no name=");
         }
         String depends = p.getProperty("depends", "").trim();
+        List<String> dependencies = depends.isEmpty() ? List.of()
+                : Arrays.stream(depends.split(",", -1)).map(String::trim).map(d -> d.replace('-', '_')).toList();
+        if (dependencies.contains("")) {
+            throw new IOException(label + ": " + ENTRY + " has an empty name in depends=" + depends);
+        }
         return new Modinfo(name.replace('-', '_'), p.getProperty("version", "").trim(),
                 p.getProperty("description", "").trim(), p.getProperty("license", "").trim(),
-                p.getProperty("author", "").trim(), p.getProperty("api.version", "").trim(),
-                depends.isEmpty() ? List.of()
-                        : Arrays.stream(depends.split(",")).map(String::trim)
-                                .map(d -> d.replace('-', '_')).toList());
+                p.getProperty("author", "").trim(), p.getProperty("api.version", "").trim(), dependencies);
     }
 }

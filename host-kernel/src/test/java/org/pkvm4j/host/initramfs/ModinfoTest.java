@@ -1,0 +1,58 @@
+package org.pkvm4j.host.initramfs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ModinfoTest {
+
+    private static Modinfo parse(String text) throws IOException {
+        return Modinfo.parse("m.jar", text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void parsesEveryFieldAndNormalisesNames() throws IOException {
+        Modinfo m = parse("""
+                name = pkvm-driver
+                version=1.2
+                description=A driver
+                license=GPL-2.0
+                author=Someone
+                api.version=0.1
+                depends= pkvm-pl011 , other_mod
+                """);
+        assertEquals("pkvm_driver", m.name());
+        assertEquals("1.2", m.version());
+        assertEquals("A driver", m.description());
+        assertEquals("GPL-2.0", m.license());
+        assertEquals("Someone", m.author());
+        assertEquals("0.1", m.apiVersion());
+        assertEquals(List.of("pkvm_pl011", "other_mod"), m.depends());
+    }
+
+    @Test
+    void missingFieldsAreEmpty() throws IOException {
+        Modinfo m = parse("name=solo\n");
+        assertEquals("", m.version());
+        assertEquals(List.of(), m.depends());
+    }
+
+    @Test
+    void aRecordWithoutANameIsRefused() {
+        IOException e = assertThrows(IOException.class, () -> parse("version=1\nname=  \n"));
+        assertTrue(e.getMessage().contains("name="), e.getMessage());
+        assertTrue(e.getMessage().contains("m.jar"), e.getMessage());
+    }
+
+    @Test
+    void anEmptyDependencyNameIsRefused() {
+        IOException e = assertThrows(IOException.class, () -> parse("name=m\ndepends=a, ,b\n"));
+        assertTrue(e.getMessage().contains("empty name in depends"), e.getMessage());
+        assertThrows(IOException.class, () -> parse("name=m\ndepends=a,\n"));
+    }
+}
