@@ -1,5 +1,7 @@
 package org.pkvm4j.api.el1;
 
+import org.pkvm4j.api.VendorImplemented;
+
 /**
  * The EL1 part of a vendor module: its {@code module_init} and {@code module_exit}.
  *
@@ -10,6 +12,7 @@ package org.pkvm4j.api.el1;
  *
  * @since 0.1
  */
+@VendorImplemented
 public interface KernelModule {
 
     /**

@@ -1,5 +1,7 @@
 package org.pkvm4j.api.el1;
 
+import org.pkvm4j.api.VendorImplemented;
+
 /**
  * A character device an EL1 module offers to userspace: the way user programs (and the demo
  * workload) reach a module after boot.
@@ -9,6 +11,7 @@ package org.pkvm4j.api.el1;
  *
  * @since 0.1
  */
+@VendorImplemented
 @FunctionalInterface
 public interface MiscDevice {
     /** The conventional command every bundled module answers: run the module's self-check. */

@@ -1,5 +1,6 @@
 package org.pkvm4j.api.el2;
 
+import org.pkvm4j.api.VendorImplemented;
 import org.pkvm4j.api.KvmCpuContext;
 
 /**
@@ -12,6 +13,7 @@ import org.pkvm4j.api.KvmCpuContext;
  *
  * @since 0.1
  */
+@VendorImplemented
 @FunctionalInterface
 public interface KvmCpuContextHandler {
     /** Handles one trapped call; {@code ctx} is the calling CPU's host context. */

@@ -1,5 +1,7 @@
 package org.pkvm4j.api.el2;
 
+import org.pkvm4j.api.VendorImplemented;
+
 /**
  * An EL2 console driver: the callback a module hands to {@link ModuleOps#registerSerialDriver}.
  *
@@ -8,6 +10,7 @@ package org.pkvm4j.api.el2;
  *
  * @since 0.1
  */
+@VendorImplemented
 @FunctionalInterface
 public interface SerialDriver {
     /** Writes one character to the device; runs at EL2 and must not block. */

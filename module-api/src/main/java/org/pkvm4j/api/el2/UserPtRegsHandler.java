@@ -1,5 +1,6 @@
 package org.pkvm4j.api.el2;
 
+import org.pkvm4j.api.VendorImplemented;
 import org.pkvm4j.api.UserPtRegs;
 
 /**
@@ -13,6 +14,7 @@ import org.pkvm4j.api.UserPtRegs;
  *
  * @since 0.1
  */
+@VendorImplemented
 @FunctionalInterface
 public interface UserPtRegsHandler {
     /** Handles one trapped call; {@code regs} is the calling CPU's host context. */
