@@ -131,6 +131,101 @@ public final class AbiModel {
         return new AbiModel(module, version, symbols);
     }
 
+    /**
+     * Reads a dump back, the inverse of {@link #dump()}: {@code parseDump(m.dump()).dump()} equals
+     * {@code m.dump()}.
+     *
+     * <p>Every line's CRC is recomputed from its kind, name and description and must match the one
+     * written, and the symbol count must match the header, so a hand-edited baseline fails here
+     * instead of silently moving the goalposts (genksyms likewise recomputes, never trusts, a CRC).
+     * Lines may end in CRLF (a checkout on Windows); {@code #} lines after the header are comments.
+     *
+     * @throws IllegalArgumentException naming the line, if the text is not a well-formed dump
+     */
+    public static AbiModel parseDump(String text) {
+        String[] lines = text.split("\n", -1);
+        if (!strip(lines[0]).equals(DUMP_HEADER)) {
+            throw new IllegalArgumentException("not a pkvm4j ABI dump: line 1 is \"" + abbreviate(strip(lines[0]))
+                    + "\", expected \"" + DUMP_HEADER + "\"");
+        }
+        String moduleLine = lines.length > 1 ? strip(lines[1]) : "";
+        if (!moduleLine.startsWith("# module ") || moduleLine.length() == "# module ".length()) {
+            throw new IllegalArgumentException("line 2: expected \"# module NAME[@VERSION]\", found \""
+                    + abbreviate(moduleLine) + "\"");
+        }
+        String id = moduleLine.substring("# module ".length());
+        int at = id.indexOf('@');
+        String module = at < 0 ? id : id.substring(0, at);
+        String version = at < 0 ? "" : id.substring(at + 1);
+        int declared = declaredCount(lines.length > 2 ? strip(lines[2]) : "");
+        Map<String, AbiSymbol> symbols = new LinkedHashMap<>();
+        for (int i = 3; i < lines.length; i++) {
+            String line = strip(lines[i]);
+            int number = i + 1;
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            AbiSymbol symbol = parseLine(line, number);
+            if (symbols.put(symbol.name(), symbol) != null) {
+                throw new IllegalArgumentException("line " + number + ": " + symbol.name() + " appears twice");
+            }
+        }
+        if (declared != symbols.size()) {
+            throw new IllegalArgumentException("the header declares " + declared + " symbols but the dump has "
+                    + symbols.size() + ": lines were added or removed by hand");
+        }
+        return of(module, version, symbols.values());
+    }
+
+    private static AbiSymbol parseLine(String line, int number) {
+        // "0x<crc> <kind> <name> | <description>": names never contain spaces, descriptions may.
+        int space1 = line.indexOf(' ');
+        int space2 = space1 < 0 ? -1 : line.indexOf(' ', space1 + 1);
+        int bar = space2 < 0 ? -1 : line.indexOf(" | ", space2 + 1);
+        if (bar < 0 || !line.startsWith("0x") || line.indexOf(' ', space2 + 1) != bar) {
+            throw new IllegalArgumentException("line " + number + ": expected \"0x<crc> <kind> <name> | <description>\", found \""
+                    + abbreviate(line) + "\"");
+        }
+        int crc;
+        try {
+            crc = Integer.parseUnsignedInt(line.substring(2, space1), 16);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("line " + number + ": bad CRC \"" + line.substring(0, space1) + "\"", e);
+        }
+        String word = line.substring(space1 + 1, space2);
+        AbiSymbol.Kind kind = java.util.Arrays.stream(AbiSymbol.Kind.values()).filter(k -> k.word().equals(word))
+                .findFirst().orElseThrow(() -> new IllegalArgumentException("line " + number + ": unknown kind \"" + word
+                        + "\" (expected type, method, field or constant)"));
+        AbiSymbol symbol = new AbiSymbol(kind, line.substring(space2 + 1, bar), line.substring(bar + 3));
+        if (symbol.crc() != crc) {
+            throw new IllegalArgumentException("line " + number + ": CRC " + line.substring(0, space1)
+                    + " does not match the description of " + symbol.name() + " (its CRC is " + symbol.crcHex()
+                    + "); the dump was edited by hand: regenerate it with ./pkvm abi dump");
+        }
+        return symbol;
+    }
+
+    private static int declaredCount(String line) {
+        // "# <n> symbols: ..."
+        String[] words = line.split(" ");
+        try {
+            if (words.length > 2 && words[0].equals("#") && words[2].startsWith("symbols")) {
+                return Integer.parseInt(words[1]);
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("line 3: expected \"# <count> symbols: ...\", found \"" + abbreviate(line) + "\"");
+    }
+
+    private static String strip(String line) {
+        return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+    }
+
+    private static String abbreviate(String line) {
+        return line.length() <= 80 ? line : line.substring(0, 77) + "...";
+    }
+
     /** The canonical, deterministic text form: a header, then one line per symbol. */
     public String dump() {
         StringBuilder out = new StringBuilder(DUMP_HEADER).append('\n');
@@ -157,8 +252,9 @@ public final class AbiModel {
             if (!isApi(m.flags())) {
                 continue;
             }
-            String name = type + "." + m.methodName().stringValue() + m.methodType().stringValue();
-            out.add(new AbiSymbol(AbiSymbol.Kind.METHOD, name, ownerKind + ", " + flags(m.flags())));
+            String name = methodName(type, m.methodName().stringValue(), m.methodType().stringValue());
+            out.add(new AbiSymbol(AbiSymbol.Kind.METHOD, name, ownerKind + ", returns "
+                    + m.methodTypeSymbol().returnType().descriptorString() + ", " + flags(m.flags())));
             if (m.flags().has(AccessFlag.ABSTRACT)) {
                 abstractMethods.add(m.methodName().stringValue() + m.methodType().stringValue());
             }
@@ -167,13 +263,14 @@ public final class AbiModel {
             if (!isApi(f.flags())) {
                 continue;
             }
-            String name = type + "." + f.fieldName().stringValue() + ":" + f.fieldType().stringValue();
+            String name = fieldName(type, f.fieldName().stringValue());
+            String fieldType = "type " + f.fieldType().stringValue();
             Optional<ConstantValueAttribute> constant = f.findAttribute(Attributes.constantValue());
             if (constant.isPresent() && f.flags().has(AccessFlag.STATIC) && f.flags().has(AccessFlag.FINAL)) {
-                out.add(new AbiSymbol(AbiSymbol.Kind.CONSTANT, name, ownerKind + ", " + flags(f.flags())
-                        + " = " + value(constant.get().constant())));
+                out.add(new AbiSymbol(AbiSymbol.Kind.CONSTANT, name, ownerKind + ", " + fieldType + ", "
+                        + flags(f.flags()) + " = " + value(constant.get().constant())));
             } else {
-                out.add(new AbiSymbol(AbiSymbol.Kind.FIELD, name, ownerKind + ", " + flags(f.flags())));
+                out.add(new AbiSymbol(AbiSymbol.Kind.FIELD, name, ownerKind + ", " + fieldType + ", " + flags(f.flags())));
             }
         }
         StringBuilder d = new StringBuilder(typeKind(c)).append(", ").append(flags(c.flags()));
@@ -193,6 +290,20 @@ public final class AbiModel {
             }
         }
         out.add(new AbiSymbol(AbiSymbol.Kind.TYPE, type, d.toString()));
+    }
+
+    /**
+     * A method's symbol name: its owner, name and parameter types, as C names a function by its
+     * name alone; the return type is in the description, so changing it keeps the name and changes
+     * the CRC ("disagrees about version of symbol").
+     */
+    static String methodName(String type, String name, String descriptor) {
+        return type + "." + name + descriptor.substring(0, descriptor.indexOf(')') + 1);
+    }
+
+    /** A field's symbol name: its owner and name; its type is in the description. */
+    static String fieldName(String type, String name) {
+        return type + "." + name;
     }
 
     private static String component(RecordComponentInfo r) {

@@ -14,8 +14,9 @@ import java.util.zip.CRC32;
  * break a module built against it changes the CRC.
  *
  * @param kind what it is
- * @param name its JVM name: {@code org.pkvm4j.api.Smccc}, {@code org.pkvm4j.api.Smccc.kvmHostSmcccId(I)J},
- *     {@code org.pkvm4j.api.Smccc.RET_SUCCESS:J}
+ * @param name its name: a type {@code org.pkvm4j.api.Smccc}; a method with its parameter
+ *     descriptor {@code org.pkvm4j.api.Smccc.kvmHostSmcccId(I)}; a field {@code
+ *     org.pkvm4j.api.Smccc.RET_SUCCESS}. Return and field types are in the description.
  * @param description the expanded description the CRC covers
  */
 public record AbiSymbol(Kind kind, String name, String description) {
@@ -62,8 +63,7 @@ public record AbiSymbol(Kind kind, String name, String description) {
             return name;
         }
         int paren = name.indexOf('(');
-        int colon = name.indexOf(':');
-        String head = name.substring(0, paren >= 0 ? paren : colon);
+        String head = paren >= 0 ? name.substring(0, paren) : name;
         return head.substring(0, head.lastIndexOf('.'));
     }
 

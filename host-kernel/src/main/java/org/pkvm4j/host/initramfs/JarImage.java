@@ -3,12 +3,15 @@ package org.pkvm4j.host.initramfs;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
@@ -63,6 +66,25 @@ public final class JarImage {
             throw new ZipException(label + " is not a jar (no entries)");
         }
         return new JarImage(label, entries);
+    }
+
+    /** A jar image from entries already in memory (a module read through its ModuleReader, a test). */
+    public static JarImage of(String label, Map<String, byte[]> entries) {
+        return new JarImage(label, new LinkedHashMap<>(entries));
+    }
+
+    /**
+     * A jar image of a directory of class files (a build's {@code target/classes}), entries named by
+     * their path relative to {@code dir}, in sorted order.
+     */
+    public static JarImage ofDirectory(Path dir) throws IOException {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                entries.put(dir.relativize(f).toString().replace('\\', '/'), Files.readAllBytes(f));
+            }
+        }
+        return new JarImage(dir.toString(), entries);
     }
 
     /** What this jar is called in messages. */

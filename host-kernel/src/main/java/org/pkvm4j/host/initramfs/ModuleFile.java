@@ -64,6 +64,11 @@ public record ModuleFile(Path path, String sha256, Modinfo modinfo, JarImage el1
         }
     }
 
+    /** The EL1 jar, then the EL2 jar if there is one: every class of the module. */
+    public java.util.List<JarImage> jars() {
+        return el2.isPresent() ? java.util.List.of(el1, el2.get()) : java.util.List.of(el1);
+    }
+
     /** The module name from its modinfo. */
     public String name() {
         return modinfo.name();

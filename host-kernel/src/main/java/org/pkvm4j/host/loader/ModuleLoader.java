@@ -16,6 +16,10 @@ import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.el1.KernelModule;
 import org.pkvm4j.api.el1.Pkvm;
+import org.pkvm4j.host.abi.AbiModel;
+import org.pkvm4j.host.abi.ModVersions;
+import org.pkvm4j.host.abi.RunningApi;
+import org.pkvm4j.host.abi.SymbolCheck;
 import org.pkvm4j.host.cmdline.KernelCmdline;
 import org.pkvm4j.host.cmdline.ProtectedModules;
 import org.pkvm4j.host.dev.MiscDevices;
@@ -49,6 +53,7 @@ public final class ModuleLoader {
     private final VendorLayers layers = new VendorLayers();
     private final Map<String, Loaded> loaded = new LinkedHashMap<>();
     private final Deque<String> loading = new ArrayDeque<>();
+    private AbiModel runningApi;
 
     /** What the loader keeps of a loaded module: its report and the layer its dependents read. */
     private record Loaded(LoadedModule module, ModuleLayer el1Layer, KernelModule instance, ModulePkvm pkvm) {
@@ -117,6 +122,14 @@ public final class ModuleLoader {
         return Optional.ofNullable(loaded.get(ProtectedModules.normalize(name))).map(Loaded::pkvm);
     }
 
+    /** The running API's ABI, read once per loader. */
+    private AbiModel runningApi() {
+        if (runningApi == null) {
+            runningApi = RunningApi.read();
+        }
+        return runningApi;
+    }
+
     private Loaded load(String module) {
         if (loading.contains(module)) {
             List<String> cycle = new ArrayList<>(loading.reversed());
@@ -148,6 +161,11 @@ public final class ModuleLoader {
         // 1. Every descriptor and symbol check comes before the first class is defined.
         ModuleDescriptor el1 = DescriptorPolicy.read(file.el1());
         DescriptorPolicy.checkEl1(module, el1, dependencies.stream().map(Loaded::module).map(LoadedModule::el1Module).toList());
+        SymbolCheck.Outcome abi = SymbolCheck.check(module, file.jars(), runningApi());
+        if (abi == SymbolCheck.Outcome.LINK_CHECKED) {
+            log.warn(LOG, "{}: no symbol versions (no {}); every API reference was link-checked instead", module,
+                    ModVersions.ENTRY);
+        }
         Optional<ModulePkvm.El2Part> el2 = file.el2().map(jar -> {
             ModuleDescriptor d = DescriptorPolicy.read(jar);
             DescriptorPolicy.checkEl2(module, d, el1);
