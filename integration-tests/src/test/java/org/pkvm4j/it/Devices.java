@@ -42,6 +42,11 @@ final class Devices {
         return FixtureModules.moduleName(fixture);
     }
 
+    /** Puts a module file into {@code initramfs} under its own name. */
+    static void addFile(Path initramfs, Path moduleFile) {
+        copy(moduleFile, initramfs.resolve(moduleFile.getFileName()));
+    }
+
     /** Boots {@code cmdline} on {@code initramfs} with the bundled hypervisor image. */
     static HostKernel boot(String cmdline, Path initramfs) {
         return HostKernel.boot(BootConfig.of(cmdline, initramfs));

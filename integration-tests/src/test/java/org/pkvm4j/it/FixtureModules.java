@@ -1,6 +1,7 @@
 package org.pkvm4j.it;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -19,6 +20,7 @@ import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
 import org.apache.logging.log4j.LogManager;
 import org.pkvm4j.api.el1.KernelModule;
+import org.pkvm4j.host.cli.Main;
 import org.pkvm4j.machine.Machine;
 
 /**
@@ -28,17 +30,33 @@ import org.pkvm4j.machine.Machine;
  *
  * <p>A fixture is a folder {@code src/test/fixtures/<fixture>/} with {@code el1/} (sources with a
  * {@code module-info.java}), an optional {@code hyp/} and a {@code modinfo.properties}. Each is
- * built once per test JVM.
+ * built once per test JVM and API, against the running API or a variant ({@link ApiVariants}),
+ * with or without a modversions record.
  */
 final class FixtureModules {
     private static final Map<String, Path> BUILT = new ConcurrentHashMap<>();
+    private static final Path RUNNING_API = Path.of(jarOf(KernelModule.class));
 
     private FixtureModules() {
     }
 
-    /** The module file of {@code fixture}, named {@code <modinfo name>.jar}. */
+    /** The jar of the {@code org.pkvm4j.api} this JVM runs. */
+    static Path runningApi() {
+        return RUNNING_API;
+    }
+
+    /** The module file of {@code fixture}, built against the running API, without modversions. */
     static Path build(String fixture) {
-        return BUILT.computeIfAbsent(fixture, FixtureModules::compileAndPack);
+        return build(fixture, RUNNING_API, false);
+    }
+
+    /**
+     * The module file of {@code fixture} built against the API jar {@code api}, stamped by {@code
+     * pkvm modpost} if {@code modpost}, as a vendor's Maven build does.
+     */
+    static Path build(String fixture, Path api, boolean modpost) {
+        String key = fixture + "|" + api + "|" + modpost;
+        return BUILT.computeIfAbsent(key, k -> compileAndPack(fixture, api, modpost));
     }
 
     /** The module name a fixture declares in its modinfo. */
@@ -46,35 +64,40 @@ final class FixtureModules {
         return modinfo(source(fixture)).getProperty("name");
     }
 
-    private static Path compileAndPack(String fixture) {
+    private static Path compileAndPack(String fixture, Path api, boolean modpost) {
         Path src = source(fixture);
-        Path work = workDir().resolve("fixtures").resolve(fixture);
+        Path work = workDir().resolve("fixtures").resolve(fixture + "-" + Integer.toHexString((api + "|" + modpost).hashCode()));
         try {
             deleteTree(work);
-            Path el1Classes = compile(src.resolve("el1"), work.resolve("el1-classes"));
+            Path el1Classes = compile(src.resolve("el1"), work.resolve("el1-classes"), api);
+            Path pkvmDir = Files.createDirectories(el1Classes.resolve("META-INF/pkvm"));
+            Files.copy(src.resolve("modinfo.properties"), pkvmDir.resolve("modinfo.properties"));
             Path hyp = src.resolve("hyp");
-            byte[] hypJar = Files.isDirectory(hyp) ? jarBytes(compile(hyp, work.resolve("hyp-classes")), Map.of()) : null;
-            Map<String, byte[]> extra = new java.util.LinkedHashMap<>();
-            extra.put("META-INF/pkvm/modinfo.properties", Files.readAllBytes(src.resolve("modinfo.properties")));
-            if (hypJar != null) {
-                extra.put("META-INF/pkvm/hyp.jar", hypJar);
+            if (Files.isDirectory(hyp)) {
+                jar(compile(hyp, work.resolve("hyp-classes"), api), pkvmDir.resolve("hyp.jar"));
             }
-            Path file = work.resolve(modinfo(src).getProperty("name") + ".jar");
-            Files.write(file, jarBytes(el1Classes, extra));
-            return file;
+            if (modpost) {
+                StringWriter out = new StringWriter();
+                int code = Main.run(new PrintWriter(out), new PrintWriter(out), "modpost", "--api", api.toString(),
+                        "--el1", el1Classes.toString());
+                if (code != 0) {
+                    throw new IllegalStateException("modpost of " + fixture + " failed: " + out);
+                }
+            }
+            return jar(el1Classes, work.resolve(modinfo(src).getProperty("name") + ".jar"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot build fixture " + fixture, e);
         }
     }
 
-    private static Path compile(Path sources, Path out) throws IOException {
+    private static Path compile(Path sources, Path out, Path api) throws IOException {
         List<String> files;
         try (Stream<Path> walk = Files.walk(sources)) {
             files = walk.filter(p -> p.toString().endsWith(".java")).map(Path::toString).toList();
         }
         Files.createDirectories(out);
         List<String> args = new ArrayList<>(List.of("--release", "25", "-proc:none", "-nowarn",
-                "--module-path", String.join(java.io.File.pathSeparator, jarOf(KernelModule.class), jarOf(Machine.class),
+                "--module-path", String.join(java.io.File.pathSeparator, api.toString(), jarOf(Machine.class),
                         jarOf(LogManager.class)),
                 "-d", out.toString()));
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
@@ -89,17 +112,14 @@ final class FixtureModules {
         return out;
     }
 
-    private static byte[] jarBytes(Path classes, Map<String, byte[]> extra) throws IOException {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (JarOutputStream jar = new JarOutputStream(bytes); Stream<Path> walk = Files.walk(classes)) {
+    /** Packs a directory into a jar file at {@code file}, entries sorted; returns {@code file}. */
+    static Path jar(Path classes, Path file) throws IOException {
+        try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(file)); Stream<Path> walk = Files.walk(classes)) {
             for (Path p : walk.filter(Files::isRegularFile).sorted().toList()) {
                 put(jar, classes.relativize(p).toString().replace('\\', '/'), Files.readAllBytes(p));
             }
-            for (Map.Entry<String, byte[]> e : extra.entrySet()) {
-                put(jar, e.getKey(), e.getValue());
-            }
         }
-        return bytes.toByteArray();
+        return file;
     }
 
     private static void put(JarOutputStream jar, String name, byte[] data) throws IOException {

@@ -1,8 +1,13 @@
 package org.pkvm4j.host.abi;
 
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Resolves a module's references against an API, the way the JVM links them: a member named on
@@ -40,12 +45,12 @@ final class ApiResolver {
             return new Resolution.Missing("type " + ref.owner() + " does not exist");
         }
         List<String> pending = new ArrayList<>(List.of(ref.owner()));
-        boolean leavesApi = false;
+        List<String> jdkSupertypes = new ArrayList<>();
         while (!pending.isEmpty()) {
             String type = pending.removeFirst();
             Optional<AbiSymbol> type0 = api.find(type);
             if (type0.isEmpty()) {
-                leavesApi = true;
+                jdkSupertypes.add(type);
                 continue;
             }
             Optional<AbiSymbol> member = api.find(ref.symbolOn(type));
@@ -55,8 +60,49 @@ final class ApiResolver {
             }
             pending.addAll(supertypes(type0.get()));
         }
-        // Only a JDK supertype can still declare it; the JDK is not this ABI's business.
-        return leavesApi ? new Resolution.Jdk() : new Resolution.Missing(describe(ref) + " does not exist");
+        // Only a JDK supertype can still declare it: ask the JDK, whose own compatibility is not this ABI's business.
+        for (String jdk : jdkSupertypes) {
+            if (jdkDeclares(jdk, ref)) {
+                return new Resolution.Jdk();
+            }
+        }
+        return new Resolution.Missing(describe(ref) + " does not exist");
+    }
+
+    /** Whether JDK type {@code type} (or a supertype) has a public or protected member matching {@code ref}. */
+    private static boolean jdkDeclares(String type, ApiReferences.MemberRef ref) {
+        ClassLoader platform = ClassLoader.getPlatformClassLoader();
+        try {
+            Class<?> owner = Class.forName(type, false, platform);
+            if (ref.method()) {
+                MethodType wanted = MethodType.fromMethodDescriptorString(ref.descriptor(), platform);
+                for (Class<?> c = owner; c != null; c = c.getSuperclass()) {
+                    for (Method m : c.getDeclaredMethods()) {
+                        if (m.getName().equals(ref.name()) && isApiVisible(m.getModifiers())
+                                && MethodType.methodType(m.getReturnType(), m.getParameterTypes()).equals(wanted)) {
+                            return true;
+                        }
+                    }
+                }
+                return Stream.of(owner.getMethods()).anyMatch(m -> m.getName().equals(ref.name())
+                        && MethodType.methodType(m.getReturnType(), m.getParameterTypes()).equals(wanted));
+            }
+            for (Class<?> c = owner; c != null; c = c.getSuperclass()) {
+                for (Field f : c.getDeclaredFields()) {
+                    if (f.getName().equals(ref.name()) && isApiVisible(f.getModifiers())) {
+                        return f.getType().descriptorString().equals(ref.descriptor());
+                    }
+                }
+            }
+            return false;
+        } catch (ClassNotFoundException | TypeNotPresentException | IllegalArgumentException | LinkageError e) {
+            // A descriptor naming an API type cannot be a JDK member.
+            return false;
+        }
+    }
+
+    private static boolean isApiVisible(int modifiers) {
+        return Modifier.isPublic(modifiers) || Modifier.isProtected(modifiers);
     }
 
     /** The supertypes a type description names ({@code extends}, {@code implements}). */
