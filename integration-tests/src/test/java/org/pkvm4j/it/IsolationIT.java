@@ -1,25 +1,45 @@
 package org.pkvm4j.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.pkvm4j.api.Errno;
 import org.pkvm4j.host.HostKernel;
+import org.pkvm4j.host.SecurityState;
 
 /** The exception-level boundary holds: layers, references and strong encapsulation. */
 class IsolationIT {
     private static final long ALL_ATTEMPTS = 0b11111;
 
-    /**
-     * Scenario: EL2 code tries to reach the hypervisor's and the host's private state through
-     * reflection and class loading; every attempt fails.
-     */
+    /** Scenario: EL2 code that uses reflection is refused at load by the EL2 verifier (EPERM), before any class is defined. */
     @Test
-    void el2ReflectionIntoHypervisorAndHostFails() {
+    void el2ReflectionIsRefusedAtLoad() {
         var initramfs = Devices.newInitramfs();
         String name = Devices.addFixture(initramfs, "el2-reflection");
         HostKernel kernel = Devices.boot("kvm-arm.mode=protected kvm-arm.protected_modules=" + name, initramfs);
+
+        SecurityState.Insecure insecure = assertInstanceOf(SecurityState.Insecure.class, kernel.securityState());
+        assertEquals(Errno.EPERM, insecure.errno());
+        assertTrue(insecure.reason().contains("EL2 code refused") && insecure.reason().contains("reflection"),
+                insecure.reason());
+        assertTrue(kernel.liveVendorLayers().isEmpty(), "no layer was defined: " + kernel.liveVendorLayers());
+    }
+
+    /**
+     * Scenario: with the verifier off (pkvm.el2_verify=0), EL2 code tries to reach the hypervisor's
+     * and the host's private state through reflection and class loading at run time; strong
+     * encapsulation and the EL2 loader stop every attempt.
+     */
+    @Test
+    void el2ReflectionIntoHypervisorAndHostFailsEvenUnverified() {
+        var initramfs = Devices.newInitramfs();
+        String name = Devices.addFixture(initramfs, "el2-reflection");
+        HostKernel kernel = Devices.boot("kvm-arm.mode=protected pkvm.el2_verify=0 kvm-arm.protected_modules=" + name,
+                initramfs);
+        assertTrue(kernel.log().lines().stream().anyMatch(l -> l.contains("NOT verified")));
 
         long result = kernel.ioctl("el2_reflection", 0, 0);
         long worked = result >>> 32;

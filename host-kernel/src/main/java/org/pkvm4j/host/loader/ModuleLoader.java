@@ -27,6 +27,8 @@ import org.pkvm4j.host.hvc.HvcGateway;
 import org.pkvm4j.host.initramfs.Initramfs;
 import org.pkvm4j.host.initramfs.ModuleFile;
 import org.pkvm4j.host.log.KernelLog;
+import org.pkvm4j.host.verify.El2Verifier;
+import org.pkvm4j.host.verify.Violation;
 import org.pkvm4j.machine.HypPanicException;
 import org.pkvm4j.machine.ModuleRam;
 
@@ -42,6 +44,12 @@ import org.pkvm4j.machine.ModuleRam;
  */
 public final class ModuleLoader {
     private static final Logger LOG = LogManager.getLogger();
+    /**
+     * The command-line switch that turns the EL2 code verifier off ({@code pkvm.el2_verify=0}), as
+     * {@code module.sig_enforce=0} relaxes module signatures: for tests that must run EL2 code the
+     * verifier would refuse, to prove what holds without it.
+     */
+    public static final String EL2_VERIFY = "pkvm.el2_verify";
 
     private final Initramfs initramfs;
     private final KernelCmdline cmdline;
@@ -53,6 +61,7 @@ public final class ModuleLoader {
     private final VendorLayers layers = new VendorLayers();
     private final Map<String, Loaded> loaded = new LinkedHashMap<>();
     private final Deque<String> loading = new ArrayDeque<>();
+    private final boolean verifyEl2;
     private AbiModel runningApi;
 
     /** What the loader keeps of a loaded module: its report and the layer its dependents read. */
@@ -69,6 +78,10 @@ public final class ModuleLoader {
         this.moduleRam = moduleRam;
         this.log = log;
         this.miscDevices = miscDevices;
+        this.verifyEl2 = !cmdline.get(EL2_VERIFY).map(v -> v.equals("0") || v.equals("off")).orElse(false);
+        if (!verifyEl2) {
+            log.warn(LOG, "{}=0: EL2 code of vendor modules is NOT verified; for testing only", EL2_VERIFY);
+        }
     }
 
     /**
@@ -169,7 +182,14 @@ public final class ModuleLoader {
         Optional<ModulePkvm.El2Part> el2 = file.el2().map(jar -> {
             ModuleDescriptor d = DescriptorPolicy.read(jar);
             DescriptorPolicy.checkEl2(module, d, el1);
-            return new ModulePkvm.El2Part(d, jar, El2SymbolTable.scan(module, jar));
+            El2SymbolTable symbols = El2SymbolTable.scan(module, jar);
+            // The hyp build rules, at load: EL2 code that blocks, threads, reflects... never gets a layer.
+            List<Violation> refused = verifyEl2 ? El2Verifier.bundled().verify(jar) : List.of();
+            if (!refused.isEmpty()) {
+                throw new PkvmException(Errno.EPERM, module + ": EL2 code refused: " + refused.getFirst()
+                        + (refused.size() > 1 ? " (and " + (refused.size() - 1) + " more)" : ""));
+            }
+            return new ModulePkvm.El2Part(d, jar, symbols);
         });
         // 2. The EL1 layer, and its one KernelModule.
         ModuleLayer el1Layer = layers.defineEl1(module, el1, file.el1(),
