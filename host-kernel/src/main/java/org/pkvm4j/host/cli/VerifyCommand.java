@@ -2,10 +2,14 @@ package org.pkvm4j.host.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.host.abi.AbiModel;
+import org.pkvm4j.host.abi.SymbolCheck;
 import org.pkvm4j.host.cmdline.BootConfigException;
 import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.host.initramfs.ModuleFile;
@@ -56,6 +60,19 @@ final class VerifyCommand implements Callable<Integer> {
         } catch (PkvmException e) {
             out.println(e.getMessage()); // "EPERM: module: why", as the loader logs it
             failures++;
+        }
+        try {
+            Path apiJar = AbiCommandSupport.runningApiLocation();
+            AbiModel api = AbiModel.read(Files.isDirectory(apiJar) ? JarImage.ofDirectory(apiJar)
+                    : JarImage.read(apiJar.toString(), Files.readAllBytes(apiJar)));
+            SymbolCheck.Outcome abi = SymbolCheck.check(module.name(), module.jars(), api);
+            out.printf("%s: ABI ok against %s %s (%s)%n", module.name(), api.module(), api.version(),
+                    abi == SymbolCheck.Outcome.VERSIONS_MATCH ? "modversions match" : "no modversions; every reference links");
+        } catch (PkvmException e) {
+            out.println(e.getMessage());
+            failures++;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the running org.pkvm4j.api", e);
         }
         if (module.el2().isEmpty()) {
             out.printf("%s: no EL2 part, no EL2 code to verify%n", module.name());
