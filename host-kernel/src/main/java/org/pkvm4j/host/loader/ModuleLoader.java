@@ -50,6 +50,12 @@ public final class ModuleLoader {
      * verifier would refuse, to prove what holds without it.
      */
     public static final String EL2_VERIFY = "pkvm.el2_verify";
+    /**
+     * The command-line switch that turns the load-time ABI check off ({@code pkvm.modversions=0}),
+     * as a kernel built without {@code CONFIG_MODVERSIONS} loads modules unchecked: for measuring
+     * what the check costs, and for nothing else.
+     */
+    public static final String MODVERSIONS = "pkvm.modversions";
 
     private final Initramfs initramfs;
     private final KernelCmdline cmdline;
@@ -62,6 +68,7 @@ public final class ModuleLoader {
     private final Map<String, Loaded> loaded = new LinkedHashMap<>();
     private final Deque<String> loading = new ArrayDeque<>();
     private final boolean verifyEl2;
+    private final boolean checkAbi;
     private AbiModel runningApi;
 
     /** What the loader keeps of a loaded module: its report and the layer its dependents read. */
@@ -78,9 +85,13 @@ public final class ModuleLoader {
         this.moduleRam = moduleRam;
         this.log = log;
         this.miscDevices = miscDevices;
-        this.verifyEl2 = !cmdline.get(EL2_VERIFY).map(v -> v.equals("0") || v.equals("off")).orElse(false);
+        this.verifyEl2 = !isOff(cmdline, EL2_VERIFY);
+        this.checkAbi = !isOff(cmdline, MODVERSIONS);
         if (!verifyEl2) {
             log.warn(LOG, "{}=0: EL2 code of vendor modules is NOT verified; for testing only", EL2_VERIFY);
+        }
+        if (!checkAbi) {
+            log.warn(LOG, "{}=0: vendor modules are NOT checked against the running API; for testing only", MODVERSIONS);
         }
     }
 
@@ -135,6 +146,10 @@ public final class ModuleLoader {
         return Optional.ofNullable(loaded.get(ProtectedModules.normalize(name))).map(Loaded::pkvm);
     }
 
+    private static boolean isOff(KernelCmdline cmdline, String key) {
+        return cmdline.get(key).map(v -> v.equals("0") || v.equals("off")).orElse(false);
+    }
+
     /** The running API's ABI, read once per loader. */
     private AbiModel runningApi() {
         if (runningApi == null) {
@@ -174,7 +189,7 @@ public final class ModuleLoader {
         // 1. Every descriptor and symbol check comes before the first class is defined.
         ModuleDescriptor el1 = DescriptorPolicy.read(file.el1());
         DescriptorPolicy.checkEl1(module, el1, dependencies.stream().map(Loaded::module).map(LoadedModule::el1Module).toList());
-        SymbolCheck.Outcome abi = SymbolCheck.check(module, file.jars(), runningApi());
+        SymbolCheck.Outcome abi = checkAbi ? SymbolCheck.check(module, file.jars(), runningApi()) : null;
         if (abi == SymbolCheck.Outcome.LINK_CHECKED) {
             log.warn(LOG, "{}: no symbol versions (no {}); every API reference was link-checked instead", module,
                     ModVersions.ENTRY);
