@@ -46,6 +46,18 @@ public class ModCallBench {
         return Caller.trapEight(d, c);
     }
 
+    /** {@link #oneHandler_trap} from a thread that pinned its CPU: no CPU claim per trap. */
+    @Benchmark
+    public long oneHandler_trapPinned(Device d, Caller c, PinnedCpu pinned) {
+        return Caller.trapOne(d, c);
+    }
+
+    /** {@link #eightHandlers_trap} from a thread that pinned its CPU. */
+    @Benchmark
+    public long eightHandlers_trapPinned(Device d, Caller c, PinnedCpu pinned) {
+        return Caller.trapEight(d, c);
+    }
+
     /** Baseline: eight handler classes called in turn from one interface call site. */
     @Benchmark
     public long eightHandlers_direct(Caller c) {

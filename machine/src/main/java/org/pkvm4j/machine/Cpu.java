@@ -1,7 +1,5 @@
 package org.pkvm4j.machine;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import org.pkvm4j.api.KvmCpuContext;
 import org.pkvm4j.api.UserPtRegs;
 
@@ -11,24 +9,15 @@ import org.pkvm4j.api.UserPtRegs;
  * <p>A CPU runs one thing at a time. The host claims one for the length of a trap with {@link
  * Machine#getCpu()} and gives it back with {@link Machine#putCpu(Cpu)}, the {@code get_cpu()} /
  * {@code put_cpu()} pair that disables preemption around a hypercall; the registers of {@link
- * #hostContext()} belong to the claimer until then.
+ * #hostContext()} belong to the claimer until then. A thread that traps often can pin a CPU for a
+ * longer stretch instead ({@link Machine#pinCurrentThread()}, a {@code preempt_disable()} region).
  */
 public final class Cpu {
-    private static final VarHandle BUSY;
-
-    static {
-        try {
-            BUSY = MethodHandles.lookup().findVarHandle(Cpu.class, "busy", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private final int id;
     private final Machine machine;
     private final KvmCpuContext hostContext = new KvmCpuContext();
-    @SuppressWarnings("unused") // accessed through BUSY
-    private volatile int busy;
+    // Written and read only by the thread that pinned this CPU (nobody else can hold it meanwhile).
+    boolean pinned;
 
     Cpu(int id, Machine machine) {
         this.id = id;
@@ -77,11 +66,11 @@ public final class Cpu {
     }
 
     boolean tryClaim() {
-        return BUSY.compareAndSet(this, 0, 1);
+        return machine.claims().tryClaim(id);
     }
 
     void release() {
-        BUSY.setRelease(this, 0);
+        machine.claims().release(id);
     }
 
     @Override

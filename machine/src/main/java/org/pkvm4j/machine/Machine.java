@@ -22,6 +22,7 @@ public final class Machine {
     private final ModuleRam moduleRam = new ModuleRam();
     private final long powerOnNanos = System.nanoTime();
     private final AtomicInteger nextAffinity = new AtomicInteger();
+    private final CpuClaims claims;
     // Per machine, not static: which CPU each thread prefers and which one it holds now.
     private final ThreadLocal<Affinity> affinity = ThreadLocal.withInitial(this::newAffinity);
     private final AtomicReference<HypPanic> panic = new AtomicReference<>();
@@ -33,6 +34,7 @@ public final class Machine {
     public Machine(MachineConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.cpus = new Cpu[config.nrCpus()];
+        this.claims = new CpuClaims(config.nrCpus());
         for (int i = 0; i < cpus.length; i++) {
             cpus[i] = new Cpu(i, this);
         }
@@ -113,28 +115,66 @@ public final class Machine {
      */
     public Cpu getCpu() {
         Affinity a = affinity.get();
-        Cpu cpu = cpus[a.preferred];
-        if (!cpu.tryClaim()) {
-            cpu = claimAny(a);
+        Cpu cpu = a.pinned;
+        if (cpu == null) {
+            cpu = cpus[a.preferred];
+            if (!cpu.tryClaim()) {
+                cpu = claimAny(a);
+            }
         }
         a.current = cpu;
         return cpu;
     }
 
+    /**
+     * Pins a CPU to the calling thread until the pin is closed: {@link #getCpu()} then returns it
+     * without claiming it on every trap. Waits while every CPU is busy.
+     *
+     * @throws IllegalStateException if this thread already pins a CPU
+     */
+    public CpuPin pinCurrentThread() {
+        Affinity a = affinity.get();
+        if (a.pinned != null) {
+            throw new IllegalStateException(Thread.currentThread() + " already pins " + a.pinned);
+        }
+        Cpu cpu = cpus[a.preferred];
+        if (!cpu.tryClaim()) {
+            cpu = claimAny(a);
+        }
+        cpu.pinned = true;
+        a.pinned = cpu;
+        return new CpuPin(this, cpu);
+    }
+
+    void unpin(Cpu cpu) {
+        Affinity a = affinity.get();
+        if (a.pinned != cpu) {
+            throw new IllegalStateException(cpu + " is not pinned by " + Thread.currentThread());
+        }
+        a.pinned = null;
+        cpu.pinned = false;
+        cpu.release();
+    }
+
     /** Claims CPU {@code id} for the calling thread, waiting while another trap runs on it. */
     public Cpu getCpu(int id) {
         Objects.checkIndex(id, cpus.length);
+        Affinity a = affinity.get();
         Cpu cpu = cpus[id];
-        while (!cpu.tryClaim()) {
-            Thread.onSpinWait();
+        if (a.pinned != cpu) {
+            while (!cpu.tryClaim()) {
+                Thread.onSpinWait();
+            }
         }
-        affinity.get().current = cpu;
+        a.current = cpu;
         return cpu;
     }
 
-    /** Gives back a CPU claimed with {@link #getCpu()} ({@code put_cpu()}). */
+    /** Gives back a CPU claimed with {@link #getCpu()} ({@code put_cpu()}); a pinned CPU stays pinned. */
     public void putCpu(Cpu cpu) {
-        cpu.release();
+        if (!cpu.pinned) {
+            cpu.release();
+        }
     }
 
     Cpu currentCpu() {
@@ -143,6 +183,10 @@ public final class Machine {
 
     El2Vector el2Vector() {
         return el2Vector;
+    }
+
+    CpuClaims claims() {
+        return claims;
     }
 
     void recordPanic(HypPanic report) {
@@ -178,10 +222,11 @@ public final class Machine {
         return new Affinity(Math.floorMod(nextAffinity.getAndIncrement(), cpus.length));
     }
 
-    /** Which CPU a thread starts its search at, and which one it holds now. */
+    /** Which CPU a thread starts its search at, which one it holds now, and which one it pinned. */
     private static final class Affinity {
         final int preferred;
         Cpu current;
+        Cpu pinned;
 
         Affinity(int preferred) {
             this.preferred = preferred;

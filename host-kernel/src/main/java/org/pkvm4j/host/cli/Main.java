@@ -8,8 +8,9 @@ import picocli.CommandLine.Command;
  * {@code pkvm}: boots devices and inspects module files.
  *
  * <p>Exit codes, for every command: 0 success; 1 the command ran and found a failure (an insecure
- * or panicked boot, a failed demo check, an unreadable module file); 2 a usage or configuration
- * error (unknown option, malformed command line, missing initramfs).
+ * or panicked boot, a failed demo check, an unreadable module file, a module that fails verify); 2
+ * a usage or configuration error (unknown option, malformed command line, missing initramfs). {@code
+ * abi diff} adds 4 (compatible changes only) and 12 (breaking changes), as libabigail's abidiff.
  */
 @Command(name = "pkvm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "pKVM vendor modules on the JVM: boot a simulated arm64 device and its vendor modules.",
