@@ -38,11 +38,7 @@ public final class HvcGateway {
         long x1;
         try {
             UserPtRegs regs = cpu.regs();
-            regs.set(0, functionId);
-            regs.set(1, a1);
-            regs.set(2, a2);
-            regs.set(3, a3);
-            cpu.hvc();
+            hvc(cpu, regs, functionId, a1, a2, a3);
             x0 = regs.get(0);
             x1 = regs.get(1);
         } finally {
@@ -94,12 +90,17 @@ public final class HvcGateway {
 
     private static SmcccRes trap(Cpu cpu, long functionId, long a1, long a2, long a3) {
         UserPtRegs regs = cpu.regs();
+        hvc(cpu, regs, functionId, a1, a2, a3);
+        return new SmcccRes(regs.get(0), regs.get(1), regs.get(2), regs.get(3));
+    }
+
+    /** {@code arm_smccc_1_1_hvc}: x0..x3 in, {@code HVC #0}; the answer is in {@code regs}. */
+    private static void hvc(Cpu cpu, UserPtRegs regs, long functionId, long a1, long a2, long a3) {
         regs.set(0, functionId);
         regs.set(1, a1);
         regs.set(2, a2);
         regs.set(3, a3);
         cpu.hvc();
-        return new SmcccRes(regs.get(0), regs.get(1), regs.get(2), regs.get(3));
     }
 
     private static long check(HostHcall call, SmcccRes res) {
