@@ -2,11 +2,13 @@ package org.pkvm4j.hypervisor;
 
 import org.pkvm4j.api.Smccc;
 import org.pkvm4j.api.UserPtRegs;
+import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.hypervisor.module.DynamicHcalls;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.El2Vector;
 import org.pkvm4j.machine.HostHcall;
 import org.pkvm4j.machine.HypPlatform;
+import org.pkvm4j.machine.OwnerId;
 
 /**
  * The EL2 trap entry: dispatches the host's hypercalls.
@@ -21,14 +23,16 @@ public final class HypMain implements El2Vector {
     private final DynamicHcalls dynamicHcalls;
     private final HostHcallTable staticHcalls;
     private final Deprivilege deprivilege;
+    private final MemProtect memProtect;
 
-    /** Wires the dispatcher. */
+    /** Wires the dispatcher; host stage-2 faults go to {@code memProtect}. */
     public HypMain(HypPlatform platform, DynamicHcalls dynamicHcalls, HostHcallTable staticHcalls,
-            Deprivilege deprivilege) {
+            Deprivilege deprivilege, MemProtect memProtect) {
         this.platform = platform;
         this.dynamicHcalls = dynamicHcalls;
         this.staticHcalls = staticHcalls;
         this.deprivilege = deprivilege;
+        this.memProtect = memProtect;
     }
 
     @Override
@@ -43,6 +47,20 @@ public final class HypMain implements El2Vector {
         } catch (Throwable t) {
             // The kernel would take a synchronous exception at EL2 and hyp_panic(); so do we.
             platform.panic(cpu, "%s threw %s".formatted(dynamicHcalls.describe(id), t), t);
+        }
+    }
+
+    /**
+     * The host's data abort on a page its stage-2 does not map ({@code handle_host_mem_abort}): fixed
+     * up, or an abort injected. A throwable escaping it is a hyp panic, as for a hypercall.
+     */
+    @Override
+    public OwnerId hostMemAbort(Cpu cpu, long pa, boolean write) {
+        try {
+            return memProtect.handleHostMemAbort(pa, write);
+        } catch (Throwable t) {
+            platform.panic(cpu, "handle_host_mem_abort at PA 0x%x threw %s".formatted(pa, t), t);
+            return null;
         }
     }
 

@@ -77,7 +77,8 @@ class HypMainTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = HostHcall.class, mode = EnumSource.Mode.EXCLUDE, names = "PKVM_PROT_FINALIZE")
+    @EnumSource(value = HostHcall.class, mode = EnumSource.Mode.EXCLUDE,
+            names = {"PKVM_PROT_FINALIZE", "PKVM_HOST_SHARE_HYP", "PKVM_HOST_UNSHARE_HYP"})
     void thePrivilegedBandClosesAfterTheFirstFinalize(HostHcall call) {
         hvc(0, HostHcall.PKVM_PROT_FINALIZE, 0);
         // Closed on every CPU, not only the one that finalized.

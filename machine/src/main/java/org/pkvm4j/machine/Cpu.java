@@ -65,6 +65,25 @@ public final class Cpu {
         }
     }
 
+    /**
+     * Takes a host stage-2 fault at {@code pa} to {@code vector} ({@code handle_host_mem_abort}).
+     *
+     * @return EL2's answer: see {@link El2Vector#hostMemAbort}
+     * @throws HypPanicException if the hypervisor has panicked, before or during this trap
+     */
+    OwnerId memAbort(El2Vector vector, long pa, boolean write) {
+        HypPanic panic = machine.panic();
+        if (panic != null) {
+            throw new HypPanicException(panic);
+        }
+        OwnerId owner = vector.hostMemAbort(this, pa, write);
+        panic = machine.panic();
+        if (panic != null) {
+            throw new HypPanicException(panic);
+        }
+        return owner;
+    }
+
     boolean tryClaim() {
         return machine.claims().tryClaim(id);
     }

@@ -15,4 +15,21 @@ public interface El2Vector {
      * panic through the platform).
      */
     void hostHvc(Cpu cpu);
+
+    /**
+     * Handles a host stage-2 fault on {@code cpu}: the host accessed {@code pa} (a write if {@code
+     * write}) and the host stage-2 does not map it.
+     *
+     * <p>Kernel counterpart: {@code handle_host_mem_abort} in {@code nvhe/mem_protect.c}. Runs to
+     * completion and must not throw.
+     *
+     * @return whose page it is, decided under EL2's lock: {@link OwnerId#HOST} if the host may access
+     *     it (the mapping is fixed and the host retries the access, as after {@code
+     *     host_stage2_idmap} or {@code -EEXIST}); any other owner to inject an abort that names it.
+     *     The default, for a vector that handles no stage-2 fault, returns null: inject, and the
+     *     machine names the owner from the stage-2 annotation.
+     */
+    default OwnerId hostMemAbort(Cpu cpu, long pa, boolean write) {
+        return null;
+    }
 }

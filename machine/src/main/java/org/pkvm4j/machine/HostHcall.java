@@ -22,7 +22,17 @@ public enum HostHcall {
     /** Registers the handler at hyp VA x1; returns x1 = hypercall id (128..255) or -errno. */
     PKVM_REGISTER_HCALL(18, "__pkvm_register_hcall"),
     /** Deprivileges the calling CPU (installs the host stage-2); -EPERM the second time. */
-    PKVM_PROT_FINALIZE(21, "__pkvm_prot_finalize");
+    PKVM_PROT_FINALIZE(21, "__pkvm_prot_finalize"),
+    /**
+     * Shares the host page at pfn x1 with the hypervisor (host SHARED_OWNED, hyp SHARED_BORROWED);
+     * x1 = 0 or -EPERM. A post-finalize call: it stays open after deprivilege.
+     */
+    PKVM_HOST_SHARE_HYP(22, "__pkvm_host_share_hyp"),
+    /**
+     * Ends the share of the page at pfn x1 with the hypervisor (back to host OWNED, hyp NOPAGE);
+     * x1 = 0, -EPERM, or -EBUSY while EL2 has it pinned. A post-finalize call.
+     */
+    PKVM_HOST_UNSHARE_HYP(23, "__pkvm_host_unshare_hyp");
 
     private final int id;
     private final String symbol;

@@ -7,14 +7,26 @@ import java.io.StringWriter;
  * The privileged capabilities of a machine: what only EL2 may hold.
  *
  * <p>Kernel counterpart: what the hypervisor owns once the host is deprivileged: the UART it prints
- * to, the module sections the host handed over, the panic path. {@link Machine#takeHypPlatform()}
+ * to, the module sections the host handed over, the panic path, and the page tables that decide what
+ * the host may access ({@link #memory()}). {@link Machine#takeHypPlatform()}
  * hands this out exactly once, to boot code that passes it to the hypervisor image and drops it.
  */
 public final class HypPlatform {
     private final Machine machine;
+    private final HypMemory memory;
 
     HypPlatform(Machine machine) {
         this.machine = machine;
+        this.memory = new HypMemory(machine.dramInternal());
+    }
+
+    /**
+     * Physical memory as EL2 sees it: the page metadata (host stage-2 and hyp vmemmap) that only the
+     * hypervisor writes, and unchecked access to DRAM. There is one per machine, reachable only
+     * through this platform.
+     */
+    public HypMemory memory() {
+        return memory;
     }
 
     /** The number of CPUs. */

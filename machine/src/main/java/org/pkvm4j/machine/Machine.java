@@ -8,18 +8,31 @@ import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A simulated arm64 machine: CPUs, a UART, the memory module images are placed in, and the EL2
- * vector register.
+ * A simulated arm64 machine: CPUs, DRAM, a UART in the MMIO window below it, the memory module
+ * images are placed in, and the EL2 vector register.
  *
  * <p>Whoever builds a machine holds it whole until it gives away {@link #takeHypPlatform()}, which
  * it can do once; after that it holds CPUs that can trap and nothing that changes EL2. The EL2
- * vector ({@code VBAR_EL2}) can be written once, by {@link #installEl2Vector}.
+ * vector ({@code VBAR_EL2}) can be written once, by {@link #installEl2Vector}. The host reaches DRAM
+ * only through {@link #hostMemory()}, checked against the host stage-2 that only the hypervisor
+ * writes (through {@link HypPlatform#memory()}).
  */
 public final class Machine {
+    /** Physical address of the PL011 UART in the MMIO window, as on QEMU's arm64 {@code virt} board. */
+    public static final long UART_PA = 0x0900_0000L;
+    /** PL011 data register offset ({@code UARTDR}). */
+    static final long UARTDR = 0x00;
+    /** PL011 flag register offset ({@code UARTFR}). */
+    static final long UARTFR = 0x18;
+    /** {@code UARTFR}: transmit FIFO empty and receive FIFO empty; the model transmits at once. */
+    static final long UARTFR_IDLE = 0x90;
+
     private final MachineConfig config;
     private final Cpu[] cpus;
     private final Uart uart = new Uart();
     private final ModuleRam moduleRam = new ModuleRam();
+    private final Dram dram;
+    private final HostMemory hostMemory;
     private final long powerOnNanos = System.nanoTime();
     private final AtomicInteger nextAffinity = new AtomicInteger();
     private final CpuClaims claims;
@@ -35,6 +48,8 @@ public final class Machine {
         this.config = Objects.requireNonNull(config, "config");
         this.cpus = new Cpu[config.nrCpus()];
         this.claims = new CpuClaims(config.nrCpus());
+        this.dram = new Dram(config.memBytes());
+        this.hostMemory = new HostMemory(this, dram);
         for (int i = 0; i < cpus.length; i++) {
             cpus[i] = new Cpu(i, this);
         }
@@ -64,6 +79,16 @@ public final class Machine {
     /** The memory EL2 module images are placed in. */
     public ModuleRam moduleRam() {
         return moduleRam;
+    }
+
+    /** DRAM's geometry and accounting (what is committed); its contents are reached elsewhere. */
+    public Dram dram() {
+        return dram;
+    }
+
+    /** The host's loads and stores, checked against the host stage-2. */
+    public HostMemory hostMemory() {
+        return hostMemory;
     }
 
     /** Nanoseconds since power-on, monotonic. */
@@ -183,6 +208,49 @@ public final class Machine {
 
     El2Vector el2Vector() {
         return el2Vector;
+    }
+
+    /**
+     * A host access the host stage-2 refused: traps to EL2 on a CPU claimed for the calling thread.
+     * Returns if EL2 fixed the mapping (the access is retried); throws {@link Stage2Fault}, naming the
+     * owner EL2 saw, if it injected an abort. With no EL2 vector there is nobody to fix anything: the
+     * abort is raised.
+     */
+    void hostMemAbort(long pa, boolean write) {
+        El2Vector vector = el2Vector;
+        OwnerId owner = null;
+        if (vector != null) {
+            Cpu cpu = getCpu();
+            try {
+                owner = cpu.memAbort(vector, pa, write);
+            } finally {
+                putCpu(cpu);
+            }
+        }
+        if (owner == OwnerId.HOST) {
+            return;
+        }
+        if (owner == null) {
+            // Read now, not when the fault was taken: only a report, and only for vectors that say nothing.
+            owner = HypPage.annotationOwner(dram.word((pa - Dram.BASE) >>> Dram.PAGE_SHIFT));
+        }
+        throw new Stage2Fault(pa, write, owner);
+    }
+
+    /** A host load outside DRAM: the UART's registers, else RAZ. */
+    long mmioLoad(long pa, int width) {
+        return pa == UART_PA + UARTFR ? UARTFR_IDLE : 0;
+    }
+
+    /** A host store outside DRAM: a byte to {@code UARTDR} transmits it, else WI. */
+    void mmioStore(long pa, int width, long value) {
+        if (pa == UART_PA + UARTDR) {
+            uart.putc((char) (value & 0xFF));
+        }
+    }
+
+    Dram dramInternal() {
+        return dram;
     }
 
     CpuClaims claims() {

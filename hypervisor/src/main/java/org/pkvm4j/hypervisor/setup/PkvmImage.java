@@ -5,6 +5,7 @@ import org.pkvm4j.hypervisor.Deprivilege;
 import org.pkvm4j.hypervisor.HostHcallTable;
 import org.pkvm4j.hypervisor.HypMain;
 import org.pkvm4j.hypervisor.console.HypConsole;
+import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.hypervisor.module.DynamicHcalls;
 import org.pkvm4j.hypervisor.module.El2Modules;
 import org.pkvm4j.hypervisor.module.ModuleOpsTable;
@@ -32,14 +33,17 @@ public final class PkvmImage implements HypervisorImage {
         DynamicHcalls dynamicHcalls = new DynamicHcalls();
         El2Modules modules = new El2Modules(platform, new ModuleOpsTable(console, platform), dynamicHcalls);
         Deprivilege deprivilege = new Deprivilege(platform.nrCpus());
+        MemProtect memProtect = new MemProtect(platform.memory());
         HostHcallTable table = HostHcallTable.of(Map.of(
                 HostHcall.PKVM_ALLOC_MODULE_VA, modules::handleAllocModuleVa,
                 HostHcall.PKVM_UNMAP_MODULE_PAGE, modules::handleUnmapModule,
                 HostHcall.PKVM_INIT_MODULE, modules::handleInitModule,
                 HostHcall.PKVM_REGISTER_HCALL, modules::handleRegisterHcall,
-                HostHcall.PKVM_PROT_FINALIZE, deprivilege::handleProtFinalize));
+                HostHcall.PKVM_PROT_FINALIZE, deprivilege::handleProtFinalize,
+                HostHcall.PKVM_HOST_SHARE_HYP, memProtect::handleHostShareHyp,
+                HostHcall.PKVM_HOST_UNSHARE_HYP, memProtect::handleHostUnshareHyp));
         console.puts("pKVM: hypervisor initialised on %d CPUs%s".formatted(platform.nrCpus(),
                 options.protectedMode() ? ", protected mode" : ""));
-        return new HypMain(platform, dynamicHcalls, table, deprivilege);
+        return new HypMain(platform, dynamicHcalls, table, deprivilege, memProtect);
     }
 }

@@ -1,0 +1,428 @@
+package org.pkvm4j.hypervisor.mem;
+
+import java.util.concurrent.locks.ReentrantLock;
+import org.pkvm4j.api.Errno;
+import org.pkvm4j.api.UserPtRegs;
+import org.pkvm4j.machine.Cpu;
+import org.pkvm4j.machine.Dram;
+import org.pkvm4j.machine.HypMemory;
+import org.pkvm4j.machine.HypPage;
+import org.pkvm4j.machine.OwnerId;
+import org.pkvm4j.machine.PageState;
+
+/**
+ * Page ownership between the host and the hypervisor: the transitions, their checks, the locks.
+ *
+ * <p>Kernel counterpart: {@code arch/arm64/kvm/hyp/nvhe/mem_protect.c} (upstream, after Will
+ * Deacon's 2026 series: states in {@code struct hyp_page}, see {@code ../shared/spec/PKVM.md} §4).
+ * Each transition is the kernel function of the same name, with its preconditions checked in the
+ * kernel's order (so the first failing check decides the errno), and commits only after every check
+ * passed: a failure changes nothing. Results are the kernel's {@code int}: 0 or a negative errno,
+ * which is exactly what the hypercall wrappers put in x1 and what the {@code ModuleOps} members will
+ * turn into exceptions.
+ *
+ * <p>Locks: one per component, {@code host_mmu.lock} ({@code host_lock_component}) and {@code
+ * pkvm_pgd_lock} ({@code hyp_lock_component}), always taken host then hyp, the order of {@code enum
+ * pkvm_component_id}. The host's checked access path reads the host state without a lock; every
+ * write here is a release store of a whole metadata word, so it sees either the old or the new word.
+ *
+ * <p>Addresses: pKVM passes pfns for host-initiated calls and hyp VAs of the linear map for pins;
+ * pkvm4j's linear map is the identity, so pins take physical addresses.
+ */
+public final class MemProtect {
+    private static final int EPERM = -Errno.EPERM.code();
+    private static final int EINVAL = -Errno.EINVAL.code();
+    private static final int EBUSY = -Errno.EBUSY.code();
+    private static final long PAGE_SIZE = 1L << Dram.PAGE_SHIFT;
+
+    private final HypMemory mem;
+    private final MemRanges ranges;
+    private final ReentrantLock hostLock = new ReentrantLock();
+    private final ReentrantLock hypLock = new ReentrantLock();
+
+    /** Ownership over the machine memory {@code mem} (from {@code HypPlatform.memory()}). */
+    public MemProtect(HypMemory mem) {
+        this.mem = mem;
+        this.ranges = new MemRanges(mem.dram());
+    }
+
+    // ---------------------------------------------------------------- host <-> hyp sharing
+
+    /**
+     * {@code __pkvm_host_share_hyp(pfn)}: the host lets EL2 access one of its pages.
+     * Pre: host OWNED, hyp NOPAGE. Post: host SHARED_OWNED, hyp SHARED_BORROWED (EL2 maps it only
+     * when it pins it).
+     *
+     * @return 0; -EINVAL if the page straddles memory and MMIO (impossible for one page) or -EPERM if
+     *     it is not memory (including a pfn beyond the PA range: its address lands outside DRAM, as
+     *     the kernel's unchecked {@code hyp_pfn_to_phys} does); -EPERM for any state mismatch
+     */
+    public int hostShareHyp(long pfn) {
+        long phys = pfn << Dram.PAGE_SHIFT;
+        lockComponents();
+        try {
+            int ret = hostCheckPageStateRange(phys, PAGE_SIZE, PageState.OWNED);
+            if (ret == 0) {
+                ret = hypCheckPageStateRange(phys, PAGE_SIZE, PageState.NOPAGE);
+            }
+            if (ret != 0) {
+                return ret;
+            }
+            hypSetPageStateRange(phys, PAGE_SIZE, PageState.SHARED_BORROWED);
+            hostSetPageStateRange(phys, PAGE_SIZE, PageState.SHARED_OWNED);
+            return 0;
+        } finally {
+            unlockComponents();
+        }
+    }
+
+    /**
+     * {@code __pkvm_host_unshare_hyp(pfn)}: ends a share made with {@link #hostShareHyp}.
+     * Pre: host SHARED_OWNED, hyp SHARED_BORROWED, not pinned. Post: host OWNED, hyp NOPAGE.
+     *
+     * @return 0; -EINVAL/-EPERM for a non-memory pfn; -EPERM for a state mismatch; -EBUSY while EL2
+     *     holds a pin ({@code hyp_page_count} is not zero)
+     */
+    public int hostUnshareHyp(long pfn) {
+        long phys = pfn << Dram.PAGE_SHIFT;
+        lockComponents();
+        try {
+            int ret = hostCheckPageStateRange(phys, PAGE_SIZE, PageState.SHARED_OWNED);
+            if (ret == 0) {
+                ret = hypCheckPageStateRange(phys, PAGE_SIZE, PageState.SHARED_BORROWED);
+            }
+            if (ret != 0) {
+                return ret;
+            }
+            if (HypPage.refcount(mem.pageWord(pfn)) != 0) {
+                return EBUSY;
+            }
+            hypSetPageStateRange(phys, PAGE_SIZE, PageState.NOPAGE);
+            hostSetPageStateRange(phys, PAGE_SIZE, PageState.OWNED);
+            return 0;
+        } finally {
+            unlockComponents();
+        }
+    }
+
+    /**
+     * {@code hyp_pin_shared_mem(from, to)}: EL2 pins the pages holding {@code [from, to)} so the host
+     * cannot unshare them while EL2 uses them; the first pin maps a page at EL2.
+     * Pre: every page host SHARED_OWNED, hyp SHARED_BORROWED. Post: each refcount + 1.
+     *
+     * @return 0; -EINVAL/-EPERM for a range that is not all memory; -EPERM for a state mismatch.
+     *     pkvm4j also answers -EINVAL for {@code to < from}, which the kernel never receives.
+     * @throws IllegalStateException if a refcount would pass {@code u16} (the kernel's {@code BUG_ON}
+     *     in {@code hyp_page_ref_inc}); nothing is changed
+     */
+    public int hypPinSharedMem(long from, long to) {
+        if (Long.compareUnsigned(to, from) < 0) {
+            return EINVAL;
+        }
+        long start = from & -PAGE_SIZE;
+        long end = (to + PAGE_SIZE - 1) & -PAGE_SIZE;
+        long size = end - start;
+        lockComponents();
+        try {
+            int ret = hostCheckPageStateRange(start, size, PageState.SHARED_OWNED);
+            if (ret == 0) {
+                ret = hypCheckPageStateRange(start, size, PageState.SHARED_BORROWED);
+            }
+            if (ret != 0) {
+                return ret;
+            }
+            long first = start >>> Dram.PAGE_SHIFT;
+            long nr = size >>> Dram.PAGE_SHIFT;
+            for (long i = 0; i < nr; i++) {
+                if (HypPage.refcount(mem.pageWord(first + i)) == HypPage.MAX_REFCOUNT) {
+                    throw new IllegalStateException("BUG: hyp_page_ref_inc overflow at pfn 0x" + Long.toHexString(first + i));
+                }
+            }
+            for (long i = 0; i < nr; i++) {
+                long w = mem.pageWord(first + i);
+                // 0 -> 1 is where the kernel maps the page at EL2 (pkvm_create_mappings_locked);
+                // pkvm4j derives the EL2 mapping from the refcount (isHypMapped).
+                mem.setPageWord(first + i, HypPage.withRefcount(w, HypPage.refcount(w) + 1));
+            }
+            return 0;
+        } finally {
+            unlockComponents();
+        }
+    }
+
+    /**
+     * {@code hyp_unpin_shared_mem(from, to)}: drops one pin of each page holding {@code [from, to)};
+     * the last one unmaps the page from EL2. No state checks, as in the kernel: pins are EL2's own
+     * bookkeeping.
+     *
+     * @throws IllegalStateException if a page is not memory or not pinned (the kernel's {@code
+     *     BUG_ON} in {@code hyp_page_ref_dec}); nothing is changed
+     */
+    public void hypUnpinSharedMem(long from, long to) {
+        if (Long.compareUnsigned(to, from) < 0) {
+            throw new IllegalStateException("BUG: hyp_unpin_shared_mem with to < from");
+        }
+        long first = from >>> Dram.PAGE_SHIFT;
+        long nr = (((to + PAGE_SIZE - 1) & -PAGE_SIZE) >>> Dram.PAGE_SHIFT) - first;
+        lockComponents();
+        try {
+            for (long i = 0; i < nr; i++) {
+                if (!ranges.isMemoryPfn(first + i) || HypPage.refcount(mem.pageWord(first + i)) == 0) {
+                    throw new IllegalStateException("BUG: hyp_page_ref_dec underflow at pfn 0x" + Long.toHexString(first + i));
+                }
+            }
+            for (long i = 0; i < nr; i++) {
+                long w = mem.pageWord(first + i);
+                mem.setPageWord(first + i, HypPage.withRefcount(w, HypPage.refcount(w) - 1));
+            }
+        } finally {
+            unlockComponents();
+        }
+    }
+
+    // ---------------------------------------------------------------- host <-> hyp donation
+
+    /**
+     * {@code __pkvm_host_donate_hyp(pfn, nr_pages)}: the host gives pages to EL2 for good (EL2-internal:
+     * module sections, VM metadata, the hyp allocator's pools).
+     * Pre: every page host OWNED, hyp NOPAGE. Post: host NOPAGE annotated owner HYP (a host access
+     * faults), hyp OWNED (mapped RW at EL2).
+     *
+     * @return 0; -EINVAL if the range leaves the host PA range or overflows, or straddles memory and
+     *     MMIO; -EPERM if it is not memory or any page is in the wrong state
+     */
+    public int hostDonateHyp(long pfn, long nrPages) {
+        if (!ranges.pfnRangeIsValid(pfn, nrPages)) {
+            return EINVAL;
+        }
+        long phys = pfn << Dram.PAGE_SHIFT;
+        long size = nrPages << Dram.PAGE_SHIFT;
+        lockComponents();
+        try {
+            int ret = hostCheckPageStateRange(phys, size, PageState.OWNED);
+            if (ret == 0) {
+                ret = hypCheckPageStateRange(phys, size, PageState.NOPAGE);
+            }
+            if (ret != 0) {
+                return ret;
+            }
+            hypSetPageStateRange(phys, size, PageState.OWNED);
+            hostStage2SetOwnerLocked(phys, size, OwnerId.HYP);
+            return 0;
+        } finally {
+            unlockComponents();
+        }
+    }
+
+    /**
+     * {@code __pkvm_hyp_donate_host(pfn, nr_pages)}: EL2 gives pages back to the host (EL2-internal:
+     * a failed module load, VM teardown, memcache refill returns).
+     * Pre: every page hyp OWNED, host NOPAGE. Post: hyp NOPAGE (unmapped at EL2), host OWNED
+     * (annotation cleared, idmap restored).
+     *
+     * @return 0; -EINVAL if the range leaves the host PA range or overflows; -EPERM if any page is
+     *     in the wrong state (checked hyp first, as the kernel does, so a non-memory page reads as
+     *     hyp NOPAGE: -EPERM); -EINVAL/-EPERM from the host's memory check
+     */
+    public int hypDonateHost(long pfn, long nrPages) {
+        if (!ranges.pfnRangeIsValid(pfn, nrPages)) {
+            return EINVAL;
+        }
+        long phys = pfn << Dram.PAGE_SHIFT;
+        long size = nrPages << Dram.PAGE_SHIFT;
+        lockComponents();
+        try {
+            int ret = hypCheckPageStateRange(phys, size, PageState.OWNED);
+            if (ret == 0) {
+                ret = hostCheckPageStateRange(phys, size, PageState.NOPAGE);
+            }
+            if (ret != 0) {
+                return ret;
+            }
+            hypSetPageStateRange(phys, size, PageState.NOPAGE);
+            hostStage2SetOwnerLocked(phys, size, OwnerId.HOST);
+            return 0;
+        } finally {
+            unlockComponents();
+        }
+    }
+
+    // ---------------------------------------------------------------- host stage-2 faults
+
+    /**
+     * {@code handle_host_mem_abort}: the host touched {@code pa} and its stage-2 did not map it.
+     * Re-tries the idmap ({@code host_stage2_idmap}): a page the host may access (its state is not
+     * NOPAGE: the fault raced with a transition that gave it back) is "mapped" and the access
+     * retried; an annotated page (owned by EL2 or a guest) makes the kernel inject an abort.
+     *
+     * @return {@link OwnerId#HOST} to retry the access; else the annotation's owner, read under the
+     *     host lock, for the injected abort
+     */
+    public OwnerId handleHostMemAbort(long pa, boolean write) {
+        long pfn = pa >>> Dram.PAGE_SHIFT;
+        hostLock.lock();
+        try {
+            // Non-memory is idmapped as device memory; the machine serves MMIO without trapping.
+            if (!ranges.isMemoryPfn(pfn)) {
+                return OwnerId.HOST;
+            }
+            long w = mem.pageWord(pfn);
+            return HypPage.hostAccessible(w) ? OwnerId.HOST : HypPage.annotationOwner(w);
+        } finally {
+            hostLock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- static hypercalls
+
+    /** {@code handle___pkvm_host_share_hyp}: x1 = pfn; x1 = {@link #hostShareHyp}'s result. */
+    public void handleHostShareHyp(Cpu cpu, UserPtRegs regs) {
+        regs.set(1, hostShareHyp(regs.get(1)));
+    }
+
+    /** {@code handle___pkvm_host_unshare_hyp}: x1 = pfn; x1 = {@link #hostUnshareHyp}'s result. */
+    public void handleHostUnshareHyp(Cpu cpu, UserPtRegs regs) {
+        regs.set(1, hostUnshareHyp(regs.get(1)));
+    }
+
+    // ---------------------------------------------------------------- state queries
+
+    /** The host's state of page {@code pfn}; NOPAGE for a page that is not memory. */
+    public PageState hostState(long pfn) {
+        return ranges.isMemoryPfn(pfn) ? HypPage.hostState(mem.pageWord(pfn)) : PageState.NOPAGE;
+    }
+
+    /** The hypervisor's state of page {@code pfn} ({@code get_hyp_state}); NOPAGE for non-memory. */
+    public PageState hypState(long pfn) {
+        return ranges.isMemoryPfn(pfn) ? HypPage.hypState(mem.pageWord(pfn)) : PageState.NOPAGE;
+    }
+
+    /** How many pins EL2 holds on page {@code pfn} ({@code hyp_page_count}). */
+    public int pinCount(long pfn) {
+        return HypPage.refcount(mem.pageWord(pfn));
+    }
+
+    /**
+     * Whether EL2 has page {@code pfn} mapped: it owns it (donated pages are mapped RW), or borrows it
+     * and holds a pin (the mapping {@code hyp_pin_shared_mem} creates on the first pin).
+     */
+    public boolean isHypMapped(long pfn) {
+        long w = mem.pageWord(pfn);
+        PageState hyp = HypPage.hypState(w);
+        return hyp == PageState.OWNED || hyp == PageState.SHARED_OWNED
+                || (hyp == PageState.SHARED_BORROWED && HypPage.refcount(w) > 0);
+    }
+
+    /**
+     * The metadata words of {@code nrPages} DRAM pages from {@code pfn}, read under both component
+     * locks: a consistent snapshot no transition is half-way through.
+     */
+    public long[] snapshot(long pfn, int nrPages) {
+        long[] words = new long[nrPages];
+        lockComponents();
+        try {
+            for (int i = 0; i < nrPages; i++) {
+                words[i] = mem.pageWord(pfn + i);
+            }
+        } finally {
+            unlockComponents();
+        }
+        return words;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /** {@code host_lock_component(); hyp_lock_component();}: the kernel's lock order. */
+    private void lockComponents() {
+        hostLock.lock();
+        hypLock.lock();
+    }
+
+    private void unlockComponents() {
+        hypLock.unlock();
+        hostLock.unlock();
+    }
+
+    /**
+     * {@code __host_check_page_state_range}: the memory check, then every page's host state.
+     */
+    private int hostCheckPageStateRange(long addr, long size, PageState state) {
+        int ret = ranges.checkRangeAllowedMemory(addr, addr + size);
+        if (ret != 0) {
+            return ret;
+        }
+        long first = addr >>> Dram.PAGE_SHIFT;
+        long nr = size >>> Dram.PAGE_SHIFT;
+        for (long i = 0; i < nr; i++) {
+            if (HypPage.hostState(mem.pageWord(first + i)) != state) {
+                return EPERM;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * {@code __hyp_check_page_state_range}: every page's hyp state. No memory check of its own, as in
+     * the kernel; a non-memory page has no {@code hyp_page} and reads as NOPAGE here.
+     */
+    private int hypCheckPageStateRange(long addr, long size, PageState state) {
+        long first = addr >>> Dram.PAGE_SHIFT;
+        long nr = size >>> Dram.PAGE_SHIFT;
+        for (long i = 0; i < nr; i++) {
+            if (hypState(first + i) != state) {
+                return EPERM;
+            }
+        }
+        return 0;
+    }
+
+    /** {@code __hyp_set_page_state_range}. */
+    private void hypSetPageStateRange(long addr, long size, PageState state) {
+        long first = addr >>> Dram.PAGE_SHIFT;
+        long nr = size >>> Dram.PAGE_SHIFT;
+        for (long i = 0; i < nr; i++) {
+            mem.setPageWord(first + i, HypPage.withHypState(mem.pageWord(first + i), state));
+        }
+    }
+
+    /**
+     * {@code __host_set_page_state_range}: a page coming back from NOPAGE gets its idmap again, which
+     * in the model is the state itself (the host path maps every non-NOPAGE page).
+     */
+    private void hostSetPageStateRange(long addr, long size, PageState state) {
+        long first = addr >>> Dram.PAGE_SHIFT;
+        long nr = size >>> Dram.PAGE_SHIFT;
+        for (long i = 0; i < nr; i++) {
+            mem.setPageWord(first + i, HypPage.withHostState(mem.pageWord(first + i), state));
+        }
+    }
+
+    /**
+     * {@code host_stage2_set_owner_locked(addr, size, owner_id)}: owner HOST re-installs the idmap
+     * and makes the host OWNED; owner HYP leaves a donation annotation and makes the host NOPAGE.
+     * A guest owner needs the VM handle and gfn ({@code host_stage2_set_owner_metadata_locked}),
+     * which the guest transitions will add.
+     *
+     * @return 0; -EPERM for a range that is not memory; -EINVAL for another owner
+     */
+    private int hostStage2SetOwnerLocked(long addr, long size, OwnerId owner) {
+        if (ranges.checkRangeAllowedMemory(addr, addr + size) != 0) {
+            return EPERM;
+        }
+        PageState state;
+        switch (owner) {
+            case HOST -> state = PageState.OWNED;
+            case HYP -> state = PageState.NOPAGE;
+            default -> {
+                return EINVAL;
+            }
+        }
+        long first = addr >>> Dram.PAGE_SHIFT;
+        long nr = size >>> Dram.PAGE_SHIFT;
+        for (long i = 0; i < nr; i++) {
+            long w = HypPage.withAnnotation(mem.pageWord(first + i), owner);
+            mem.setPageWord(first + i, HypPage.withHostState(w, state));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,144 @@
+package org.pkvm4j.machine;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The host's loads and stores, through the host stage-2.
+ *
+ * <p>Kernel counterpart: an EL1 access translated by the host stage-2 that {@code
+ * __pkvm_prot_finalize} installs. A DRAM page whose host state is {@code OWNED}, {@code SHARED_OWNED}
+ * or {@code SHARED_BORROWED} is mapped (pKVM idmaps it lazily; the model treats the idmap as always
+ * present, so the fast path is one metadata read); any other DRAM page traps to EL2 ({@link
+ * El2Vector#hostMemAbort}), which either fixes the mapping (the access is retried) or injects an
+ * abort, raised here as {@link Stage2Fault}. Addresses below DRAM are the MMIO window: the UART at
+ * {@link Machine#UART_PA}, everything else reads as zero and ignores writes (RAZ/WI). Accesses are
+ * naturally aligned; a misaligned one is refused with {@link IllegalArgumentException} rather than
+ * modelled (it could straddle two pages and two translations).
+ *
+ * <p>Concurrency caveat: the stage-2 check and the access are two steps. Real hardware makes a
+ * transition on another CPU wait for in-flight accesses (TLBI + DSB); the model does not, so an
+ * access racing with a transition of the same page may still complete under the old state.
+ */
+public final class HostMemory {
+    private final Machine machine;
+    private final Dram dram;
+    private final long size;
+
+    HostMemory(Machine machine, Dram dram) {
+        this.machine = machine;
+        this.dram = dram;
+        this.size = dram.size();
+    }
+
+    /**
+     * Loads 8 bytes (little-endian) from {@code pa}, which must be 8-byte aligned.
+     *
+     * @throws Stage2Fault if the host may not read the page and EL2 injects an abort
+     */
+    public long load64(long pa) {
+        long off = pa - Dram.BASE;
+        if (Long.compareUnsigned(off, size) < 0 && (pa & 7) == 0) {
+            Dram.Chunk c = dram.chunkOrNull((int) (off >>> Dram.CHUNK_SHIFT));
+            if (c != null) {
+                MemorySegment d = c.dataOrNull();
+                if (d != null && HypPage.hostAccessible(c.word((int) (off >>> Dram.PAGE_SHIFT) & (Dram.PAGES_PER_CHUNK - 1)))) {
+                    return d.get(Dram.LONG, off & Dram.CHUNK_MASK);
+                }
+            }
+        }
+        return slowLoad(pa, 8);
+    }
+
+    /**
+     * Stores 8 bytes (little-endian) at {@code pa}, which must be 8-byte aligned.
+     *
+     * @throws Stage2Fault if the host may not write the page and EL2 injects an abort
+     */
+    public void store64(long pa, long value) {
+        long off = pa - Dram.BASE;
+        if (Long.compareUnsigned(off, size) < 0 && (pa & 7) == 0) {
+            Dram.Chunk c = dram.chunkOrNull((int) (off >>> Dram.CHUNK_SHIFT));
+            if (c != null) {
+                MemorySegment d = c.dataOrNull();
+                if (d != null && HypPage.hostAccessible(c.word((int) (off >>> Dram.PAGE_SHIFT) & (Dram.PAGES_PER_CHUNK - 1)))) {
+                    d.set(Dram.LONG, off & Dram.CHUNK_MASK, value);
+                    return;
+                }
+            }
+        }
+        slowStore(pa, 8, value);
+    }
+
+    /**
+     * Loads one byte from {@code pa}.
+     *
+     * @throws Stage2Fault if the host may not read the page and EL2 injects an abort
+     */
+    public byte load8(long pa) {
+        return (byte) slowLoad(pa, 1);
+    }
+
+    /**
+     * Stores one byte at {@code pa}.
+     *
+     * @throws Stage2Fault if the host may not write the page and EL2 injects an abort
+     */
+    public void store8(long pa, byte value) {
+        slowStore(pa, 1, value);
+    }
+
+    /**
+     * Whether a host access to {@code pa} would pass the host stage-2 now, without trapping: for a
+     * diagnostic or a test; the hardware has no such query.
+     */
+    public boolean isAccessible(long pa) {
+        return !dram.isMemory(pa) || HypPage.hostAccessible(dram.word((pa - Dram.BASE) >>> Dram.PAGE_SHIFT));
+    }
+
+    private long slowLoad(long pa, int width) {
+        checkAccess(pa, width);
+        if (!dram.isMemory(pa)) {
+            return machine.mmioLoad(pa, width);
+        }
+        long off = pa - Dram.BASE;
+        while (true) {
+            Dram.Chunk c = dram.chunk((int) (off >>> Dram.CHUNK_SHIFT));
+            if (HypPage.hostAccessible(c.word((int) (off >>> Dram.PAGE_SHIFT) & (Dram.PAGES_PER_CHUNK - 1)))) {
+                MemorySegment d = c.data();
+                return width == 8 ? d.get(Dram.LONG, off & Dram.CHUNK_MASK) : d.get(Dram.BYTE, off & Dram.CHUNK_MASK);
+            }
+            machine.hostMemAbort(pa, false);
+        }
+    }
+
+    private void slowStore(long pa, int width, long value) {
+        checkAccess(pa, width);
+        if (!dram.isMemory(pa)) {
+            machine.mmioStore(pa, width, value);
+            return;
+        }
+        long off = pa - Dram.BASE;
+        while (true) {
+            Dram.Chunk c = dram.chunk((int) (off >>> Dram.CHUNK_SHIFT));
+            if (HypPage.hostAccessible(c.word((int) (off >>> Dram.PAGE_SHIFT) & (Dram.PAGES_PER_CHUNK - 1)))) {
+                MemorySegment d = c.data();
+                if (width == 8) {
+                    d.set(Dram.LONG, off & Dram.CHUNK_MASK, value);
+                } else {
+                    d.set(Dram.BYTE, off & Dram.CHUNK_MASK, (byte) value);
+                }
+                return;
+            }
+            machine.hostMemAbort(pa, true);
+        }
+    }
+
+    private static void checkAccess(long pa, int width) {
+        if ((pa & (width - 1)) != 0) {
+            throw new IllegalArgumentException("misaligned %d-byte access at PA 0x%x".formatted(width, pa));
+        }
+        if (pa < 0 || pa >= 1L << Dram.PA_BITS) {
+            throw new IllegalArgumentException("PA 0x%x is outside the %d-bit physical address space".formatted(pa, Dram.PA_BITS));
+        }
+    }
+}
