@@ -13,8 +13,10 @@ import org.pkvm4j.host.initramfs.JarImage;
 /**
  * The ABI of the {@code org.pkvm4j.api} this JVM runs: what loaded modules are checked against.
  *
- * <p>Kernel counterpart: the running kernel's own symbol CRCs ({@code __kcrctab}). Read once per
- * loader through the module's {@link ModuleReader}, from the same bytes the JVM loaded.
+ * <p>Kernel counterpart: the running kernel's own symbol CRCs ({@code __kcrctab}). Read through the
+ * module's {@link ModuleReader}, from the same bytes the JVM loaded, once per JVM: the boot layer
+ * never changes, so the table is as constant as the kernel's, and a boot no longer pays for it
+ * (it was two thirds of what the checks cost per boot, docs/benchmarks.md).
  */
 public final class RunningApi {
     private RunningApi() {
@@ -26,6 +28,15 @@ public final class RunningApi {
      * @throws IllegalStateException if {@code org.pkvm4j.api} is not a named module with readable classes
      */
     public static AbiModel read() {
+        return Holder.API;
+    }
+
+    /** Initialised on first use, by the JVM's class initialisation (thread-safe, once). */
+    private static final class Holder {
+        static final AbiModel API = readNow();
+    }
+
+    private static AbiModel readNow() {
         Module api = Errno.class.getModule();
         if (api.getLayer() == null) {
             throw new IllegalStateException("org.pkvm4j.api is not a named module: run pkvm4j on the module path");

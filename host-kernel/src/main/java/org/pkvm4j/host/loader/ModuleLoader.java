@@ -16,7 +16,6 @@ import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.el1.KernelModule;
 import org.pkvm4j.api.el1.Pkvm;
-import org.pkvm4j.host.abi.AbiModel;
 import org.pkvm4j.host.abi.ModVersions;
 import org.pkvm4j.host.abi.RunningApi;
 import org.pkvm4j.host.abi.SymbolCheck;
@@ -69,7 +68,6 @@ public final class ModuleLoader {
     private final Deque<String> loading = new ArrayDeque<>();
     private final boolean verifyEl2;
     private final boolean checkAbi;
-    private AbiModel runningApi;
 
     /** What the loader keeps of a loaded module: its report and the layer its dependents read. */
     private record Loaded(LoadedModule module, ModuleLayer el1Layer, KernelModule instance, ModulePkvm pkvm) {
@@ -150,14 +148,6 @@ public final class ModuleLoader {
         return cmdline.get(key).map(v -> v.equals("0") || v.equals("off")).orElse(false);
     }
 
-    /** The running API's ABI, read once per loader. */
-    private AbiModel runningApi() {
-        if (runningApi == null) {
-            runningApi = RunningApi.read();
-        }
-        return runningApi;
-    }
-
     private Loaded load(String module) {
         if (loading.contains(module)) {
             List<String> cycle = new ArrayList<>(loading.reversed());
@@ -189,7 +179,7 @@ public final class ModuleLoader {
         // 1. Every descriptor and symbol check comes before the first class is defined.
         ModuleDescriptor el1 = DescriptorPolicy.read(file.el1());
         DescriptorPolicy.checkEl1(module, el1, dependencies.stream().map(Loaded::module).map(LoadedModule::el1Module).toList());
-        SymbolCheck.Outcome abi = checkAbi ? SymbolCheck.check(module, file.jars(), runningApi()) : null;
+        SymbolCheck.Outcome abi = checkAbi ? SymbolCheck.check(module, file.jars(), RunningApi.read()) : null;
         if (abi == SymbolCheck.Outcome.LINK_CHECKED) {
             log.warn(LOG, "{}: no symbol versions (no {}); every API reference was link-checked instead", module,
                     ModVersions.ENTRY);
