@@ -2,6 +2,7 @@ package org.pkvm4j.hypervisor;
 
 import org.pkvm4j.api.Smccc;
 import org.pkvm4j.api.UserPtRegs;
+import org.pkvm4j.hypervisor.mem.HostPermFaultHandlers;
 import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.hypervisor.module.DynamicHcalls;
 import org.pkvm4j.machine.Cpu;
@@ -24,10 +25,15 @@ public final class HypMain implements El2Vector {
     private final HostHcallTable staticHcalls;
     private final Deprivilege deprivilege;
     private final MemProtect memProtect;
+    private final HostPermFaultHandlers permFaultHandlers;
 
-    /** Wires the dispatcher; host stage-2 faults go to {@code memProtect}. */
+    /**
+     * Wires the dispatcher; host stage-2 faults go to {@code memProtect}, permission faults to the
+     * modules' {@code permFaultHandlers}.
+     */
     public HypMain(HypPlatform platform, DynamicHcalls dynamicHcalls, HostHcallTable staticHcalls,
-            Deprivilege deprivilege, MemProtect memProtect) {
+            Deprivilege deprivilege, MemProtect memProtect, HostPermFaultHandlers permFaultHandlers) {
+        this.permFaultHandlers = permFaultHandlers;
         this.platform = platform;
         this.dynamicHcalls = dynamicHcalls;
         this.staticHcalls = staticHcalls;
@@ -61,6 +67,20 @@ public final class HypMain implements El2Vector {
         } catch (Throwable t) {
             platform.panic(cpu, "handle_host_mem_abort at PA 0x%x threw %s".formatted(pa, t), t);
             return null;
+        }
+    }
+
+    /**
+     * The host's permission fault on a page a module restricted ({@code handle_host_perm_fault}): the
+     * modules' handlers, in order. A throwable escaping a handler is a hyp panic.
+     */
+    @Override
+    public boolean hostPermFault(Cpu cpu, long pa, boolean write) {
+        try {
+            return permFaultHandlers.dispatch(cpu.regs(), pa, write);
+        } catch (Throwable t) {
+            platform.panic(cpu, "host perm fault handler at PA 0x%x threw %s".formatted(pa, t), t);
+            return false;
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.pkvm4j.api.Smccc;
+import org.pkvm4j.hypervisor.mem.HostPermFaultHandlers;
 import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.hypervisor.module.DynamicHcalls;
 import org.pkvm4j.machine.Cpu;
@@ -35,7 +36,7 @@ class HypMainPanicTest {
             throw new IllegalStateException("boom");
         });
         machine.installEl2Vector(new HypMain(platform, new DynamicHcalls(), HostHcallTable.of(handlers),
-                new Deprivilege(platform.nrCpus()), new MemProtect(platform.memory())));
+                new Deprivilege(platform.nrCpus()), new MemProtect(platform.memory()), new HostPermFaultHandlers()));
     }
 
     private void call(Cpu cpu, HostHcall h) {

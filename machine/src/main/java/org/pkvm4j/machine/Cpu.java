@@ -84,6 +84,25 @@ public final class Cpu {
         return owner;
     }
 
+    /**
+     * Takes a host stage-2 permission fault to EL2 on this CPU (the caller has claimed it).
+     *
+     * @return EL2's answer: see {@link El2Vector#hostPermFault}
+     * @throws HypPanicException if the hypervisor has panicked, before or during this trap
+     */
+    boolean permFault(El2Vector vector, long pa, boolean write) {
+        HypPanic panic = machine.panic();
+        if (panic != null) {
+            throw new HypPanicException(panic);
+        }
+        boolean claimed = vector.hostPermFault(this, pa, write);
+        panic = machine.panic();
+        if (panic != null) {
+            throw new HypPanicException(panic);
+        }
+        return claimed;
+    }
+
     boolean tryClaim() {
         return machine.claims().tryClaim(id);
     }

@@ -32,4 +32,19 @@ public interface El2Vector {
     default OwnerId hostMemAbort(Cpu cpu, long pa, boolean write) {
         return null;
     }
+
+    /**
+     * Handles a host stage-2 <em>permission</em> fault on {@code cpu}: the host's stage-2 maps {@code
+     * pa} but its permissions (set by {@code host_stage2_mod_prot}) forbid the access.
+     *
+     * <p>Kernel counterpart: {@code handle_host_perm_fault}, reached from {@code
+     * handle_host_mem_abort} for a permission DFSC: the module handlers in registration order until
+     * one returns 0. Runs to completion and must not throw.
+     *
+     * @return true if a handler claimed the fault; false to inject the abort. The default, for a
+     *     vector without such handlers, injects.
+     */
+    default boolean hostPermFault(Cpu cpu, long pa, boolean write) {
+        return false;
+    }
 }

@@ -10,7 +10,11 @@ import java.lang.foreign.MemorySegment;
  * or {@code SHARED_BORROWED} is mapped (pKVM idmaps it lazily; the model treats the idmap as always
  * present, so the fast path is one metadata read); any other DRAM page traps to EL2 ({@link
  * El2Vector#hostMemAbort}), which either fixes the mapping (the access is retried) or injects an
- * abort, raised here as {@link Stage2Fault}. Addresses below DRAM are the MMIO window: the UART at
+ * abort, raised here as {@link Stage2Fault}. A mapped page whose permissions a module restricted
+ * ({@code host_stage2_mod_prot}) takes a <em>permission</em> fault for a forbidden access ({@link
+ * El2Vector#hostPermFault}): if an EL2 handler claims it the access is retried once and, if the page
+ * still forbids it, taken as emulated by the handler (a store is dropped, a load reads 0); if none
+ * claims it the abort is injected, a {@link Stage2Fault} naming owner HOST. Addresses below DRAM are the MMIO window: the UART at
  * {@link Machine#UART_PA}, everything else reads as zero and ignores writes (RAZ/WI). Accesses are
  * naturally aligned; a misaligned one is refused with {@link IllegalArgumentException} rather than
  * modelled (it could straddle two pages and two translations).
@@ -41,7 +45,7 @@ public final class HostMemory {
             Dram.Chunk c = dram.chunkOrNull((int) (off >>> Dram.CHUNK_SHIFT));
             if (c != null) {
                 MemorySegment d = c.dataOrNull();
-                if (d != null && HypPage.hostAccessible(c.word((int) (off >>> Dram.PAGE_SHIFT) & (Dram.PAGES_PER_CHUNK - 1)))) {
+                if (d != null && HypPage.hostReadable(c.word((int) (off >>> Dram.PAGE_SHIFT) & (Dram.PAGES_PER_CHUNK - 1)))) {
                     return d.get(Dram.LONG, off & Dram.CHUNK_MASK);
                 }
             }
@@ -60,7 +64,7 @@ public final class HostMemory {
             Dram.Chunk c = dram.chunkOrNull((int) (off >>> Dram.CHUNK_SHIFT));
             if (c != null) {
                 MemorySegment d = c.dataOrNull();
-                if (d != null && HypPage.hostAccessible(c.word((int) (off >>> Dram.PAGE_SHIFT) & (Dram.PAGES_PER_CHUNK - 1)))) {
+                if (d != null && HypPage.hostWritable(c.word((int) (off >>> Dram.PAGE_SHIFT) & (Dram.PAGES_PER_CHUNK - 1)))) {
                     d.set(Dram.LONG, off & Dram.CHUNK_MASK, value);
                     return;
                 }
@@ -101,11 +105,22 @@ public final class HostMemory {
             return machine.mmioLoad(pa, width);
         }
         long off = pa - Dram.BASE;
+        int index = (int) (off >>> Dram.PAGE_SHIFT) & (Dram.PAGES_PER_CHUNK - 1);
         while (true) {
             Dram.Chunk c = dram.chunk((int) (off >>> Dram.CHUNK_SHIFT));
-            if (HypPage.hostAccessible(c.word((int) (off >>> Dram.PAGE_SHIFT) & (Dram.PAGES_PER_CHUNK - 1)))) {
+            long w = c.word(index);
+            if (HypPage.hostReadable(w)) {
                 MemorySegment d = c.data();
                 return width == 8 ? d.get(Dram.LONG, off & Dram.CHUNK_MASK) : d.get(Dram.BYTE, off & Dram.CHUNK_MASK);
+            }
+            if (HypPage.hostAccessible(w)) {
+                // A permission fault: EL2's handlers claimed it (else hostPermFault threw).
+                machine.hostPermFault(pa, false);
+                if (HypPage.hostReadable(c.word(index))) {
+                    MemorySegment d = c.data();
+                    return width == 8 ? d.get(Dram.LONG, off & Dram.CHUNK_MASK) : d.get(Dram.BYTE, off & Dram.CHUNK_MASK);
+                }
+                return 0; // emulated by the handler: the load is skipped
             }
             machine.hostMemAbort(pa, false);
         }
@@ -118,18 +133,31 @@ public final class HostMemory {
             return;
         }
         long off = pa - Dram.BASE;
+        int index = (int) (off >>> Dram.PAGE_SHIFT) & (Dram.PAGES_PER_CHUNK - 1);
         while (true) {
             Dram.Chunk c = dram.chunk((int) (off >>> Dram.CHUNK_SHIFT));
-            if (HypPage.hostAccessible(c.word((int) (off >>> Dram.PAGE_SHIFT) & (Dram.PAGES_PER_CHUNK - 1)))) {
-                MemorySegment d = c.data();
-                if (width == 8) {
-                    d.set(Dram.LONG, off & Dram.CHUNK_MASK, value);
-                } else {
-                    d.set(Dram.BYTE, off & Dram.CHUNK_MASK, (byte) value);
-                }
+            long w = c.word(index);
+            if (HypPage.hostWritable(w)) {
+                write(c.data(), off, width, value);
                 return;
             }
+            if (HypPage.hostAccessible(w)) {
+                // A permission fault: EL2's handlers claimed it (else hostPermFault threw).
+                machine.hostPermFault(pa, true);
+                if (HypPage.hostWritable(c.word(index))) {
+                    write(c.data(), off, width, value);
+                }
+                return; // else emulated by the handler: the store is skipped
+            }
             machine.hostMemAbort(pa, true);
+        }
+    }
+
+    private static void write(MemorySegment d, long off, int width, long value) {
+        if (width == 8) {
+            d.set(Dram.LONG, off & Dram.CHUNK_MASK, value);
+        } else {
+            d.set(Dram.BYTE, off & Dram.CHUNK_MASK, (byte) value);
         }
     }
 

@@ -14,9 +14,19 @@ package org.pkvm4j.machine;
  *  bits  0..1   host state                       ({@link PageState#bits()}; 0 = OWNED)
  *  bits  2..3   hyp state, complemented           (0 = NOPAGE, as pKVM stores it)
  *  bits  4..5   annotation owner id               ({@link OwnerId}; meaningful when host is NOPAGE)
+ *  bit   6      host may not read                 (host_stage2_mod_prot without R)
+ *  bit   7      host may not write                (host_stage2_mod_prot without W)
  *  bits  8..23  hyp refcount (pins)               u16, or the VM handle of a GUEST annotation
  *  bits 24..55  host_share_guest_count            u32, or (24..63) the gfn of a GUEST annotation
+ *  bit  56      host may not execute              (recorded only: the model has no fetches)
  * </pre>
+ *
+ * <p>The three permission bits are the complement of the {@code prot} a module gave {@code
+ * host_stage2_mod_prot}, so 0 is the default RWX idmap; a page with any of them set is a
+ * "module-owned" page ({@code PKVM_MODULE_OWNED_PAGE} in ACK), which fails every host state check.
+ * They are meaningful while the host can access the page; bit 56 shares the gfn's bits only with a
+ * GUEST annotation, which exists on host NOPAGE pages alone, and any annotation clears them (an
+ * ownership change re-installs the default permissions, as {@code host_stage2_set_owner_locked}).
  *
  * <p>The union is safe because the uses exclude each other: pins need host SHARED_OWNED with hyp
  * SHARED_BORROWED and guest shares host SHARED_OWNED with no hyp share, while a guest annotation
@@ -36,6 +46,16 @@ public final class HypPage {
     public static final long MAX_GUEST_GFN = (1L << 40) - 1;
 
     static final int HOST_MASK = 0x3;
+    /** Bit 6: the host may not read the page. */
+    static final long HOST_NO_R = 1L << 6;
+    /** Bit 7: the host may not write the page. */
+    static final long HOST_NO_W = 1L << 7;
+    /** Bit 56: the host may not execute from the page. */
+    static final long HOST_NO_X = 1L << 56;
+    private static final long HOST_PROT_MASK = HOST_NO_R | HOST_NO_W | HOST_NO_X;
+    private static final int PROT_X = 1;
+    private static final int PROT_W = 2;
+    private static final int PROT_R = 4;
     private static final int HYP_SHIFT = 2;
     private static final int OWNER_SHIFT = 4;
     private static final int REFCOUNT_SHIFT = 8;
@@ -53,6 +73,50 @@ public final class HypPage {
     /** Whether the host stage-2 lets the host access the page: its state is not NOPAGE. */
     public static boolean hostAccessible(long word) {
         return (word & HOST_MASK) != HOST_MASK;
+    }
+
+    /** Whether a host load passes the host stage-2: accessible and not read-protected. */
+    public static boolean hostReadable(long word) {
+        return (word & HOST_MASK) != HOST_MASK && (word & HOST_NO_R) == 0;
+    }
+
+    /** Whether a host store passes the host stage-2: accessible and not write-protected. */
+    public static boolean hostWritable(long word) {
+        return (word & HOST_MASK) != HOST_MASK && (word & HOST_NO_W) == 0;
+    }
+
+    /**
+     * The host's stage-2 permissions of the page as {@code kvm_pgtable_prot} bits (X = 1, W = 2, R =
+     * 4): RWX (7) unless restricted; meaningful while the host can access the page.
+     */
+    public static int hostProt(long word) {
+        int prot = 0;
+        prot |= (word & HOST_NO_R) == 0 ? PROT_R : 0;
+        prot |= (word & HOST_NO_W) == 0 ? PROT_W : 0;
+        prot |= (word & HOST_NO_X) == 0 ? PROT_X : 0;
+        return prot;
+    }
+
+    /** Whether the host's permissions are restricted (a module-owned page, {@code PKVM_MODULE_OWNED_PAGE}). */
+    public static boolean hostProtRestricted(long word) {
+        return (word & HOST_PROT_MASK) != 0;
+    }
+
+    /**
+     * The word with the host's permissions set to {@code prot} ({@code kvm_pgtable_prot} bits, RWX =
+     * 7 clears the restriction).
+     *
+     * @throws IllegalArgumentException for bits beyond RWX
+     */
+    public static long withHostProt(long word, int prot) {
+        if ((prot & ~(PROT_R | PROT_W | PROT_X)) != 0) {
+            throw new IllegalArgumentException("prot beyond RWX: " + prot);
+        }
+        long w = word & ~HOST_PROT_MASK;
+        w |= (prot & PROT_R) == 0 ? HOST_NO_R : 0;
+        w |= (prot & PROT_W) == 0 ? HOST_NO_W : 0;
+        w |= (prot & PROT_X) == 0 ? HOST_NO_X : 0;
+        return w;
     }
 
     /** The word with the host state replaced ({@code set_host_state}). */
@@ -77,10 +141,11 @@ public final class HypPage {
 
     /**
      * The word annotated for {@code owner} with no metadata (owner HYP), or cleared of any annotation
-     * (owner HOST). The host state is left to the caller.
+     * (owner HOST). The host state is left to the caller; the host permissions go back to the
+     * default.
      */
     public static long withAnnotation(long word, OwnerId owner) {
-        return (word & 0xFFL & ~(3L << OWNER_SHIFT)) | ((long) owner.id() << OWNER_SHIFT);
+        return (word & 0xFL) | ((long) owner.id() << OWNER_SHIFT);
     }
 
     /**
@@ -140,8 +205,14 @@ public final class HypPage {
             if (owner == OwnerId.GUEST) {
                 s += " (vm %d, gfn 0x%x)".formatted(guestHandle(word), guestGfn(word));
             }
-        } else if (refcount(word) != 0 || shareGuestCount(word) != 0) {
-            s += ", pins " + refcount(word) + ", guest shares " + shareGuestCount(word);
+        } else {
+            if (hostProtRestricted(word)) {
+                int p = hostProt(word);
+                s += ", host prot " + ((p & PROT_R) != 0 ? "R" : "-") + ((p & PROT_W) != 0 ? "W" : "-") + ((p & PROT_X) != 0 ? "X" : "-");
+            }
+            if (refcount(word) != 0 || shareGuestCount(word) != 0) {
+                s += ", pins " + refcount(word) + ", guest shares " + shareGuestCount(word);
+            }
         }
         return s;
     }

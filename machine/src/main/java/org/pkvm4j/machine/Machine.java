@@ -30,7 +30,7 @@ public final class Machine {
     private final MachineConfig config;
     private final Cpu[] cpus;
     private final Uart uart = new Uart();
-    private final ModuleRam moduleRam = new ModuleRam();
+    private final ModuleRam moduleRam;
     private final Dram dram;
     private final HostMemory hostMemory;
     private final long powerOnNanos = System.nanoTime();
@@ -49,6 +49,7 @@ public final class Machine {
         this.cpus = new Cpu[config.nrCpus()];
         this.claims = new CpuClaims(config.nrCpus());
         this.dram = new Dram(config.memBytes());
+        this.moduleRam = new ModuleRam(dram);
         this.hostMemory = new HostMemory(this, dram);
         for (int i = 0; i < cpus.length; i++) {
             cpus[i] = new Cpu(i, this);
@@ -214,7 +215,8 @@ public final class Machine {
      * A host access the host stage-2 refused: traps to EL2 on a CPU claimed for the calling thread.
      * Returns if EL2 fixed the mapping (the access is retried); throws {@link Stage2Fault}, naming the
      * owner EL2 saw, if it injected an abort. With no EL2 vector there is nobody to fix anything: the
-     * abort is raised.
+     * abort is raised, unless the page became accessible since the access was refused (a transition
+     * raced with it), in which case the access is retried.
      */
     void hostMemAbort(long pa, boolean write) {
         El2Vector vector = el2Vector;
@@ -232,9 +234,33 @@ public final class Machine {
         }
         if (owner == null) {
             // Read now, not when the fault was taken: only a report, and only for vectors that say nothing.
-            owner = HypPage.annotationOwner(dram.word((pa - Dram.BASE) >>> Dram.PAGE_SHIFT));
+            long word = dram.word((pa - Dram.BASE) >>> Dram.PAGE_SHIFT);
+            if (HypPage.hostAccessible(word)) {
+                return; // the page came back meanwhile: the retried access walks the new entry
+            }
+            owner = HypPage.annotationOwner(word);
         }
         throw new Stage2Fault(pa, write, owner);
+    }
+
+    /**
+     * A host permission fault on {@code pa}: returns if EL2 claimed it, else throws the injected
+     * abort (the page is the host's own, so the fault names owner HOST).
+     */
+    void hostPermFault(long pa, boolean write) {
+        El2Vector vector = el2Vector;
+        boolean claimed = false;
+        if (vector != null) {
+            Cpu cpu = getCpu();
+            try {
+                claimed = cpu.permFault(vector, pa, write);
+            } finally {
+                putCpu(cpu);
+            }
+        }
+        if (!claimed) {
+            throw new Stage2Fault(pa, write, OwnerId.HOST);
+        }
     }
 
     /** A host load outside DRAM: the UART's registers, else RAZ. */

@@ -19,9 +19,11 @@ class ModuleRamTest {
         long a = ram.place(TestImages.image("a", 1));
         long b = ram.place(TestImages.image("b", 3 * MachineConfig.PAGE_SIZE + 1));
         long c = ram.place(TestImages.image("c", 0));
-        assertEquals(ModuleRam.BASE, a);
-        assertEquals(ModuleRam.BASE + MachineConfig.PAGE_SIZE, b);
-        assertEquals(b + 4L * MachineConfig.PAGE_SIZE, c);
+        long end = machine.dram().end();
+        assertEquals(end - MachineConfig.PAGE_SIZE, a, "from the top of DRAM down");
+        assertEquals(a - 4 * MachineConfig.PAGE_SIZE, b);
+        assertEquals(b - MachineConfig.PAGE_SIZE, c);
+        assertTrue(c >= ram.floor());
         assertEquals(3, ram.placedCount());
     }
 
@@ -53,6 +55,22 @@ class ModuleRamTest {
         HypPlatform platform = machine.takeHypPlatform();
         assertNull(platform.takeModuleImage(pa + 1));
         assertEquals(1, ram.placedCount());
+    }
+
+    @Test
+    void freedPagesHoldALaterImageAndAFullAreaIsEnomem() {
+        long a = ram.place(TestImages.image("a", 3 * MachineConfig.PAGE_SIZE));
+        assertEquals(java.util.Map.of(a, 3L), ram.allocations());
+        ram.free(a);
+        assertTrue(ram.allocations().isEmpty());
+        long b = ram.place(TestImages.image("b", MachineConfig.PAGE_SIZE));
+        assertEquals(a, b, "first fit in the freed range");
+        long c = ram.place(TestImages.image("c", 2 * MachineConfig.PAGE_SIZE));
+        assertEquals(a + MachineConfig.PAGE_SIZE, c, "the rest of it");
+        org.pkvm4j.api.PkvmException e = assertThrows(org.pkvm4j.api.PkvmException.class,
+                () -> ram.place(TestImages.image("huge", ModuleRam.MAX_AREA + 1)));
+        assertEquals(org.pkvm4j.api.Errno.ENOMEM, e.errno());
+        assertEquals(ram.end() - Math.min(ModuleRam.MAX_AREA, machine.dram().size() / 2), ram.floor());
     }
 
     @Test

@@ -71,17 +71,22 @@ final class ModulePkvm implements Pkvm {
         ModuleLayer.Controller controller = layers.defineEl2(module, el2.descriptor(), el2.jar());
         Module el2Module = controller.layer().findModule(el2.descriptor().name()).orElseThrow();
         El2Image image = new El2Image(module, el2Module, controller, el2.symbols().symbols(), el2.jar().classBytes());
+        // Real DRAM pages: __pkvm_init_module donates them to EL2, for good on success.
         long pa = moduleRam.place(image);
+        boolean kept = false;
         try {
             long hypVa = gateway.hostHcall(HostHcall.PKVM_ALLOC_MODULE_VA, image.nrPages(), 0, 0);
             gateway.hostHcall(HostHcall.PKVM_INIT_MODULE, pa, hypVa, hypVa + init.offset());
             token = new El2ModuleToken(hypVa);
+            kept = true;
             return token;
         } catch (PkvmException e) {
             throw new PkvmException(e.errno(), module + ": EL2 init " + initSymbol + " failed: " + e.getMessage(), e);
         } finally {
-            // Taken by EL2 on success; on failure EL2 did not keep it, and neither do we.
-            moduleRam.free(pa);
+            if (!kept) {
+                // EL2 did not keep the image and gave its pages back (or never took them): free both.
+                moduleRam.free(pa);
+            }
         }
     }
 

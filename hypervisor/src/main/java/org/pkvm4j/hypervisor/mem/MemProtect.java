@@ -2,6 +2,7 @@ package org.pkvm4j.hypervisor.mem;
 
 import java.util.concurrent.locks.ReentrantLock;
 import org.pkvm4j.api.Errno;
+import org.pkvm4j.api.Prot;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.Dram;
@@ -34,6 +35,7 @@ public final class MemProtect {
     private static final int EINVAL = -Errno.EINVAL.code();
     private static final int EBUSY = -Errno.EBUSY.code();
     private static final long PAGE_SIZE = 1L << Dram.PAGE_SHIFT;
+    private static final int PROT_RWX = Prot.RWX;
 
     private final HypMemory mem;
     private final MemRanges ranges;
@@ -247,6 +249,88 @@ public final class MemProtect {
         }
     }
 
+    // ---------------------------------------------------------------- host stage-2 permissions
+
+    /**
+     * {@code module_change_host_page_prot(pfn, prot, nr_pages)} (ACK, behind {@code
+     * host_stage2_mod_prot}): sets the host's stage-2 permissions of {@code nrPages} pages from
+     * {@code pfn}. Pre: the whole range pristine (host OWNED, unrestricted) or the whole range already
+     * restricted. Post: permissions {@code prot}; {@code RWX} makes the pages pristine again.
+     * Differences from ACK: a range that is not memory is refused (ACK trusts modules with MMIO, which
+     * pkvm4j has no metadata for), and {@code prot == 0} is a permission restriction like any other
+     * (ACK annotates the range for {@code PKVM_ID_PROTECTED}, a translation fault).
+     *
+     * @return 0; -EINVAL for bits beyond RWX or a range that leaves the PA range or overflows;
+     *     -EINVAL/-EPERM from the memory check; -EPERM for a mixed or non-pristine range
+     */
+    public int hostStage2ModProt(long pfn, int prot, long nrPages) {
+        if ((prot & ~PROT_RWX) != 0 || !ranges.pfnRangeIsValid(pfn, nrPages)) {
+            return EINVAL;
+        }
+        long phys = pfn << Dram.PAGE_SHIFT;
+        long size = nrPages << Dram.PAGE_SHIFT;
+        hostLock.lock();
+        try {
+            int ret = ranges.checkRangeAllowedMemory(phys, phys + size);
+            if (ret != 0) {
+                return ret;
+            }
+            if (nrPages == 0) {
+                return 0;
+            }
+            if (HypPage.hostProtRestricted(mem.pageWord(pfn))) {
+                for (long i = 1; i < nrPages; i++) {
+                    if (!HypPage.hostProtRestricted(mem.pageWord(pfn + i))) {
+                        return EPERM;
+                    }
+                }
+            } else {
+                ret = hostCheckPageStateRange(phys, size, PageState.OWNED);
+                if (ret != 0) {
+                    return ret;
+                }
+            }
+            for (long i = 0; i < nrPages; i++) {
+                mem.setPageWord(pfn + i, HypPage.withHostProt(mem.pageWord(pfn + i), prot));
+            }
+            return 0;
+        } finally {
+            hostLock.unlock();
+        }
+    }
+
+    /** The host's stage-2 permissions of page {@code pfn} ({@code kvm_pgtable_prot} bits); 0 if not accessible. */
+    public int hostProt(long pfn) {
+        if (!ranges.isMemoryPfn(pfn)) {
+            return PROT_RWX;
+        }
+        long w = mem.pageWord(pfn);
+        return HypPage.hostAccessible(w) ? HypPage.hostProt(w) : 0;
+    }
+
+    // ---------------------------------------------------------------- EL2 accesses
+
+    /**
+     * Whether EL2 has every page of {@code [va, va + size)} mapped (hyp VA = PA): memory, and {@link
+     * #isHypMapped}. Read without a lock, as the hardware walks EL2's stage-1.
+     */
+    public boolean hypCanAccess(long va, long size) {
+        if (size < 0 || va < 0 || va + size < va) {
+            return false;
+        }
+        if (size == 0) {
+            return true;
+        }
+        long first = va >>> Dram.PAGE_SHIFT;
+        long last = (va + size - 1) >>> Dram.PAGE_SHIFT;
+        for (long pfn = first; pfn <= last; pfn++) {
+            if (!ranges.isMemoryPfn(pfn) || !isHypMapped(pfn)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     // ---------------------------------------------------------------- host stage-2 faults
 
     /**
@@ -344,7 +428,8 @@ public final class MemProtect {
     }
 
     /**
-     * {@code __host_check_page_state_range}: the memory check, then every page's host state.
+     * {@code __host_check_page_state_range}: the memory check, then every page's host state; a page
+     * whose host permissions a module restricted matches no state.
      */
     private int hostCheckPageStateRange(long addr, long size, PageState state) {
         int ret = ranges.checkRangeAllowedMemory(addr, addr + size);
@@ -354,7 +439,9 @@ public final class MemProtect {
         long first = addr >>> Dram.PAGE_SHIFT;
         long nr = size >>> Dram.PAGE_SHIFT;
         for (long i = 0; i < nr; i++) {
-            if (HypPage.hostState(mem.pageWord(first + i)) != state) {
+            long w = mem.pageWord(first + i);
+            // A restricted page is PKVM_MODULE_OWNED_PAGE in ACK: no host state matches it.
+            if (HypPage.hostState(w) != state || HypPage.hostProtRestricted(w)) {
                 return EPERM;
             }
         }

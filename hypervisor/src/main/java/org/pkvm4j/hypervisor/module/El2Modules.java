@@ -2,13 +2,17 @@ package org.pkvm4j.hypervisor.module;
 
 import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el2.ModuleOps;
+import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.machine.Cpu;
+import org.pkvm4j.machine.Dram;
 import org.pkvm4j.machine.El2Image;
 import org.pkvm4j.machine.HypPlatform;
 import org.pkvm4j.machine.MachineConfig;
@@ -21,6 +25,14 @@ import org.pkvm4j.machine.MachineConfig;
  * them sit in the privileged band: the dispatcher refuses them once the host is deprivileged, so
  * nothing here needs to check that again. Each handler writes its result or {@code -errno} to x1
  * and leaves the table as it was on failure.
+ *
+ * <p>Module pages: {@code __pkvm_init_module} donates the pages holding the image host→hyp before it
+ * links anything (the kernel's {@code __pkvm_map_module_page} with {@code is_protected} false, for
+ * every page at once), so a loaded module's pages are hyp OWNED, host NOPAGE annotated HYP; a load
+ * that fails after the donation, and an unload ({@code __pkvm_unmap_module_page}), donate them back.
+ * The kernel maps text R+X, rodata R and data/bss RW at EL2; pkvm4j's image has no sections
+ * (its classes are one blob, see {@link El2Image}), so it records the pages, not their EL2
+ * permissions.
  */
 public final class El2Modules {
     /** Start of the hyp VA window for module sections. */
@@ -29,16 +41,23 @@ public final class El2Modules {
     public static final long MODULE_VA_SIZE = 128L << 20;
 
     private final HypPlatform platform;
+    private final MemProtect memProtect;
     private final ModuleOps ops;
     private final DynamicHcalls hcalls;
     private final SymbolLinker linker = new SymbolLinker();
     private final List<El2Module> loaded = new ArrayList<>();
     private final List<long[]> reserved = new ArrayList<>();
+    /** The first pfn of each loaded module's donated pages (nrPages: its image's). */
+    private final Map<El2Module, Long> pagesOf = new IdentityHashMap<>();
     private long nextVa = MODULE_VA_BASE;
 
-    /** Module loading on {@code platform}; every init receives {@code ops}. */
-    public El2Modules(HypPlatform platform, ModuleOps ops, DynamicHcalls hcalls) {
+    /**
+     * Module loading on {@code platform}; every init receives {@code ops}; module pages change hands
+     * through {@code memProtect}.
+     */
+    public El2Modules(HypPlatform platform, MemProtect memProtect, ModuleOps ops, DynamicHcalls hcalls) {
         this.platform = platform;
+        this.memProtect = memProtect;
         this.ops = ops;
         this.hcalls = hcalls;
     }
@@ -82,17 +101,29 @@ public final class El2Modules {
             regs.set(1, Errno.EINVAL.negated());
             return;
         }
+        if ((pa & (MachineConfig.PAGE_SIZE - 1)) != 0) {
+            regs.set(1, Errno.EINVAL.negated());
+            return;
+        }
+        long pfn = pa >>> Dram.PAGE_SHIFT;
+        int donated = memProtect.hostDonateHyp(pfn, image.nrPages());
+        if (donated != 0) {
+            regs.set(1, donated);
+            return;
+        }
         El2Module module = new El2Module(image, token, reservation[1]);
         MethodHandle initFn;
         try {
             linker.grantAccess(image);
             initFn = linker.linkInit(image, init.get());
         } catch (ReflectiveOperationException | RuntimeException e) {
+            giveBack(pfn, image.nrPages());
             regs.set(1, Errno.ENOEXEC.negated());
             return;
         }
         reserved.remove(reservation);
         loaded.add(module);
+        pagesOf.put(module, pfn);
         try {
             initFn.invokeExact(ops);
             regs.set(1, 0);
@@ -175,7 +206,20 @@ public final class El2Modules {
     private void forget(El2Module module) {
         loaded.remove(module);
         hcalls.revoke(module);
+        Long pfn = pagesOf.remove(module);
+        if (pfn != null) {
+            giveBack(pfn, module.image().nrPages());
+        }
     }
+
+    /** {@code __pkvm_hyp_donate_host} of a module's pages; they were donated by this class, so it cannot fail. */
+    private void giveBack(long pfn, long nrPages) {
+        int ret = memProtect.hypDonateHost(pfn, nrPages);
+        if (ret != 0) {
+            throw new IllegalStateException("BUG: giving module pages back at pfn 0x%x failed: %d".formatted(pfn, ret));
+        }
+    }
+
 
     private long[] reservationAt(long token) {
         for (long[] r : reserved) {

@@ -5,6 +5,7 @@ import org.pkvm4j.hypervisor.Deprivilege;
 import org.pkvm4j.hypervisor.HostHcallTable;
 import org.pkvm4j.hypervisor.HypMain;
 import org.pkvm4j.hypervisor.console.HypConsole;
+import org.pkvm4j.hypervisor.mem.HostPermFaultHandlers;
 import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.hypervisor.module.DynamicHcalls;
 import org.pkvm4j.hypervisor.module.El2Modules;
@@ -31,9 +32,11 @@ public final class PkvmImage implements HypervisorImage {
     public El2Vector pkvmInit(HypPlatform platform, HypOptions options) {
         HypConsole console = new HypConsole(platform.uart());
         DynamicHcalls dynamicHcalls = new DynamicHcalls();
-        El2Modules modules = new El2Modules(platform, new ModuleOpsTable(console, platform), dynamicHcalls);
-        Deprivilege deprivilege = new Deprivilege(platform.nrCpus());
         MemProtect memProtect = new MemProtect(platform.memory());
+        HostPermFaultHandlers permFaultHandlers = new HostPermFaultHandlers();
+        El2Modules modules = new El2Modules(platform, memProtect,
+                new ModuleOpsTable(console, platform, memProtect, permFaultHandlers), dynamicHcalls);
+        Deprivilege deprivilege = new Deprivilege(platform.nrCpus());
         HostHcallTable table = HostHcallTable.of(Map.of(
                 HostHcall.PKVM_ALLOC_MODULE_VA, modules::handleAllocModuleVa,
                 HostHcall.PKVM_UNMAP_MODULE_PAGE, modules::handleUnmapModule,
@@ -44,6 +47,6 @@ public final class PkvmImage implements HypervisorImage {
                 HostHcall.PKVM_HOST_UNSHARE_HYP, memProtect::handleHostUnshareHyp));
         console.puts("pKVM: hypervisor initialised on %d CPUs%s".formatted(platform.nrCpus(),
                 options.protectedMode() ? ", protected mode" : ""));
-        return new HypMain(platform, dynamicHcalls, table, deprivilege, memProtect);
+        return new HypMain(platform, dynamicHcalls, table, deprivilege, memProtect, permFaultHandlers);
     }
 }

@@ -280,7 +280,7 @@ class MemProtectTest {
                         HostHcall.PKVM_PROT_FINALIZE, (c, r) -> { },
                         HostHcall.PKVM_HOST_SHARE_HYP, mp::handleHostShareHyp,
                         HostHcall.PKVM_HOST_UNSHARE_HYP, mp::handleHostUnshareHyp)),
-                new Deprivilege(2), mp));
+                new Deprivilege(2), mp, new HostPermFaultHandlers()));
         HostMemory host = machine.hostMemory();
         long pa = (BASE_PFN + 7) * PAGE;
         host.store64(pa, 42);

@@ -59,4 +59,176 @@ public interface ModuleOps {
      * <p>Kernel counterpart: {@code hyp_nr_cpus}, which modules read through their linker map.
      */
     int nrCpus();
+
+    // ---------------------------------------------------------------- memory ownership
+
+    /**
+     * Donates {@code nrPages} host pages from {@code pfn} to the hypervisor for good: the host loses
+     * access (a host load or store faults, the abort naming owner HYP) and EL2 owns them, mapped RW
+     * (usable with {@link #load64}, {@link #store64}, {@link #memcpy}, {@link #memset}).
+     *
+     * <p>Kernel counterpart: {@code host_donate_hyp(pfn, nr_pages, accept_mmio)} ({@code
+     * __pkvm_host_donate_hyp}); pkvm4j donates memory only, as with {@code accept_mmio = false}.
+     * Pre: every page host OWNED (and not restricted by {@link #hostStage2ModProt}), hyp NOPAGE.
+     * All or nothing.
+     *
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} if the range leaves the PA range, overflows
+     *     or straddles memory and MMIO; {@code EPERM} if it is not memory or a page is in the wrong state
+     */
+    void hostDonateHyp(long pfn, long nrPages);
+
+    /**
+     * Gives {@code nrPages} hypervisor-owned pages from {@code pfn} back to the host: EL2 unmaps them
+     * and the host may access them again. The contents are not cleared: a module that kept secrets
+     * there must {@link #memset} them first (the kernel zeroes only guest-private pages it reclaims).
+     *
+     * <p>Kernel counterpart: {@code hyp_donate_host(pfn, nr_pages)} ({@code __pkvm_hyp_donate_host}).
+     * Pre: every page hyp OWNED, host NOPAGE. All or nothing.
+     *
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} if the range leaves the PA range or
+     *     overflows; {@code EPERM} if a page is in the wrong state
+     */
+    void hypDonateHost(long pfn, long nrPages);
+
+    /**
+     * Shares one host page with the hypervisor: the host keeps it (SHARED_OWNED), EL2 borrows it
+     * (SHARED_BORROWED) and maps it only once it pins it with {@link #pinSharedMem}.
+     *
+     * <p>Kernel counterpart: {@code host_share_hyp(pfn)} ({@code __pkvm_host_share_hyp}).
+     *
+     * @throws org.pkvm4j.api.PkvmException {@code EPERM} if the page is not memory or not host OWNED /
+     *     hyp NOPAGE
+     */
+    void hostShareHyp(long pfn);
+
+    /**
+     * Ends a share made with {@link #hostShareHyp}: host OWNED, hyp NOPAGE again.
+     *
+     * <p>Kernel counterpart: {@code host_unshare_hyp(pfn)} ({@code __pkvm_host_unshare_hyp}).
+     *
+     * @throws org.pkvm4j.api.PkvmException {@code EPERM} for a page that is not shared with EL2;
+     *     {@code EBUSY} while EL2 holds a pin on it
+     */
+    void hostUnshareHyp(long pfn);
+
+    /**
+     * Pins the shared pages holding hyp VAs {@code [from, to)}: EL2 maps them (the first pin) and the
+     * host cannot unshare them ({@code EBUSY}) until they are unpinned.
+     *
+     * <p>Kernel counterpart: {@code pin_shared_mem(from, to)} ({@code hyp_pin_shared_mem}).
+     *
+     * @throws org.pkvm4j.api.PkvmException {@code EPERM} if a page is not memory or not shared by the
+     *     host with EL2; {@code EINVAL} if {@code to < from}. A pin count passing {@code u16} is the
+     *     kernel's {@code BUG_ON}: a hyp panic
+     */
+    void pinSharedMem(long from, long to);
+
+    /**
+     * Drops one pin of each page holding hyp VAs {@code [from, to)}; the last pin unmaps the page
+     * from EL2.
+     *
+     * <p>Kernel counterpart: {@code unpin_shared_mem(from, to)} ({@code hyp_unpin_shared_mem}). No
+     * errno: unpinning a page that holds no pin is the kernel's {@code BUG_ON}, a hyp panic.
+     */
+    void unpinSharedMem(long from, long to);
+
+    /**
+     * Copies {@code size} bytes from hyp VA {@code srcVa} to hyp VA {@code dstVa}, front to back.
+     *
+     * <p>Kernel counterpart: {@code memcpy} (the hypervisor's own). Both ranges must be mapped at EL2:
+     * pages it owns (donated) or borrows and holds a pin on.
+     *
+     * @throws org.pkvm4j.api.PkvmException {@code EFAULT} if a byte of either range is not mapped at
+     *     EL2 (where C would take a translation fault and panic); {@code EINVAL} for a negative size
+     */
+    void memcpy(long dstVa, long srcVa, long size);
+
+    /**
+     * Fills {@code size} bytes at hyp VA {@code va} with the low byte of {@code c}.
+     *
+     * <p>Kernel counterpart: {@code memset}. The range must be mapped at EL2, as for {@link #memcpy}.
+     *
+     * @throws org.pkvm4j.api.PkvmException {@code EFAULT} if a byte is not mapped at EL2; {@code
+     *     EINVAL} for a negative size
+     */
+    void memset(long va, int c, long size);
+
+    /**
+     * The physical address of hyp VA {@code va}.
+     *
+     * <p>Kernel counterpart: {@code hyp_pa}. pkvm4j's hyp linear map is the identity (hyp VA = PA,
+     * as {@code MemProtect} assumes for pins), so this returns {@code va}; modules should still
+     * convert, as C modules must.
+     */
+    long hypPa(long va);
+
+    /**
+     * The hyp VA of physical address {@code pa} in the hyp linear map.
+     *
+     * <p>Kernel counterpart: {@code hyp_va}. The identity in pkvm4j (see {@link #hypPa}).
+     */
+    long hypVa(long pa);
+
+    /**
+     * Cleans {@code [va, va + size)} to the point of coherency, so a non-coherent observer (a DMA
+     * master, the host with caches off) sees what EL2 wrote.
+     *
+     * <p>Kernel counterpart: {@code flush_dcache_to_poc(addr, size)}. A no-op in pkvm4j: its memory
+     * is one coherent {@code MemorySegment} with no caches to clean, every store is visible to every
+     * observer once a transition publishes the page.
+     */
+    void flushDcacheToPoc(long va, long size);
+
+    /**
+     * Loads 8 bytes (little-endian) from hyp VA {@code va}, 8-byte aligned, at EL2.
+     *
+     * <p>Kernel counterpart: a plain EL2 load ({@code *(u64 *)va}); it has no ops member in C. The
+     * page must be mapped at EL2: owned by the hypervisor (donated) or borrowed and pinned.
+     *
+     * @throws org.pkvm4j.api.PkvmException {@code EFAULT} if the page is not mapped at EL2; {@code
+     *     EINVAL} if {@code va} is misaligned
+     */
+    long load64(long va);
+
+    /**
+     * Stores 8 bytes (little-endian) at hyp VA {@code va}, 8-byte aligned, at EL2.
+     *
+     * <p>Kernel counterpart: a plain EL2 store. The page must be mapped at EL2, as for {@link
+     * #load64}.
+     *
+     * @throws org.pkvm4j.api.PkvmException {@code EFAULT} if the page is not mapped at EL2; {@code
+     *     EINVAL} if {@code va} is misaligned
+     */
+    void store64(long va, long value);
+
+    /**
+     * Restricts (or restores) the host's stage-2 permissions on {@code nrPages} pages from {@code
+     * pfn}: a host access the new permissions forbid traps to EL2 as a permission fault, which the
+     * handlers registered with {@link #registerHostPermFaultHandler} see first. {@link
+     * org.pkvm4j.api.Prot#RWX} gives the pages back to the host as pristine memory.
+     *
+     * <p>Kernel counterpart: {@code host_stage2_mod_prot(pfn, prot, nr_pages, update_iommu)} ({@code
+     * module_change_host_page_prot}); there is no IOMMU in pkvm4j, so no {@code update_iommu}. A
+     * restricted page is "module owned": the host may still use it within the permissions, but can no
+     * longer share or donate it ({@code EPERM}). pkvm4j models only data accesses, so {@code X} is
+     * recorded but never checked; {@link org.pkvm4j.api.Prot#NONE} is a permission fault on every
+     * access (the kernel annotates such a page for {@code PKVM_ID_PROTECTED} instead).
+     *
+     * @param prot {@link org.pkvm4j.api.Prot} bits
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} for bits beyond RWX, or a range that leaves
+     *     the PA range or overflows; {@code EPERM} for a range that is not all memory, or that is not
+     *     all pristine host OWNED pages or all already restricted pages
+     */
+    void hostStage2ModProt(long pfn, int prot, long nrPages);
+
+    /**
+     * Registers a host permission-fault handler; handlers run in registration order and the first
+     * that returns 0 claims the fault; if none does, the abort is injected into the host.
+     *
+     * <p>Kernel counterpart: {@code register_host_perm_fault_handler(cb)}: 16 slots, the first free
+     * one taken with a compare-and-swap, for the life of the hypervisor.
+     *
+     * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if all 16 slots are taken
+     */
+    void registerHostPermFaultHandler(HostPermFaultHandler handler);
 }
