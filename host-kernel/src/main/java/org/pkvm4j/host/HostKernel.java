@@ -10,6 +10,7 @@ import org.pkvm4j.api.el1.Pkvm;
 import org.pkvm4j.host.cmdline.KernelCmdline;
 import org.pkvm4j.host.dev.MiscDevices;
 import org.pkvm4j.host.hvc.HvcGateway;
+import org.pkvm4j.host.kvm.Kvm;
 import org.pkvm4j.host.loader.LoadedModule;
 import org.pkvm4j.host.loader.ModuleLoader;
 import org.pkvm4j.host.loader.ProtectedMode;
@@ -35,6 +36,7 @@ public final class HostKernel {
     private final ModuleLoader loader;
     private final MiscDevices miscDevices;
     private BootReport report;
+    private Kvm kvm;
 
     HostKernel(KernelCmdline cmdline, Machine machine, KernelLog log, ProtectedMode protectedMode,
             HvcGateway gateway, ModuleLoader loader, MiscDevices miscDevices) {
@@ -93,6 +95,16 @@ public final class HostKernel {
     /** The security state decided at boot. */
     public SecurityState securityState() {
         return report.security();
+    }
+
+    /**
+     * {@code /dev/kvm}: the KVM-style API for guests under pKVM (created on first use).
+     */
+    public synchronized Kvm kvm() {
+        if (kvm == null) {
+            kvm = new Kvm(gateway, machine.dram(), protectedMode.isEnabled(), this::securityState, log);
+        }
+        return kvm;
     }
 
     /** Whether the host has dropped its privileges. */

@@ -6,7 +6,9 @@ package org.pkvm4j.machine;
  * <p>Kernel counterpart: {@code enum __kvm_host_smccc_func} in {@code asm/kvm_asm.h}, with the
  * android16-6.12 numbers. Ids below {@link #PKVM_PROT_FINALIZE} form the privileged band: the
  * hypervisor answers them with {@code SMCCC_RET_NOT_SUPPORTED} once the host is deprivileged.
- * Only the calls pkvm4j implements are listed; their numbers keep the kernel's gaps.
+ * Only the calls pkvm4j implements are listed; their numbers keep the kernel's gaps up to
+ * {@link #PKVM_HOST_UNSHARE_HYP}; the guest calls after it are numbered by pkvm4j (24 on), all
+ * post-finalize, and some are pkvm4j's own (vCPU load/put and the per-access world switch).
  */
 public enum HostHcall {
     /** Reserves a hyp VA range for a module's sections; x1 = pages, returns x1 = VA or -errno. */
@@ -32,7 +34,43 @@ public enum HostHcall {
      * Ends the share of the page at pfn x1 with the hypervisor (back to host OWNED, hyp NOPAGE);
      * x1 = 0, -EPERM, or -EBUSY while EL2 has it pinned. A post-finalize call.
      */
-    PKVM_HOST_UNSHARE_HYP(23, "__pkvm_host_unshare_hyp");
+    PKVM_HOST_UNSHARE_HYP(23, "__pkvm_host_unshare_hyp"),
+    // The guest calls: pkvm4j's own numbers after the kernel's, all post-finalize. x1 = 0 or -errno
+    // unless stated.
+    /** Reserves a VM handle; x1 = handle (from 0x1000) or -ENOMEM. */
+    PKVM_RESERVE_VM(24, "__pkvm_reserve_vm"),
+    /** Releases a reserved, never-initialised handle x1; -EINVAL otherwise. */
+    PKVM_UNRESERVE_VM(25, "__pkvm_unreserve_vm"),
+    /** Creates the hyp VM x1 with x2 vCPUs, protected if x3 != 0 ({@code __pkvm_init_vm} + {@code __pkvm_init_vcpu}). */
+    PKVM_INIT_VM(26, "__pkvm_init_vm"),
+    /** Shares pfn x1 at gfn x2 with a non-protected VM; x3 = handle | prot << 16 | nr_pages << 32. */
+    PKVM_HOST_SHARE_GUEST(27, "__pkvm_host_share_guest"),
+    /** Ends the share at gfn x1, x2 pages, of VM x3. */
+    PKVM_HOST_UNSHARE_GUEST(28, "__pkvm_host_unshare_guest"),
+    /** Donates pfn x1 to protected VM x3 at gfn x2. */
+    PKVM_HOST_DONATE_GUEST(29, "__pkvm_host_donate_guest"),
+    /** Reclaims gfn x2 of dying VM x1 (zeroing a private page). */
+    PKVM_RECLAIM_DYING_GUEST_PAGE(30, "__pkvm_reclaim_dying_guest_page"),
+    /** Force-reclaims the guest page at PA x1: poisons it in the guest, zeroes it, gives it to the host. */
+    PKVM_HOST_FORCE_RECLAIM_PAGE_GUEST(31, "__pkvm_host_force_reclaim_page_guest"),
+    /** Teardown phase 1 of VM x1. */
+    PKVM_START_TEARDOWN_VM(32, "__pkvm_start_teardown_vm"),
+    /** Teardown phase 2 of VM x1. */
+    PKVM_FINALIZE_TEARDOWN_VM(33, "__pkvm_finalize_teardown_vm"),
+    /** Loads vCPU x2 of VM x1 (a VM reference: teardown cannot start meanwhile). */
+    PKVM_VCPU_LOAD(34, "__pkvm_vcpu_load"),
+    /** Puts the loaded vCPU of VM x1. */
+    PKVM_VCPU_PUT(35, "__pkvm_vcpu_put"),
+    /**
+     * One guest 8-byte access: x1 = handle | write << 32, x2 = IPA, x3 = the value stored. x1 = exit
+     * code (0 done, 1 stage-2 fault at IPA x2, or -EFAULT on a poisoned page), x2 = the loaded value.
+     */
+    PKVM_VCPU_GUEST_ACCESS(36, "__kvm_vcpu_run(access)"),
+    /**
+     * One guest HVC: x1 = handle, x2 = function id, x3..x5 = the guest's x1..x3. x1 = exit code (0
+     * handled, 1 stage-2 fault at IPA x2, 2 left to the host), x2 = the guest's x0.
+     */
+    PKVM_VCPU_GUEST_HVC(37, "__kvm_vcpu_run(hvc)");
 
     private final int id;
     private final String symbol;

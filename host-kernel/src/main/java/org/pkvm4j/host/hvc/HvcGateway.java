@@ -60,6 +60,20 @@ public final class HvcGateway {
         }
     }
 
+    /** As {@link #hvc(long, long, long, long)} with x4 and x5 too; returns x0..x3 unchecked. */
+    public SmcccRes hvc(long functionId, long a1, long a2, long a3, long a4, long a5) {
+        Cpu cpu = machine.getCpu();
+        try {
+            UserPtRegs regs = cpu.regs();
+            regs.set(4, a4);
+            regs.set(5, a5);
+            hvc(cpu, regs, functionId, a1, a2, a3);
+            return new SmcccRes(regs.get(0), regs.get(1), regs.get(2), regs.get(3));
+        } finally {
+            machine.putCpu(cpu);
+        }
+    }
+
     /**
      * Issues a static host hypercall and returns its x1.
      *

@@ -37,9 +37,9 @@ public final class MemProtect {
     private static final long PAGE_SIZE = 1L << Dram.PAGE_SHIFT;
     private static final int PROT_RWX = Prot.RWX;
 
-    private final HypMemory mem;
-    private final MemRanges ranges;
-    private final ReentrantLock hostLock = new ReentrantLock();
+    final HypMemory mem;
+    final MemRanges ranges;
+    final ReentrantLock hostLock = new ReentrantLock();
     private final ReentrantLock hypLock = new ReentrantLock();
 
     /** Ownership over the machine memory {@code mem} (from {@code HypPlatform.memory()}). */
@@ -417,12 +417,12 @@ public final class MemProtect {
     // ---------------------------------------------------------------- internals
 
     /** {@code host_lock_component(); hyp_lock_component();}: the kernel's lock order. */
-    private void lockComponents() {
+    void lockComponents() {
         hostLock.lock();
         hypLock.lock();
     }
 
-    private void unlockComponents() {
+    void unlockComponents() {
         hypLock.unlock();
         hostLock.unlock();
     }
@@ -431,7 +431,7 @@ public final class MemProtect {
      * {@code __host_check_page_state_range}: the memory check, then every page's host state; a page
      * whose host permissions a module restricted matches no state.
      */
-    private int hostCheckPageStateRange(long addr, long size, PageState state) {
+    int hostCheckPageStateRange(long addr, long size, PageState state) {
         int ret = ranges.checkRangeAllowedMemory(addr, addr + size);
         if (ret != 0) {
             return ret;
@@ -476,7 +476,7 @@ public final class MemProtect {
      * {@code __host_set_page_state_range}: a page coming back from NOPAGE gets its idmap again, which
      * in the model is the state itself (the host path maps every non-NOPAGE page).
      */
-    private void hostSetPageStateRange(long addr, long size, PageState state) {
+    void hostSetPageStateRange(long addr, long size, PageState state) {
         long first = addr >>> Dram.PAGE_SHIFT;
         long nr = size >>> Dram.PAGE_SHIFT;
         for (long i = 0; i < nr; i++) {

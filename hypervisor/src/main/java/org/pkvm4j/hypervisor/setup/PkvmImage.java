@@ -1,12 +1,17 @@
 package org.pkvm4j.hypervisor.setup;
 
+import java.util.EnumMap;
 import java.util.Map;
 import org.pkvm4j.hypervisor.Deprivilege;
+import org.pkvm4j.hypervisor.HostHcallHandler;
 import org.pkvm4j.hypervisor.HostHcallTable;
 import org.pkvm4j.hypervisor.HypMain;
 import org.pkvm4j.hypervisor.console.HypConsole;
+import org.pkvm4j.hypervisor.mem.GuestMemProtect;
+import org.pkvm4j.hypervisor.mem.GuestVcpus;
 import org.pkvm4j.hypervisor.mem.HostPermFaultHandlers;
 import org.pkvm4j.hypervisor.mem.MemProtect;
+import org.pkvm4j.hypervisor.mem.VmTable;
 import org.pkvm4j.hypervisor.module.DynamicHcalls;
 import org.pkvm4j.hypervisor.module.El2Modules;
 import org.pkvm4j.hypervisor.module.ModuleOpsTable;
@@ -37,14 +42,21 @@ public final class PkvmImage implements HypervisorImage {
         El2Modules modules = new El2Modules(platform, memProtect,
                 new ModuleOpsTable(console, platform, memProtect, permFaultHandlers), dynamicHcalls);
         Deprivilege deprivilege = new Deprivilege(platform.nrCpus());
-        HostHcallTable table = HostHcallTable.of(Map.of(
-                HostHcall.PKVM_ALLOC_MODULE_VA, modules::handleAllocModuleVa,
-                HostHcall.PKVM_UNMAP_MODULE_PAGE, modules::handleUnmapModule,
-                HostHcall.PKVM_INIT_MODULE, modules::handleInitModule,
-                HostHcall.PKVM_REGISTER_HCALL, modules::handleRegisterHcall,
-                HostHcall.PKVM_PROT_FINALIZE, deprivilege::handleProtFinalize,
-                HostHcall.PKVM_HOST_SHARE_HYP, memProtect::handleHostShareHyp,
-                HostHcall.PKVM_HOST_UNSHARE_HYP, memProtect::handleHostUnshareHyp));
+        GuestVcpus guests = new GuestVcpus(new GuestMemProtect(memProtect, new VmTable()));
+        Map<HostHcall, HostHcallHandler> bindings = new EnumMap<>(HostHcall.class);
+        bindings.put(HostHcall.PKVM_ALLOC_MODULE_VA, modules::handleAllocModuleVa);
+        bindings.put(HostHcall.PKVM_UNMAP_MODULE_PAGE, modules::handleUnmapModule);
+        bindings.put(HostHcall.PKVM_INIT_MODULE, modules::handleInitModule);
+        bindings.put(HostHcall.PKVM_REGISTER_HCALL, modules::handleRegisterHcall);
+        bindings.put(HostHcall.PKVM_PROT_FINALIZE, deprivilege::handleProtFinalize);
+        bindings.put(HostHcall.PKVM_HOST_SHARE_HYP, memProtect::handleHostShareHyp);
+        bindings.put(HostHcall.PKVM_HOST_UNSHARE_HYP, memProtect::handleHostUnshareHyp);
+        for (HostHcall h : HostHcall.values()) {
+            if (h.id() > HostHcall.PKVM_HOST_UNSHARE_HYP.id()) {
+                bindings.put(h, (cpu, regs) -> guests.handle(h, cpu, regs));
+            }
+        }
+        HostHcallTable table = HostHcallTable.of(bindings);
         console.puts("pKVM: hypervisor initialised on %d CPUs%s".formatted(platform.nrCpus(),
                 options.protectedMode() ? ", protected mode" : ""));
         return new HypMain(platform, dynamicHcalls, table, deprivilege, memProtect, permFaultHandlers);

@@ -49,7 +49,7 @@ class HostStage2ProtTest {
 
     HostStage2ProtTest() {
         machine.installEl2Vector(new HypMain(platform, new DynamicHcalls(),
-                HostHcallTable.of(Map.of(HostHcall.PKVM_ALLOC_MODULE_VA, (c, r) -> { },
+                HostHcallTable.of(MemProtectTest.withNoOpGuestCalls(HostHcall.PKVM_ALLOC_MODULE_VA, (c, r) -> { },
                         HostHcall.PKVM_UNMAP_MODULE_PAGE, (c, r) -> { },
                         HostHcall.PKVM_INIT_MODULE, (c, r) -> { },
                         HostHcall.PKVM_REGISTER_HCALL, (c, r) -> { },

@@ -273,7 +273,7 @@ class MemProtectTest {
     @Test
     void hostStage2FaultsReachMemProtectThroughTheVector() {
         machine.installEl2Vector(new HypMain(platform, new DynamicHcalls(),
-                HostHcallTable.of(Map.of(HostHcall.PKVM_ALLOC_MODULE_VA, (c, r) -> { },
+                HostHcallTable.of(MemProtectTest.withNoOpGuestCalls(HostHcall.PKVM_ALLOC_MODULE_VA, (c, r) -> { },
                         HostHcall.PKVM_UNMAP_MODULE_PAGE, (c, r) -> { },
                         HostHcall.PKVM_INIT_MODULE, (c, r) -> { },
                         HostHcall.PKVM_REGISTER_HCALL, (c, r) -> { },
@@ -320,5 +320,19 @@ class MemProtectTest {
         } finally {
             m.putCpu(cpu);
         }
+    }
+
+    /** The given seven bindings plus a no-op for every guest call: a table the tests can build. */
+    static java.util.Map<HostHcall, org.pkvm4j.hypervisor.HostHcallHandler> withNoOpGuestCalls(HostHcall k1,
+            org.pkvm4j.hypervisor.HostHcallHandler v1, HostHcall k2, org.pkvm4j.hypervisor.HostHcallHandler v2,
+            HostHcall k3, org.pkvm4j.hypervisor.HostHcallHandler v3, HostHcall k4, org.pkvm4j.hypervisor.HostHcallHandler v4,
+            HostHcall k5, org.pkvm4j.hypervisor.HostHcallHandler v5, HostHcall k6, org.pkvm4j.hypervisor.HostHcallHandler v6,
+            HostHcall k7, org.pkvm4j.hypervisor.HostHcallHandler v7) {
+        java.util.Map<HostHcall, org.pkvm4j.hypervisor.HostHcallHandler> m = new java.util.EnumMap<>(HostHcall.class);
+        for (HostHcall h : HostHcall.values()) {
+            m.put(h, (c, r) -> { });
+        }
+        m.putAll(Map.of(k1, v1, k2, v2, k3, v3, k4, v4, k5, v5, k6, v6, k7, v7));
+        return m;
     }
 }

@@ -1,0 +1,447 @@
+package org.pkvm4j.hypervisor.mem;
+
+import org.pkvm4j.api.Errno;
+import org.pkvm4j.api.Prot;
+import org.pkvm4j.machine.Dram;
+import org.pkvm4j.machine.HypPage;
+import org.pkvm4j.machine.OwnerId;
+import org.pkvm4j.machine.PageState;
+
+/**
+ * Page ownership between the host and guests: the guest transitions of {@code mem_protect.c}.
+ *
+ * <p>Kernel counterpart: {@code __pkvm_host_share_guest}, {@code __pkvm_host_unshare_guest}, {@code
+ * __pkvm_host_donate_guest}, {@code __pkvm_guest_share_host}, {@code __pkvm_guest_unshare_host},
+ * {@code __pkvm_host_reclaim_page_guest} and {@code __pkvm_host_force_reclaim_page_guest} (PKVM.md
+ * §4.5), plus {@code __pkvm_finalize_teardown_vm}. Each checks in the kernel's order and changes
+ * nothing on failure. The host side lives in the {@link HypPage} words (a guest-owned page is host
+ * NOPAGE annotated {GUEST, handle, gfn}); the guest side in the VM's stage-2 ({@link HypVm}).
+ * Locks: the VM table's lock (only where a VM is looked up by page), then the host lock, then the
+ * VM's lock. Differences: no memcache, so no -ENOMEM; a 2 MiB block share is 512 page entries,
+ * so -E2BIG never happens. As in the kernel, whether the VM is protected is the hypercall wrappers'
+ * check ({@link GuestVcpus}), not the transitions'.
+ */
+public final class GuestMemProtect {
+    /** Pages in a level-2 block (2 MiB at 4 KiB). */
+    public static final int BLOCK_PAGES = 512;
+    private static final int EPERM = -Errno.EPERM.code();
+    private static final int EINVAL = -Errno.EINVAL.code();
+    private static final int EBUSY = -Errno.EBUSY.code();
+    private static final int ENOENT = -Errno.ENOENT.code();
+    private static final int EAGAIN = -Errno.EAGAIN.code();
+    private static final int EFAULT = -Errno.EFAULT.code();
+    private static final int EHWPOISON = -Errno.EHWPOISON.code();
+    private static final long PAGE_SIZE = 1L << Dram.PAGE_SHIFT;
+
+    private final MemProtect mp;
+    private final VmTable vms;
+
+    /** Guest transitions over {@code mp}'s memory, for the VMs of {@code vms}. */
+    public GuestMemProtect(MemProtect mp, VmTable vms) {
+        this.mp = mp;
+        this.vms = vms;
+    }
+
+    /** The VM table. */
+    public VmTable vms() {
+        return vms;
+    }
+
+    // ---------------------------------------------------------------- non-protected guests
+
+    /**
+     * {@code __pkvm_host_share_guest(pfn, gfn, nr_pages, vcpu, prot)}: the host shares pages with a
+     * non-protected guest. Pre: each host page OWNED, or SHARED_OWNED with a share count above 0;
+     * guest range NOPAGE. Post: host SHARED_OWNED, count + 1; guest SHARED_BORROWED with {@code prot}.
+     *
+     * @return 0; -EINVAL for an unknown VM, prot beyond RWX, {@code nrPages} neither 1
+     *     nor an aligned 2 MiB block, or a range beyond the PA range; -EPERM for a state mismatch
+     *     (including a page shared with EL2, count 0); -EBUSY when a count is at {@code U32_MAX}
+     */
+    public int hostShareGuest(long pfn, long gfn, long nrPages, long handle, int prot) {
+        HypVm vm = vms.get(handle);
+        if (vm == null || (prot & ~Prot.RWX) != 0) {
+            return EINVAL;
+        }
+        if (nrPages != 1 && !(nrPages == BLOCK_PAGES && (pfn % BLOCK_PAGES) == 0 && (gfn % BLOCK_PAGES) == 0)) {
+            return EINVAL;
+        }
+        if (!mp.ranges.pfnRangeIsValid(pfn, nrPages) || gfn < 0 || gfn + nrPages - 1 > HypPage.MAX_GUEST_GFN) {
+            return EINVAL;
+        }
+        mp.hostLock.lock();
+        vm.lock.lock();
+        try {
+            int ret = mp.ranges.checkRangeAllowedMemory(pfn << Dram.PAGE_SHIFT, (pfn + nrPages) << Dram.PAGE_SHIFT);
+            if (ret != 0) {
+                return ret;
+            }
+            for (long i = 0; i < nrPages; i++) {
+                long w = mp.mem.pageWord(pfn + i);
+                if (HypPage.hostProtRestricted(w)) {
+                    return EPERM;
+                }
+                switch (HypPage.hostState(w)) {
+                    case OWNED -> { }
+                    case SHARED_OWNED -> {
+                        if (HypPage.shareGuestCount(w) == 0) {
+                            return EPERM;
+                        }
+                        if (HypPage.shareGuestCount(w) == HypPage.MAX_SHARE_GUEST_COUNT) {
+                            return EBUSY;
+                        }
+                    }
+                    default -> {
+                        return EPERM;
+                    }
+                }
+            }
+            for (long i = 0; i < nrPages; i++) {
+                if (vm.state(gfn + i) != GuestState.NOPAGE) {
+                    return EPERM;
+                }
+            }
+            for (long i = 0; i < nrPages; i++) {
+                long w = mp.mem.pageWord(pfn + i);
+                w = HypPage.withShareGuestCount(HypPage.withHostState(w, PageState.SHARED_OWNED), HypPage.shareGuestCount(w) + 1);
+                mp.mem.setPageWord(pfn + i, w);
+                vm.map(gfn + i, pfn + i, prot, GuestState.SHARED_BORROWED);
+            }
+            return 0;
+        } finally {
+            vm.lock.unlock();
+            mp.hostLock.unlock();
+        }
+    }
+
+    /**
+     * {@code __pkvm_host_unshare_guest(gfn, nr_pages, vm)}: ends a share of {@link #hostShareGuest}.
+     * Pre: guest SHARED_BORROWED, host SHARED_OWNED with a count above 0. Post: guest unmapped, count
+     * - 1, host OWNED when it reaches 0.
+     *
+     * @return 0; -EINVAL for an unknown VM or a bad size; -ENOENT if a gfn has no
+     *     mapping; -EPERM for a state mismatch
+     */
+    public int hostUnshareGuest(long gfn, long nrPages, long handle) {
+        HypVm vm = vms.get(handle);
+        if (vm == null || (nrPages != 1 && nrPages != BLOCK_PAGES)) {
+            return EINVAL;
+        }
+        mp.hostLock.lock();
+        vm.lock.lock();
+        try {
+            for (long i = 0; i < nrPages; i++) {
+                GuestState g = vm.state(gfn + i);
+                if (g == GuestState.NOPAGE || g == GuestState.POISON) {
+                    return ENOENT;
+                }
+                if (g != GuestState.SHARED_BORROWED) {
+                    return EPERM;
+                }
+                long w = mp.mem.pageWord(vm.pfn(gfn + i));
+                if (HypPage.hostState(w) != PageState.SHARED_OWNED || HypPage.shareGuestCount(w) == 0) {
+                    return EPERM;
+                }
+            }
+            for (long i = 0; i < nrPages; i++) {
+                long pfn = vm.pfn(gfn + i);
+                long w = mp.mem.pageWord(pfn);
+                long count = HypPage.shareGuestCount(w) - 1;
+                w = HypPage.withShareGuestCount(w, count);
+                if (count == 0) {
+                    w = HypPage.withHostState(w, PageState.OWNED);
+                }
+                mp.mem.setPageWord(pfn, w);
+                vm.unmap(gfn + i);
+            }
+            return 0;
+        } finally {
+            vm.lock.unlock();
+            mp.hostLock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- protected guests
+
+    /**
+     * {@code __pkvm_host_donate_guest(pfn, gfn, vcpu)}: the host gives one page to a protected guest.
+     * Pre: host OWNED, guest NOPAGE. Post: host NOPAGE annotated {GUEST, handle, gfn}; guest OWNED RWX.
+     *
+     * @return 0; -EINVAL for an unknown or dying VM or a gfn beyond 40 bits;
+     *     -EINVAL/-EPERM for a pfn that is not memory; -EPERM for a state mismatch (a poisoned gfn too)
+     */
+    public int hostDonateGuest(long pfn, long gfn, long handle) {
+        HypVm vm = vms.get(handle);
+        if (vm == null || vm.dying || gfn < 0 || gfn > HypPage.MAX_GUEST_GFN) {
+            return EINVAL;
+        }
+        long phys = pfn << Dram.PAGE_SHIFT;
+        mp.hostLock.lock();
+        vm.lock.lock();
+        try {
+            int ret = mp.hostCheckPageStateRange(phys, PAGE_SIZE, PageState.OWNED);
+            if (ret != 0) {
+                return ret;
+            }
+            if (HypPage.hypState(mp.mem.pageWord(pfn)) != PageState.NOPAGE || vm.state(gfn) != GuestState.NOPAGE) {
+                return EPERM;
+            }
+            long w = HypPage.withGuestAnnotation(mp.mem.pageWord(pfn), vm.handle, gfn);
+            mp.mem.setPageWord(pfn, HypPage.withHostState(w, PageState.NOPAGE));
+            vm.map(gfn, pfn, Prot.RWX, GuestState.OWNED);
+            return 0;
+        } finally {
+            vm.lock.unlock();
+            mp.hostLock.unlock();
+        }
+    }
+
+    /**
+     * {@code __pkvm_guest_share_host(vcpu, gfn)} (the guest's MEM_SHARE). Pre: guest OWNED, host
+     * NOPAGE. Post: guest SHARED_OWNED, host SHARED_BORROWED (idmap restored).
+     *
+     * @return 0; -EINVAL for an unknown VM; -ENOENT if nothing is mapped; -EHWPOISON if poisoned;
+     *     -EPERM for a state mismatch
+     */
+    public int guestShareHost(long handle, long gfn) {
+        return guestShareTransition(handle, gfn, GuestState.OWNED, PageState.NOPAGE, true);
+    }
+
+    /**
+     * {@code __pkvm_guest_unshare_host(vcpu, gfn)} (MEM_UNSHARE). Pre: guest SHARED_OWNED, host
+     * SHARED_BORROWED. Post: guest OWNED, host NOPAGE re-annotated; the same errors as {@link
+     * #guestShareHost}.
+     */
+    public int guestUnshareHost(long handle, long gfn) {
+        return guestShareTransition(handle, gfn, GuestState.SHARED_OWNED, PageState.SHARED_BORROWED, false);
+    }
+
+    private int guestShareTransition(long handle, long gfn, GuestState guestPre, PageState hostPre, boolean share) {
+        HypVm vm = vms.get(handle);
+        if (vm == null) {
+            return EINVAL;
+        }
+        mp.hostLock.lock();
+        vm.lock.lock();
+        try {
+            GuestState g = vm.state(gfn);
+            if (g == GuestState.NOPAGE) {
+                return ENOENT;
+            }
+            if (g == GuestState.POISON) {
+                return EHWPOISON;
+            }
+            long pfn = vm.pfn(gfn);
+            if (g != guestPre || HypPage.hostState(mp.mem.pageWord(pfn)) != hostPre) {
+                return EPERM;
+            }
+            long w = mp.mem.pageWord(pfn);
+            if (share) {
+                w = HypPage.withHostState(HypPage.withAnnotation(w, OwnerId.HOST), PageState.SHARED_BORROWED);
+                vm.map(gfn, pfn, Prot.RWX, GuestState.SHARED_OWNED);
+            } else {
+                w = HypPage.withHostState(HypPage.withGuestAnnotation(w, vm.handle, gfn), PageState.NOPAGE);
+                vm.map(gfn, pfn, Prot.RWX, GuestState.OWNED);
+            }
+            mp.mem.setPageWord(pfn, w);
+            return 0;
+        } finally {
+            vm.lock.unlock();
+            mp.hostLock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- reclaim
+
+    /**
+     * {@code __pkvm_reclaim_dying_guest_page(handle, gfn)}: {@link #hostReclaimPageGuest} for a VM in
+     * its teardown; -EINVAL for an unknown VM or one not dying.
+     */
+    public int reclaimDyingGuestPage(long handle, long gfn) {
+        HypVm vm = vms.get(handle);
+        if (vm == null || !vm.dying) {
+            return EINVAL;
+        }
+        return hostReclaimPageGuest(gfn, handle);
+    }
+
+    /**
+     * {@code __pkvm_host_reclaim_page_guest(gfn, vm)}: the host takes a page back from a VM (the
+     * kernel calls it for dying VMs only, {@link #reclaimDyingGuestPage}). Guest OWNED (host NOPAGE) ⇒ the page is zeroed;
+     * guest SHARED_OWNED (host SHARED_BORROWED) ⇒ not zeroed. Post: guest unmapped, host OWNED. A
+     * poisoned gfn was already reclaimed: 0, and its entry goes.
+     *
+     * @return 0; -EINVAL for an unknown VM; -ENOENT if nothing is mapped; -EPERM for a state
+     *     mismatch (a page the host shares, which {@link #hostUnshareGuest} ends)
+     */
+    public int hostReclaimPageGuest(long gfn, long handle) {
+        HypVm vm = vms.get(handle);
+        if (vm == null) {
+            return EINVAL;
+        }
+        mp.hostLock.lock();
+        vm.lock.lock();
+        try {
+            return reclaimLocked(vm, gfn);
+        } finally {
+            vm.lock.unlock();
+            mp.hostLock.unlock();
+        }
+    }
+
+    private int reclaimLocked(HypVm vm, long gfn) {
+        GuestState g = vm.state(gfn);
+        if (g == GuestState.NOPAGE) {
+            return ENOENT;
+        }
+        if (g == GuestState.POISON) {
+            vm.unmap(gfn);
+            return 0;
+        }
+        long pfn = vm.pfn(gfn);
+        long w = mp.mem.pageWord(pfn);
+        PageState host = HypPage.hostState(w);
+        boolean owned = g == GuestState.OWNED && host == PageState.NOPAGE
+                && HypPage.annotationOwner(w) == OwnerId.GUEST && HypPage.guestHandle(w) == vm.handle;
+        boolean shared = g == GuestState.SHARED_OWNED && host == PageState.SHARED_BORROWED;
+        if (!owned && !shared) {
+            return EPERM;
+        }
+        if (owned) {
+            // Zeroed and cleaned to PoC before the host gets it back.
+            mp.mem.zeroPages(pfn, 1);
+        }
+        mp.mem.setPageWord(pfn, HypPage.withHostState(HypPage.withAnnotation(w, OwnerId.HOST), PageState.OWNED));
+        vm.unmap(gfn);
+        return 0;
+    }
+
+    /**
+     * {@code __pkvm_host_force_reclaim_page_guest(phys)}: the host's fault path takes back a page a
+     * guest owns. Pre: host NOPAGE annotated GUEST, guest OWNED. Post: guest POISON, page zeroed, host
+     * OWNED.
+     *
+     * @return 0; -EFAULT if {@code phys} is not memory; -EAGAIN if the host can access the page or the
+     *     VM is gone; -EPERM if the owner is not a guest or the guest does not own the page
+     */
+    public int hostForceReclaimPageGuest(long phys) {
+        long pfn = phys >>> Dram.PAGE_SHIFT;
+        if (!mp.ranges.isMemoryPfn(pfn)) {
+            return EFAULT;
+        }
+        vms.lock.lock();
+        try {
+            mp.hostLock.lock();
+            try {
+                long w = mp.mem.pageWord(pfn);
+                if (HypPage.hostState(w) != PageState.NOPAGE) {
+                    return EAGAIN;
+                }
+                if (HypPage.annotationOwner(w) != OwnerId.GUEST) {
+                    return EPERM;
+                }
+                HypVm vm = vms.getLocked(HypPage.guestHandle(w));
+                if (vm == null) {
+                    return EAGAIN;
+                }
+                long gfn = HypPage.guestGfn(w);
+                vm.lock.lock();
+                try {
+                    if (vm.state(gfn) != GuestState.OWNED || vm.pfn(gfn) != pfn) {
+                        return EPERM;
+                    }
+                    vm.map(gfn, pfn, 0, GuestState.POISON);
+                    mp.mem.zeroPages(pfn, 1);
+                    mp.mem.setPageWord(pfn, HypPage.withHostState(HypPage.withAnnotation(w, OwnerId.HOST), PageState.OWNED));
+                    return 0;
+                } finally {
+                    vm.lock.unlock();
+                }
+            } finally {
+                mp.hostLock.unlock();
+            }
+        } finally {
+            vms.lock.unlock();
+        }
+    }
+
+    /**
+     * {@code __pkvm_finalize_teardown_vm(handle)}: removes a dying, unreferenced VM. Whatever the host
+     * did not reclaim is reclaimed here (private pages zeroed; pages the host shared with a
+     * non-protected VM lose that share), so no page stays lost; the kernel leaves that to the host.
+     *
+     * @return 0; -EINVAL if the VM does not exist, is not dying, or has a loaded vCPU
+     */
+    public int finalizeTeardownVm(long handle) {
+        vms.lock.lock();
+        try {
+            mp.hostLock.lock();
+            try {
+                HypVm vm = vms.removeDyingLocked(handle);
+                if (vm == null) {
+                    return EINVAL;
+                }
+                vm.lock.lock();
+                try {
+                    for (long gfn : vm.gfns()) {
+                        if (vm.state(gfn) == GuestState.SHARED_BORROWED) {
+                            long pfn = vm.pfn(gfn);
+                            long w = mp.mem.pageWord(pfn);
+                            long count = HypPage.shareGuestCount(w) - 1;
+                            w = HypPage.withShareGuestCount(w, count);
+                            mp.mem.setPageWord(pfn, count == 0 ? HypPage.withHostState(w, PageState.OWNED) : w);
+                            vm.unmap(gfn);
+                        } else {
+                            reclaimLocked(vm, gfn);
+                        }
+                    }
+                } finally {
+                    vm.lock.unlock();
+                }
+                return 0;
+            } finally {
+                mp.hostLock.unlock();
+            }
+        } finally {
+            vms.lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    /** The guest state of {@code gfn} in VM {@code handle}; NOPAGE for an unknown VM. */
+    public GuestState guestState(long handle, long gfn) {
+        HypVm vm = vms.get(handle);
+        if (vm == null) {
+            return GuestState.NOPAGE;
+        }
+        vm.lock.lock();
+        try {
+            return vm.state(gfn);
+        } finally {
+            vm.lock.unlock();
+        }
+    }
+
+    /** The pfn VM {@code handle} maps at {@code gfn}, or -1. */
+    public long guestPfn(long handle, long gfn) {
+        HypVm vm = vms.get(handle);
+        if (vm == null) {
+            return -1;
+        }
+        vm.lock.lock();
+        try {
+            return vm.state(gfn) == GuestState.NOPAGE ? -1 : vm.pfn(gfn);
+        } finally {
+            vm.lock.unlock();
+        }
+    }
+
+    HypVm vm(long handle) {
+        return vms.get(handle);
+    }
+
+    MemProtect memProtect() {
+        return mp;
+    }
+}
