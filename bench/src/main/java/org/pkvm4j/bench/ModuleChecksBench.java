@@ -15,8 +15,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
-import org.pkvm4j.host.abi.AbiModel;
-import org.pkvm4j.host.abi.RunningApi;
 import org.pkvm4j.host.abi.SymbolCheck;
 import org.pkvm4j.host.verify.El2Verifier;
 import org.pkvm4j.host.verify.Violation;
@@ -38,8 +36,6 @@ import org.pkvm4j.host.verify.Violation;
  *       ModuleLayer.defineModulesWithOneLoader} (EL2: no parent loader; EL1: the platform loader).
  *       The descriptors are read once in setup, as the loader reads them before its checks. A
  *       layer defines no class: classes are loaded later, when the module runs;</li>
- *   <li>{@code runningApiRead}: reading the running API's ABI ({@code RunningApi.read}), once
- *       per boot, on the first ABI check: not per module.</li>
  * </ul>
  *
  * The module files are the ones the device boots ({@link BundledDevice#initramfs()}), read once.
@@ -83,15 +79,6 @@ public class ModuleChecksBench {
     @Benchmark
     public ModuleLayer defineEl1Layer(Subject s) {
         return s.m.defineEl1();
-    }
-
-    /**
-     * Reading the running API's ABI ({@code RunningApi.read}): not per module, but part of the ABI
-     * check's cost at boot, where the loader reads it once, for the first module it checks.
-     */
-    @Benchmark
-    public AbiModel runningApiRead() {
-        return RunningApi.read();
     }
 
     /** One module file, read once, with what the loader has in hand when it checks and defines. */

@@ -51,18 +51,12 @@ public final class Cpu {
      */
     public void hvc() {
         El2Vector vector = machine.el2Vector();
-        HypPanic panic = machine.panic();
-        if (panic != null) {
-            throw new HypPanicException(panic);
-        }
+        checkNotPanicked();
         if (vector == null) {
             throw new IllegalStateException("HVC on CPU" + id + " with no EL2 vector installed");
         }
         vector.hostHvc(this);
-        panic = machine.panic();
-        if (panic != null) {
-            throw new HypPanicException(panic);
-        }
+        checkNotPanicked();
     }
 
     /**
@@ -72,15 +66,9 @@ public final class Cpu {
      * @throws HypPanicException if the hypervisor has panicked, before or during this trap
      */
     OwnerId memAbort(El2Vector vector, long pa, boolean write) {
-        HypPanic panic = machine.panic();
-        if (panic != null) {
-            throw new HypPanicException(panic);
-        }
+        checkNotPanicked();
         OwnerId owner = vector.hostMemAbort(this, pa, write);
-        panic = machine.panic();
-        if (panic != null) {
-            throw new HypPanicException(panic);
-        }
+        checkNotPanicked();
         return owner;
     }
 
@@ -91,16 +79,18 @@ public final class Cpu {
      * @throws HypPanicException if the hypervisor has panicked, before or during this trap
      */
     boolean permFault(El2Vector vector, long pa, boolean write) {
+        checkNotPanicked();
+        boolean claimed = vector.hostPermFault(this, pa, write);
+        checkNotPanicked();
+        return claimed;
+    }
+
+    /** A panicked machine takes no trap: checked on the way into EL2 and on the way back. */
+    private void checkNotPanicked() {
         HypPanic panic = machine.panic();
         if (panic != null) {
             throw new HypPanicException(panic);
         }
-        boolean claimed = vector.hostPermFault(this, pa, write);
-        panic = machine.panic();
-        if (panic != null) {
-            throw new HypPanicException(panic);
-        }
-        return claimed;
     }
 
     boolean tryClaim() {
