@@ -18,6 +18,7 @@ module org.pkvm4j.host {
     exports org.pkvm4j.host.dev;
     exports org.pkvm4j.host.hvc;
     exports org.pkvm4j.host.initramfs;
+    exports org.pkvm4j.host.json;
     exports org.pkvm4j.host.kvm;
     exports org.pkvm4j.host.loader;
     exports org.pkvm4j.host.log;
