@@ -153,7 +153,7 @@ public final class ImageKeys {
         int to = text.indexOf(end);
         if (from < 0 || to < from) {
             String found = text.lines().filter(l -> l.startsWith("-----BEGIN ")).findFirst()
-                    .map(l -> "it holds " + l.replace("-----", "").trim().toLowerCase())
+                    .map(l -> "it holds a " + l.replace("-----", "").replace("BEGIN ", "").trim().toLowerCase())
                     .orElse("it is not a PEM file");
             throw new BootConfigException(file + " is not an Ed25519 " + type.toLowerCase() + " in PEM (" + begin
                     + "): " + found + "; make keys with ./pkvm initramfs keygen");
