@@ -134,6 +134,24 @@ class SignedInitramfsIT {
         assertFalse(e.getMessage().isBlank());
     }
 
+    /**
+     * Scenario: the dist build packs the bundled initramfs into a signed image with a test key it
+     * generates; {@code pkvm boot} of that image with that key runs the whole demo and exits 0.
+     */
+    @Test
+    void theDistImageBootsWithTheBuildsTestKey() {
+        Path imageDir = Path.of(System.getProperty("pkvm4j.it.initramfs")).getParent();
+        Path image = imageDir.resolve("initramfs.img");
+        Path key = imageDir.getParent().resolve("test-key/initramfs-test.pub");
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = org.pkvm4j.host.cli.Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
+                "boot", "--initramfs", image.toString(), "--key", key.toString(), "--no-dmesg");
+        assertEquals(0, code, err + out.toString());
+        assertTrue(out.toString().contains("signature verified (ed25519"), out::toString);
+        assertTrue(out.toString().contains("result         OK"), out::toString);
+    }
+
     private static String rejection(HostKernel kernel) {
         return assertInstanceOf(SecurityState.InitramfsRejected.class, kernel.securityState()).reason();
     }
