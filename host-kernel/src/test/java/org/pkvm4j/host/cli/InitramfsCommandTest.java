@@ -111,6 +111,25 @@ class InitramfsCommandTest {
     }
 
     @Test
+    void modinfoShowsTheSignatureAModuleInheritsFromAVerifiedImage() throws IOException {
+        run("initramfs", "keygen", "-o", path("k"));
+        run("initramfs", "pack", modules.toString(), "-o", path("img"), "--key", path("k"));
+        assertEquals(0, run("modinfo", "beta", "--initramfs", path("img"), "--key", path("k.pub")), err::toString);
+        assertTrue(out.toString().contains("name:        beta"), out::toString);
+        assertTrue(out.toString().contains("sig:         initramfs (ed25519, key fingerprint sha256:"), out::toString);
+        assertEquals(0, run("modinfo", modules.resolve("beta.jar").toString()), err::toString);
+        assertTrue(out.toString().contains("sig:         none"), out::toString);
+
+        byte[] image = Files.readAllBytes(dir.resolve("img"));
+        image[image.length - 1] ^= 1;
+        Files.write(dir.resolve("img"), image);
+        assertEquals(1, run("modinfo", "beta", "--initramfs", path("img"), "--key", path("k.pub")));
+        assertTrue(err.toString().contains("was rejected (bad signature"), err::toString);
+        assertEquals(1, run("modinfo", "gamma", "--initramfs", modules.toString()));
+        assertTrue(err.toString().contains("module gamma not found"), err::toString);
+    }
+
+    @Test
     void usageErrorsExitTwo() {
         assertEquals(2, run("initramfs", "verify", path("img")));
         assertTrue(err.toString().contains("Missing required option: '--key=KEY.pub'"), err::toString);
