@@ -32,14 +32,16 @@ public final class Initramfs {
     public static final String MODULE_SUFFIX = ".jar";
 
     private final Path root;
+    private final boolean isImage;
     private final Optional<InitramfsImage> image;
     private final Optional<ModuleSignature> signature;
     private final Optional<String> rejection;
     private final MeasurementLog measurements;
 
-    private Initramfs(Path root, Optional<InitramfsImage> image, Optional<ModuleSignature> signature,
+    private Initramfs(Path root, boolean isImage, Optional<InitramfsImage> image, Optional<ModuleSignature> signature,
             Optional<String> rejection, MeasurementLog measurements) {
         this.root = root;
+        this.isImage = isImage;
         this.image = image;
         this.signature = signature;
         this.rejection = rejection;
@@ -56,7 +58,7 @@ public final class Initramfs {
             throw new BootConfigException("initramfs " + root + " is not a directory; pass a folder of module files");
         }
         Path dir = root.toAbsolutePath().normalize();
-        return new Initramfs(dir, Optional.empty(), Optional.empty(), Optional.empty(),
+        return new Initramfs(dir, false, Optional.empty(), Optional.empty(), Optional.empty(),
                 new MeasurementLog(Measurement.INITRAMFS_DIRECTORY, dir.toString(), directoryDigest(dir)));
     }
 
@@ -71,7 +73,7 @@ public final class Initramfs {
         Path abs = path.toAbsolutePath().normalize();
         if (Files.isDirectory(abs)) {
             Initramfs dir = mount(abs);
-            return trusted.isEmpty() ? dir : new Initramfs(abs, Optional.empty(), Optional.empty(),
+            return trusted.isEmpty() ? dir : new Initramfs(abs, false, Optional.empty(), Optional.empty(),
                     Optional.of("a directory carries no signature; the trusted key "
                             + ImageKeys.shortFingerprint(ImageKeys.fingerprint(trusted.get()))
                             + " requires a signed image (./pkvm initramfs pack DIR -o IMAGE --key KEY)"), dir.measurements);
@@ -83,10 +85,10 @@ public final class Initramfs {
             InitramfsImage img = InitramfsImage.read(abs, trusted);
             Optional<ModuleSignature> sig = trusted.map(k -> new ModuleSignature(abs.toString(), "ed25519",
                     ImageKeys.fingerprint(k)));
-            return new Initramfs(abs, Optional.of(img), sig, Optional.empty(),
+            return new Initramfs(abs, true, Optional.of(img), sig, Optional.empty(),
                     new MeasurementLog(Measurement.INITRAMFS_IMAGE, abs.toString(), img.sha256()));
         } catch (InvalidImageException e) {
-            return new Initramfs(abs, Optional.empty(), Optional.empty(), Optional.of(e.getMessage()),
+            return new Initramfs(abs, true, Optional.empty(), Optional.empty(), Optional.of(e.getMessage()),
                     new MeasurementLog(Measurement.INITRAMFS_IMAGE, abs.toString(), fileDigest(abs)));
         }
     }
@@ -98,7 +100,7 @@ public final class Initramfs {
 
     /** Whether this is an image file rather than a directory. */
     public boolean isImage() {
-        return image.isPresent() || (rejection.isPresent() && !Files.isDirectory(root));
+        return isImage;
     }
 
     /** Why the initramfs was rejected, if it was: then it serves no module. */
@@ -182,7 +184,7 @@ public final class Initramfs {
 
     /** Every module file of a directory initramfs, sorted by name; empty for an image. */
     public List<Path> list() {
-        if (!Files.isDirectory(root)) {
+        if (isImage) {
             return List.of();
         }
         return listDirectory(root);

@@ -28,8 +28,11 @@ class SignedInitramfsTest {
     @TempDir
     Path dir;
 
+    /** Built once per name: a jar's bytes hold entry times, so two builds may differ. */
+    private static final Map<String, byte[]> MODULES = new java.util.concurrent.ConcurrentHashMap<>();
+
     private static byte[] module(String name) {
-        return TestJars.jar().with(Modinfo.ENTRY, "name=" + name + "\nversion=1\n").bytes();
+        return MODULES.computeIfAbsent(name, n -> TestJars.jar().with(Modinfo.ENTRY, "name=" + n + "\nversion=1\n").bytes());
     }
 
     private Path image(Optional<KeyPair> key) throws IOException {
