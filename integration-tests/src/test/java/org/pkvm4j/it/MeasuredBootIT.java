@@ -89,6 +89,25 @@ class MeasuredBootIT {
     }
 
     /**
+     * Scenario: a listed module whose EL2 init fails. Its EL1 code ran before the freeze, so it is
+     * measured there even though it is not loaded; the device is insecure.
+     */
+    @Test
+    void aModuleWhoseInitFailedIsStillMeasuredBeforeTheFreeze() throws IOException {
+        Path initramfs = Devices.newInitramfs();
+        Devices.addBundled(initramfs, "pkvm_driver");
+        String failing = Devices.addFixture(initramfs, "el2-init-fails");
+        HostKernel kernel = Devices.boot("kvm-arm.mode=protected kvm-arm.protected_modules=pkvm_driver," + failing,
+                initramfs);
+
+        assertFalse(kernel.securityState().allowsProtectedVms());
+        List<Measurement> before = kernel.bootReport().measurements().beforeFreeze();
+        assertEquals(List.of("pkvm_driver", failing), before.stream().map(Measurement::name).toList());
+        assertEquals(sha256(initramfs.resolve(failing + ".jar")), before.get(1).sha256());
+        assertEquals(List.of("pkvm_driver"), kernel.lsmod().stream().map(m -> m.name()).toList());
+    }
+
+    /**
      * Scenario: a directory initramfs is measured by its manifest: the sorted lines {@code file NAME
      * SIZE sha256:HEX} under the format line, rebuilt here from the files. A module loaded after
      * the boot is measured after the freeze only.
