@@ -13,6 +13,7 @@ module org.pkvm4j.host {
 
     exports org.pkvm4j.host;
     exports org.pkvm4j.host.abi;
+    exports org.pkvm4j.host.attest;
     exports org.pkvm4j.host.cli;
     exports org.pkvm4j.host.cmdline;
     exports org.pkvm4j.host.dev;

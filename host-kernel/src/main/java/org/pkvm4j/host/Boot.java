@@ -1,5 +1,6 @@
 package org.pkvm4j.host;
 
+import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -9,6 +10,7 @@ import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.cmdline.KernelCmdline;
 import org.pkvm4j.host.dev.MiscDevices;
 import org.pkvm4j.host.hvc.HvcGateway;
+import org.pkvm4j.host.initramfs.ImageKeys;
 import org.pkvm4j.host.initramfs.Initramfs;
 import org.pkvm4j.host.loader.LoadedModule;
 import org.pkvm4j.host.loader.ModuleLoader;
@@ -52,6 +54,8 @@ final class Boot {
         long t = System.nanoTime();
         KernelCmdline cmdline = KernelCmdline.parse(config.cmdline());
         config.checkFiles();
+        // A key that cannot be read is a configuration error, reported before any hardware exists.
+        Optional<PublicKey> trustedKey = config.trustedKey().map(ImageKeys::readPublic);
         long parseNanos = System.nanoTime() - t;
 
         // Step 2: the machine, and the hypervisor installed at EL2.
@@ -69,8 +73,13 @@ final class Boot {
 
         // Step 3: the initramfs.
         t = System.nanoTime();
-        Initramfs initramfs = Initramfs.mount(config.initramfs());
-        log.info(LOG, "initramfs: {} ({} module files)", initramfs.root(), initramfs.list().size());
+        Initramfs initramfs = Initramfs.mount(config.initramfs(), trustedKey);
+        if (initramfs.rejection().isPresent()) {
+            log.error(LOG, "initramfs: {}; protected modules will not be loaded, the system is insecure",
+                    initramfs.describe());
+        } else {
+            log.info(LOG, "initramfs: {}, sha256 {}", initramfs.describe(), initramfs.measurements().initramfs().sha256());
+        }
         ProtectedMode protectedMode = new ProtectedMode(cmdline.isProtectedMode());
         HvcGateway gateway = new HvcGateway(machine);
         MiscDevices devices = new MiscDevices();
@@ -84,11 +93,14 @@ final class Boot {
             if (cmdline.isProtectedMode()) {
                 // Step 4: finalize_pkvm loads the protected modules, in order, until one fails.
                 t = System.nanoTime();
-                security = loadProtectedModules(cmdline, loader);
+                security = initramfs.rejection().isPresent()
+                        ? new SecurityState.InitramfsRejected(initramfs.root().toString(), initramfs.rejection().get())
+                        : loadProtectedModules(cmdline, loader);
                 record(4, "load protected modules", System.nanoTime() - t);
 
                 // Step 5: deprivilege; the static key first, so that no EL2 load can slip in.
                 t = System.nanoTime();
+                initramfs.measurements().freeze();
                 protectedMode.markInitialized();
                 deprivileged = finalizeEveryCpu(machine, gateway);
                 record(5, "deprivilege", System.nanoTime() - t);
@@ -99,9 +111,11 @@ final class Boot {
             // Already reported by the panic handler; the boot stops where it was.
             log.error(LOG, "boot: stopped by the HYP panic");
         }
+        // Userspace starts here: what loads from now on is measured after the freeze.
+        initramfs.measurements().freeze();
         List<LoadedModule> modules = loader.lsmod();
         kernel.completeBoot(new BootReport(cmdline.raw(), steps, modules, security, deprivileged,
-                Optional.ofNullable(machine.panic())));
+                Optional.ofNullable(machine.panic()), initramfs.describe(), initramfs.measurements()));
         log.info(LOG, "kvm: {}", security.describe());
         return kernel;
     }

@@ -3,16 +3,18 @@ package org.pkvm4j.host;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 import org.pkvm4j.host.cmdline.BootConfigException;
 
 /**
  * What a device boots from: the kernel command line, the initramfs and the hypervisor image.
  *
  * @param cmdline the kernel command line
- * @param initramfs a directory of module files
+ * @param initramfs a directory of module files, or an initramfs image ({@code pkvm initramfs pack})
  * @param hypervisor the hypervisor image: the {@code pkvm4j-hypervisor} jar
+ * @param trustedKey the Ed25519 public key (PEM) the initramfs image must be signed with, if any
  */
-public record BootConfig(String cmdline, Path initramfs, Path hypervisor) {
+public record BootConfig(String cmdline, Path initramfs, Path hypervisor, Optional<Path> trustedKey) {
     /** The system property naming the hypervisor jar when none is given. */
     public static final String HYPERVISOR_PROPERTY = "pkvm4j.hypervisor";
 
@@ -21,6 +23,20 @@ public record BootConfig(String cmdline, Path initramfs, Path hypervisor) {
         Objects.requireNonNull(cmdline, "cmdline");
         Objects.requireNonNull(initramfs, "initramfs");
         Objects.requireNonNull(hypervisor, "hypervisor");
+        Objects.requireNonNull(trustedKey, "trustedKey");
+    }
+
+    /** A configuration that requires no signature. */
+    public BootConfig(String cmdline, Path initramfs, Path hypervisor) {
+        this(cmdline, initramfs, hypervisor, Optional.empty());
+    }
+
+    /**
+     * This configuration, requiring the initramfs to be an image signed by {@code publicKey}: a
+     * boot from anything else refuses the protected modules and is insecure.
+     */
+    public BootConfig withTrustedKey(Path publicKey) {
+        return new BootConfig(cmdline, initramfs, hypervisor, Optional.of(publicKey));
     }
 
     /**

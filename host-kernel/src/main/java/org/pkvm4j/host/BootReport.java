@@ -2,6 +2,7 @@ package org.pkvm4j.host;
 
 import java.util.List;
 import java.util.Optional;
+import org.pkvm4j.host.attest.MeasurementLog;
 import org.pkvm4j.host.loader.LoadedModule;
 import org.pkvm4j.machine.HypPanic;
 
@@ -15,9 +16,12 @@ import org.pkvm4j.machine.HypPanic;
  * @param security the security state
  * @param deprivileged whether every CPU finalized ({@code __pkvm_prot_finalize})
  * @param panic the hyp panic that stopped the boot, if any
+ * @param initramfs the initramfs, one line: directory or image, signature verdict
+ * @param measurements measured boot: the initramfs and each module file read, split at the freeze
+ *     (entries after it keep arriving as modules load later)
  */
 public record BootReport(String cmdline, List<Step> steps, List<LoadedModule> modules, SecurityState security,
-        boolean deprivileged, Optional<HypPanic> panic) {
+        boolean deprivileged, Optional<HypPanic> panic, String initramfs, MeasurementLog measurements) {
 
     /**
      * One boot step.

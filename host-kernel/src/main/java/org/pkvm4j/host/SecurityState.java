@@ -53,6 +53,26 @@ public sealed interface SecurityState {
     }
 
     /**
+     * pKVM is on but the initramfs was rejected (a bad or missing signature, a tampered image): no
+     * protected module was loaded from it, so the system is insecure.
+     *
+     * @param initramfs the initramfs path
+     * @param reason why it was rejected
+     */
+    record InitramfsRejected(String initramfs, String reason) implements SecurityState {
+        @Override
+        public boolean allowsProtectedVms() {
+            return false;
+        }
+
+        @Override
+        public String describe() {
+            return "INSECURE: initramfs " + initramfs + " rejected: " + reason
+                    + "; protected modules not loaded, protected VMs cannot start";
+        }
+    }
+
+    /**
      * pKVM is off.
      *
      * @param mode the {@code kvm-arm.mode=} the kernel booted with

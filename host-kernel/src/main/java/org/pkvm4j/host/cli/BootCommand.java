@@ -35,9 +35,17 @@ final class BootCommand implements Callable<Integer> {
             description = "Kernel command line (default: ${DEFAULT-VALUE}).")
     private String cmdline;
 
-    @Option(names = "--initramfs", paramLabel = "DIR",
-            description = "Directory of module files (default: the bundled initramfs).")
+    @Option(names = "--initramfs", paramLabel = "DIR|IMAGE",
+            description = "Directory of module files or an initramfs image (default: the bundled initramfs).")
     private Path initramfs;
+
+    @Option(names = "--key", paramLabel = "KEY.pub",
+            description = "Trusted Ed25519 public key: the initramfs must be an image signed by it.")
+    private Path trustedKey;
+
+    @Option(names = "--attestation", paramLabel = "FILE",
+            description = "Write the measured-boot attestation log (JSON) to FILE after the demo.")
+    private Path attestation;
 
     @Option(names = "--hypervisor", paramLabel = "JAR",
             description = "Hypervisor image (default: the bundled one).")
@@ -58,6 +66,9 @@ final class BootCommand implements Callable<Integer> {
         BootConfig config = hypervisor == null
                 ? BootConfig.of(cmdline, initramfsOrDefault())
                 : new BootConfig(cmdline, initramfsOrDefault(), hypervisor);
+        if (trustedKey != null) {
+            config = config.withTrustedKey(trustedKey);
+        }
         HostKernel kernel = HostKernel.boot(config);
         boolean bootOk = kernel.panic().isEmpty()
                 && (!kernel.cmdline().isProtectedMode()
@@ -72,6 +83,11 @@ final class BootCommand implements Callable<Integer> {
             ReportPrinter.dmesg(out, kernel);
         }
         ReportPrinter.report(out, kernel, checks, demoNanos, ok);
+        if (attestation != null) {
+            AttestationExport.write(attestation, kernel);
+            out.printf("attestation log written to %s%n", attestation);
+            out.flush();
+        }
         return ok ? 0 : Main.FAILED;
     }
 

@@ -2,27 +2,43 @@ package org.pkvm4j.host.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.pkvm4j.api.Errno;
+import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.host.initramfs.ImageKeys;
+import org.pkvm4j.host.initramfs.Initramfs;
 import org.pkvm4j.host.initramfs.ModuleFile;
 import org.pkvm4j.host.initramfs.Modinfo;
+import org.pkvm4j.host.initramfs.ModuleSignature;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code pkvm modinfo FILE}: prints a module file's record, as {@code modinfo} does. */
+/**
+ * {@code pkvm modinfo FILE}: prints a module file's record, as {@code modinfo} does; with {@code
+ * --initramfs}, FILE names a module inside that initramfs (an image checked with {@code --key}).
+ */
 @Command(name = "modinfo", mixinStandardHelpOptions = true,
-        description = "Print the modinfo record of a vendor module file.")
+        description = "Print the modinfo record of a vendor module file, or of a module in an initramfs image.")
 final class ModinfoCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Parameters(paramLabel = "FILE", description = "A vendor module file (<name>.jar).")
+    @Parameters(paramLabel = "FILE|MODULE", description = "A vendor module file (<name>.jar); with --initramfs, a module name.")
     private Path file;
+
+    @Option(names = "--initramfs", paramLabel = "DIR|IMAGE", description = "Read MODULE from this initramfs.")
+    private Path initramfs;
+
+    @Option(names = "--key", paramLabel = "KEY.pub", description = "The trusted key the initramfs image must be signed with.")
+    private Path key;
 
     @Override
     public Integer call() {
-        ModuleFile module = ModuleFile.read(file);
+        ModuleFile module = initramfs == null ? ModuleFile.read(file) : fromInitramfs();
         Modinfo info = module.modinfo();
         PrintWriter out = spec.commandLine().getOut();
         row(out, "filename", module.path().toAbsolutePath().toString());
@@ -35,8 +51,16 @@ final class ModinfoCommand implements Callable<Integer> {
         row(out, "depends", String.join(",", info.depends()));
         row(out, "el2", module.el2().map(j -> "yes (" + j.classBytes() + " bytes of classes)").orElse("no (EL1 only)"));
         row(out, "sha256", module.sha256());
+        row(out, "sig", module.signature().map(ModuleSignature::describe)
+                .orElse("none" + (key == null ? " (a module inherits the signature of a verified initramfs image)" : "")));
         out.flush();
         return 0;
+    }
+
+    private ModuleFile fromInitramfs() {
+        Initramfs mounted = Initramfs.mount(initramfs, Optional.ofNullable(key).map(ImageKeys::readPublic));
+        return mounted.read(file.toString()).orElseThrow(() -> new PkvmException(Errno.ENOENT,
+                "module " + file + " not found in initramfs " + mounted.root()));
     }
 
     private static void row(PrintWriter out, String key, String value) {

@@ -28,6 +28,8 @@ final class ReportPrinter {
         out.printf("  %-14s %s%n", "deprivileged", r.deprivileged() ? "yes, on every CPU (" + kernel.machine().nrCpus()
                 + "); EL2 module loading frozen" : "no");
         r.panic().ifPresent(p -> out.printf("  %-14s CPU%d: %s%n%s", "HYP PANIC", p.cpu(), p.reason(), indent(p.detail())));
+        out.printf("  %-14s %s%n", "initramfs", r.initramfs());
+        MeasuredBootLines.print(out, r.measurements());
         out.printf("  %-14s %.3f ms in total%n", "boot steps", r.totalNanos() / 1e6);
         for (BootReport.Step s : r.steps()) {
             out.printf("    %d. %-26s %9.3f ms%n", s.number(), s.name(), s.nanos() / 1e6);
@@ -44,6 +46,9 @@ final class ReportPrinter {
                     m.token().map(t -> "token 0x%016x".formatted(t.hypVa())).orElse("EL1 only"),
                     m.hvcs().isEmpty() ? "" : "HVCs " + m.hvcs().stream()
                             .map(h -> "%d (0x%X)".formatted(h.id(), h.smcccFunctionId())).toList());
+            if (m.signature().isPresent()) {
+                out.printf("      sig: %s%n", m.describeSignature());
+            }
         }
         if (!checks.isEmpty()) {
             out.printf("  %-14s%n", "demo");

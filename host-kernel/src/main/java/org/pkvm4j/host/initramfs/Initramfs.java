@@ -3,27 +3,49 @@ package org.pkvm4j.host.initramfs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.pkvm4j.api.Errno;
+import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.host.attest.Measurement;
+import org.pkvm4j.host.attest.MeasurementLog;
 import org.pkvm4j.host.cmdline.BootConfigException;
 import org.pkvm4j.host.cmdline.ProtectedModules;
 
 /**
- * The initial RAM filesystem: a directory of module files named {@code <module>.jar}.
+ * The initial RAM filesystem: a directory of module files named {@code <module>.jar}, or an
+ * initramfs image ({@link InitramfsImage}) holding such files, signed or not.
  *
  * <p>Kernel counterpart: the initramfs that {@code modprobe} searches when {@code
  * pkvm_load_early_modules} runs. Lookup compares names as modprobe does ({@code -} equals {@code
- * _}).
+ * _}). An image is read and checked whole at mount; its modules are served from those bytes. A
+ * rejected image (a bad signature, a tampered byte, no signature where a trusted key requires one)
+ * serves no module at all: every read fails with {@code EPERM} and the reason.
+ *
+ * <p>Every module file read is measured first ({@link #measurements()}).
  */
 public final class Initramfs {
     /** The extension of module files. */
     public static final String MODULE_SUFFIX = ".jar";
 
     private final Path root;
+    private final boolean isImage;
+    private final Optional<InitramfsImage> image;
+    private final Optional<ModuleSignature> signature;
+    private final Optional<String> rejection;
+    private final MeasurementLog measurements;
 
-    private Initramfs(Path root) {
+    private Initramfs(Path root, boolean isImage, Optional<InitramfsImage> image, Optional<ModuleSignature> signature,
+            Optional<String> rejection, MeasurementLog measurements) {
         this.root = root;
+        this.isImage = isImage;
+        this.image = image;
+        this.signature = signature;
+        this.rejection = rejection;
+        this.measurements = measurements;
     }
 
     /**
@@ -35,33 +57,174 @@ public final class Initramfs {
         if (!Files.isDirectory(root)) {
             throw new BootConfigException("initramfs " + root + " is not a directory; pass a folder of module files");
         }
-        return new Initramfs(root.toAbsolutePath().normalize());
+        Path dir = root.toAbsolutePath().normalize();
+        return new Initramfs(dir, false, Optional.empty(), Optional.empty(), Optional.empty(),
+                new MeasurementLog(Measurement.INITRAMFS_DIRECTORY, dir.toString(), directoryDigest(dir)));
     }
 
-    /** The mounted directory. */
+    /**
+     * Mounts a directory or an image file. With a {@code trusted} key the initramfs must be an
+     * image signed by it; one that is not, or that fails any check, is mounted rejected: it serves
+     * no module, and {@link #rejection()} says why. The boot then refuses the protected modules.
+     *
+     * @throws BootConfigException if {@code path} is neither a directory nor a file
+     */
+    public static Initramfs mount(Path path, Optional<PublicKey> trusted) {
+        Path abs = path.toAbsolutePath().normalize();
+        if (Files.isDirectory(abs)) {
+            Initramfs dir = mount(abs);
+            return trusted.isEmpty() ? dir : new Initramfs(abs, false, Optional.empty(), Optional.empty(),
+                    Optional.of("a directory carries no signature; the trusted key "
+                            + ImageKeys.shortFingerprint(ImageKeys.fingerprint(trusted.get()))
+                            + " requires a signed image (./pkvm initramfs pack DIR -o IMAGE --key KEY)"), dir.measurements);
+        }
+        if (!Files.isRegularFile(abs)) {
+            throw new BootConfigException("initramfs " + path + " does not exist; pass a folder of module files or an image");
+        }
+        try {
+            InitramfsImage img = InitramfsImage.read(abs, trusted);
+            Optional<ModuleSignature> sig = trusted.map(k -> new ModuleSignature(abs.toString(), "ed25519",
+                    ImageKeys.fingerprint(k)));
+            return new Initramfs(abs, true, Optional.of(img), sig, Optional.empty(),
+                    new MeasurementLog(Measurement.INITRAMFS_IMAGE, abs.toString(), img.sha256()));
+        } catch (InvalidImageException e) {
+            return new Initramfs(abs, true, Optional.empty(), Optional.empty(), Optional.of(e.getMessage()),
+                    new MeasurementLog(Measurement.INITRAMFS_IMAGE, abs.toString(), fileDigest(abs)));
+        }
+    }
+
+    /** The mounted directory or image file. */
     public Path root() {
         return root;
     }
 
-    /** The file of module {@code name}, if the initramfs has it. */
+    /** Whether this is an image file rather than a directory. */
+    public boolean isImage() {
+        return isImage;
+    }
+
+    /** Why the initramfs was rejected, if it was: then it serves no module. */
+    public Optional<String> rejection() {
+        return rejection;
+    }
+
+    /** The signature its modules inherit: present only for an image verified with a trusted key. */
+    public Optional<ModuleSignature> signature() {
+        return signature;
+    }
+
+    /** The measurement log, its first entry this initramfs. */
+    public MeasurementLog measurements() {
+        return measurements;
+    }
+
+    /** One line for the kernel log and the boot report. */
+    public String describe() {
+        String what = (isImage() ? "image " : "directory ") + root;
+        if (rejection.isPresent()) {
+            return what + ": REJECTED: " + rejection.get();
+        }
+        String files = names().size() + " module files";
+        if (signature.isPresent()) {
+            return what + " (" + files + "), signature verified (" + signature.get().algorithm() + ", key "
+                    + ImageKeys.shortFingerprint(signature.get().keyFingerprint()) + ")";
+        }
+        return what + " (" + files + "), " + (image.map(InitramfsImage::isSigned).orElse(false)
+                ? "signed, not verified (no trusted key)" : "unsigned");
+    }
+
+    /**
+     * Reads module {@code name}'s file, measuring it first: from the image's verified bytes, or
+     * from the directory.
+     *
+     * @return empty if the initramfs has no such module
+     * @throws PkvmException {@code EPERM} if the initramfs was rejected; {@code ENOENT} or {@code
+     *     ENOEXEC} as {@link ModuleFile#read(Path)}
+     */
+    public Optional<ModuleFile> read(String name) {
+        if (rejection.isPresent()) {
+            throw new PkvmException(Errno.EPERM, "initramfs " + root + " was rejected (" + rejection.get()
+                    + "); module " + ProtectedModules.normalize(name) + " is not loaded from it");
+        }
+        if (image.isPresent()) {
+            Optional<ImageManifest.Entry> entry = image.get().manifest().find(name);
+            entry.ifPresent(e -> measurements.measureModule(e.module(), e.name(), e.sha256()));
+            return entry.map(e -> ModuleFile.read(root.resolve(e.name()), image.get().files().get(e.name()), signature));
+        }
+        Optional<Path> file = find(name);
+        if (file.isEmpty()) {
+            return Optional.empty();
+        }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file.get());
+        } catch (IOException e) {
+            throw new PkvmException(Errno.ENOENT, "cannot read module file " + file.get() + ": " + e.getMessage(), e);
+        }
+        measurements.measureModule(moduleName(file.get()), file.get().getFileName().toString(), ImageManifest.sha256(bytes));
+        return Optional.of(ModuleFile.read(file.get(), bytes, Optional.empty()));
+    }
+
+    /** The module file names it holds, sorted. */
+    public List<String> names() {
+        if (image.isPresent()) {
+            return image.get().manifest().files().stream().map(ImageManifest.Entry::name).toList();
+        }
+        return rejection.isPresent() ? List.of() : list().stream().map(p -> p.getFileName().toString()).toList();
+    }
+
+    /**
+     * The file of module {@code name}, if a directory initramfs has it (an image's files have no
+     * path of their own; use {@link #read(String)}).
+     */
     public Optional<Path> find(String name) {
         String wanted = ProtectedModules.normalize(name);
         return list().stream().filter(p -> moduleName(p).equals(wanted)).findFirst();
     }
 
-    /** Every module file, sorted by name. */
+    /** Every module file of a directory initramfs, sorted by name; empty for an image. */
     public List<Path> list() {
-        try (Stream<Path> files = Files.list(root)) {
-            return files.filter(p -> p.getFileName().toString().endsWith(MODULE_SUFFIX))
-                    .filter(Files::isRegularFile).sorted().toList();
-        } catch (IOException e) {
-            throw new BootConfigException("cannot list initramfs " + root + ": " + e.getMessage(), e);
+        if (isImage) {
+            return List.of();
         }
+        return listDirectory(root);
     }
 
     /** The module name a file provides, from its file name. */
     public static String moduleName(Path file) {
         String f = file.getFileName().toString();
         return ProtectedModules.normalize(f.substring(0, f.length() - MODULE_SUFFIX.length()));
+    }
+
+    private static List<Path> listDirectory(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(MODULE_SUFFIX))
+                    .filter(Files::isRegularFile).sorted().toList();
+        } catch (IOException e) {
+            throw new BootConfigException("cannot list initramfs " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The digest of a directory: the SHA-256 of the manifest an image of it would carry, unsigned. */
+    private static String directoryDigest(Path dir) {
+        List<ImageManifest.Entry> entries = new ArrayList<>();
+        for (Path p : listDirectory(dir)) {
+            try {
+                byte[] bytes = Files.readAllBytes(p);
+                entries.add(new ImageManifest.Entry(p.getFileName().toString(), bytes.length, ImageManifest.sha256(bytes)));
+            } catch (IOException e) {
+                throw new BootConfigException("cannot read initramfs file " + p + ": " + e.getMessage(), e);
+            }
+        }
+        return ImageManifest.sha256(ImageManifest.textOf(Optional.empty(), entries).getBytes(
+                java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static String fileDigest(Path file) {
+        try {
+            return ImageManifest.sha256(Files.readAllBytes(file));
+        } catch (IOException e) {
+            return "unreadable";
+        }
     }
 }

@@ -22,8 +22,15 @@ import org.pkvm4j.api.PkvmException;
  * @param modinfo its record
  * @param el1 the EL1 modular jar
  * @param el2 the EL2 modular jar, if the module has an EL2 part
+ * @param signature the signature it inherits from a verified initramfs image, if it came from one
  */
-public record ModuleFile(Path path, String sha256, Modinfo modinfo, JarImage el1, Optional<JarImage> el2) {
+public record ModuleFile(Path path, String sha256, Modinfo modinfo, JarImage el1, Optional<JarImage> el2,
+        Optional<ModuleSignature> signature) {
+
+    /** A module file without a signature. */
+    public ModuleFile(Path path, String sha256, Modinfo modinfo, JarImage el1, Optional<JarImage> el2) {
+        this(path, sha256, modinfo, el1, el2, Optional.empty());
+    }
 
     /** Where the EL2 jar lives inside the EL1 jar. */
     public static final String EL2_ENTRY = "META-INF/pkvm/hyp.jar";
@@ -41,6 +48,18 @@ public record ModuleFile(Path path, String sha256, Modinfo modinfo, JarImage el1
         } catch (IOException e) {
             throw new PkvmException(Errno.ENOENT, "cannot read module file " + path + ": " + e.getMessage(), e);
         }
+        return read(path, bytes, Optional.empty());
+    }
+
+    /**
+     * Checks a module file already in memory: one from a verified initramfs image, whose bytes are
+     * used as they were verified and never read from disk again.
+     *
+     * @param path what to call it (its place in the initramfs)
+     * @param signature the signature it inherits, if any
+     * @throws PkvmException {@code ENOEXEC} if it is not a module file
+     */
+    public static ModuleFile read(Path path, byte[] bytes, Optional<ModuleSignature> signature) {
         String label = path.getFileName().toString();
         if (!JarImage.looksLikeZip(bytes)) {
             throw new PkvmException(Errno.ENOEXEC, label + " is not a module file: not a jar archive");
@@ -58,7 +77,7 @@ public record ModuleFile(Path path, String sha256, Modinfo modinfo, JarImage el1
                 }
                 el2 = Optional.of(JarImage.read(label + "!/" + EL2_ENTRY, nested.get()));
             }
-            return new ModuleFile(path, sha256(bytes), modinfo, el1, el2);
+            return new ModuleFile(path, sha256(bytes), modinfo, el1, el2, signature);
         } catch (IOException e) {
             throw new PkvmException(Errno.ENOEXEC, label + " is not a valid module file: " + e.getMessage(), e);
         }

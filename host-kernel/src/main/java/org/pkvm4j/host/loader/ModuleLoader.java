@@ -155,8 +155,8 @@ public final class ModuleLoader {
             throw new PkvmException(Errno.EINVAL, "dependency cycle: " + String.join(" -> ", cycle));
         }
         long start = System.nanoTime();
-        ModuleFile file = ModuleFile.read(initramfs.find(module).orElseThrow(() -> new PkvmException(Errno.ENOENT,
-                "module " + module + " not found in initramfs " + initramfs.root())));
+        ModuleFile file = initramfs.read(module).orElseThrow(() -> new PkvmException(Errno.ENOENT,
+                "module " + module + " not found in initramfs " + initramfs.root()));
         if (!file.name().equals(module)) {
             throw new PkvmException(Errno.ENOEXEC, file.path().getFileName() + " holds module " + file.name()
                     + ", not " + module);
@@ -212,7 +212,7 @@ public final class ModuleLoader {
             throw undo(module, pkvm, new PkvmException(Errno.EFAULT, module + ": init threw " + e, e));
         }
         LoadedModule report = new LoadedModule(module, file.modinfo(), file.sha256(), el1.name(), pkvm.token(),
-                pkvm.registered(), System.nanoTime() - start);
+                pkvm.registered(), System.nanoTime() - start, file.signature());
         Loaded result = new Loaded(report, el1Layer, instance, pkvm);
         loaded.put(module, result);
         log.info(LOG, "{}: loaded {}{}", module, report.token().map(t -> "EL2 at " + t + ", ").orElse(""),

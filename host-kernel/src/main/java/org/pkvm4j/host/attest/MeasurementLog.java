@@ -1,0 +1,94 @@
+package org.pkvm4j.host.attest;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.pkvm4j.host.json.JsonWriter;
+
+/**
+ * The measured-boot log: the initramfs first, then every module file in the order the loader read
+ * it, each with its SHA-256, and where the freeze (deprivilege) fell.
+ *
+ * <p>Kernel counterpart: IMA's measurement list, extended before the file is used: a module is
+ * measured when its bytes are read, before any of its code runs, so a module whose init then
+ * failed is measured too (it ran at EL1). The log is append-only and thread-safe; entries after the
+ * freeze are kept apart so a verifier can check what ran with the host's privileges.
+ */
+public final class MeasurementLog {
+    private final List<Measurement> entries = new ArrayList<>();
+    private boolean frozen;
+
+    /** A log whose first entry is the initramfs. */
+    public MeasurementLog(String kind, String path, String sha256) {
+        entries.add(new Measurement(0, kind, path, path, sha256, false));
+    }
+
+    /** Appends a module file's digest. */
+    public synchronized void measureModule(String module, String file, String sha256) {
+        entries.add(new Measurement(entries.size(), Measurement.MODULE, module, file, sha256, frozen));
+    }
+
+    /** Marks the freeze: what is measured from now on is listed after it. Idempotent. */
+    public synchronized void freeze() {
+        frozen = true;
+    }
+
+    /** Whether the freeze happened. */
+    public synchronized boolean isFrozen() {
+        return frozen;
+    }
+
+    /** The initramfs entry. */
+    public synchronized Measurement initramfs() {
+        return entries.getFirst();
+    }
+
+    /** The module files measured before the freeze, in order. */
+    public synchronized List<Measurement> beforeFreeze() {
+        return modules(false);
+    }
+
+    /** The module files measured after the freeze, in order. */
+    public synchronized List<Measurement> afterFreeze() {
+        return modules(true);
+    }
+
+    /** Every entry, in order. */
+    public synchronized List<Measurement> entries() {
+        return List.copyOf(entries);
+    }
+
+    /**
+     * Writes the log as the members of an open JSON object: {@code "algorithm"}, {@code
+     * "initramfs"}, {@code "beforeFreeze"} and {@code "afterFreeze"}, each module with its index,
+     * name, file and digest, so a verifier can replay it against the files.
+     */
+    public synchronized void writeJson(JsonWriter json) {
+        json.member("algorithm", "sha256");
+        Measurement initramfs = entries.getFirst();
+        json.name("initramfs").beginObject().member("kind", initramfs.kind()).member("path", initramfs.file())
+                .member("sha256", initramfs.sha256()).endObject();
+        json.name("beforeFreeze");
+        writeModules(json, modules(false));
+        json.name("afterFreeze");
+        writeModules(json, modules(true));
+    }
+
+    private static void writeModules(JsonWriter json, List<Measurement> modules) {
+        json.beginArray();
+        for (Measurement m : modules) {
+            json.beginObject().member("index", m.index()).member("module", m.name()).member("file", m.file())
+                    .member("sha256", m.sha256()).endObject();
+        }
+        json.endArray();
+    }
+
+    private List<Measurement> modules(boolean after) {
+        List<Measurement> result = new ArrayList<>();
+        for (Measurement m : entries) {
+            if (m.kind().equals(Measurement.MODULE) && m.afterFreeze() == after) {
+                result.add(m);
+            }
+        }
+        return result;
+    }
+}

@@ -1,0 +1,49 @@
+package org.pkvm4j.host.attest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.pkvm4j.host.json.JsonWriter;
+
+class MeasurementLogTest {
+    private static final String A = "a".repeat(64);
+    private static final String B = "b".repeat(64);
+    private static final String C = "c".repeat(64);
+
+    @Test
+    void entriesKeepTheirOrderAndTheFreezeSplitsThem() {
+        MeasurementLog log = new MeasurementLog(Measurement.INITRAMFS_IMAGE, "/boot/initramfs.img", A);
+        log.measureModule("pkvm_driver", "pkvm_driver.jar", B);
+        assertFalse(log.isFrozen());
+        log.freeze();
+        log.freeze();
+        log.measureModule("hello_el1", "hello_el1.jar", C);
+
+        assertTrue(log.isFrozen());
+        assertEquals(new Measurement(0, Measurement.INITRAMFS_IMAGE, "/boot/initramfs.img", "/boot/initramfs.img", A, false),
+                log.initramfs());
+        assertEquals(List.of(new Measurement(1, Measurement.MODULE, "pkvm_driver", "pkvm_driver.jar", B, false)),
+                log.beforeFreeze());
+        assertEquals(List.of(new Measurement(2, Measurement.MODULE, "hello_el1", "hello_el1.jar", C, true)),
+                log.afterFreeze());
+        assertEquals(3, log.entries().size());
+    }
+
+    @Test
+    void theJsonFormIsStable() {
+        MeasurementLog log = new MeasurementLog(Measurement.INITRAMFS_DIRECTORY, "/i\"d", A);
+        log.measureModule("kvstore", "kvstore.jar", B);
+        log.freeze();
+        StringBuilder out = new StringBuilder();
+        JsonWriter json = new JsonWriter(out).beginObject();
+        log.writeJson(json);
+        json.endObject().finish();
+
+        assertEquals("{\"algorithm\":\"sha256\",\"initramfs\":{\"kind\":\"initramfs-directory\",\"path\":\"/i\\\"d\","
+                + "\"sha256\":\"" + A + "\"},\"beforeFreeze\":[{\"index\":1,\"module\":\"kvstore\",\"file\":\"kvstore.jar\","
+                + "\"sha256\":\"" + B + "\"}],\"afterFreeze\":[]}", out.toString());
+    }
+}

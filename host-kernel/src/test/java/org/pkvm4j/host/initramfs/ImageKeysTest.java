@@ -1,0 +1,76 @@
+package org.pkvm4j.host.initramfs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pkvm4j.host.cmdline.BootConfigException;
+
+class ImageKeysTest {
+    @TempDir
+    Path dir;
+
+    private String refusal(Runnable r) {
+        return assertThrows(BootConfigException.class, r::run).getMessage();
+    }
+
+    @Test
+    void keysRoundTripAsPemAndThePublicKeyIsDerivedFromThePrivateOne() throws Exception {
+        KeyPair pair = ImageKeys.generate();
+        Path key = dir.resolve("k");
+        ImageKeys.write(pair, key);
+
+        assertTrue(Files.readString(key).startsWith("-----BEGIN PRIVATE KEY-----\n"));
+        assertTrue(Files.readString(dir.resolve("k.pub")).startsWith("-----BEGIN PUBLIC KEY-----\n"));
+        assertEquals(pair.getPublic(), ImageKeys.readPublic(dir.resolve("k.pub")));
+        KeyPair read = ImageKeys.readPrivate(key);
+        assertEquals(pair.getPrivate(), read.getPrivate());
+        assertEquals(ImageKeys.fingerprint(pair.getPublic()), ImageKeys.fingerprint(read.getPublic()));
+        if (Files.getFileStore(key).supportsFileAttributeView("posix")) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
+        }
+    }
+
+    @Test
+    void keysAreNeverOverwritten() {
+        Path key = dir.resolve("k");
+        ImageKeys.write(ImageKeys.generate(), key);
+        assertTrue(refusal(() -> ImageKeys.write(ImageKeys.generate(), key)).contains("exists"));
+    }
+
+    @Test
+    void theWrongKindOfKeyFileIsNamed() throws Exception {
+        Path key = dir.resolve("k");
+        ImageKeys.write(ImageKeys.generate(), key);
+        Path pub = dir.resolve("k.pub");
+        assertTrue(refusal(() -> ImageKeys.readPublic(key)).contains("holds a private key; pass the public key"));
+        assertTrue(refusal(() -> ImageKeys.readPrivate(pub)).contains("holds a public key; pack signs with the private key"));
+        assertTrue(refusal(() -> ImageKeys.readPublic(dir.resolve("absent.pub"))).contains("does not exist"));
+        Path text = Files.writeString(dir.resolve("text.pub"), "hello");
+        assertTrue(refusal(() -> ImageKeys.readPublic(text)).contains("it is not a PEM file"));
+        Path cert = Files.writeString(dir.resolve("cert.pem"), "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+        assertTrue(refusal(() -> ImageKeys.readPublic(cert)).contains("it holds a certificate"));
+    }
+
+    @Test
+    void anRsaOrEcKeyIsNotEd25519() throws Exception {
+        for (String algorithm : new String[] {"RSA", "EC"}) {
+            KeyPairGenerator g = KeyPairGenerator.getInstance(algorithm);
+            KeyPair pair = g.generateKeyPair();
+            Path pub = Files.writeString(dir.resolve(algorithm + ".pub"), "-----BEGIN PUBLIC KEY-----\n"
+                    + Base64.getMimeEncoder().encodeToString(pair.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n");
+            Path priv = Files.writeString(dir.resolve(algorithm), "-----BEGIN PRIVATE KEY-----\n"
+                    + Base64.getMimeEncoder().encodeToString(pair.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+            assertTrue(refusal(() -> ImageKeys.readPublic(pub)).contains("is an " + algorithm + " key; initramfs images are signed with Ed25519"));
+            assertTrue(refusal(() -> ImageKeys.readPrivate(priv)).contains("is an " + algorithm + " key"));
+        }
+    }
+}
