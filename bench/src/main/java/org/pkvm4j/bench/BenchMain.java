@@ -109,6 +109,7 @@ public final class BenchMain {
         Thread cleanup = new Thread(() -> FixtureModules.deleteTree(initramfs), "pkvm4j-bench-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         FixtureModules.write(initramfs, apiJar, Device.MODULES);
+        MemFixtureModule.write(initramfs, apiJar);
         List<String> jvmArgs = new ArrayList<>(cmd.getJvmArgsAppend().orElse(List.of()));
         jvmArgs.addAll(List.of(
                 "--module-path", lib.toString(),
@@ -204,12 +205,53 @@ public final class BenchMain {
                         two.median() / one.median()));
             }
         }
+        Row one = rows.get("MemScalingBench.shareUnshare_1t");
+        Row two = rows.get("MemScalingBench.shareUnshare_2t");
+        if (one != null && two != null) {
+            scaling.add("| shareUnshare (memory) | %s | %s | %.2fx |".formatted(num(one.median()), num(two.median()),
+                    two.median() / one.median()));
+        }
         if (!scaling.isEmpty()) {
             out.println();
             out.println("| Throughput | 1 thread median ops/us | 2 threads median ops/us | 2t / 1t |");
             out.println("|---|---:|---:|---:|");
             scaling.forEach(out::println);
         }
+        printMemoryTargets(rows, out);
+    }
+
+    /** The memory benchmarks' targets (issue 3), from the medians of this run. */
+    private static void printMemoryTargets(Map<String, Row> rows, PrintStream out) {
+        List<String> lines = new ArrayList<>();
+        Row share = rows.get("MemOwnershipBench.shareUnshare");
+        if (share != null) {
+            lines.add("| share+unshare of one page, HVC path | %s %s | < 1 us | %s |".formatted(num(share.median()),
+                    share.unit(), toNanos(share) < 1000 ? "met" : "MISSED"));
+        }
+        Row donate = rows.get("MemOwnershipBench.donateReclaim1GiB");
+        if (donate != null) {
+            lines.add("| donate+reclaim of 1 GiB | %s %s | < 50 ms | %s |".formatted(num(donate.median()), donate.unit(),
+                    toNanos(donate) < 50e6 ? "met" : "MISSED"));
+        }
+        Row checked = rows.get("HostLoadBench.checked");
+        Row unchecked = rows.get("HostLoadBench.unchecked");
+        if (checked != null && unchecked != null) {
+            double ratio = checked.median() / unchecked.median();
+            lines.add("| checked / unchecked host load | %s / %s %s = %.2fx | <= 2x | %s |".formatted(num(checked.median()),
+                    num(unchecked.median()), checked.unit(), ratio, ratio <= 2 ? "met" : "MISSED"));
+        }
+        if (!lines.isEmpty()) {
+            out.println();
+            out.println("| Memory target | Median | Target | |");
+            out.println("|---|---:|---|---|");
+            lines.forEach(out::println);
+        }
+    }
+
+    private static double toNanos(Row row) {
+        String unit = row.unit();
+        double scale = unit.startsWith("ms") ? 1e6 : unit.startsWith("us") ? 1e3 : unit.startsWith("s/") ? 1e9 : 1;
+        return row.median() * scale;
     }
 
     private static String num(double v) {

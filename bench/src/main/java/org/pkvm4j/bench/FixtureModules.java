@@ -158,13 +158,13 @@ public final class FixtureModules {
         return files;
     }
 
-    private static Path source(Path file, String text) throws IOException {
+    static Path source(Path file, String text) throws IOException {
         Files.createDirectories(file.getParent());
         Files.writeString(file, text);
         return file;
     }
 
-    private static void compile(Path src, Path out, Path apiJar, List<Path> sources) throws IOException {
+    static void compile(Path src, Path out, Path apiJar, List<Path> sources) throws IOException {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         if (javac == null) {
             throw new IllegalStateException("no system Java compiler: run the benchmarks on a JDK, not a JRE");
@@ -185,10 +185,10 @@ public final class FixtureModules {
         }
     }
 
-    private record Extra(String name, byte[] bytes) {
+    record Extra(String name, byte[] bytes) {
     }
 
-    private static byte[] jar(Path classes, List<Extra> extras) throws IOException {
+    static byte[] jar(Path classes, List<Extra> extras) throws IOException {
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

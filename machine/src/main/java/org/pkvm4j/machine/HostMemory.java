@@ -27,11 +27,16 @@ public final class HostMemory {
     private final Machine machine;
     private final Dram dram;
     private final long size;
+    // Dram's per-chunk arrays, held here so the fast path starts one load nearer the page.
+    private final long[][] metas;
+    private final MemorySegment[] datas;
 
     HostMemory(Machine machine, Dram dram) {
         this.machine = machine;
         this.dram = dram;
         this.size = dram.size();
+        this.metas = dram.metas();
+        this.datas = dram.datas();
     }
 
     /**
@@ -42,12 +47,10 @@ public final class HostMemory {
     public long load64(long pa) {
         long off = pa - Dram.BASE;
         if (Long.compareUnsigned(off, size) < 0 && (pa & 7) == 0) {
-            Dram.Chunk c = dram.chunkOrNull((int) (off >>> Dram.CHUNK_SHIFT));
-            if (c != null) {
-                MemorySegment d = c.dataOrNull();
-                if (d != null && HypPage.hostReadable(c.word((int) (off >>> Dram.PAGE_SHIFT) & (Dram.PAGES_PER_CHUNK - 1)))) {
-                    return d.get(Dram.LONG, off & Dram.CHUNK_MASK);
-                }
+            int chunk = (int) (off >>> Dram.CHUNK_SHIFT);
+            MemorySegment d = Dram.dataOrNull(datas, chunk);
+            if (d != null && HypPage.hostReadable(Dram.word(Dram.metaOrNull(metas, chunk), pageInChunk(off)))) {
+                return d.get(Dram.LONG, off & Dram.CHUNK_MASK);
             }
         }
         return slowLoad(pa, 8);
@@ -61,13 +64,11 @@ public final class HostMemory {
     public void store64(long pa, long value) {
         long off = pa - Dram.BASE;
         if (Long.compareUnsigned(off, size) < 0 && (pa & 7) == 0) {
-            Dram.Chunk c = dram.chunkOrNull((int) (off >>> Dram.CHUNK_SHIFT));
-            if (c != null) {
-                MemorySegment d = c.dataOrNull();
-                if (d != null && HypPage.hostWritable(c.word((int) (off >>> Dram.PAGE_SHIFT) & (Dram.PAGES_PER_CHUNK - 1)))) {
-                    d.set(Dram.LONG, off & Dram.CHUNK_MASK, value);
-                    return;
-                }
+            int chunk = (int) (off >>> Dram.CHUNK_SHIFT);
+            MemorySegment d = Dram.dataOrNull(datas, chunk);
+            if (d != null && HypPage.hostWritable(Dram.word(Dram.metaOrNull(metas, chunk), pageInChunk(off)))) {
+                d.set(Dram.LONG, off & Dram.CHUNK_MASK, value);
+                return;
             }
         }
         slowStore(pa, 8, value);
@@ -105,19 +106,19 @@ public final class HostMemory {
             return machine.mmioLoad(pa, width);
         }
         long off = pa - Dram.BASE;
-        int index = (int) (off >>> Dram.PAGE_SHIFT) & (Dram.PAGES_PER_CHUNK - 1);
+        int chunk = (int) (off >>> Dram.CHUNK_SHIFT);
+        int index = pageInChunk(off);
         while (true) {
-            Dram.Chunk c = dram.chunk((int) (off >>> Dram.CHUNK_SHIFT));
-            long w = c.word(index);
+            long w = Dram.word(Dram.metaOrNull(metas, chunk), index);
             if (HypPage.hostReadable(w)) {
-                MemorySegment d = c.data();
+                MemorySegment d = dram.data(chunk);
                 return width == 8 ? d.get(Dram.LONG, off & Dram.CHUNK_MASK) : d.get(Dram.BYTE, off & Dram.CHUNK_MASK);
             }
             if (HypPage.hostAccessible(w)) {
                 // A permission fault: EL2's handlers claimed it (else hostPermFault threw).
                 machine.hostPermFault(pa, false);
-                if (HypPage.hostReadable(c.word(index))) {
-                    MemorySegment d = c.data();
+                if (HypPage.hostReadable(Dram.word(Dram.metaOrNull(metas, chunk), index))) {
+                    MemorySegment d = dram.data(chunk);
                     return width == 8 ? d.get(Dram.LONG, off & Dram.CHUNK_MASK) : d.get(Dram.BYTE, off & Dram.CHUNK_MASK);
                 }
                 return 0; // emulated by the handler: the load is skipped
@@ -133,24 +134,29 @@ public final class HostMemory {
             return;
         }
         long off = pa - Dram.BASE;
-        int index = (int) (off >>> Dram.PAGE_SHIFT) & (Dram.PAGES_PER_CHUNK - 1);
+        int chunk = (int) (off >>> Dram.CHUNK_SHIFT);
+        int index = pageInChunk(off);
         while (true) {
-            Dram.Chunk c = dram.chunk((int) (off >>> Dram.CHUNK_SHIFT));
-            long w = c.word(index);
+            long w = Dram.word(Dram.metaOrNull(metas, chunk), index);
             if (HypPage.hostWritable(w)) {
-                write(c.data(), off, width, value);
+                write(dram.data(chunk), off, width, value);
                 return;
             }
             if (HypPage.hostAccessible(w)) {
                 // A permission fault: EL2's handlers claimed it (else hostPermFault threw).
                 machine.hostPermFault(pa, true);
-                if (HypPage.hostWritable(c.word(index))) {
-                    write(c.data(), off, width, value);
+                if (HypPage.hostWritable(Dram.word(Dram.metaOrNull(metas, chunk), index))) {
+                    write(dram.data(chunk), off, width, value);
                 }
                 return; // else emulated by the handler: the store is skipped
             }
             machine.hostMemAbort(pa, true);
         }
+    }
+
+    /** The page's index in its 2 MiB chunk, from its DRAM offset. */
+    private static int pageInChunk(long off) {
+        return (int) (off >>> Dram.PAGE_SHIFT) & (Dram.PAGES_PER_CHUNK - 1);
     }
 
     private static void write(MemorySegment d, long off, int width, long value) {

@@ -49,29 +49,27 @@ public final class HypMemory {
     /** Loads 8 bytes (little-endian) from DRAM at {@code pa}, 8-byte aligned, whoever owns the page. */
     public long load64(long pa) {
         long off = offset(pa, 8);
-        Dram.Chunk c = dram.chunkOrNull((int) (off >>> Dram.CHUNK_SHIFT));
-        MemorySegment d = c == null ? null : c.dataOrNull();
+        MemorySegment d = dram.dataOrNull((int) (off >>> Dram.CHUNK_SHIFT));
         return d == null ? 0 : d.get(Dram.LONG, off & Dram.CHUNK_MASK);
     }
 
     /** Stores 8 bytes (little-endian) to DRAM at {@code pa}, 8-byte aligned, whoever owns the page. */
     public void store64(long pa, long value) {
         long off = offset(pa, 8);
-        dram.chunk((int) (off >>> Dram.CHUNK_SHIFT)).data().set(Dram.LONG, off & Dram.CHUNK_MASK, value);
+        dram.data((int) (off >>> Dram.CHUNK_SHIFT)).set(Dram.LONG, off & Dram.CHUNK_MASK, value);
     }
 
     /** Loads one byte from DRAM at {@code pa}. */
     public byte load8(long pa) {
         long off = offset(pa, 1);
-        Dram.Chunk c = dram.chunkOrNull((int) (off >>> Dram.CHUNK_SHIFT));
-        MemorySegment d = c == null ? null : c.dataOrNull();
+        MemorySegment d = dram.dataOrNull((int) (off >>> Dram.CHUNK_SHIFT));
         return d == null ? 0 : d.get(Dram.BYTE, off & Dram.CHUNK_MASK);
     }
 
     /** Stores one byte to DRAM at {@code pa}. */
     public void store8(long pa, byte value) {
         long off = offset(pa, 1);
-        dram.chunk((int) (off >>> Dram.CHUNK_SHIFT)).data().set(Dram.BYTE, off & Dram.CHUNK_MASK, value);
+        dram.data((int) (off >>> Dram.CHUNK_SHIFT)).set(Dram.BYTE, off & Dram.CHUNK_MASK, value);
     }
 
     /**
@@ -85,8 +83,7 @@ public final class HypMemory {
         long endOff = off + (nrPages << Dram.PAGE_SHIFT);
         while (off < endOff) {
             long chunkEnd = Math.min(endOff, (off | Dram.CHUNK_MASK) + 1);
-            Dram.Chunk c = dram.chunkOrNull((int) (off >>> Dram.CHUNK_SHIFT));
-            MemorySegment d = c == null ? null : c.dataOrNull();
+            MemorySegment d = dram.dataOrNull((int) (off >>> Dram.CHUNK_SHIFT));
             if (d != null) {
                 d.asSlice(off & Dram.CHUNK_MASK, chunkEnd - off).fill((byte) 0);
             }

@@ -1,6 +1,5 @@
 package org.pkvm4j.hypervisor.mem;
 
-import java.util.concurrent.locks.ReentrantLock;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.Prot;
 import org.pkvm4j.api.UserPtRegs;
@@ -39,8 +38,8 @@ public final class MemProtect {
 
     final HypMemory mem;
     final MemRanges ranges;
-    final ReentrantLock hostLock = new ReentrantLock();
-    private final ReentrantLock hypLock = new ReentrantLock();
+    final HypSpinLock hostLock = new HypSpinLock();
+    private final HypSpinLock hypLock = new HypSpinLock();
 
     /** Ownership over the machine memory {@code mem} (from {@code HypPlatform.memory()}). */
     public MemProtect(HypMemory mem) {

@@ -1,0 +1,51 @@
+package org.pkvm4j.hypervisor.mem;
+
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A spinlock for EL2's page-table locks: EL2 is not preemptible, so it never sleeps on a lock.
+ *
+ * <p>Kernel counterpart: {@code hyp_spinlock_t} ({@code nvhe/spinlock.h}), taken by {@code
+ * host_lock_component} and {@code hyp_lock_component}. A test-and-test-and-set lock: a waiter reads
+ * until the lock looks free, then tries to take it, so waiters do not bounce its cache line. The
+ * model's "CPUs" are host threads the OS can preempt, which real EL2 code never is: a waiter that
+ * has spun for {@value #SPINS_BEFORE_YIELD} rounds yields its core, so a preempted holder gets to
+ * run. Not reentrant, as the kernel's: taking it twice on one thread is a bug, raised at once
+ * instead of spinning forever.
+ */
+final class HypSpinLock {
+    private static final int SPINS_BEFORE_YIELD = 1 << 10;
+
+    private final AtomicReference<Thread> owner = new AtomicReference<>();
+
+    /** {@code hyp_spin_lock}. */
+    void lock() {
+        Thread me = Thread.currentThread();
+        if (owner.compareAndSet(null, me)) {
+            return;
+        }
+        if (owner.getPlain() == me) {
+            throw new IllegalStateException("BUG: hyp spinlock taken twice by " + me);
+        }
+        int spins = 0;
+        while (true) {
+            if (owner.getPlain() == null && owner.compareAndSet(null, me)) {
+                return;
+            }
+            if (++spins == SPINS_BEFORE_YIELD) {
+                spins = 0;
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /** {@code hyp_spin_unlock}. */
+    void unlock() {
+        if (owner.getPlain() != Thread.currentThread()) {
+            throw new IllegalStateException("BUG: hyp spinlock released by " + Thread.currentThread() + ", not its holder");
+        }
+        owner.setRelease(null);
+    }
+}
