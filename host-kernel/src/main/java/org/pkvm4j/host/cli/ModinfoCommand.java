@@ -12,7 +12,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code pkvm modinfo FILE}: prints a module file's record, as {@code modinfo} does. */
 @Command(name = "modinfo", mixinStandardHelpOptions = true,
-        description = "Print the modinfo record of a vendor module file.")
+        description = "Print the modinfo record of a vendor module file.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:printed", "1:the file cannot be read or is not a module file", "2:usage error"})
 final class ModinfoCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;

@@ -251,20 +251,20 @@ public final class ModuleLoader {
         try (CloseableThreadContext.Instance ctc = CloseableThreadContext.put("module", module)) {
             Loaded target = loaded.get(module);
             if (target == null) {
-                throw new PkvmException(Errno.ENOENT, "rmmod: module " + module + " is not currently loaded");
+                throw new PkvmException(Errno.ENOENT, "module " + module + " is not currently loaded");
             }
             List<String> holders = holders(module);
             if (!holders.isEmpty()) {
-                throw new PkvmException(Errno.EAGAIN, "rmmod: module " + module + " is in use by: "
+                throw new PkvmException(Errno.EAGAIN, "module " + module + " is in use by: "
                         + String.join(",", holders));
             }
             if (target.module().isPkvmModule()) {
-                throw new PkvmException(Errno.EAGAIN, "rmmod: module " + module + " is in use: a pKVM module keeps"
+                throw new PkvmException(Errno.EAGAIN, "module " + module + " is in use: a pKVM module keeps"
                         + " the reference its EL2 load took, for good (EL2 code cannot be unloaded)");
             }
             return unload(target);
         } catch (PkvmException e) {
-            log.warn(LOG, "{}", e.getMessage());
+            log.warn(LOG, "rmmod {} failed: {}", module, e.getMessage());
             throw e;
         }
     }
