@@ -21,7 +21,9 @@ public record Expect(Pattern regex) implements ShellCommand {
 
     @Override
     public Outcome run(HostKernel kernel, Outcome last) {
-        return regex.matcher(last.text()).find() ? Outcome.ok("")
+        // Matched as printed, every line ended: so ^$ finds an empty output (Java's MULTILINE ^ never
+        // matches at the very end of the input, and an empty output is nothing but its end).
+        return regex.matcher(last.text() + "\n").find() ? Outcome.ok("")
                 : Outcome.failed("expect failed: /" + regex.pattern() + "/ not found in the output above");
     }
 }
