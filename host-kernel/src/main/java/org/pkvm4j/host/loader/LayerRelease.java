@@ -3,6 +3,7 @@ package org.pkvm4j.host.loader;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.pkvm4j.host.dev.MiscDevices;
 
@@ -69,7 +70,7 @@ public final class LayerRelease {
         ClassLoader held = loader.get();
         if (held == null) {
             return isReleased() ? Optional.empty()
-                    : Optional.of(new LeakReport(module, el1Module, java.util.List.of("its ModuleLayer object (not its loader)")));
+                    : Optional.of(new LeakReport(module, el1Module, List.of("its ModuleLayer object (not its loader)")));
         }
         return Optional.of(new LeakReport(module, el1Module, Retainers.of(held, el1Module, devices)));
     }

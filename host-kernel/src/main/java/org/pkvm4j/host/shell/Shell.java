@@ -1,6 +1,8 @@
 package org.pkvm4j.host.shell;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.HostKernel;
@@ -29,10 +31,10 @@ public final class Shell {
      * @param failures the commands whose failure no expect checked, as {@code source:line: text}
      * @param failedExpect the expect that stopped the script, if one did
      */
-    public record Result(int commands, java.util.List<String> failures, Optional<String> failedExpect) {
+    public record Result(int commands, List<String> failures, Optional<String> failedExpect) {
         /** Copies the list. */
         public Result {
-            failures = java.util.List.copyOf(failures);
+            failures = List.copyOf(failures);
         }
 
         /** Whether every command succeeded or failed as expected, and every expect matched. */
@@ -49,7 +51,7 @@ public final class Shell {
 
     /** Runs {@code script} to its end or its first failed expect. */
     public Result run(Script script) {
-        java.util.List<String> failures = new java.util.ArrayList<>();
+        List<String> failures = new ArrayList<>();
         Outcome last = Outcome.ok("");
         String pendingFailure = null;
         int ran = 0;
