@@ -114,6 +114,21 @@ class UnloadIT {
     }
 
     /**
+     * Scenario: a module whose exit hook throws is unloaded anyway (a module_exit cannot fail): the
+     * failure is reported and logged, and the layer still goes.
+     */
+    @Test
+    void anExitHookThatThrowsDoesNotStopTheUnload() {
+        HostKernel kernel = boot("leaky_el1.leak=exit-throws", List.of("leaky-el1"));
+        kernel.modprobe("leaky_el1");
+        Unloaded unloaded = kernel.rmmod("leaky_el1");
+        assertEquals("java.lang.IllegalStateException: leaky_el1: exit failed on purpose", unloaded.exitFailure().orElseThrow());
+        assertTrue(kernel.log().lines().stream().anyMatch(l -> l.contains("leaky_el1: exit hook threw")));
+        assertTrue(kernel.lsmod().stream().noneMatch(m -> m.name().equals("leaky_el1")));
+        assertTrue(unloaded.release().await(Duration.ofSeconds(20)).isEmpty(), "released");
+    }
+
+    /**
      * Scenario: a module starts a thread running its code and does not stop it on exit: the bounded
      * wait reports the leak and names the thread; once the thread ends, the layer goes.
      */
