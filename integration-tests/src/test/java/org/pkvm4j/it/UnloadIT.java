@@ -148,6 +148,25 @@ class UnloadIT {
         awaitReleased(kernel, unloaded.release(), "fixture.leaky_el1");
     }
 
+    /**
+     * Scenario: a thread of an unloaded module tries to register a device through the context it
+     * kept: refused with ENODEV, no device appears, and once the thread ends the layer goes.
+     */
+    @Test
+    void aKeptContextCannotRegisterAfterTheUnload() {
+        HostKernel kernel = boot("leaky_el1.leak=late-register", List.of("leaky-el1"));
+        kernel.modprobe("leaky_el1");
+        Unloaded unloaded = kernel.rmmod("leaky_el1");
+        threadsNamed("leaky_el1-worker").forEach(Thread::interrupt);
+        await().atMost(Duration.ofSeconds(10)).until(() -> kernel.log().lines().stream()
+                .anyMatch(l -> l.contains("leaky_el1: late register ")));
+        assertTrue(kernel.log().lines().stream().anyMatch(l -> l.endsWith("late register refused: ENODEV (-19)")),
+                () -> String.join("\n", kernel.log().lines()));
+        assertFalse(kernel.devices().names().contains("leaky_late"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> threadsNamed("leaky_el1-worker").isEmpty());
+        awaitReleased(kernel, unloaded.release(), "fixture.leaky_el1");
+    }
+
     private static List<Thread> threadsNamed(String name) {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name)).toList();
     }
