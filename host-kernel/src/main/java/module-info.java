@@ -23,6 +23,7 @@ module org.pkvm4j.host {
     exports org.pkvm4j.host.kvm;
     exports org.pkvm4j.host.loader;
     exports org.pkvm4j.host.log;
+    exports org.pkvm4j.host.shell;
     exports org.pkvm4j.host.verify;
     // picocli instantiates the commands and fills their options reflectively.
     opens org.pkvm4j.host.cli to info.picocli;

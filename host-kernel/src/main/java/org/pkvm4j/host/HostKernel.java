@@ -11,9 +11,11 @@ import org.pkvm4j.host.cmdline.KernelCmdline;
 import org.pkvm4j.host.dev.MiscDevices;
 import org.pkvm4j.host.hvc.HvcGateway;
 import org.pkvm4j.host.kvm.Kvm;
+import org.pkvm4j.host.initramfs.ModuleFile;
 import org.pkvm4j.host.loader.LoadedModule;
 import org.pkvm4j.host.loader.ModuleLoader;
 import org.pkvm4j.host.loader.ProtectedMode;
+import org.pkvm4j.host.loader.Unloaded;
 import org.pkvm4j.host.log.KernelLog;
 import org.pkvm4j.machine.HypPanic;
 import org.pkvm4j.machine.Machine;
@@ -125,6 +127,32 @@ public final class HostKernel {
      */
     public LoadedModule modprobe(String name) {
         return loader.modprobe(name);
+    }
+
+    /**
+     * {@code rmmod NAME}: unloads an ordinary EL1 module; pKVM modules can never be unloaded.
+     *
+     * @throws PkvmException as {@link ModuleLoader#rmmod(String)}: {@code ENOENT}, or {@code
+     *     EAGAIN} for a module in use (a pKVM module, or one that others depend on)
+     */
+    public Unloaded rmmod(String name) {
+        return loader.rmmod(name);
+    }
+
+    /** The loaded modules that depend on module {@code name} ({@code lsmod}'s "Used by"). */
+    public List<String> holders(String name) {
+        return loader.holders(name);
+    }
+
+    /**
+     * The module file {@code name} in the initramfs, read and checked as {@code modinfo NAME} reads
+     * it.
+     *
+     * @throws PkvmException {@code ENOENT} if the initramfs has no such module; {@code ENOEXEC} if
+     *     the file is not a module file
+     */
+    public ModuleFile moduleFile(String name) {
+        return loader.moduleFile(name);
     }
 
     /** {@code lsmod}: the loaded modules, in load order. */

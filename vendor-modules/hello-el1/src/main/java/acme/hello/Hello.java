@@ -6,7 +6,10 @@ import org.pkvm4j.api.el1.KernelModule;
 import org.pkvm4j.api.el1.MiscDevice;
 import org.pkvm4j.api.el1.ModuleContext;
 
-/** An EL1-only module: it never touches EL2, so it may be loaded after the host is deprivileged. */
+/**
+ * An EL1-only module: it never touches EL2, so it may be loaded after the host is deprivileged, and
+ * unloaded ({@code rmmod hello_el1}).
+ */
 public final class Hello implements KernelModule {
     /** ServiceLoader's constructor. */
     public Hello() {
@@ -22,5 +25,11 @@ public final class Hello implements KernelModule {
             }
             return 0;
         });
+    }
+
+    @Override
+    public void exit(ModuleContext ctx) {
+        // The kernel deregisters /dev/hello after this returns; nothing else to release.
+        ctx.printk(ctx.parameter("farewell").orElse("goodbye from EL1"));
     }
 }

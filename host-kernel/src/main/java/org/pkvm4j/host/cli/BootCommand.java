@@ -20,7 +20,15 @@ import picocli.CommandLine.Spec;
  * image that {@code ./pkvm} names through system properties.
  */
 @Command(name = "boot", mixinStandardHelpOptions = true,
-        description = "Boot a simulated pKVM device, run the demo workload, print dmesg and a boot report.")
+        description = {"Boot a simulated pKVM device, run the demo workload, print dmesg and a boot report.",
+            "With --script FILE (- for stdin) the script is the workload instead: one command a line (lsmod, dmesg,"
+                + " modprobe, rmmod, modinfo, hvc, ioctl, echo, expect), # comments; see README \"Shell and scripts\"."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:the device booted as asked and every demo check (or the script) passed",
+            "1:an insecure or panicked boot, a failed demo check; with --script: a command that failed unexpectedly or"
+                + " an expect that did not match",
+            "2:usage or configuration error: unknown option, malformed command line, missing initramfs, a script line"
+                + " that does not parse (FILE:LINE)"})
 final class BootCommand implements Callable<Integer> {
     /** The bundled device's command line. */
     static final String DEFAULT_CMDLINE =
@@ -61,8 +69,17 @@ final class BootCommand implements Callable<Integer> {
     @Option(names = "--no-dmesg", description = "Print only the boot report.")
     private boolean noDmesg;
 
+    @Option(names = "--script", paramLabel = "FILE",
+            description = "Run FILE's commands after boot instead of the demo (- reads standard input).")
+    private String script;
+
     @Override
     public Integer call() {
+        // The script is parsed whole before the boot: a line that does not parse costs no boot.
+        org.pkvm4j.host.shell.Script workload = script == null ? null : DeviceCommands.parse(spec, script);
+        if (script != null && workload == null) {
+            return Main.USAGE;
+        }
         BootConfig config = hypervisor == null
                 ? BootConfig.of(cmdline, initramfsOrDefault())
                 : new BootConfig(cmdline, initramfsOrDefault(), hypervisor);
@@ -70,6 +87,9 @@ final class BootCommand implements Callable<Integer> {
             config = config.withTrustedKey(trustedKey);
         }
         HostKernel kernel = HostKernel.boot(config);
+        if (workload != null) {
+            return DeviceCommands.runScript(spec, kernel, workload);
+        }
         boolean bootOk = kernel.panic().isEmpty()
                 && (!kernel.cmdline().isProtectedMode()
                         || kernel.securityState() instanceof SecurityState.Protected && kernel.bootReport().deprivileged());

@@ -32,12 +32,16 @@ import picocli.CommandLine.Spec;
 @Command(name = "initramfs", mixinStandardHelpOptions = true,
         description = "Make, sign, verify and list initramfs images (Ed25519).",
         subcommands = {InitramfsCommand.Keygen.class, InitramfsCommand.Pack.class, InitramfsCommand.Verify.class,
-                InitramfsCommand.ListImage.class})
+                InitramfsCommand.ListImage.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "1:the command ran and found a failure", "2:usage error"})
 final class InitramfsCommand {
 
     /** {@code keygen -o KEY}: a fresh Ed25519 key pair, KEY (PKCS#8) and KEY.pub (SubjectPublicKeyInfo). */
     @Command(name = "keygen", mixinStandardHelpOptions = true,
-            description = "Generate an Ed25519 key pair: KEY (private, PKCS#8 PEM) and KEY.pub (public, X.509 PEM).")
+            description = "Generate an Ed25519 key pair: KEY (private, PKCS#8 PEM) and KEY.pub (public, X.509 PEM).",
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:written", "2:usage or configuration error (a key file exists already or cannot be written)"})
     static final class Keygen implements Callable<Integer> {
         @Spec
         private CommandSpec spec;
@@ -59,7 +63,9 @@ final class InitramfsCommand {
 
     /** {@code pack DIR -o IMAGE [--key KEY]}: every module file of DIR into one image. */
     @Command(name = "pack", mixinStandardHelpOptions = true,
-            description = "Pack a directory of module files into an initramfs image, signed with KEY if given.")
+            description = "Pack a directory of module files into an initramfs image, signed with KEY if given.",
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:written", "1:a file in DIR is not a module file, or DIR holds none", "2:usage or configuration error (DIR is not a directory, the key is unreadable, the image cannot be written)"})
     static final class Pack implements Callable<Integer> {
         @Spec
         private CommandSpec spec;
@@ -123,7 +129,9 @@ final class InitramfsCommand {
 
     /** {@code verify IMAGE --key KEY.pub}: 0 when the image is signed by the key and intact. */
     @Command(name = "verify", mixinStandardHelpOptions = true,
-            description = "Verify an image against a trusted public key: exit 0 valid, 1 invalid (the reason is printed).")
+            description = "Verify an image against a trusted public key: exit 0 valid, 1 invalid (the reason is printed).",
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:the image is valid and signed by KEY", "1:invalid (the reason is printed)", "2:usage error"})
     static final class Verify implements Callable<Integer> {
         @Spec
         private CommandSpec spec;
@@ -153,7 +161,9 @@ final class InitramfsCommand {
 
     /** {@code list IMAGE}: the manifest, without checking a signature. */
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "List an image's module files with their sizes and SHA-256 (checks the digests, not the signature).")
+            description = "List an image's module files with their sizes and SHA-256 (checks the digests, not the signature).",
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:listed", "1:the image cannot be read or is malformed", "2:usage error"})
     static final class ListImage implements Callable<Integer> {
         @Spec
         private CommandSpec spec;

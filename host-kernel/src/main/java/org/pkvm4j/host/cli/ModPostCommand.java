@@ -25,7 +25,10 @@ import picocli.CommandLine.Spec;
  * ModVersions#ENTRY}.
  */
 @Command(name = "modpost", mixinStandardHelpOptions = true,
-        description = "Write META-INF/pkvm/modversions for a module's classes (build step of vendor modules).")
+        description = "Write META-INF/pkvm/modversions for a module's classes (build step of vendor modules).",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:written", "1:a class file or the API jar cannot be read",
+            "2:usage error: unknown option, --el1 not a directory of classes"})
 final class ModPostCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;

@@ -22,7 +22,9 @@ import picocli.CommandLine.Spec;
  * --initramfs}, FILE names a module inside that initramfs (an image checked with {@code --key}).
  */
 @Command(name = "modinfo", mixinStandardHelpOptions = true,
-        description = "Print the modinfo record of a vendor module file, or of a module in an initramfs image.")
+        description = "Print the modinfo record of a vendor module file, or of a module in an initramfs image.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:printed", "1:the file cannot be read or is not a module file", "2:usage error"})
 final class ModinfoCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;

@@ -16,6 +16,12 @@ final class UserErrors implements CommandLine.IExecutionExceptionHandler {
             cmd.getErr().println("pkvm: " + e.getMessage());
             return Main.USAGE;
         }
+        if (e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
+            // A file the user named that cannot be read: say which, without a stack trace.
+            cmd.getErr().println("pkvm: cannot read " + e.getMessage()
+                    + (e instanceof java.nio.file.NoSuchFileException ? ": no such file" : ""));
+            return Main.FAILED;
+        }
         if (e instanceof PkvmException p) {
             cmd.getErr().println("pkvm: " + p.getMessage());
             return Main.FAILED;

@@ -36,9 +36,27 @@ public final class MiscDevices {
         }
     }
 
-    /** Removes every device of {@code owner}, as a failed or unloaded module must. */
-    public void deregisterAll(String owner) {
-        devices.values().removeIf(e -> e.owner().equals(owner));
+    /**
+     * Removes every device of {@code owner}, as a failed or unloaded module must.
+     *
+     * @return the names removed, sorted
+     */
+    public List<String> deregisterAll(String owner) {
+        List<String> removed = new java.util.ArrayList<>();
+        devices.entrySet().removeIf(e -> e.getValue().owner().equals(owner) && removed.add(e.getKey()));
+        return removed.stream().sorted().toList();
+    }
+
+    /**
+     * The devices whose implementation was defined by {@code loader}, as {@code /dev/<name>
+     * (registered by <owner>)}: what keeps an unloaded module's classes alive through this table.
+     */
+    public List<String> implementedBy(ClassLoader loader) {
+        return devices.entrySet().stream()
+                .filter(e -> e.getValue().device().getClass().getClassLoader() == loader)
+                .map(e -> "/dev/" + e.getKey() + " (registered by " + e.getValue().owner() + ")")
+                .sorted()
+                .toList();
     }
 
     /**

@@ -1,6 +1,8 @@
 package org.pkvm4j.host.loader;
 
 import java.util.Optional;
+import org.pkvm4j.api.Errno;
+import org.pkvm4j.api.PkvmException;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.pkvm4j.api.el1.MiscDevice;
@@ -19,6 +21,9 @@ final class ModuleContextImpl implements ModuleContext {
     private final KernelCmdline cmdline;
     private final KernelLog log;
     private final MiscDevices miscDevices;
+    // Set by rmmod, under this object's lock, before it removes the module's devices: a context
+    // a module kept past its exit can register nothing that would outlive the unload.
+    private boolean unloaded;
 
     ModuleContextImpl(String name, ModulePkvm pkvm, KernelCmdline cmdline, KernelLog log, MiscDevices miscDevices) {
         this.name = name;
@@ -49,7 +54,15 @@ final class ModuleContextImpl implements ModuleContext {
     }
 
     @Override
-    public void miscRegister(String deviceName, MiscDevice device) {
+    public synchronized void miscRegister(String deviceName, MiscDevice device) {
+        if (unloaded) {
+            throw new PkvmException(Errno.ENODEV, name + ": unloaded; cannot register /dev/" + deviceName);
+        }
         miscDevices.register(name, deviceName, device);
+    }
+
+    /** Marks the module unloaded: later registrations through this context are refused. */
+    synchronized void revoke() {
+        unloaded = true;
     }
 }

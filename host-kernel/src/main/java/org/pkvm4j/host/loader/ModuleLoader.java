@@ -70,7 +70,8 @@ public final class ModuleLoader {
     private final boolean checkAbi;
 
     /** What the loader keeps of a loaded module: its report and the layer its dependents read. */
-    private record Loaded(LoadedModule module, ModuleLayer el1Layer, KernelModule instance, ModulePkvm pkvm) {
+    private record Loaded(LoadedModule module, ModuleLayer el1Layer, KernelModule instance, ModulePkvm pkvm,
+            ModuleContextImpl ctx) {
     }
 
     /** A loader reading {@code initramfs}, for a kernel booted with {@code cmdline}. */
@@ -144,6 +145,18 @@ public final class ModuleLoader {
         return Optional.ofNullable(loaded.get(ProtectedModules.normalize(name))).map(Loaded::pkvm);
     }
 
+    /**
+     * Reads module {@code name}'s file from the initramfs, without loading it ({@code modinfo NAME}).
+     *
+     * @throws PkvmException {@code ENOENT} if the initramfs has none; {@code ENOEXEC} if it is not a
+     *     module file
+     */
+    public ModuleFile moduleFile(String name) {
+        String module = ProtectedModules.normalize(name);
+        return initramfs.read(module).orElseThrow(() -> new PkvmException(Errno.ENOENT,
+                "module " + module + " not found in initramfs " + initramfs.root()));
+    }
+
     private static boolean isOff(KernelCmdline cmdline, String key) {
         return cmdline.get(key).map(v -> v.equals("0") || v.equals("off")).orElse(false);
     }
@@ -155,8 +168,7 @@ public final class ModuleLoader {
             throw new PkvmException(Errno.EINVAL, "dependency cycle: " + String.join(" -> ", cycle));
         }
         long start = System.nanoTime();
-        ModuleFile file = initramfs.read(module).orElseThrow(() -> new PkvmException(Errno.ENOENT,
-                "module " + module + " not found in initramfs " + initramfs.root()));
+        ModuleFile file = moduleFile(module);
         if (!file.name().equals(module)) {
             throw new PkvmException(Errno.ENOEXEC, file.path().getFileName() + " holds module " + file.name()
                     + ", not " + module);
@@ -202,8 +214,9 @@ public final class ModuleLoader {
         KernelModule instance = instantiate(module, el1Layer);
         // 3. The init, with a Pkvm bound to this module; undo its EL2 work if it fails.
         ModulePkvm pkvm = new ModulePkvm(module, protectedMode, gateway, moduleRam, layers, el2);
+        ModuleContextImpl ctx = new ModuleContextImpl(module, pkvm, cmdline, log, miscDevices);
         try {
-            instance.init(new ModuleContextImpl(module, pkvm, cmdline, log, miscDevices));
+            instance.init(ctx);
         } catch (PkvmException e) {
             throw undo(module, pkvm, e);
         } catch (HypPanicException e) {
@@ -213,12 +226,81 @@ public final class ModuleLoader {
         }
         LoadedModule report = new LoadedModule(module, file.modinfo(), file.sha256(), el1.name(), pkvm.token(),
                 pkvm.registered(), System.nanoTime() - start, file.signature());
-        Loaded result = new Loaded(report, el1Layer, instance, pkvm);
+        Loaded result = new Loaded(report, el1Layer, instance, pkvm, ctx);
         loaded.put(module, result);
         log.info(LOG, "{}: loaded {}{}", module, report.token().map(t -> "EL2 at " + t + ", ").orElse(""),
                 report.hvcs().isEmpty() ? "no HVCs" : "HVCs " + report.hvcs().stream()
                         .map(h -> Integer.toString(h.id())).toList());
         return result;
+    }
+
+    /**
+     * {@code rmmod NAME}: unloads an ordinary EL1 module. Its exit hook runs, the kernel deregisters
+     * the misc devices it left, revokes its context and forgets it; the returned {@link
+     * LayerRelease} tells whether its layer and class loader were then really freed.
+     *
+     * <p>Kernel counterpart: {@code delete_module(name, O_NONBLOCK)}, with its errnos.
+     *
+     * @throws PkvmException {@code ENOENT} if no module of that name is loaded; {@code EAGAIN}
+     *     ({@code EWOULDBLOCK}, "in use") if loaded modules depend on it, or if it is a pKVM module:
+     *     {@code __pkvm_load_el2_module} took a reference ({@code try_module_get}) that is never
+     *     dropped, because EL2 code cannot be unloaded
+     */
+    public synchronized Unloaded rmmod(String name) {
+        String module = ProtectedModules.normalize(name);
+        try (CloseableThreadContext.Instance ctc = CloseableThreadContext.put("module", module)) {
+            Loaded target = loaded.get(module);
+            if (target == null) {
+                throw new PkvmException(Errno.ENOENT, "module " + module + " is not currently loaded");
+            }
+            List<String> holders = holders(module);
+            if (!holders.isEmpty()) {
+                throw new PkvmException(Errno.EAGAIN, "module " + module + " is in use by: "
+                        + String.join(",", holders));
+            }
+            if (target.module().isPkvmModule()) {
+                throw new PkvmException(Errno.EAGAIN, "module " + module + " is in use: a pKVM module keeps"
+                        + " the reference its EL2 load took, for good (EL2 code cannot be unloaded)");
+            }
+            return unload(target);
+        } catch (PkvmException e) {
+            log.warn(LOG, "rmmod {} failed: {}", module, e.getMessage());
+            throw e;
+        }
+    }
+
+    /**
+     * The loaded modules that depend on {@code name}: {@code lsmod}'s "Used by", without the
+     * reference a pKVM module holds on itself.
+     */
+    public synchronized List<String> holders(String name) {
+        String module = ProtectedModules.normalize(name);
+        return loaded.values().stream().map(Loaded::module)
+                .filter(m -> m.modinfo().depends().contains(module))
+                .map(LoadedModule::name)
+                .toList();
+    }
+
+    private Unloaded unload(Loaded target) {
+        String module = target.module().name();
+        // module_exit first, while everything it may tear down still exists.
+        Optional<String> exitFailure = Optional.empty();
+        try {
+            target.instance().exit(target.ctx());
+        } catch (RuntimeException e) {
+            exitFailure = Optional.of(e.toString());
+            log.error(LOG, "{}: exit hook threw {}; unloading anyway", module, e.toString());
+        }
+        // Then what it left behind: no registration through its context from here on.
+        target.ctx().revoke();
+        List<String> devices = miscDevices.deregisterAll(module);
+        if (!devices.isEmpty()) {
+            log.info(LOG, "{}: deregistered /dev/{}", module, String.join(", /dev/", devices));
+        }
+        loaded.remove(module);
+        log.info(LOG, "{}: unloaded", module);
+        return new Unloaded(module, devices, exitFailure,
+                new LayerRelease(module, target.module().el1Module(), target.el1Layer(), miscDevices));
     }
 
     /** Undoes a failed init's work and returns {@code failure}, with any undo error attached. */

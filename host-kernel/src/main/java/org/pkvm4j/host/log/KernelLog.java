@@ -27,6 +27,9 @@ public final class KernelLog {
     private final LongSupplier clock;
     private final ArrayDeque<Record> ring = new ArrayDeque<>();
     private long dropped;
+    // Sequence numbers, as printk's: how many records were ever kept, and where dmesg -c cleared.
+    private long nextSeq;
+    private long clearSeq;
 
     /** Where a line came from. */
     public enum Origin {
@@ -96,6 +99,26 @@ public final class KernelLog {
         return records().stream().map(Record::format).toList();
     }
 
+    /**
+     * The records printed since the last {@link #readClear()}, oldest first: what {@code dmesg}
+     * shows. The ring itself is untouched, so {@link #records()} still has everything.
+     */
+    public synchronized List<Record> sinceClear() {
+        long first = nextSeq - ring.size();
+        return ring.stream().skip(Math.max(0, clearSeq - first)).toList();
+    }
+
+    /**
+     * {@code dmesg -c}: returns {@link #sinceClear()} and moves the clear mark past it.
+     *
+     * <p>Kernel counterpart: {@code syslog(SYSLOG_ACTION_READ_CLEAR)}, which moves {@code clear_seq}.
+     */
+    public synchronized List<Record> readClear() {
+        List<Record> read = sinceClear();
+        clearSeq = nextSeq;
+        return read;
+    }
+
     /** How many old records the ring overwrote. */
     public synchronized long dropped() {
         return dropped;
@@ -113,5 +136,6 @@ public final class KernelLog {
             dropped++;
         }
         ring.add(new Record(clock.getAsLong(), level, origin, text));
+        nextSeq++;
     }
 }

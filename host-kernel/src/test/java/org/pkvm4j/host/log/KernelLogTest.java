@@ -26,6 +26,28 @@ class KernelLogTest {
     }
 
     @Test
+    void readClearMovesTheClearMarkButKeepsTheRing() {
+        log.info(LOG, "one");
+        log.info(LOG, "two");
+        assertEquals(List.of("one", "two"), log.readClear().stream().map(KernelLog.Record::text).toList());
+        assertEquals(List.of(), log.sinceClear());
+        log.info(LOG, "three");
+        assertEquals(List.of("three"), log.sinceClear().stream().map(KernelLog.Record::text).toList());
+        assertEquals(3, log.records().size(), "dmesg -c does not erase what tests and reports read");
+    }
+
+    @Test
+    void theClearMarkSurvivesTheRingWrapping() {
+        for (int i = 0; i < KernelLog.CAPACITY + 10; i++) {
+            log.info(LOG, "line {}", i);
+        }
+        log.readClear();
+        log.info(LOG, "after");
+        assertEquals(List.of("after"), log.sinceClear().stream().map(KernelLog.Record::text).toList());
+        assertEquals(KernelLog.CAPACITY, log.records().size());
+    }
+
+    @Test
     void el2LinesAreMarked() {
         clock.set(2_000_000_000L);
         log.hypConsole("pKVM: hello");
