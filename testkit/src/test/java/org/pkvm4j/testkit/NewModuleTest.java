@@ -80,6 +80,43 @@ class NewModuleTest {
                 .contains("module acme.my_driver {"), "the default vendor is acme");
     }
 
+    /**
+     * The generated POMs are built by Maven only when a user runs it (NewModuleTest runs no Maven):
+     * check they wire the build as the bundled modules' POMs do, so a change there shows up here.
+     */
+    @Test
+    void theGeneratedPomsBuildLikeTheBundledOnes(@TempDir Path dir) throws IOException {
+        assertEquals(0, pkvm("new-module", "pom_check", "--dir", dir.toString()).code());
+        Path project = dir.resolve("pom-check");
+        String version = org.pkvm4j.host.cli.Main.class.getModule().getDescriptor().rawVersion().orElseThrow();
+        Path bundled = SourceModules.vendorModules().resolve("pkvm-driver");
+        assertEquals(elements(Files.readString(bundled.resolve("el1/pom.xml")), "plugin"),
+                elements(Files.readString(project.resolve("el1/pom.xml")), "plugin"), "the EL1 POM's plugins");
+        assertEquals(List.of("hyp", "el1"), elements(Files.readString(project.resolve("pom.xml")), "module"));
+        String parent = Files.readString(SourceModules.vendorModules().resolve("pom.xml"));
+        assertTrue(parent.contains("<artifactId>vendor-modules</artifactId>") && parent.contains("<version>" + version + "</version>"));
+        assertTrue(Files.readString(project.resolve("pom.xml")).contains(
+                "<artifactId>vendor-modules</artifactId>\n    <version>" + version + "</version>"));
+        assertTrue(Files.readString(project.resolve("el1/pom.xml")).contains("<pkvm.module.hyp>pom-check-hyp</pkvm.module.hyp>"));
+        assertTrue(Files.readString(project.resolve("hyp/pom.xml")).contains("<artifactId>pom-check-hyp</artifactId>"));
+        assertEquals(Files.readString(bundled.resolve("el1/src/main/modinfo/modinfo.properties")).lines()
+                        .filter(l -> l.contains("${")).toList(),
+                Files.readString(project.resolve("el1/src/main/modinfo/modinfo.properties")).lines()
+                        .filter(l -> l.contains("${")).toList(), "the modinfo fields Maven fills");
+    }
+
+    /** The text of every {@code <tag>} child's {@code artifactId}, or of every {@code <tag>} if it has none. */
+    private static List<String> elements(String xml, String tag) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<" + tag + ">(.*?)</" + tag + ">", java.util.regex.Pattern.DOTALL)
+                .matcher(xml);
+        List<String> found = new java.util.ArrayList<>();
+        while (m.find()) {
+            java.util.regex.Matcher id = java.util.regex.Pattern.compile("<artifactId>(.*?)</artifactId>").matcher(m.group(1));
+            found.add(id.find() ? id.group(1) : m.group(1).strip());
+        }
+        return found;
+    }
+
     @Test
     void usageErrorsExitTwoWithAMessage(@TempDir Path dir) throws IOException {
         Run bad = pkvm("new-module", "My Driver", "--dir", dir.toString());
