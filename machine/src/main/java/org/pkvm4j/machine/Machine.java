@@ -37,6 +37,7 @@ public final class Machine {
     private final AtomicInteger nextAffinity = new AtomicInteger();
     private final CpuClaims claims;
     // Per machine, not static: which CPU each thread prefers and which one it holds now.
+    private static final int NONE = -1;
     private final ThreadLocal<Affinity> affinity = ThreadLocal.withInitial(this::newAffinity);
     private final AtomicReference<HypPanic> panic = new AtomicReference<>();
     private final List<Consumer<HypPanic>> panicListeners = new CopyOnWriteArrayList<>();
@@ -141,14 +142,16 @@ public final class Machine {
      */
     public Cpu getCpu() {
         Affinity a = affinity.get();
-        Cpu cpu = a.pinned;
-        if (cpu == null) {
+        Cpu cpu;
+        if (a.pinned >= 0) {
+            cpu = cpus[a.pinned];
+        } else {
             cpu = cpus[a.preferred];
             if (!cpu.tryClaim()) {
                 cpu = claimAny(a);
             }
         }
-        a.current = cpu;
+        a.current = cpu.id();
         return cpu;
     }
 
@@ -160,24 +163,24 @@ public final class Machine {
      */
     public CpuPin pinCurrentThread() {
         Affinity a = affinity.get();
-        if (a.pinned != null) {
-            throw new IllegalStateException(Thread.currentThread() + " already pins " + a.pinned);
+        if (a.pinned >= 0) {
+            throw new IllegalStateException(Thread.currentThread() + " already pins " + cpus[a.pinned]);
         }
         Cpu cpu = cpus[a.preferred];
         if (!cpu.tryClaim()) {
             cpu = claimAny(a);
         }
         cpu.pinned = true;
-        a.pinned = cpu;
+        a.pinned = cpu.id();
         return new CpuPin(this, cpu);
     }
 
     void unpin(Cpu cpu) {
         Affinity a = affinity.get();
-        if (a.pinned != cpu) {
+        if (a.pinned != cpu.id()) {
             throw new IllegalStateException(cpu + " is not pinned by " + Thread.currentThread());
         }
-        a.pinned = null;
+        a.pinned = NONE;
         cpu.pinned = false;
         cpu.release();
     }
@@ -187,12 +190,12 @@ public final class Machine {
         Objects.checkIndex(id, cpus.length);
         Affinity a = affinity.get();
         Cpu cpu = cpus[id];
-        if (a.pinned != cpu) {
+        if (a.pinned != id) {
             while (!cpu.tryClaim()) {
                 Thread.onSpinWait();
             }
         }
-        a.current = cpu;
+        a.current = id;
         return cpu;
     }
 
@@ -204,7 +207,8 @@ public final class Machine {
     }
 
     Cpu currentCpu() {
-        return affinity.get().current;
+        int current = affinity.get().current;
+        return current == NONE ? null : cpus[current];
     }
 
     El2Vector el2Vector() {
@@ -316,11 +320,18 @@ public final class Machine {
         return new Affinity(Math.floorMod(nextAffinity.getAndIncrement(), cpus.length));
     }
 
-    /** Which CPU a thread starts its search at, which one it holds now, and which one it pinned. */
+    /**
+     * Which CPU a thread starts its search at, which one it holds now, and which one it pinned.
+     *
+     * <p>CPU numbers, not {@link Cpu} references: a thread's {@code ThreadLocal} value must not reach
+     * the machine, or the entry's weakly held key (the machine's {@code affinity}) stays strongly
+     * reachable through it and every thread that ever trapped keeps the whole machine (DRAM, layers)
+     * alive until it dies; a test JVM booting hundreds of devices on one thread would fill up.
+     */
     private static final class Affinity {
         final int preferred;
-        Cpu current;
-        Cpu pinned;
+        int current = NONE;
+        int pinned = NONE;
 
         Affinity(int preferred) {
             this.preferred = preferred;
