@@ -8,6 +8,8 @@ import org.pkvm4j.host.BootConfig;
 import org.pkvm4j.host.HostKernel;
 import org.pkvm4j.host.SecurityState;
 import org.pkvm4j.host.cmdline.BootConfigException;
+import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.trace.TraceFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -53,12 +55,29 @@ final class BootCommand implements Callable<Integer> {
     @Option(names = "--no-dmesg", description = "Print only the boot report.")
     private boolean noDmesg;
 
+    @Option(names = "--trace", paramLabel = "FILE",
+            description = "Write a Chrome/Perfetto trace (JSON) of the boot steps, module loads, EL2 handler runs and hyp panics to FILE.")
+    private Path traceFile;
+
+    @Option(names = "--json", description = "Print the boot report as one JSON document instead of dmesg and text.")
+    private boolean json;
+
     @Override
     public Integer call() {
+        if (traceFile == null) {
+            return boot(null);
+        }
+        // Closed on every path, so even a boot refused half-way leaves a well-formed trace.
+        try (TraceFile trace = TraceFile.create(traceFile)) {
+            return boot(trace);
+        }
+    }
+
+    private int boot(TraceFile trace) {
         BootConfig config = hypervisor == null
                 ? BootConfig.of(cmdline, initramfsOrDefault())
                 : new BootConfig(cmdline, initramfsOrDefault(), hypervisor);
-        HostKernel kernel = HostKernel.boot(config);
+        HostKernel kernel = trace == null ? HostKernel.boot(config) : HostKernel.boot(config, trace);
         boolean bootOk = kernel.panic().isEmpty()
                 && (!kernel.cmdline().isProtectedMode()
                         || kernel.securityState() instanceof SecurityState.Protected && kernel.bootReport().deprivileged());
@@ -68,6 +87,10 @@ final class BootCommand implements Callable<Integer> {
         long demoNanos = System.nanoTime() - demoStart;
         boolean ok = bootOk && checks.stream().allMatch(DemoWorkload.Check::passed);
         PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            JsonReports.boot(out, kernel, checks, demoNanos, ok);
+            return ok ? 0 : Main.FAILED;
+        }
         if (!noDmesg) {
             ReportPrinter.dmesg(out, kernel);
         }
@@ -81,7 +104,7 @@ final class BootCommand implements Callable<Integer> {
         }
         String bundled = System.getProperty(INITRAMFS_PROPERTY);
         if (bundled == null || bundled.isBlank()) {
-            throw new BootConfigException("no initramfs: pass --initramfs DIR, or set -D" + INITRAMFS_PROPERTY
+            throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "no initramfs: pass --initramfs DIR, or set -D" + INITRAMFS_PROPERTY
                     + " (./pkvm sets it to the bundled one)");
         }
         return Path.of(bundled);

@@ -7,6 +7,7 @@ import org.pkvm4j.host.initramfs.ModuleFile;
 import org.pkvm4j.host.initramfs.Modinfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -20,11 +21,18 @@ final class ModinfoCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "A vendor module file (<name>.jar).")
     private Path file;
 
+    @Option(names = "--json", description = "Print the record as one JSON document.")
+    private boolean json;
+
     @Override
     public Integer call() {
         ModuleFile module = ModuleFile.read(file);
         Modinfo info = module.modinfo();
         PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            JsonReports.modinfo(out, module);
+            return 0;
+        }
         row(out, "filename", module.path().toAbsolutePath().toString());
         row(out, "name", info.name());
         row(out, "version", info.version());

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.pkvm4j.host.cmdline.BootConfigException;
 import org.pkvm4j.host.cmdline.ProtectedModules;
+import org.pkvm4j.host.diag.ErrorCode;
 
 /**
  * The initial RAM filesystem: a directory of module files named {@code <module>.jar}.
@@ -33,7 +34,7 @@ public final class Initramfs {
      */
     public static Initramfs mount(Path root) {
         if (!Files.isDirectory(root)) {
-            throw new BootConfigException("initramfs " + root + " is not a directory; pass a folder of module files");
+            throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "initramfs " + root + " is not a directory; pass a folder of module files");
         }
         return new Initramfs(root.toAbsolutePath().normalize());
     }
@@ -55,7 +56,7 @@ public final class Initramfs {
             return files.filter(p -> p.getFileName().toString().endsWith(MODULE_SUFFIX))
                     .filter(Files::isRegularFile).sorted().toList();
         } catch (IOException e) {
-            throw new BootConfigException("cannot list initramfs " + root + ": " + e.getMessage(), e);
+            throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "cannot list initramfs " + root + ": " + e.getMessage(), e);
         }
     }
 
