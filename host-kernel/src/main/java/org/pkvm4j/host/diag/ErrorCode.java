@@ -35,6 +35,7 @@ public enum ErrorCode {
     LOAD_MODVERSION_STALE("PKVM-LOAD-MODVERSION-STALE", "the modversions record is malformed, stale, or made for other classes"),
     LOAD_AFTER_DEPRIVILEGE("PKVM-LOAD-AFTER-DEPRIVILEGE", "an EL2 load or registration after deprivilege, or without pKVM"),
     LOAD_NOT_OWNER("PKVM-LOAD-NOT-OWNER", "a token, symbol or HVC number of another module, or of the wrong kind"),
+    LOAD_HCALL_TABLE_FULL("PKVM-LOAD-HCALL-TABLE-FULL", "all 128 module hypercall slots are taken (the 129th handler)"),
     LOAD_INIT_FAILED("PKVM-LOAD-INIT-FAILED", "the module's EL1 or EL2 init failed with the errno shown"),
     // The rest.
     EL2_POLICY_VIOLATION("PKVM-EL2-POLICY-VIOLATION", "one reference of EL2 code the policy refuses (pkvm verify)"),

@@ -103,7 +103,15 @@ final class ModulePkvm implements Pkvm {
         if (handler.kind() == El2Image.Kind.INIT) {
             throw new Refusal(ErrorCode.LOAD_NOT_OWNER, Errno.EINVAL, module + ": " + handlerSymbol + " is an init, not a handler");
         }
-        long id = gateway.hostHcall(HostHcall.PKVM_REGISTER_HCALL, token.hypVa() + handler.offset(), 0, 0);
+        long id;
+        try {
+            id = gateway.hostHcall(HostHcall.PKVM_REGISTER_HCALL, token.hypVa() + handler.offset(), 0, 0);
+        } catch (PkvmException e) {
+            // __pkvm_register_dyn_hcall's one refusal: every one of the 128 slots is taken.
+            throw e.errno() == Errno.ENOMEM ? new Refusal(ErrorCode.LOAD_HCALL_TABLE_FULL, Errno.ENOMEM,
+                    module + ": cannot register " + handlerSymbol + ": all " + Smccc.MAX_DYNAMIC_HCALLS
+                    + " module hypercalls are taken", e) : e;
+        }
         HvcNumber hvc = new HvcNumber((int) id);
         int bit = hvc.id() - Smccc.DYNAMIC_HCALLS_BASE;
         ownedHvcs[bit >>> 6] |= 1L << bit;
