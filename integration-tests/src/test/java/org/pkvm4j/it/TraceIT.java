@@ -74,7 +74,7 @@ class TraceIT {
         }
         String text = out.toString();
         List<Map<String, Object>> events = events(text);
-        assertEquals(0.0, Json.object(Json.parse(text)).get("droppedEvents"));
+        assertEquals(0.0, Json.object(Json.object(Json.parse(text)).get("otherData")).get("droppedEvents"));
 
         assertEquals("pkvm4j device", args(named(events, "M", "process_name").getFirst()).get("name"));
         List<Object> threadNames = named(events, "M", "thread_name").stream().map(e -> args(e).get("name")).toList();
@@ -131,6 +131,19 @@ class TraceIT {
         assertEquals(panic.cpu(), tid(span), "the span of the handler that panicked ends on its CPU");
     }
 
+    /** Scenario: a boot refused at step 1 (a malformed command line) still leaves a well-formed trace, with no step. */
+    @Test
+    void refusedBootLeavesAWellFormedTrace() {
+        StringWriter out = new StringWriter();
+        try (TraceFile trace = TraceFile.to(out, 4)) {
+            assertThrows(org.pkvm4j.host.cmdline.BootConfigException.class, () -> HostKernel.boot(
+                    BootConfig.of("kvm-arm.mode=protected nr_cpus=lots", Devices.newInitramfs()), trace));
+        }
+        List<Map<String, Object>> events = events(out.toString());
+        assertTrue(events.stream().noneMatch(e -> "X".equals(e.get("ph"))), events::toString);
+        assertEquals(1, named(events, "M", "process_name").size());
+    }
+
     /** Scenario: more spans than a CPU's buffer holds: the trace stays bounded and counts what it lost. */
     @Test
     void fullBuffersDropSpansAndCountThem() {
@@ -149,7 +162,7 @@ class TraceIT {
             }
         }
         Map<String, Object> doc = Json.object(Json.parse(out.toString()));
-        assertEquals(6.0, doc.get("droppedEvents"));
+        assertEquals(6.0, Json.object(doc.get("otherData")).get("droppedEvents"));
         assertFalse(named(events(out.toString()), "X", "pkvm_driver_hyp_hvc").isEmpty());
     }
 }

@@ -14,7 +14,7 @@ import org.pkvm4j.machine.TraceUnit;
 
 /**
  * A trace in the Chrome/Perfetto trace-event format ("JSON Object Format"), written as it happens:
- * {@code {"traceEvents":[...],"displayTimeUnit":"ns","droppedEvents":N}}.
+ * {@code {"traceEvents":[...],"displayTimeUnit":"ns","otherData":{"droppedEvents":N}}}.
  *
  * <p>Process 1 is the device. Thread {@link #HOST_TID} is the EL1 boot: a complete event ({@code
  * "ph":"X"}) per boot step and per {@code modprobe}. Thread {@code n} is CPU {@code n}: a complete
@@ -24,7 +24,7 @@ import org.pkvm4j.machine.TraceUnit;
  *
  * <p>Handler spans wait in the machine's bounded per-CPU buffers and are copied out at each host
  * event and at {@link #close()}; spans that found a buffer full are lost and counted in {@code
- * droppedEvents}, so a long workload costs bounded memory.
+ * otherData.droppedEvents}, so a long workload costs bounded memory.
  */
 public final class TraceFile implements BootTrace, AutoCloseable {
     /** The thread id of the EL1 boot sequence and module loads. */
@@ -135,7 +135,9 @@ public final class TraceFile implements BootTrace, AutoCloseable {
         }
         drainSpans();
         closed = true;
-        json.endArray().member("displayTimeUnit", "ns").member("droppedEvents", unit == null ? 0 : unit.dropped());
+        // otherData is the format's place for metadata; viewers show it and ignore what they do not know.
+        json.endArray().member("displayTimeUnit", "ns").name("otherData").beginObject()
+                .member("droppedEvents", unit == null ? 0 : unit.dropped()).endObject();
         json.endObject().finish();
         try {
             out.close();
