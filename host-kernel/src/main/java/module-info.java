@@ -17,6 +17,7 @@ module org.pkvm4j.host {
     exports org.pkvm4j.host.cli;
     exports org.pkvm4j.host.cmdline;
     exports org.pkvm4j.host.dev;
+    exports org.pkvm4j.host.diag;
     exports org.pkvm4j.host.hvc;
     exports org.pkvm4j.host.initramfs;
     exports org.pkvm4j.host.json;
@@ -24,6 +25,7 @@ module org.pkvm4j.host {
     exports org.pkvm4j.host.loader;
     exports org.pkvm4j.host.log;
     exports org.pkvm4j.host.shell;
+    exports org.pkvm4j.host.trace;
     exports org.pkvm4j.host.verify;
     // picocli instantiates the commands and fills their options reflectively.
     opens org.pkvm4j.host.cli to info.picocli;

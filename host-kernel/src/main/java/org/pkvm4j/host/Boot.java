@@ -9,6 +9,7 @@ import org.apache.logging.log4j.Logger;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.cmdline.KernelCmdline;
 import org.pkvm4j.host.dev.MiscDevices;
+import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.hvc.HvcGateway;
 import org.pkvm4j.host.initramfs.ImageKeys;
 import org.pkvm4j.host.initramfs.Initramfs;
@@ -16,6 +17,7 @@ import org.pkvm4j.host.loader.LoadedModule;
 import org.pkvm4j.host.loader.ModuleLoader;
 import org.pkvm4j.host.loader.ProtectedMode;
 import org.pkvm4j.host.log.KernelLog;
+import org.pkvm4j.host.trace.BootTrace;
 import org.pkvm4j.machine.El2Vector;
 import org.pkvm4j.machine.HostHcall;
 import org.pkvm4j.machine.HypOptions;
@@ -42,11 +44,17 @@ final class Boot {
     private static final Logger LOG = LogManager.getLogger();
 
     private final BootConfig config;
+    private final BootTrace trace;
     private final List<BootReport.Step> steps = new ArrayList<>();
     private KernelLog log;
 
     Boot(BootConfig config) {
+        this(config, BootTrace.OFF);
+    }
+
+    Boot(BootConfig config, BootTrace trace) {
         this.config = config;
+        this.trace = trace;
     }
 
     HostKernel run() {
@@ -56,18 +64,20 @@ final class Boot {
         config.checkFiles();
         // A key that cannot be read is a configuration error, reported before any hardware exists.
         Optional<PublicKey> trustedKey = config.trustedKey().map(ImageKeys::readPublic);
+        long parseStart = t;
         long parseNanos = System.nanoTime() - t;
 
         // Step 2: the machine, and the hypervisor installed at EL2.
         t = System.nanoTime();
         Machine machine = new Machine(cmdline.machineConfig());
+        trace.machineBuilt(machine);
         log = new KernelLog(machine::uptimeNanos);
         machine.uart().attach(log::hypConsole);
         machine.onHypPanic(p -> log.error(LOG, "Kernel panic - not syncing: HYP panic on CPU{}: {}\n{}",
                 p.cpu(), p.reason(), p.detail()));
         log.info(LOG, "Booting pkvm4j on {} CPUs, {} MiB", machine.nrCpus(), cmdline.machineConfig().memBytes() >> 20);
         log.info(LOG, "Kernel command line: {}", cmdline.raw());
-        record(1, "parse command line", parseNanos);
+        record(1, "parse command line", parseStart, parseNanos);
         installHypervisor(machine, cmdline);
         record(2, "machine and hypervisor", System.nanoTime() - t);
 
@@ -84,6 +94,7 @@ final class Boot {
         HvcGateway gateway = new HvcGateway(machine);
         MiscDevices devices = new MiscDevices();
         ModuleLoader loader = new ModuleLoader(initramfs, cmdline, protectedMode, gateway, machine.moduleRam(), log, devices);
+        loader.trace(trace);
         HostKernel kernel = new HostKernel(cmdline, machine, log, protectedMode, gateway, loader, devices);
         record(3, "mount initramfs", System.nanoTime() - t);
 
@@ -137,7 +148,7 @@ final class Boot {
             } catch (PkvmException e) {
                 log.error(LOG, "pkvm: failed to load module {}: {}; the system is insecure, protected VMs disabled",
                         name, e.errno());
-                return new SecurityState.Insecure(name, e.errno(), e.getMessage());
+                return new SecurityState.Insecure(name, e.errno(), e.getMessage(), ErrorCode.ofLoad(e));
             }
         }
         return new SecurityState.Protected();
@@ -159,6 +170,11 @@ final class Boot {
     }
 
     private void record(int number, String name, long nanos) {
+        record(number, name, System.nanoTime() - nanos, nanos);
+    }
+
+    private void record(int number, String name, long startNanos, long nanos) {
+        trace.step(number, name, startNanos, nanos);
         steps.add(new BootReport.Step(number, name, nanos));
         log.info(LOG, "boot: step {} {} done in {} us", number, name, nanos / 1_000);
     }

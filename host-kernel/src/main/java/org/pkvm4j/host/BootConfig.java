@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 import org.pkvm4j.host.cmdline.BootConfigException;
+import org.pkvm4j.host.diag.ErrorCode;
 
 /**
  * What a device boots from: the kernel command line, the initramfs and the hypervisor image.
@@ -48,7 +49,7 @@ public record BootConfig(String cmdline, Path initramfs, Path hypervisor, Option
     public static BootConfig of(String cmdline, Path initramfs) {
         String hyp = System.getProperty(HYPERVISOR_PROPERTY);
         if (hyp == null || hyp.isBlank()) {
-            throw new BootConfigException("no hypervisor image: set -D" + HYPERVISOR_PROPERTY
+            throw new BootConfigException(ErrorCode.BOOT_HYPERVISOR, "no hypervisor image: set -D" + HYPERVISOR_PROPERTY
                     + "=<path to pkvm4j-hypervisor.jar> (./pkvm sets it for you)");
         }
         return new BootConfig(cmdline, initramfs, Path.of(hyp));
@@ -57,7 +58,7 @@ public record BootConfig(String cmdline, Path initramfs, Path hypervisor, Option
     /** Checks that the hypervisor image exists. */
     void checkFiles() {
         if (!Files.isRegularFile(hypervisor)) {
-            throw new BootConfigException("hypervisor image " + hypervisor + " does not exist; build it with ./mvnw package");
+            throw new BootConfigException(ErrorCode.BOOT_HYPERVISOR, "hypervisor image " + hypervisor + " does not exist; build it with ./mvnw package");
         }
     }
 }

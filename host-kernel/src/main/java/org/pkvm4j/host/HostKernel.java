@@ -65,6 +65,14 @@ public final class HostKernel {
         return new Boot(config).run();
     }
 
+    /**
+     * Boots a device as {@link #boot(BootConfig)} does, telling {@code trace} each step, each module
+     * load and, through the machine's trace unit, each EL2 handler run.
+     */
+    public static HostKernel boot(BootConfig config, org.pkvm4j.host.trace.BootTrace trace) {
+        return new Boot(config, trace).run();
+    }
+
     void completeBoot(BootReport bootReport) {
         this.report = bootReport;
     }

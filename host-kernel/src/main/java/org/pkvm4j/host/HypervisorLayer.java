@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.ServiceLoader;
 import java.util.Set;
 import org.pkvm4j.host.cmdline.BootConfigException;
+import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.host.loader.InMemoryModuleReference;
 import org.pkvm4j.machine.HypervisorImage;
@@ -45,10 +46,10 @@ final class HypervisorLayer {
             descriptor = ModuleDescriptor.read(java.nio.ByteBuffer.wrap(image.entry("module-info.class")
                     .orElseThrow(() -> new IOException("no module-info.class"))), image::packages);
         } catch (IOException | RuntimeException e) {
-            throw new BootConfigException("hypervisor image " + jar + " is not a modular jar: " + e.getMessage(), e);
+            throw new BootConfigException(ErrorCode.BOOT_HYPERVISOR, "hypervisor image " + jar + " is not a modular jar: " + e.getMessage(), e);
         }
         if (!descriptor.name().equals(MODULE)) {
-            throw new BootConfigException("hypervisor image " + jar + " holds module " + descriptor.name() + ", not " + MODULE);
+            throw new BootConfigException(ErrorCode.BOOT_HYPERVISOR, "hypervisor image " + jar + " holds module " + descriptor.name() + ", not " + MODULE);
         }
         ModuleLayer parent = Machine.class.getModule().getLayer();
         if (parent == null) {
@@ -60,13 +61,13 @@ final class HypervisorLayer {
             Configuration cf = parent.configuration().resolve(finder, ModuleFinder.of(), Set.of(MODULE));
             layer = parent.defineModulesWithOneLoader(cf, ClassLoader.getPlatformClassLoader());
         } catch (FindException | ResolutionException | LayerInstantiationException e) {
-            throw new BootConfigException("cannot define the hyp layer from " + jar + ": " + e.getMessage(), e);
+            throw new BootConfigException(ErrorCode.BOOT_HYPERVISOR, "cannot define the hyp layer from " + jar + ": " + e.getMessage(), e);
         }
         List<ServiceLoader.Provider<HypervisorImage>> images = ServiceLoader.load(layer, HypervisorImage.class).stream()
                 .filter(p -> p.type().getModule().getLayer() == layer)
                 .toList();
         if (images.size() != 1) {
-            throw new BootConfigException(jar + " provides " + images.size() + " hypervisor images; expected one");
+            throw new BootConfigException(ErrorCode.BOOT_HYPERVISOR, jar + " provides " + images.size() + " hypervisor images; expected one");
         }
         return images.getFirst().get();
     }

@@ -2,6 +2,7 @@ package org.pkvm4j.host;
 
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.host.cmdline.KvmMode;
+import org.pkvm4j.host.diag.ErrorCode;
 
 /**
  * Whether the device can protect guests: the outcome of loading {@code kvm-arm.protected_modules=}.
@@ -38,8 +39,14 @@ public sealed interface SecurityState {
      * @param module the module that failed (the list stopped there)
      * @param errno its error
      * @param reason the loader's message
+     * @param code the stable code of the load's refusal ({@code PKVM-LOAD-NOT-FOUND}, ...)
      */
-    record Insecure(String module, Errno errno, String reason) implements SecurityState {
+    record Insecure(String module, Errno errno, String reason, ErrorCode code) implements SecurityState {
+        /** An insecure state whose cause has no more precise code than a failed init. */
+        public Insecure(String module, Errno errno, String reason) {
+            this(module, errno, reason, ErrorCode.LOAD_INIT_FAILED);
+        }
+
         @Override
         public boolean allowsProtectedVms() {
             return false;
@@ -48,7 +55,7 @@ public sealed interface SecurityState {
         @Override
         public String describe() {
             return "INSECURE: protected module " + module + " failed with " + errno + ": " + reason
-                    + "; protected VMs cannot start";
+                    + "; protected VMs cannot start [" + code.code() + "]";
         }
     }
 
@@ -68,7 +75,7 @@ public sealed interface SecurityState {
         @Override
         public String describe() {
             return "INSECURE: initramfs " + initramfs + " rejected: " + reason
-                    + "; protected modules not loaded, protected VMs cannot start";
+                    + "; protected modules not loaded, protected VMs cannot start [" + ErrorCode.BOOT_INITRAMFS_REJECTED.code() + "]";
         }
     }
 

@@ -39,6 +39,15 @@ public final class HypPlatform {
         return machine.currentCpu();
     }
 
+    /**
+     * The writing side of the machine's trace unit, or null when boot code did not switch it on
+     * ({@link Machine#enableTrace}): the dispatcher tests this once, at setup.
+     */
+    public HandlerTrace handlerTrace() {
+        TraceUnit unit = machine.traceUnit();
+        return unit == null ? null : new HandlerTrace(machine, unit);
+    }
+
     /** The hypervisor's own serial port. */
     public Uart uart() {
         return machine.uart();

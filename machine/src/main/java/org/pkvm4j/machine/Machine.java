@@ -43,6 +43,7 @@ public final class Machine {
     private final List<Consumer<HypPanic>> panicListeners = new CopyOnWriteArrayList<>();
     private volatile El2Vector el2Vector;
     private HypPlatform platform;
+    private TraceUnit traceUnit;
 
     /** Powers on a machine of the given shape. */
     public Machine(MachineConfig config) {
@@ -110,6 +111,28 @@ public final class Machine {
         HypPlatform p = platform;
         platform = null;
         return p;
+    }
+
+    /**
+     * Switches on the trace unit: from now on the hypervisor may record each handler execution into
+     * per-CPU buffers of {@code spansPerCpu} spans, which the returned unit reads. Boot code calls it
+     * while it still holds the whole machine, before {@link #takeHypPlatform()}.
+     *
+     * @throws IllegalStateException once the platform was handed out, or if tracing is already on
+     */
+    public synchronized TraceUnit enableTrace(int spansPerCpu) {
+        if (platform == null) {
+            throw new IllegalStateException("the trace unit is configured before the hypervisor takes its platform");
+        }
+        if (traceUnit != null) {
+            throw new IllegalStateException("the trace unit is already on");
+        }
+        traceUnit = new TraceUnit(cpus.length, spansPerCpu);
+        return traceUnit;
+    }
+
+    synchronized TraceUnit traceUnit() {
+        return traceUnit;
     }
 
     /**

@@ -2,6 +2,7 @@ package org.pkvm4j.host.abi;
 
 import java.util.Comparator;
 import java.util.Objects;
+import org.pkvm4j.host.diag.ErrorCode;
 
 /**
  * One difference between two ABIs, judged for modules built against the older one.
@@ -44,6 +45,11 @@ public record AbiChange(Verdict verdict, String kind, String name, String what, 
 
     static AbiChange compatible(String kind, String name, String what, String reason) {
         return new AbiChange(Verdict.COMPATIBLE, kind, name, what, reason);
+    }
+
+    /** Its stable code: {@code PKVM-ABI-BREAKING} or {@code PKVM-ABI-COMPATIBLE}. */
+    public ErrorCode code() {
+        return isBreaking() ? ErrorCode.ABI_BREAKING : ErrorCode.ABI_COMPATIBLE;
     }
 
     /** Whether this change breaks modules built before. */

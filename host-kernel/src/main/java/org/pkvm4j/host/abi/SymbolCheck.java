@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.Optional;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.diag.Refusal;
 import org.pkvm4j.host.initramfs.JarImage;
 
 /**
@@ -48,7 +50,7 @@ public final class SymbolCheck {
             try {
                 record = ModVersions.parse(module, bytes.get());
             } catch (IOException e) {
-                throw new PkvmException(Errno.ENOEXEC, e.getMessage(), e);
+                throw new Refusal(ErrorCode.LOAD_MODVERSION_STALE, Errno.ENOEXEC, e.getMessage(), e);
             }
             checkRecordBelongs(module, record, jars, refs);
             checkVersions(module, record, running);
@@ -57,7 +59,7 @@ public final class SymbolCheck {
         if (record != null) {
             for (String name : used) {
                 if (!record.crcs().containsKey(name)) {
-                    throw new PkvmException(Errno.ENOEXEC, module + ": " + ModVersions.ENTRY + " omits symbol " + name
+                    throw new Refusal(ErrorCode.LOAD_MODVERSION_STALE, Errno.ENOEXEC, module + ": " + ModVersions.ENTRY + " omits symbol " + name
                             + ", which its classes use: the record was edited or is stale; rebuild the module");
                 }
             }
@@ -67,12 +69,12 @@ public final class SymbolCheck {
 
     private static void checkRecordBelongs(String module, ModVersions record, List<JarImage> jars, ApiReferences refs) {
         if (!record.classesSha256().equals(ModVersions.classesDigest(jars))) {
-            throw new PkvmException(Errno.ENOEXEC, module + ": " + ModVersions.ENTRY
+            throw new Refusal(ErrorCode.LOAD_MODVERSION_STALE, Errno.ENOEXEC, module + ": " + ModVersions.ENTRY
                     + " was made for other classes (classes.sha256 differs): the record or the classes were"
                     + " changed after the build; rebuild the module");
         }
         if (!record.handlerAbis().equals(refs.handlerAbis())) {
-            throw new PkvmException(Errno.ENOEXEC, module + ": " + ModVersions.ENTRY + " records handler ABI "
+            throw new Refusal(ErrorCode.LOAD_MODVERSION_STALE, Errno.ENOEXEC, module + ": " + ModVersions.ENTRY + " records handler ABI "
                     + record.handlerAbis() + " but the EL2 symbols use " + refs.handlerAbis());
         }
     }
@@ -81,10 +83,10 @@ public final class SymbolCheck {
         for (Map.Entry<String, Integer> e : record.crcs().entrySet()) {
             Optional<AbiSymbol> symbol = running.find(e.getKey());
             if (symbol.isEmpty()) {
-                throw new PkvmException(Errno.ENOENT, module + ": Unknown symbol " + e.getKey() + " (err -2)");
+                throw new Refusal(ErrorCode.LOAD_UNKNOWN_SYMBOL, Errno.ENOENT, module + ": Unknown symbol " + e.getKey() + " (err -2)");
             }
             if (symbol.get().crc() != e.getValue()) {
-                throw new PkvmException(Errno.EINVAL, module + ": disagrees about version of symbol " + e.getKey()
+                throw new Refusal(ErrorCode.LOAD_MODVERSION_CRC, Errno.EINVAL, module + ": disagrees about version of symbol " + e.getKey()
                         + " (module 0x%08x, kernel %s: %s)".formatted(e.getValue(), symbol.get().crcHex(),
                                 symbol.get().description()));
             }
@@ -96,7 +98,7 @@ public final class SymbolCheck {
         List<String> used = new ArrayList<>();
         for (String type : refs.types()) {
             if (running.find(type).isEmpty()) {
-                throw new PkvmException(Errno.ENOENT, module + ": Unknown symbol " + type
+                throw new Refusal(ErrorCode.LOAD_UNKNOWN_SYMBOL, Errno.ENOENT, module + ": Unknown symbol " + type
                         + " (the running org.pkvm4j.api has no such type; the module would fail with NoClassDefFoundError)");
             }
             used.add(type);
@@ -107,7 +109,7 @@ public final class SymbolCheck {
                 case ApiResolver.Resolution.Api api -> used.add(api.symbol().name());
                 case ApiResolver.Resolution.Jdk jdk -> {
                 }
-                case ApiResolver.Resolution.Missing missing -> throw new PkvmException(Errno.ENOENT, module
+                case ApiResolver.Resolution.Missing missing -> throw new Refusal(ErrorCode.LOAD_UNKNOWN_SYMBOL, Errno.ENOENT, module
                         + ": Unknown symbol: " + ref.from() + " uses " + ApiResolver.describe(ref) + ", but "
                         + missing.why() + " in the running org.pkvm4j.api (it would fail with "
                         + (ref.method() ? "NoSuchMethodError" : "NoSuchFieldError") + ")");
@@ -117,7 +119,7 @@ public final class SymbolCheck {
             for (String iface : impl.interfaces()) {
                 for (String method : ApiResolver.abstractMethods(running.find(iface).orElseThrow())) {
                     if (!impl.declared().contains(method)) {
-                        throw new PkvmException(Errno.EINVAL, module + ": " + impl.className() + " implements "
+                        throw new Refusal(ErrorCode.LOAD_MODVERSION_CRC, Errno.EINVAL, module + ": " + impl.className() + " implements "
                                 + iface + " but not its abstract method " + method
                                 + " (it would fail with AbstractMethodError when the kernel calls it)");
                     }

@@ -102,6 +102,9 @@ final class AbiCommand {
         @Parameters(index = "1", paramLabel = "NEW", description = "What they will meet: API jar or dump.")
         private Path newer;
 
+        @Option(names = "--json", description = "Print the changes, with their verdicts and codes, as one JSON document.")
+        private boolean json;
+
         @Override
         public Integer call() {
             AbiDiff diff;
@@ -111,6 +114,10 @@ final class AbiCommand {
                 return fail(spec, e);
             }
             PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                JsonReports.abiDiff(out, diff);
+                return diff.status();
+            }
             out.print(diff.report());
             out.flush();
             return diff.status();

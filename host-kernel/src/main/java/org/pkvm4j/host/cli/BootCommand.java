@@ -8,6 +8,8 @@ import org.pkvm4j.host.BootConfig;
 import org.pkvm4j.host.HostKernel;
 import org.pkvm4j.host.SecurityState;
 import org.pkvm4j.host.cmdline.BootConfigException;
+import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.trace.TraceFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -73,6 +75,13 @@ final class BootCommand implements Callable<Integer> {
             description = "Run FILE's commands after boot instead of the demo (- reads standard input).")
     private String script;
 
+    @Option(names = "--trace", paramLabel = "FILE",
+            description = "Write a Chrome/Perfetto trace (JSON) of the boot steps, module loads, EL2 handler runs and hyp panics to FILE.")
+    private Path traceFile;
+
+    @Option(names = "--json", description = "Print the boot report as one JSON document instead of dmesg and text.")
+    private boolean json;
+
     @Override
     public Integer call() {
         // The script is parsed whole before the boot: a line that does not parse costs no boot.
@@ -80,13 +89,23 @@ final class BootCommand implements Callable<Integer> {
         if (script != null && workload == null) {
             return Main.USAGE;
         }
+        if (traceFile == null) {
+            return boot(null, workload);
+        }
+        // Closed on every path, so even a boot refused half-way leaves a well-formed trace.
+        try (TraceFile trace = TraceFile.create(traceFile)) {
+            return boot(trace, workload);
+        }
+    }
+
+    private int boot(TraceFile trace, org.pkvm4j.host.shell.Script workload) {
         BootConfig config = hypervisor == null
                 ? BootConfig.of(cmdline, initramfsOrDefault())
                 : new BootConfig(cmdline, initramfsOrDefault(), hypervisor);
         if (trustedKey != null) {
             config = config.withTrustedKey(trustedKey);
         }
-        HostKernel kernel = HostKernel.boot(config);
+        HostKernel kernel = trace == null ? HostKernel.boot(config) : HostKernel.boot(config, trace);
         if (workload != null) {
             return DeviceCommands.runScript(spec, kernel, workload);
         }
@@ -99,6 +118,10 @@ final class BootCommand implements Callable<Integer> {
         long demoNanos = System.nanoTime() - demoStart;
         boolean ok = bootOk && checks.stream().allMatch(DemoWorkload.Check::passed);
         PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            JsonReports.boot(out, kernel, checks, demoNanos, ok);
+            return ok ? 0 : Main.FAILED;
+        }
         if (!noDmesg) {
             ReportPrinter.dmesg(out, kernel);
         }
@@ -117,7 +140,7 @@ final class BootCommand implements Callable<Integer> {
         }
         String bundled = System.getProperty(INITRAMFS_PROPERTY);
         if (bundled == null || bundled.isBlank()) {
-            throw new BootConfigException("no initramfs: pass --initramfs DIR, or set -D" + INITRAMFS_PROPERTY
+            throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "no initramfs: pass --initramfs DIR, or set -D" + INITRAMFS_PROPERTY
                     + " (./pkvm sets it to the bundled one)");
         }
         return Path.of(bundled);

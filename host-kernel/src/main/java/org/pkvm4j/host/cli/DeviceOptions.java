@@ -6,6 +6,7 @@ import org.pkvm4j.host.BootConfig;
 import org.pkvm4j.host.HostKernel;
 import org.pkvm4j.host.SecurityState;
 import org.pkvm4j.host.cmdline.BootConfigException;
+import org.pkvm4j.host.diag.ErrorCode;
 import picocli.CommandLine.Option;
 
 /**
@@ -54,7 +55,7 @@ final class DeviceOptions {
     private static Path bundledInitramfs() {
         String bundled = System.getProperty(BootCommand.INITRAMFS_PROPERTY);
         if (bundled == null || bundled.isBlank()) {
-            throw new BootConfigException("no initramfs: pass --initramfs DIR, or set -D" + BootCommand.INITRAMFS_PROPERTY
+            throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "no initramfs: pass --initramfs DIR, or set -D" + BootCommand.INITRAMFS_PROPERTY
                     + " (./pkvm sets it to the bundled one)");
         }
         return Path.of(bundled);

@@ -38,11 +38,18 @@ final class ModinfoCommand implements Callable<Integer> {
     @Option(names = "--key", paramLabel = "KEY.pub", description = "The trusted key the initramfs image must be signed with.")
     private Path key;
 
+    @Option(names = "--json", description = "Print the record as one JSON document.")
+    private boolean json;
+
     @Override
     public Integer call() {
         ModuleFile module = initramfs == null ? ModuleFile.read(file) : fromInitramfs();
         Modinfo info = module.modinfo();
         PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            JsonReports.modinfo(out, module);
+            return 0;
+        }
         row(out, "filename", module.path().toAbsolutePath().toString());
         row(out, "name", info.name());
         row(out, "version", info.version());

@@ -2,6 +2,7 @@ package org.pkvm4j.host.cli;
 
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.cmdline.BootConfigException;
+import org.pkvm4j.host.diag.ErrorCode;
 import picocli.CommandLine;
 
 /**
@@ -13,7 +14,7 @@ final class UserErrors implements CommandLine.IExecutionExceptionHandler {
     public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parseResult)
             throws Exception {
         if (e instanceof BootConfigException) {
-            cmd.getErr().println("pkvm: " + e.getMessage());
+            cmd.getErr().println("pkvm: " + e.getMessage() + " [" + ErrorCode.of(e).code() + "]");
             return Main.USAGE;
         }
         if (e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
@@ -23,7 +24,7 @@ final class UserErrors implements CommandLine.IExecutionExceptionHandler {
             return Main.FAILED;
         }
         if (e instanceof PkvmException p) {
-            cmd.getErr().println("pkvm: " + p.getMessage());
+            cmd.getErr().println("pkvm: " + p.getMessage() + " [" + ErrorCode.of(p).code() + "]");
             return Main.FAILED;
         }
         throw e;

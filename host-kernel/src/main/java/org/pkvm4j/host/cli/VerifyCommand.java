@@ -5,12 +5,14 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.abi.AbiModel;
 import org.pkvm4j.host.abi.SymbolCheck;
 import org.pkvm4j.host.cmdline.BootConfigException;
+import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.host.initramfs.ModuleFile;
 import org.pkvm4j.host.loader.PreloadChecks;
@@ -48,46 +50,60 @@ final class VerifyCommand implements Callable<Integer> {
             description = "An EL2 policy file to use instead of the bundled el2-policy.conf (same format).")
     private Path policyFile;
 
+    @Option(names = "--json", description = "Print the checks and every violation, with their codes, as one JSON document.")
+    private boolean json;
+
     @Override
     public Integer call() {
         El2Policy policy = policy();
         ModuleFile module = ModuleFile.read(file);
         PrintWriter out = spec.commandLine().getOut();
-        int failures = 0;
+        List<JsonReports.VerifyStep> steps = new ArrayList<>();
         try {
             PreloadChecks.check(module);
-            out.printf("%s: descriptors and EL2 symbols ok%n", module.name());
+            steps.add(new JsonReports.VerifyStep("descriptors", module.name() + ": descriptors and EL2 symbols ok", null));
         } catch (PkvmException e) {
-            out.println(e.getMessage()); // "EPERM: module: why", as the loader logs it
-            failures++;
+            steps.add(new JsonReports.VerifyStep("descriptors", null, e));
         }
         try {
             Path apiJar = AbiCommandSupport.runningApiLocation();
             AbiModel api = AbiModel.read(Files.isDirectory(apiJar) ? JarImage.ofDirectory(apiJar)
                     : JarImage.read(apiJar.toString(), Files.readAllBytes(apiJar)));
             SymbolCheck.Outcome abi = SymbolCheck.check(module.name(), module.jars(), api);
-            out.printf("%s: ABI ok against %s %s (%s)%n", module.name(), api.module(), api.version(),
-                    abi == SymbolCheck.Outcome.VERSIONS_MATCH ? "modversions match" : "no modversions; every reference links");
+            steps.add(new JsonReports.VerifyStep("abi", "%s: ABI ok against %s %s (%s)".formatted(module.name(), api.module(),
+                    api.version(), abi == SymbolCheck.Outcome.VERSIONS_MATCH ? "modversions match" : "no modversions; every reference links"),
+                    null));
         } catch (PkvmException e) {
-            out.println(e.getMessage());
-            failures++;
+            steps.add(new JsonReports.VerifyStep("abi", null, e));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the running org.pkvm4j.api", e);
         }
+        List<Violation> violations = List.of();
+        String el2Summary;
         if (module.el2().isEmpty()) {
-            out.printf("%s: no EL2 part, no EL2 code to verify%n", module.name());
+            el2Summary = "%s: no EL2 part, no EL2 code to verify".formatted(module.name());
         } else {
             JarImage el2 = module.el2().get();
-            List<Violation> violations = new El2Verifier(policy).verify(el2);
-            violations.forEach(out::println);
+            violations = new El2Verifier(policy).verify(el2);
             long classes = el2.entryNames().stream().filter(n -> n.endsWith(".class") && !n.endsWith("module-info.class")).count();
-            out.printf("%s: EL2 code %s: %d violation%s in %d class%s (policy %s)%n", module.name(),
+            el2Summary = "%s: EL2 code %s: %d violation%s in %d class%s (policy %s)".formatted(module.name(),
                     violations.isEmpty() ? "ok" : "refused", violations.size(), violations.size() == 1 ? "" : "s",
                     classes, classes == 1 ? "" : "es", policy.source());
-            failures += violations.size();
         }
+        boolean passed = violations.isEmpty() && steps.stream().allMatch(st -> st.refusal() == null);
+        if (json) {
+            JsonReports.verify(out, module.name(), steps, violations, policy.source().toString(), passed);
+            return passed ? 0 : Main.FAILED;
+        }
+        for (JsonReports.VerifyStep st : steps) {
+            // A refusal reads "EPERM: module: why", as the loader logs it, then its code.
+            out.println(st.refusal() == null ? st.detail()
+                    : st.refusal().getMessage() + " [" + ErrorCode.ofLoad(st.refusal()).code() + "]");
+        }
+        violations.forEach(v -> out.println(v + " [" + v.code().code() + "]"));
+        out.println(el2Summary);
         out.flush();
-        return failures == 0 ? 0 : Main.FAILED;
+        return passed ? 0 : Main.FAILED;
     }
 
     private El2Policy policy() {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.machine.MachineConfig;
 
 /**
@@ -99,7 +100,7 @@ public final class KernelCmdline {
     private String valueOf(String key) {
         String value = params.get(key);
         if (value == null) {
-            throw new BootConfigException(key + " needs a value: write " + key + "=...");
+            throw new BootConfigException(ErrorCode.BOOT_CMDLINE, key + " needs a value: write " + key + "=...");
         }
         return value;
     }
@@ -121,7 +122,7 @@ public final class KernelCmdline {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new BootConfigException("nr_cpus=" + value + " is not a CPU count; use 1.." + MachineConfig.MAX_CPUS);
+        throw new BootConfigException(ErrorCode.BOOT_CMDLINE, "nr_cpus=" + value + " is not a CPU count; use 1.." + MachineConfig.MAX_CPUS);
     }
 
     /** {@code memparse}: a number with an optional K, M, G or T suffix; a multiple of 4 KiB. */
@@ -149,7 +150,7 @@ public final class KernelCmdline {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new BootConfigException("mem=" + value
+        throw new BootConfigException(ErrorCode.BOOT_CMDLINE, "mem=" + value
                 + " is not a memory size; write a multiple of 4 KiB with an optional K, M, G or T suffix, e.g. mem=1G");
     }
 
@@ -172,7 +173,7 @@ public final class KernelCmdline {
             }
         }
         if (quoted) {
-            throw new BootConfigException("unterminated quote in kernel command line: " + cmdline);
+            throw new BootConfigException(ErrorCode.BOOT_CMDLINE, "unterminated quote in kernel command line: " + cmdline);
         }
         if (!word.isEmpty()) {
             words.add(word.toString());

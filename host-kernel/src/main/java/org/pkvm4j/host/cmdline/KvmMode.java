@@ -1,6 +1,7 @@
 package org.pkvm4j.host.cmdline;
 
 import java.util.Locale;
+import org.pkvm4j.host.diag.ErrorCode;
 
 /**
  * The values of {@code kvm-arm.mode=}.
@@ -33,7 +34,7 @@ public enum KvmMode {
                 return m;
             }
         }
-        throw new BootConfigException("kvm-arm.mode=" + value
+        throw new BootConfigException(ErrorCode.BOOT_CMDLINE, "kvm-arm.mode=" + value
                 + " is not a mode; use one of none, nvhe, protected, nested");
     }
 }

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.pkvm4j.host.diag.ErrorCode;
 
 /**
  * The ordered list of {@code kvm-arm.protected_modules=}.
@@ -46,17 +47,17 @@ public record ProtectedModules(List<String> names) {
         for (int i = 0; i < entries.length; i++) {
             String entry = entries[i];
             if (entry.isEmpty()) {
-                throw new BootConfigException(BootParam.PROTECTED_MODULES + "=" + value
+                throw new BootConfigException(ErrorCode.BOOT_CMDLINE, BootParam.PROTECTED_MODULES + "=" + value
                         + ": entry " + (i + 1) + " is empty; separate module names with single commas");
             }
             if (!NAME.matcher(entry).matches()) {
-                throw new BootConfigException(BootParam.PROTECTED_MODULES + "=" + value + ": '" + entry
+                throw new BootConfigException(ErrorCode.BOOT_CMDLINE, BootParam.PROTECTED_MODULES + "=" + value + ": '" + entry
                         + "' is not a module name (letters, digits, '_' and '-' only)");
             }
             String name = normalize(entry);
             Integer first = seen.putIfAbsent(name, i + 1);
             if (first != null) {
-                throw new BootConfigException(BootParam.PROTECTED_MODULES + "=" + value + ": module '" + name
+                throw new BootConfigException(ErrorCode.BOOT_CMDLINE, BootParam.PROTECTED_MODULES + "=" + value + ": module '" + name
                         + "' is listed twice (entries " + first + " and " + (i + 1) + ")");
             }
             names.add(name);

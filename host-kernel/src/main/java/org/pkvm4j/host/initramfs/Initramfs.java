@@ -14,6 +14,8 @@ import org.pkvm4j.host.attest.Measurement;
 import org.pkvm4j.host.attest.MeasurementLog;
 import org.pkvm4j.host.cmdline.BootConfigException;
 import org.pkvm4j.host.cmdline.ProtectedModules;
+import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.diag.Refusal;
 
 /**
  * The initial RAM filesystem: a directory of module files named {@code <module>.jar}, or an
@@ -55,7 +57,7 @@ public final class Initramfs {
      */
     public static Initramfs mount(Path root) {
         if (!Files.isDirectory(root)) {
-            throw new BootConfigException("initramfs " + root + " is not a directory; pass a folder of module files");
+            throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "initramfs " + root + " is not a directory; pass a folder of module files");
         }
         Path dir = root.toAbsolutePath().normalize();
         return new Initramfs(dir, false, Optional.empty(), Optional.empty(), Optional.empty(),
@@ -79,7 +81,7 @@ public final class Initramfs {
                             + " requires a signed image (./pkvm initramfs pack DIR -o IMAGE --key KEY)"), dir.measurements);
         }
         if (!Files.isRegularFile(abs)) {
-            throw new BootConfigException("initramfs " + path + " does not exist; pass a folder of module files or an image");
+            throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "initramfs " + path + " does not exist; pass a folder of module files or an image");
         }
         try {
             InitramfsImage img = InitramfsImage.read(abs, trusted);
@@ -143,7 +145,7 @@ public final class Initramfs {
      */
     public Optional<ModuleFile> read(String name) {
         if (rejection.isPresent()) {
-            throw new PkvmException(Errno.EPERM, "initramfs " + root + " was rejected (" + rejection.get()
+            throw new Refusal(ErrorCode.BOOT_INITRAMFS_REJECTED, Errno.EPERM, "initramfs " + root + " was rejected (" + rejection.get()
                     + "); module " + ProtectedModules.normalize(name) + " is not loaded from it");
         }
         if (image.isPresent()) {
@@ -201,7 +203,7 @@ public final class Initramfs {
             return files.filter(p -> p.getFileName().toString().endsWith(MODULE_SUFFIX))
                     .filter(Files::isRegularFile).sorted().toList();
         } catch (IOException e) {
-            throw new BootConfigException("cannot list initramfs " + dir + ": " + e.getMessage(), e);
+            throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "cannot list initramfs " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -213,7 +215,7 @@ public final class Initramfs {
                 byte[] bytes = Files.readAllBytes(p);
                 entries.add(new ImageManifest.Entry(p.getFileName().toString(), bytes.length, ImageManifest.sha256(bytes)));
             } catch (IOException e) {
-                throw new BootConfigException("cannot read initramfs file " + p + ": " + e.getMessage(), e);
+                throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "cannot read initramfs file " + p + ": " + e.getMessage(), e);
             }
         }
         return ImageManifest.sha256(ImageManifest.textOf(Optional.empty(), entries).getBytes(

@@ -9,6 +9,8 @@ import java.util.HexFormat;
 import java.util.Optional;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.diag.Refusal;
 
 /**
  * One vendor module file: the EL1 modular jar, with the EL2 modular jar ({@value #EL2_ENTRY}) and
@@ -46,7 +48,7 @@ public record ModuleFile(Path path, String sha256, Modinfo modinfo, JarImage el1
         try {
             bytes = Files.readAllBytes(path);
         } catch (IOException e) {
-            throw new PkvmException(Errno.ENOENT, "cannot read module file " + path + ": " + e.getMessage(), e);
+            throw new Refusal(ErrorCode.LOAD_NOT_FOUND, Errno.ENOENT, "cannot read module file " + path + ": " + e.getMessage(), e);
         }
         return read(path, bytes, Optional.empty());
     }
@@ -62,24 +64,24 @@ public record ModuleFile(Path path, String sha256, Modinfo modinfo, JarImage el1
     public static ModuleFile read(Path path, byte[] bytes, Optional<ModuleSignature> signature) {
         String label = path.getFileName().toString();
         if (!JarImage.looksLikeZip(bytes)) {
-            throw new PkvmException(Errno.ENOEXEC, label + " is not a module file: not a jar archive");
+            throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, label + " is not a module file: not a jar archive");
         }
         try {
             JarImage el1 = JarImage.read(label, bytes);
-            byte[] info = el1.entry(Modinfo.ENTRY).orElseThrow(() -> new PkvmException(Errno.ENOEXEC,
+            byte[] info = el1.entry(Modinfo.ENTRY).orElseThrow(() -> new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC,
                     label + " is not a module file: it has no " + Modinfo.ENTRY));
             Modinfo modinfo = Modinfo.parse(label, info);
             Optional<JarImage> el2 = Optional.empty();
             Optional<byte[]> nested = el1.entry(EL2_ENTRY);
             if (nested.isPresent()) {
                 if (!JarImage.looksLikeZip(nested.get())) {
-                    throw new PkvmException(Errno.ENOEXEC, label + ": " + EL2_ENTRY + " is not a jar archive");
+                    throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, label + ": " + EL2_ENTRY + " is not a jar archive");
                 }
                 el2 = Optional.of(JarImage.read(label + "!/" + EL2_ENTRY, nested.get()));
             }
             return new ModuleFile(path, sha256(bytes), modinfo, el1, el2, signature);
         } catch (IOException e) {
-            throw new PkvmException(Errno.ENOEXEC, label + " is not a valid module file: " + e.getMessage(), e);
+            throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, label + " is not a valid module file: " + e.getMessage(), e);
         }
     }
 

@@ -8,6 +8,8 @@ import java.util.HashSet;
 import java.util.Set;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.diag.Refusal;
 import org.pkvm4j.host.initramfs.JarImage;
 
 /**
@@ -35,12 +37,12 @@ final class DescriptorPolicy {
      * @throws PkvmException {@code ENOEXEC} if the jar is not a modular jar
      */
     static ModuleDescriptor read(JarImage jar) {
-        byte[] info = jar.entry("module-info.class").orElseThrow(() -> new PkvmException(Errno.ENOEXEC,
+        byte[] info = jar.entry("module-info.class").orElseThrow(() -> new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC,
                 jar.label() + " is not a modular jar: it has no module-info.class"));
         try {
             return ModuleDescriptor.read(ByteBuffer.wrap(info), jar::packages);
         } catch (InvalidModuleDescriptorException e) {
-            throw new PkvmException(Errno.ENOEXEC, jar.label() + " has an invalid module-info.class: " + e.getMessage(), e);
+            throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, jar.label() + " has an invalid module-info.class: " + e.getMessage(), e);
         }
     }
 
@@ -53,17 +55,17 @@ final class DescriptorPolicy {
      */
     static void checkEl2(String module, ModuleDescriptor el2, ModuleDescriptor el1) {
         if (!el2.name().equals(el1.name() + ".hyp")) {
-            throw new PkvmException(Errno.ENOEXEC, module + ": the EL2 module is named " + el2.name()
+            throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, module + ": the EL2 module is named " + el2.name()
                     + "; it must be the EL1 module's name plus .hyp (" + el1.name() + ".hyp)");
         }
         for (ModuleDescriptor.Requires r : el2.requires()) {
             if (!r.name().equals(API) && !r.name().equals(JAVA_BASE)) {
-                throw new PkvmException(Errno.EPERM, module + ": EL2 module " + el2.name() + " requires " + r.name()
+                throw new Refusal(ErrorCode.LOAD_FORBIDDEN_REQUIRES, Errno.EPERM, module + ": EL2 module " + el2.name() + " requires " + r.name()
                         + "; EL2 code may require only " + API + " (it reaches the hypervisor through ModuleOps alone)");
             }
         }
         if (!el2.uses().isEmpty() || !el2.provides().isEmpty()) {
-            throw new PkvmException(Errno.EPERM, module + ": EL2 module " + el2.name()
+            throw new Refusal(ErrorCode.LOAD_FORBIDDEN_REQUIRES, Errno.EPERM, module + ": EL2 module " + el2.name()
                     + " declares uses/provides; EL2 entry points are @El2Symbol methods, not services");
         }
     }
@@ -82,7 +84,7 @@ final class DescriptorPolicy {
         allowed.add(JAVA_BASE);
         for (ModuleDescriptor.Requires r : el1.requires()) {
             if (!allowed.contains(r.name())) {
-                throw new PkvmException(Errno.EPERM, module + ": EL1 module " + el1.name() + " requires " + r.name()
+                throw new Refusal(ErrorCode.LOAD_FORBIDDEN_REQUIRES, Errno.EPERM, module + ": EL1 module " + el1.name() + " requires " + r.name()
                         + "; EL1 modules may require " + API + ", " + LOG4J_API
                         + " and the EL1 modules of the modules named in depends=" + dependencyModules);
             }
@@ -90,7 +92,7 @@ final class DescriptorPolicy {
         long providers = el1.provides().stream().filter(p -> p.service().equals(KERNEL_MODULE))
                 .mapToLong(p -> p.providers().size()).sum();
         if (providers != 1) {
-            throw new PkvmException(Errno.ENOEXEC, module + ": EL1 module " + el1.name() + " must provide exactly one "
+            throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, module + ": EL1 module " + el1.name() + " must provide exactly one "
                     + KERNEL_MODULE + " (provides " + providers + ")");
         }
     }

@@ -21,6 +21,8 @@ import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el2.El2Symbol;
 import org.pkvm4j.api.el2.ModuleOps;
+import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.diag.Refusal;
 import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.machine.El2Image;
 
@@ -64,7 +66,7 @@ record El2SymbolTable(List<El2Image.Symbol> symbols) {
             try {
                 model = ClassFile.of().parse(entry.getValue());
             } catch (IllegalArgumentException e) {
-                throw new PkvmException(Errno.ENOEXEC, module + ": " + jar.label() + "!/" + name
+                throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, module + ": " + jar.label() + "!/" + name
                         + " is not a valid class file: " + e.getMessage(), e);
             }
             String className = model.thisClass().asInternalName().replace('/', '.');
@@ -78,11 +80,11 @@ record El2SymbolTable(List<El2Image.Symbol> symbols) {
                 String where = className + "." + method.methodName().stringValue() + method.methodType().stringValue();
                 String previous = declaredAt.putIfAbsent(symbol.get(), where);
                 if (previous != null) {
-                    throw new PkvmException(Errno.ENOEXEC, module + ": EL2 symbol " + symbol.get()
+                    throw new Refusal(ErrorCode.LOAD_BAD_EL2_SYMBOL, Errno.ENOEXEC, module + ": EL2 symbol " + symbol.get()
                             + " is declared twice (" + previous + " and " + where + ")");
                 }
                 if (!method.flags().has(AccessFlag.STATIC) || !method.flags().has(AccessFlag.PUBLIC)) {
-                    throw new PkvmException(Errno.ENOEXEC, module + ": EL2 symbol " + symbol.get() + " on " + where
+                    throw new Refusal(ErrorCode.LOAD_BAD_EL2_SYMBOL, Errno.ENOEXEC, module + ": EL2 symbol " + symbol.get() + " on " + where
                             + " must be a public static method");
                 }
                 symbols.add(new El2Image.Symbol(symbol.get(), classStart + 16L * index, kindOf(module, symbol.get(),
@@ -123,7 +125,7 @@ record El2SymbolTable(List<El2Image.Symbol> symbols) {
         } else if (type.equals(HVC_515)) {
             return El2Image.Kind.HVC_KVM_CPU_CONTEXT;
         }
-        throw new PkvmException(Errno.ENOEXEC, module + ": EL2 symbol " + symbol + " on " + where
+        throw new Refusal(ErrorCode.LOAD_BAD_EL2_SYMBOL, Errno.ENOEXEC, module + ": EL2 symbol " + symbol + " on " + where
                 + " has no accepted signature; use (ModuleOps)void for an init, (UserPtRegs)void or"
                 + " (KvmCpuContext)void for a handler");
     }

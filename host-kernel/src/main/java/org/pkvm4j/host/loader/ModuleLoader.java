@@ -22,10 +22,13 @@ import org.pkvm4j.host.abi.SymbolCheck;
 import org.pkvm4j.host.cmdline.KernelCmdline;
 import org.pkvm4j.host.cmdline.ProtectedModules;
 import org.pkvm4j.host.dev.MiscDevices;
+import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.diag.Refusal;
 import org.pkvm4j.host.hvc.HvcGateway;
 import org.pkvm4j.host.initramfs.Initramfs;
 import org.pkvm4j.host.initramfs.ModuleFile;
 import org.pkvm4j.host.log.KernelLog;
+import org.pkvm4j.host.trace.BootTrace;
 import org.pkvm4j.host.verify.El2Verifier;
 import org.pkvm4j.host.verify.Violation;
 import org.pkvm4j.machine.HypPanicException;
@@ -68,6 +71,7 @@ public final class ModuleLoader {
     private final Deque<String> loading = new ArrayDeque<>();
     private final boolean verifyEl2;
     private final boolean checkAbi;
+    private BootTrace trace = BootTrace.OFF;
 
     /** What the loader keeps of a loaded module: its report and the layer its dependents read. */
     private record Loaded(LoadedModule module, ModuleLayer el1Layer, KernelModule instance, ModulePkvm pkvm,
@@ -110,12 +114,24 @@ public final class ModuleLoader {
         if (existing != null) {
             return existing.module();
         }
+        long start = System.nanoTime();
         try (CloseableThreadContext.Instance ctc = CloseableThreadContext.put("module", module)) {
-            return load(module).module();
+            LoadedModule m = load(module).module();
+            trace.moduleLoad(module, start, System.nanoTime() - start, "ok", null);
+            return m;
         } catch (PkvmException e) {
             log.error(LOG, "modprobe {} failed: {}", module, e.getMessage());
+            trace.moduleLoad(module, start, System.nanoTime() - start, e.getMessage(), ErrorCode.ofLoad(e).code());
+            throw e;
+        } catch (HypPanicException e) {
+            trace.moduleLoad(module, start, System.nanoTime() - start, "hyp panic", ErrorCode.HYP_PANIC.code());
             throw e;
         }
+    }
+
+    /** Tells {@code trace} every {@code modprobe} from now on: boot code sets it once, before the first load. */
+    public synchronized void trace(BootTrace trace) {
+        this.trace = java.util.Objects.requireNonNull(trace, "trace");
     }
 
     /**
@@ -153,7 +169,7 @@ public final class ModuleLoader {
      */
     public ModuleFile moduleFile(String name) {
         String module = ProtectedModules.normalize(name);
-        return initramfs.read(module).orElseThrow(() -> new PkvmException(Errno.ENOENT,
+        return initramfs.read(module).orElseThrow(() -> new Refusal(ErrorCode.LOAD_NOT_FOUND, Errno.ENOENT,
                 "module " + module + " not found in initramfs " + initramfs.root()));
     }
 
@@ -165,12 +181,12 @@ public final class ModuleLoader {
         if (loading.contains(module)) {
             List<String> cycle = new ArrayList<>(loading.reversed());
             cycle.add(module);
-            throw new PkvmException(Errno.EINVAL, "dependency cycle: " + String.join(" -> ", cycle));
+            throw new Refusal(ErrorCode.LOAD_DEPENDENCY_CYCLE, Errno.EINVAL, "dependency cycle: " + String.join(" -> ", cycle));
         }
         long start = System.nanoTime();
         ModuleFile file = moduleFile(module);
         if (!file.name().equals(module)) {
-            throw new PkvmException(Errno.ENOEXEC, file.path().getFileName() + " holds module " + file.name()
+            throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, file.path().getFileName() + " holds module " + file.name()
                     + ", not " + module);
         }
         loading.push(module);
@@ -203,7 +219,7 @@ public final class ModuleLoader {
             // The hyp build rules, at load: EL2 code that blocks, threads, reflects... never gets a layer.
             List<Violation> refused = verifyEl2 ? El2Verifier.bundled().verify(jar) : List.of();
             if (!refused.isEmpty()) {
-                throw new PkvmException(Errno.EPERM, module + ": EL2 code refused: " + refused.getFirst()
+                throw new Refusal(ErrorCode.LOAD_EL2_POLICY, Errno.EPERM, module + ": EL2 code refused: " + refused.getFirst()
                         + (refused.size() > 1 ? " (and " + (refused.size() - 1) + " more)" : ""));
             }
             return new ModulePkvm.El2Part(d, jar, symbols);
@@ -222,7 +238,7 @@ public final class ModuleLoader {
         } catch (HypPanicException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw undo(module, pkvm, new PkvmException(Errno.EFAULT, module + ": init threw " + e, e));
+            throw undo(module, pkvm, new Refusal(ErrorCode.LOAD_INIT_FAILED, Errno.EFAULT, module + ": init threw " + e, e));
         }
         LoadedModule report = new LoadedModule(module, file.modinfo(), file.sha256(), el1.name(), pkvm.token(),
                 pkvm.registered(), System.nanoTime() - start, file.signature());
@@ -319,13 +335,13 @@ public final class ModuleLoader {
                 .filter(p -> p.type().getModule().getLayer() == layer)
                 .toList();
         if (providers.size() != 1) {
-            throw new PkvmException(Errno.ENOEXEC, module + ": expected one KernelModule in its layer, found "
+            throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, module + ": expected one KernelModule in its layer, found "
                     + providers.size());
         }
         try {
             return providers.getFirst().get();
         } catch (java.util.ServiceConfigurationError e) {
-            throw new PkvmException(Errno.ENOEXEC, module + ": cannot instantiate its KernelModule: " + e.getMessage(), e);
+            throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, module + ": cannot instantiate its KernelModule: " + e.getMessage(), e);
         }
     }
 }

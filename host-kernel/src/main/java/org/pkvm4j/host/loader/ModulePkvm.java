@@ -12,6 +12,8 @@ import org.pkvm4j.api.el1.El2ModuleToken;
 import org.pkvm4j.api.el1.HvcNumber;
 import org.pkvm4j.api.el1.Pkvm;
 import org.pkvm4j.api.el1.SmcccRes;
+import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.diag.Refusal;
 import org.pkvm4j.host.hvc.HvcGateway;
 import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.machine.El2Image;
@@ -56,15 +58,15 @@ final class ModulePkvm implements Pkvm {
     public synchronized El2ModuleToken loadEl2Module(String initSymbol) {
         protectedMode.checkModuleLoadingOpen(module, "pkvm_load_el2_module");
         if (el2 == null) {
-            throw new PkvmException(Errno.ENOENT, module + ": Unknown symbol " + initSymbol
+            throw new Refusal(ErrorCode.LOAD_UNKNOWN_SYMBOL, Errno.ENOENT, module + ": Unknown symbol " + initSymbol
                     + " (the module file has no EL2 part)");
         }
         if (token != null) {
-            throw new PkvmException(Errno.EEXIST, module + ": EL2 part already loaded at " + token);
+            throw new Refusal(ErrorCode.LOAD_NOT_OWNER, Errno.EEXIST, module + ": EL2 part already loaded at " + token);
         }
         El2Image.Symbol init = symbol(initSymbol);
         if (init.kind() != El2Image.Kind.INIT) {
-            throw new PkvmException(Errno.EINVAL, module + ": " + initSymbol + " is a handler, not an init");
+            throw new Refusal(ErrorCode.LOAD_NOT_OWNER, Errno.EINVAL, module + ": " + initSymbol + " is a handler, not an init");
         }
         // The EL2 layer is defined only now, while the host is still privileged, and handed over
         // whole: the host keeps neither the layer, its controller nor a class of it.
@@ -81,7 +83,7 @@ final class ModulePkvm implements Pkvm {
             kept = true;
             return token;
         } catch (PkvmException e) {
-            throw new PkvmException(e.errno(), module + ": EL2 init " + initSymbol + " failed: " + e.getMessage(), e);
+            throw new Refusal(ErrorCode.LOAD_INIT_FAILED, e.errno(), module + ": EL2 init " + initSymbol + " failed: " + e.getMessage(), e);
         } finally {
             if (!kept) {
                 // EL2 did not keep the image and gave its pages back (or never took them): free both.
@@ -94,14 +96,22 @@ final class ModulePkvm implements Pkvm {
     public synchronized HvcNumber registerEl2ModCall(String handlerSymbol, El2ModuleToken token) {
         protectedMode.checkModuleLoadingOpen(module, "pkvm_register_el2_mod_call");
         if (token == null || !token.equals(this.token)) {
-            throw new PkvmException(Errno.EINVAL, module + ": " + token + " is not a token of this module"
+            throw new Refusal(ErrorCode.LOAD_NOT_OWNER, Errno.EINVAL, module + ": " + token + " is not a token of this module"
                     + (this.token == null ? " (its EL2 part is not loaded)" : " (its token is " + this.token + ")"));
         }
         El2Image.Symbol handler = symbol(handlerSymbol);
         if (handler.kind() == El2Image.Kind.INIT) {
-            throw new PkvmException(Errno.EINVAL, module + ": " + handlerSymbol + " is an init, not a handler");
+            throw new Refusal(ErrorCode.LOAD_NOT_OWNER, Errno.EINVAL, module + ": " + handlerSymbol + " is an init, not a handler");
         }
-        long id = gateway.hostHcall(HostHcall.PKVM_REGISTER_HCALL, token.hypVa() + handler.offset(), 0, 0);
+        long id;
+        try {
+            id = gateway.hostHcall(HostHcall.PKVM_REGISTER_HCALL, token.hypVa() + handler.offset(), 0, 0);
+        } catch (PkvmException e) {
+            // __pkvm_register_dyn_hcall's one refusal: every one of the 128 slots is taken.
+            throw e.errno() == Errno.ENOMEM ? new Refusal(ErrorCode.LOAD_HCALL_TABLE_FULL, Errno.ENOMEM,
+                    module + ": cannot register " + handlerSymbol + ": all " + Smccc.MAX_DYNAMIC_HCALLS
+                    + " module hypercalls are taken", e) : e;
+        }
         HvcNumber hvc = new HvcNumber((int) id);
         int bit = hvc.id() - Smccc.DYNAMIC_HCALLS_BASE;
         ownedHvcs[bit >>> 6] |= 1L << bit;
@@ -162,12 +172,12 @@ final class ModulePkvm implements Pkvm {
     private void checkOwned(HvcNumber hvc) {
         int bit = hvc.id() - Smccc.DYNAMIC_HCALLS_BASE;
         if ((ownedHvcs[bit >>> 6] & (1L << bit)) == 0) {
-            throw new PkvmException(Errno.EPERM, module + ": " + hvc + " was not registered by this module");
+            throw new Refusal(ErrorCode.LOAD_NOT_OWNER, Errno.EPERM, module + ": " + hvc + " was not registered by this module");
         }
     }
 
     private El2Image.Symbol symbol(String name) {
-        return el2.symbols().find(name).orElseThrow(() -> new PkvmException(Errno.ENOENT,
+        return el2.symbols().find(name).orElseThrow(() -> new Refusal(ErrorCode.LOAD_UNKNOWN_SYMBOL, Errno.ENOENT,
                 module + ": Unknown symbol " + name + " (err " + Errno.ENOENT.negated() + ")"));
     }
 }

@@ -2,6 +2,8 @@ package org.pkvm4j.host.loader;
 
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.diag.Refusal;
 
 /**
  * The host's view of pKVM: whether it is on, and whether the host has given up its privileges.
@@ -41,10 +43,10 @@ public final class ProtectedMode {
      */
     void checkModuleLoadingOpen(String module, String what) {
         if (!enabled) {
-            throw new PkvmException(Errno.EOPNOTSUPP, module + ": " + what + " needs kvm-arm.mode=protected");
+            throw new Refusal(ErrorCode.LOAD_AFTER_DEPRIVILEGE, Errno.EOPNOTSUPP, module + ": " + what + " needs kvm-arm.mode=protected");
         }
         if (initialized) {
-            throw new PkvmException(Errno.EOPNOTSUPP, module + ": " + what + " after deprivilege; pKVM modules must be"
+            throw new Refusal(ErrorCode.LOAD_AFTER_DEPRIVILEGE, Errno.EOPNOTSUPP, module + ": " + what + " after deprivilege; pKVM modules must be"
                     + " listed in kvm-arm.protected_modules= and load from the initramfs before the host drops its"
                     + " privileges");
         }

@@ -12,6 +12,8 @@ import java.util.Set;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.el1.KernelModule;
+import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.diag.Refusal;
 import org.pkvm4j.host.initramfs.JarImage;
 
 /**
@@ -81,7 +83,7 @@ final class VendorLayers {
             defined.add(new Defined(descriptor.name(), new WeakReference<>(controller.layer())));
             return controller;
         } catch (FindException | ResolutionException | LayerInstantiationException e) {
-            throw new PkvmException(Errno.ENOEXEC, module + ": cannot define layer for " + descriptor.name() + ": "
+            throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, module + ": cannot define layer for " + descriptor.name() + ": "
                     + e.getMessage(), e);
         }
     }

@@ -1,5 +1,7 @@
 package org.pkvm4j.host.verify;
 
+import org.pkvm4j.host.diag.ErrorCode;
+
 /**
  * One reference of EL2 code the policy refuses.
  *
@@ -16,6 +18,11 @@ package org.pkvm4j.host.verify;
  * @param reason why the policy refuses it
  */
 public record Violation(String className, String method, String action, String referenced, String reason) {
+    /** Its stable code: {@code PKVM-EL2-POLICY-VIOLATION}. */
+    public ErrorCode code() {
+        return ErrorCode.EL2_POLICY_VIOLATION;
+    }
+
     @Override
     public String toString() {
         return (method.isEmpty() ? className : className + "." + method) + " " + action + " " + referenced + ": " + reason;

@@ -3,6 +3,7 @@ package org.pkvm4j.hypervisor.module;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.KvmCpuContext;
 import org.pkvm4j.api.Smccc;
+import org.pkvm4j.machine.HandlerTrace;
 
 /**
  * The module hypercall table: ids 128..255, each bound to one EL2 handler.
@@ -17,6 +18,18 @@ public final class DynamicHcalls {
     private final Hcall[] slots = new Hcall[Smccc.MAX_DYNAMIC_HCALLS];
     // Written under the lock, after the slot (release); read by dispatch first (acquire).
     private volatile int count;
+    // Null unless boot switched the machine's trace unit on: the untraced dispatch is one null test.
+    private final HandlerTrace trace;
+
+    /** A table whose handler runs are not traced. */
+    public DynamicHcalls() {
+        this(null);
+    }
+
+    /** A table that records every handler run into {@code trace}, if not null. */
+    public DynamicHcalls(HandlerTrace trace) {
+        this.trace = trace;
+    }
 
     /**
      * Registers {@code hcall} in the next free slot.
@@ -67,8 +80,22 @@ public final class DynamicHcalls {
         if (hcall == null) {
             return false;
         }
-        hcall.call(ctx);
+        if (trace == null) {
+            hcall.call(ctx);
+        } else {
+            traced(hcall, id, ctx);
+        }
         return true;
+    }
+
+    private void traced(Hcall hcall, long id, KvmCpuContext ctx) {
+        long start = trace.now();
+        try {
+            hcall.call(ctx);
+        } finally {
+            // Also when the handler throws: the span ends where the hyp panic starts.
+            trace.span(hcall.owner().name(), hcall.symbol(), id, start);
+        }
     }
 
     /** How many ids are handed out (the published count). */

@@ -36,7 +36,7 @@ public final class PkvmImage implements HypervisorImage {
     @Override
     public El2Vector pkvmInit(HypPlatform platform, HypOptions options) {
         HypConsole console = new HypConsole(platform.uart());
-        DynamicHcalls dynamicHcalls = new DynamicHcalls();
+        DynamicHcalls dynamicHcalls = new DynamicHcalls(platform.handlerTrace());
         MemProtect memProtect = new MemProtect(platform.memory());
         HostPermFaultHandlers permFaultHandlers = new HostPermFaultHandlers();
         El2Modules modules = new El2Modules(platform, memProtect,

@@ -1,0 +1,29 @@
+package org.pkvm4j.machine;
+
+/**
+ * The hypervisor's side of the {@link TraceUnit}: records one handler execution on the CPU that ran it.
+ *
+ * <p>Reached only through {@link HypPlatform#handlerTrace()}, which answers null when tracing is off,
+ * so the dispatcher's untraced path is one null test of a final field.
+ */
+public final class HandlerTrace {
+    private final Machine machine;
+    private final TraceUnit unit;
+
+    HandlerTrace(Machine machine, TraceUnit unit) {
+        this.machine = machine;
+        this.unit = unit;
+    }
+
+    /** The machine's clock ({@code CNTVCT_EL0}), for the start of a span. */
+    public long now() {
+        return machine.uptimeNanos();
+    }
+
+    /** Records that handler {@code symbol} of {@code module} ran for dynamic hypercall {@code hvc} from {@code startNanos} until now. */
+    public void span(String module, String symbol, long hvc, long startNanos) {
+        long end = machine.uptimeNanos();
+        Cpu cpu = machine.currentCpu();
+        unit.record(cpu == null ? 0 : cpu.id(), module, symbol, hvc, startNanos, end - startNanos);
+    }
+}
