@@ -45,6 +45,7 @@ class BadInputTest {
         assertEquals(0, vms.initVm(pvm, 1, true));
         npvm = vms.reserveVm();
         assertEquals(0, vms.initVm(npvm, 1, false));
+        Memcaches.seed(gm, pvm, 0, BASE_PFN + 100, 2 * HypVm.STAGE2_MIN_PAGES);
         assertEquals(0, gm.hostDonateGuest(BASE_PFN + 1, 1, pvm));
         assertEquals(0, gm.hostShareGuest(BASE_PFN + 2, 2, 1, npvm, Prot.RW));
         assertEquals(0, mp.hostShareHyp(BASE_PFN + 3));
