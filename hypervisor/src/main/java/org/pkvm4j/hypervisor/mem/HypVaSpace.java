@@ -254,15 +254,6 @@ public final class HypVaSpace {
         return leaf == 0 ? 0 : HypPgTable.prot(leaf);
     }
 
-    /** The physical address private VA {@code va} maps, or -1; the identity for the linear map. */
-    public long hypPa(long va) {
-        if (va >= 0 && va < LINEAR_END) {
-            return va;
-        }
-        long leaf = pgt.leaf(va);
-        return leaf == 0 ? -1 : HypPgTable.pa(leaf) | (va & OFFSET_MASK);
-    }
-
     // ---------------------------------------------------------------- EL2 accesses
 
     /** An EL2 64-bit load from {@code va}, 8-byte aligned. */

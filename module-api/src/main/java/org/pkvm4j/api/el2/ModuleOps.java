@@ -158,7 +158,9 @@ public interface ModuleOps {
      *
      * <p>Kernel counterpart: {@code hyp_pa}. pkvm4j's hyp linear map is the identity (hyp VA = PA,
      * as {@code MemProtect} assumes for pins), so this returns {@code va}; modules should still
-     * convert, as C modules must.
+     * convert, as C modules must. Like the kernel's, it is arithmetic on the linear map only: a VA
+     * of the private range ({@link #createPrivateMapping}, {@link #fixmapMap}, module VA) has no
+     * linear-map PA.
      */
     long hypPa(long va);
 
