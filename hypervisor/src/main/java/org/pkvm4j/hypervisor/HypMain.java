@@ -3,6 +3,7 @@ package org.pkvm4j.hypervisor;
 import org.pkvm4j.api.Smccc;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.hypervisor.mem.HostPermFaultHandlers;
+import org.pkvm4j.hypervisor.mem.IllegalAbtNotifiers;
 import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.hypervisor.module.DynamicHcalls;
 import org.pkvm4j.machine.Cpu;
@@ -26,13 +27,22 @@ public final class HypMain implements El2Vector {
     private final Deprivilege deprivilege;
     private final MemProtect memProtect;
     private final HostPermFaultHandlers permFaultHandlers;
+    private final IllegalAbtNotifiers abtNotifiers;
 
     /**
      * Wires the dispatcher; host stage-2 faults go to {@code memProtect}, permission faults to the
-     * modules' {@code permFaultHandlers}.
+     * modules' {@code permFaultHandlers}; no module is told of injected aborts.
      */
     public HypMain(HypPlatform platform, DynamicHcalls dynamicHcalls, HostHcallTable staticHcalls,
             Deprivilege deprivilege, MemProtect memProtect, HostPermFaultHandlers permFaultHandlers) {
+        this(platform, dynamicHcalls, staticHcalls, deprivilege, memProtect, permFaultHandlers, new IllegalAbtNotifiers());
+    }
+
+    /** As the other constructor, and {@code abtNotifiers} runs before every abort injected into the host. */
+    public HypMain(HypPlatform platform, DynamicHcalls dynamicHcalls, HostHcallTable staticHcalls,
+            Deprivilege deprivilege, MemProtect memProtect, HostPermFaultHandlers permFaultHandlers,
+            IllegalAbtNotifiers abtNotifiers) {
+        this.abtNotifiers = abtNotifiers;
         this.permFaultHandlers = permFaultHandlers;
         this.platform = platform;
         this.dynamicHcalls = dynamicHcalls;
@@ -58,12 +68,16 @@ public final class HypMain implements El2Vector {
 
     /**
      * The host's data abort on a page its stage-2 does not map ({@code handle_host_mem_abort}): fixed
-     * up, or an abort injected. A throwable escaping it is a hyp panic, as for a hypercall.
+     * up, or an abort injected, after the module's illegal-abort notifier ran. A throwable escaping it is a hyp panic, as for a hypercall.
      */
     @Override
     public OwnerId hostMemAbort(Cpu cpu, long pa, boolean write) {
         try {
-            return memProtect.handleHostMemAbort(pa, write);
+            OwnerId owner = memProtect.handleHostMemAbort(pa, write);
+            if (owner != OwnerId.HOST) {
+                abtNotifiers.beforeInjection(cpu.regs()); // host_inject_abort
+            }
+            return owner;
         } catch (Throwable t) {
             platform.panic(cpu, "handle_host_mem_abort at PA 0x%x threw %s".formatted(pa, t), t);
             return null;
@@ -77,7 +91,11 @@ public final class HypMain implements El2Vector {
     @Override
     public boolean hostPermFault(Cpu cpu, long pa, boolean write) {
         try {
-            return permFaultHandlers.dispatch(cpu.regs(), pa, write);
+            boolean claimed = permFaultHandlers.dispatch(cpu.regs(), pa, write);
+            if (!claimed) {
+                abtNotifiers.beforeInjection(cpu.regs()); // host_inject_abort
+            }
+            return claimed;
         } catch (Throwable t) {
             platform.panic(cpu, "host perm fault handler at PA 0x%x threw %s".formatted(pa, t), t);
             return false;

@@ -30,6 +30,15 @@ class ModuleMemoryIT {
     private static final int UNPROTECT = 5;
     private static final int FAULTS = 6;
     private static final int CLEAR_AND_GIVE_BACK = 7;
+    private static final int FIXMAP_RW = 8;
+    private static final int FIXMAP_TWICE = 9;
+    private static final int FIXMAP_STALE = 10;
+    private static final int PRIVATE_RO_STORE = 11;
+    private static final int GET_LEAF = 12;
+    private static final int ABORTS = 13;
+    private static final int STORE_VA = 14;
+    private static final int LOAD_VA = 15;
+    private static final int MAP_MODULE_PAGE = 16;
 
     /** A DRAM page nothing else uses: 16 MiB into DRAM. */
     private static final long PFN = (Dram.BASE >>> Dram.PAGE_SHIFT) + 0x1000;
@@ -148,5 +157,93 @@ class ModuleMemoryIT {
         assertEquals(driverPages, hyp);
         assertTrue(hostPages > 0);
         assertEquals(1, kernel.ioctl("pkvm_driver", 0, 0), "the loaded module still works");
+    }
+
+    /**
+     * Scenario: EL2 reads and writes a host page through its CPU's fixmap slot (the host sees the
+     * write, keeps the page); a second map without unmapping is EBUSY; the VA faults after unmapping;
+     * a read-only private mapping of the page refuses a store (EFAULT) and the host's page is unchanged.
+     */
+    @Test
+    void theFixmapAndPrivateMappingsReachHostPagesWithTheirPermissions() {
+        HostKernel kernel = boot();
+        HostMemory host = kernel.machine().hostMemory();
+        host.store64(PA, 1234);
+        assertEquals(1234, kernel.ioctl("mem_owner", FIXMAP_RW, PFN));
+        assertEquals(SECRET, host.load64(PA + 8), "EL2 wrote the page through the fixmap");
+        assertTrue(host.isAccessible(PA), "the fixmap does not take the page from the host");
+        assertEquals(Errno.EBUSY.negated(), kernel.ioctl("mem_owner", FIXMAP_TWICE, PFN));
+        assertEquals(Errno.EFAULT.negated(), kernel.ioctl("mem_owner", FIXMAP_STALE, PFN));
+        assertEquals(1234, kernel.ioctl("mem_owner", FIXMAP_RW, PFN), "the slot is free again");
+
+        assertEquals(Errno.EFAULT.negated(), kernel.ioctl("mem_owner", PRIVATE_RO_STORE, PFN));
+        assertEquals(1234, host.load64(PA), "the refused store wrote nothing");
+        host.store64(PA, 5);
+        assertEquals(5, host.load64(PA), "host permissions unchanged");
+    }
+
+    /**
+     * Scenario: host_stage2_get_leaf at EL2 sees a host page (valid, RWX, host OWNED), the same page
+     * donated (invalid, owner HYP, NOPAGE) and write-protected (valid, R); the illegal-abort notifier
+     * counts each abort injected into the host, and a claimed permission fault is not one.
+     */
+    @Test
+    void hostStage2LeavesAndTheIllegalAbortNotifier() {
+        HostKernel kernel = boot();
+        HostMemory host = kernel.machine().hostMemory();
+        assertEquals(1 | 7 << 1 | 0 << 4 | 0 << 8 | 3 << 12, kernel.ioctl("mem_owner", GET_LEAF, PA + 123));
+        assertEquals(0, kernel.ioctl("mem_owner", DONATE, PFN));
+        assertEquals(0 | 0 << 1 | 1 << 4 | 3 << 8 | 3 << 12, kernel.ioctl("mem_owner", GET_LEAF, PA));
+        assertEquals(0, kernel.ioctl("mem_owner", ABORTS, 0));
+        assertThrows(Stage2Fault.class, () -> host.load64(PA));
+        assertThrows(Stage2Fault.class, () -> host.store64(PA, 1));
+        assertEquals(2, kernel.ioctl("mem_owner", ABORTS, 0), "notified before each injected abort");
+        assertEquals(0, kernel.ioctl("mem_owner", GIVE_BACK, PFN));
+        assertEquals(0, kernel.ioctl("mem_owner", WRITE_PROTECT, PFN));
+        assertEquals(1 | 4 << 1 | 3 << 12, kernel.ioctl("mem_owner", GET_LEAF, PA));
+        host.store64(PA, 1);
+        assertEquals(2, kernel.ioctl("mem_owner", ABORTS, 0), "the handler claimed the fault: no abort");
+        assertEquals(Errno.ERANGE.negated(), kernel.ioctl("mem_owner", GET_LEAF, 1L << 48));
+    }
+
+    /**
+     * Scenario: the loaded module's own pages, through its token's VA: text and rodata come first and
+     * refuse EL2 stores (EFAULT), data comes last and takes them, every page loads, and the page after
+     * the image is not mapped. map_module_page of a host page donates it (the host faults, owner HYP).
+     */
+    @Test
+    void theModulesPagesHaveTheirSectionsPermissions() {
+        HostKernel kernel = boot();
+        long token = kernel.lsmod().stream().filter(m -> m.name().equals("mem_owner")).findFirst().orElseThrow()
+                .token().orElseThrow().hypVa();
+        Map<Long, Long> used = kernel.machine().moduleRam().allocations();
+        assertEquals(1, used.size());
+        long pages = used.values().iterator().next();
+        int readOnly = 0;
+        int writable = 0;
+        for (long i = 0; i < pages; i++) {
+            long va = token + i * 4096;
+            long stored = kernel.ioctl("mem_owner", STORE_VA, va);
+            if (stored == 0) {
+                writable++;
+                assertEquals(SECRET, kernel.ioctl("mem_owner", LOAD_VA, va));
+            } else {
+                assertEquals(Errno.EFAULT.negated(), stored, "page " + i);
+                assertEquals(0, writable, "read-only page " + i + " after a writable one: data must come last");
+                readOnly++;
+                assertTrue(kernel.ioctl("mem_owner", LOAD_VA, va) != Errno.EFAULT.negated(), "page " + i + " loads");
+            }
+        }
+        assertTrue(readOnly >= 1, "text");
+        assertTrue(writable >= 1, "data: the module has static fields");
+        assertEquals(Errno.EFAULT.negated(), kernel.ioctl("mem_owner", LOAD_VA, token + pages * 4096));
+
+        long va = kernel.ioctl("mem_owner", MAP_MODULE_PAGE, PFN);
+        assertTrue(va >= token + pages * 4096, "fresh module VA: 0x" + Long.toHexString(va));
+        HostMemory host = kernel.machine().hostMemory();
+        assertEquals(OwnerId.HYP, assertThrows(Stage2Fault.class, () -> host.load64(PA)).owner());
+        assertEquals(SECRET, kernel.ioctl("mem_owner", LOAD_VA, va));
+        assertEquals(SECRET, kernel.ioctl("mem_owner", EL2_READ, PFN), "the linear alias is the same page");
+        assertEquals(Errno.EPERM.negated(), kernel.ioctl("mem_owner", MAP_MODULE_PAGE, PFN), "already EL2's");
     }
 }

@@ -17,10 +17,68 @@ import java.util.Optional;
  * @param module the EL2 JPMS module ({@code <vendor>.<name>.hyp}), defined in its own layer
  * @param controller the controller of that layer: whoever holds it may wire the module
  * @param symbols the {@code @El2Symbol} table, in section order
- * @param sizeBytes the size of the sections (class bytes), page-rounded when mapped
+ * @param sizeBytes the size of the sections, {@code sections.sizeBytes()}
+ * @param sections how the image splits into text, rodata and data, each page-aligned
  */
 public record El2Image(String moduleName, Module module, ModuleLayer.Controller controller,
-        List<Symbol> symbols, long sizeBytes) {
+        List<Symbol> symbols, long sizeBytes, Sections sections) {
+
+    /**
+     * The sections of a Java EL2 module, each starting on a page boundary as {@code
+     * __pkvm_load_el2_module} requires: text first, then rodata, then data.
+     *
+     * <p>Kernel counterpart: the {@code .hyp.text}, {@code .hyp.rodata} and {@code .hyp.data}/{@code
+     * .hyp.bss} sections of {@code struct pkvm_el2_module}, mapped R+X, R and RW. A Java module's text
+     * is its class bytes (the code), its rodata the resources it carries (constant data it reads), its
+     * data the storage of its static fields (the state it writes), 8 bytes each.
+     *
+     * @param textBytes class bytes
+     * @param rodataBytes resource bytes
+     * @param dataBytes static-field storage
+     */
+    public record Sections(long textBytes, long rodataBytes, long dataBytes) {
+        /** Checks the sizes. */
+        public Sections {
+            if (textBytes < 0 || rodataBytes < 0 || dataBytes < 0) {
+                throw new IllegalArgumentException("negative section size: %d/%d/%d".formatted(textBytes, rodataBytes, dataBytes));
+            }
+        }
+
+        /** Pages of text: at least one, the image always has code. */
+        public long textPages() {
+            return Math.max(1, pages(textBytes));
+        }
+
+        /** Pages of rodata. */
+        public long rodataPages() {
+            return pages(rodataBytes);
+        }
+
+        /** Pages of data. */
+        public long dataPages() {
+            return pages(dataBytes);
+        }
+
+        /** Pages of the whole image. */
+        public long nrPages() {
+            return textPages() + rodataPages() + dataPages();
+        }
+
+        /** Bytes of the three sections. */
+        public long sizeBytes() {
+            return textBytes + rodataBytes + dataBytes;
+        }
+
+        private static long pages(long bytes) {
+            return (bytes + MachineConfig.PAGE_SIZE - 1) / MachineConfig.PAGE_SIZE;
+        }
+    }
+
+    /** An image that is all text ({@code sizeBytes} of code, no rodata, no data). */
+    public El2Image(String moduleName, Module module, ModuleLayer.Controller controller, List<Symbol> symbols,
+            long sizeBytes) {
+        this(moduleName, module, controller, symbols, sizeBytes, new Sections(sizeBytes, 0, 0));
+    }
 
     /** What an EL2 symbol is, from its signature. */
     public enum Kind {
@@ -56,6 +114,10 @@ public record El2Image(String moduleName, Module module, ModuleLayer.Controller 
         Objects.requireNonNull(moduleName, "moduleName");
         Objects.requireNonNull(module, "module");
         Objects.requireNonNull(controller, "controller");
+        Objects.requireNonNull(sections, "sections");
+        if (sizeBytes != sections.sizeBytes()) {
+            throw new IllegalArgumentException("sizeBytes %d is not the sections' %d".formatted(sizeBytes, sections.sizeBytes()));
+        }
         symbols = List.copyOf(symbols);
     }
 
@@ -64,8 +126,8 @@ public record El2Image(String moduleName, Module module, ModuleLayer.Controller 
         return symbols.stream().filter(s -> s.offset() == offset).findFirst();
     }
 
-    /** Pages the sections span. */
+    /** Pages the sections span, each section page-aligned. */
     public long nrPages() {
-        return Math.max(1, (sizeBytes + MachineConfig.PAGE_SIZE - 1) / MachineConfig.PAGE_SIZE);
+        return sections.nrPages();
     }
 }

@@ -47,7 +47,7 @@ public enum HostHcall {
     PKVM_HOST_SHARE_GUEST(27, "__pkvm_host_share_guest"),
     /** Ends the share at gfn x1, x2 pages, of VM x3. */
     PKVM_HOST_UNSHARE_GUEST(28, "__pkvm_host_unshare_guest"),
-    /** Donates pfn x1 to protected VM x3 at gfn x2. */
+    /** Donates pfn x1 to protected VM x3 at gfn x2; x3 = handle | vCPU index << 16 (whose memcache pays for tables). */
     PKVM_HOST_DONATE_GUEST(29, "__pkvm_host_donate_guest"),
     /** Reclaims gfn x2 of dying VM x1 (zeroing a private page). */
     PKVM_RECLAIM_DYING_GUEST_PAGE(30, "__pkvm_reclaim_dying_guest_page"),
@@ -70,7 +70,15 @@ public enum HostHcall {
      * One guest HVC: x1 = handle, x2 = function id, x3..x5 = the guest's x1..x3. x1 = exit code (0
      * handled, 1 stage-2 fault at IPA x2, 2 left to the host), x2 = the guest's x0.
      */
-    PKVM_VCPU_GUEST_HVC(37, "__kvm_vcpu_run(hvc)");
+    PKVM_VCPU_GUEST_HVC(37, "__kvm_vcpu_run(hvc)"),
+    /**
+     * Admits the host vCPU's memcache into the hyp vCPU's: x1 = handle | vCPU index << 16, x2 = PA of
+     * the first page (each page's first word links the next), x3 = the number of pages; x1 = the hyp
+     * memcache's page count, or -errno. The kernel does this at the start of the hypercalls that map
+     * guest memory, reading the memcache from the host vCPU it shares with EL2; pkvm4j shares no
+     * structure, so the host passes it in registers.
+     */
+    PKVM_REFILL_MEMCACHE(38, "pkvm_refill_memcache");
 
     private final int id;
     private final String symbol;

@@ -16,9 +16,11 @@ import java.util.Objects;
  */
 public final class HypMemory {
     private final Dram dram;
+    private final Machine machine;
 
-    HypMemory(Dram dram) {
+    HypMemory(Dram dram, Machine machine) {
         this.dram = dram;
+        this.machine = machine;
     }
 
     /** The geometry of DRAM. */
@@ -73,6 +75,29 @@ public final class HypMemory {
     }
 
     /**
+     * An EL2 load of {@code width} bytes (1, 2, 4 or 8) from device memory at {@code pa}, outside
+     * DRAM: the UART's registers, else reads as zero (RAZ), as a host access to the MMIO window.
+     *
+     * @throws IllegalArgumentException if {@code pa} is DRAM, misaligned or {@code width} is not a
+     *     power of two up to 8
+     */
+    public long mmioLoad(long pa, int width) {
+        checkMmio(pa, width);
+        return machine.mmioLoad(pa, width);
+    }
+
+    /**
+     * An EL2 store of {@code width} bytes to device memory at {@code pa}: a byte to the UART's data
+     * register ({@code UARTDR}) transmits it, other addresses ignore the write (WI).
+     *
+     * @throws IllegalArgumentException as {@link #mmioLoad}
+     */
+    public void mmioStore(long pa, int width, long value) {
+        checkMmio(pa, width);
+        machine.mmioStore(pa, width, value);
+    }
+
+    /**
      * Zeroes {@code nrPages} pages from {@code pfn} ({@code memset(hyp_va, 0, size)} as the
      * hypervisor does before handing a guest-private page back). Chunks never touched are already
      * zero and stay uncommitted.
@@ -88,6 +113,15 @@ public final class HypMemory {
                 d.asSlice(off & Dram.CHUNK_MASK, chunkEnd - off).fill((byte) 0);
             }
             off = chunkEnd;
+        }
+    }
+
+    private void checkMmio(long pa, int width) {
+        if (width != 1 && width != 2 && width != 4 && width != 8) {
+            throw new IllegalArgumentException("MMIO access of %d bytes".formatted(width));
+        }
+        if ((pa & (width - 1)) != 0 || pa < 0 || pa >= 1L << Dram.PA_BITS || dram.isMemory(pa)) {
+            throw new IllegalArgumentException("not a device access: %d bytes at PA 0x%x".formatted(width, pa));
         }
     }
 

@@ -17,7 +17,7 @@ public final class HypPlatform {
 
     HypPlatform(Machine machine) {
         this.machine = machine;
-        this.memory = new HypMemory(machine.dramInternal());
+        this.memory = new HypMemory(machine.dramInternal(), machine);
     }
 
     /**

@@ -17,6 +17,26 @@ class El2ImageTest {
         assertEquals(2, TestImages.image("a", MachineConfig.PAGE_SIZE + 1).nrPages());
     }
 
+    /** Scenario: each section starts on a page, so pages are counted per section; sizes must agree. */
+    @Test
+    void sectionsArePageAlignedEach() {
+        long page = MachineConfig.PAGE_SIZE;
+        El2Image.Sections s = new El2Image.Sections(page + 1, 1, 8);
+        assertEquals(2, s.textPages());
+        assertEquals(1, s.rodataPages());
+        assertEquals(1, s.dataPages());
+        assertEquals(4, s.nrPages());
+        assertEquals(page + 10, s.sizeBytes());
+        assertEquals(0, new El2Image.Sections(page, 0, 0).dataPages());
+        assertThrows(IllegalArgumentException.class, () -> new El2Image.Sections(1, -1, 0));
+        El2Image plain = TestImages.image("a", s.sizeBytes());
+        El2Image image = new El2Image("a", plain.module(), plain.controller(), List.of(), s.sizeBytes(), s);
+        assertEquals(4, image.nrPages());
+        assertEquals(new El2Image.Sections(100, 0, 0), TestImages.image("a", 100).sections(), "the short form is all text");
+        assertThrows(IllegalArgumentException.class,
+                () -> new El2Image("a", plain.module(), plain.controller(), List.of(), 5, s), "sizes disagree");
+    }
+
     @Test
     void symbolAtFindsTheSymbolAtAnOffset() {
         El2Image.Symbol init = new El2Image.Symbol("init", 0, El2Image.Kind.INIT, "x.Hyp", "init");

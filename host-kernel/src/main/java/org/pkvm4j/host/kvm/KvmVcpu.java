@@ -78,7 +78,7 @@ public final class KvmVcpu {
                 if (code == EXIT_DONE) {
                     return r.a2();
                 }
-                vm.handleGuestAbort(r.a2());
+                vm.handleGuestAbort(r.a2(), index);
             }
         }
 
@@ -93,7 +93,7 @@ public final class KvmVcpu {
                 }
                 if (code == EXIT_MEM_ABORT) {
                     // The faked fault of MEM_SHARE: map the page, re-execute the HVC.
-                    vm.handleGuestAbort(r.a2());
+                    vm.handleGuestAbort(r.a2(), index);
                     continue;
                 }
                 // Left to the host: pkvm4j's host implements no other hypercall.

@@ -29,6 +29,8 @@ public final class KvmVm {
     /** {@code KVM_MEM_READONLY}. */
     public static final int KVM_MEM_READONLY = 1 << 1;
     private static final long PAGE_SIZE = 1L << Dram.PAGE_SHIFT;
+    /** {@code kvm_mmu_cache_min_pages}: a table page for each level below the stage-2's root (4 levels). */
+    static final int MMU_CACHE_MIN_PAGES = 3;
 
     private record Memslot(int slot, int flags, long gpa, long size) {
         boolean contains(long ipa) {
@@ -43,6 +45,8 @@ public final class KvmVm {
     private final Map<Integer, Memslot> memslots = new TreeMap<>();
     private final List<KvmVcpu> vcpus = new ArrayList<>();
     private final Map<Long, Long> pages = new TreeMap<>();
+    /** Pages this VM's vCPU memcaches took for the hypervisor (stage-2 tables), freed after teardown. */
+    private final List<Long> memcachePages = new ArrayList<>();
     private boolean created;
     private boolean destroyed;
 
@@ -162,6 +166,11 @@ public final class KvmVm {
             kvm.freePage(pfn);
         }
         pages.clear();
+        // Finalize gave the stage-2 tables and the unused memcache pages back to the host.
+        for (long pfn : memcachePages) {
+            kvm.freePage(pfn);
+        }
+        memcachePages.clear();
     }
 
     // ---------------------------------------------------------------- for KvmVcpu
@@ -181,7 +190,7 @@ public final class KvmVm {
      * @throws PkvmException {@code EFAULT} if no memslot holds {@code ipa} (pkvm4j has no MMIO exit)
      *     or the host already gave a page there (a page the hypervisor still will not map)
      */
-    synchronized void handleGuestAbort(long ipa) {
+    synchronized void handleGuestAbort(long ipa, int vcpuIdx) {
         long gfn = ipa >>> Dram.PAGE_SHIFT;
         Memslot slot = memslots.values().stream().filter(m -> m.contains(ipa)).findFirst()
                 .orElseThrow(() -> new PkvmException(Errno.EFAULT, "guest access to IPA 0x%x outside every memslot".formatted(ipa)));
@@ -191,7 +200,8 @@ public final class KvmVm {
         long pfn = kvm.allocPage();
         try {
             if (isProtected) {
-                gateway.hostHcall(HostHcall.PKVM_HOST_DONATE_GUEST, pfn, gfn, handle);
+                topupMemcache(vcpuIdx);
+                gateway.hostHcall(HostHcall.PKVM_HOST_DONATE_GUEST, pfn, gfn, handle | (long) vcpuIdx << 16);
             } else {
                 int prot = (slot.flags & KVM_MEM_READONLY) != 0 ? Prot.R | Prot.X : Prot.RWX;
                 gateway.hostHcall(HostHcall.PKVM_HOST_SHARE_GUEST, pfn, gfn, handle | (long) prot << 16 | 1L << 32);
@@ -201,6 +211,25 @@ public final class KvmVm {
             throw e;
         }
         pages.put(gfn, pfn);
+    }
+
+    /**
+     * {@code topup_hyp_memcache}: makes sure vCPU {@code vcpuIdx}'s memcache at EL2 holds {@link
+     * #MMU_CACHE_MIN_PAGES}, giving it pool pages one at a time.
+     */
+    private void topupMemcache(int vcpuIdx) {
+        long key = handle | (long) vcpuIdx << 16;
+        long have = gateway.hostHcall(HostHcall.PKVM_REFILL_MEMCACHE, key, 0, 0);
+        while (have < MMU_CACHE_MIN_PAGES) {
+            long pfn = kvm.allocPage();
+            try {
+                have = gateway.hostHcall(HostHcall.PKVM_REFILL_MEMCACHE, key, pfn << Dram.PAGE_SHIFT, 1);
+            } catch (PkvmException e) {
+                kvm.freePage(pfn);
+                throw e;
+            }
+            memcachePages.add(pfn);
+        }
     }
 
     private void checkAlive() {

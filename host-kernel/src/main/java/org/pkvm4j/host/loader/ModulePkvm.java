@@ -72,7 +72,8 @@ final class ModulePkvm implements Pkvm {
         // whole: the host keeps neither the layer, its controller nor a class of it.
         ModuleLayer.Controller controller = layers.defineEl2(module, el2.descriptor(), el2.jar());
         Module el2Module = controller.layer().findModule(el2.descriptor().name()).orElseThrow();
-        El2Image image = new El2Image(module, el2Module, controller, el2.symbols().symbols(), el2.jar().classBytes());
+        El2Image.Sections sections = El2Sections.of(el2.jar());
+        El2Image image = new El2Image(module, el2Module, controller, el2.symbols().symbols(), sections.sizeBytes(), sections);
         // Real DRAM pages: __pkvm_init_module donates them to EL2, for good on success.
         long pa = moduleRam.place(image);
         boolean kept = false;

@@ -17,8 +17,10 @@ import org.pkvm4j.machine.PageState;
  * nothing on failure. The host side lives in the {@link HypPage} words (a guest-owned page is host
  * NOPAGE annotated {GUEST, handle, gfn}); the guest side in the VM's stage-2 ({@link HypVm}).
  * Locks: the VM table's lock (only where a VM is looked up by page), then the host lock, then the
- * VM's lock. Differences: no memcache, so no -ENOMEM; a 2 MiB block share is 512 page entries,
- * so -E2BIG never happens. As in the kernel, whether the VM is protected is the hypercall wrappers'
+ * VM's lock. A protected guest's stage-2 tables come from its vCPUs' memcaches ({@link
+ * #refillMemcache}); a non-protected guest's are not counted (pkvm4j shares them from no memcache,
+ * so {@code __pkvm_host_share_guest} has no -ENOMEM). -E2BIG cannot happen: a 2 MiB block share is
+ * kept as 512 page entries, so every entry is at the last level and every unshare's granule matches. As in the kernel, whether the VM is protected is the hypercall wrappers'
  * check ({@link GuestVcpus}), not the transitions'.
  */
 public final class GuestMemProtect {
@@ -31,6 +33,9 @@ public final class GuestMemProtect {
     private static final int EAGAIN = -Errno.EAGAIN.code();
     private static final int EFAULT = -Errno.EFAULT.code();
     private static final int EHWPOISON = -Errno.EHWPOISON.code();
+    private static final int ENOMEM = -Errno.ENOMEM.code();
+    /** The most pages one refill admits: a bound on the walk of the host's list. */
+    public static final int MAX_REFILL_PAGES = 64;
     private static final long PAGE_SIZE = 1L << Dram.PAGE_SHIFT;
 
     private final MemProtect mp;
@@ -164,21 +169,38 @@ public final class GuestMemProtect {
     // ---------------------------------------------------------------- protected guests
 
     /**
-     * {@code __pkvm_host_donate_guest(pfn, gfn, vcpu)}: the host gives one page to a protected guest.
-     * Pre: host OWNED, guest NOPAGE. Post: host NOPAGE annotated {GUEST, handle, gfn}; guest OWNED RWX.
-     *
-     * @return 0; -EINVAL for an unknown or dying VM or a gfn beyond 40 bits;
-     *     -EINVAL/-EPERM for a pfn that is not memory; -EPERM for a state mismatch (a poisoned gfn too)
+     * {@code __pkvm_host_donate_guest(pfn, gfn, vcpu)} on vCPU 0 of VM {@code handle}: see {@link
+     * #hostDonateGuest(long, long, long, int)}.
      */
     public int hostDonateGuest(long pfn, long gfn, long handle) {
+        return hostDonateGuest(pfn, gfn, handle, 0);
+    }
+
+    /**
+     * {@code __pkvm_host_donate_guest(pfn, gfn, vcpu)}: the host gives one page to a protected guest,
+     * through vCPU {@code vcpuIdx}, whose memcache pays for any stage-2 table the mapping needs.
+     * Pre: the memcache holds {@link HypVm#STAGE2_MIN_PAGES} pages (checked first, as F. Tabba's 2026
+     * fix of {@code 1e579adca177} does, so a short memcache fails before any change rather than in
+     * the middle of the stage-2 map); host OWNED, guest NOPAGE. Post: host NOPAGE annotated {GUEST,
+     * handle, gfn}; guest OWNED RWX; the tables the path lacked taken from the memcache.
+     *
+     * @return 0; -EINVAL for an unknown or dying VM, a vCPU it does not have, or a gfn beyond 40
+     *     bits; -ENOMEM if the memcache is short; -EINVAL/-EPERM for a pfn that is not memory; -EPERM
+     *     for a state mismatch (a poisoned gfn too)
+     */
+    public int hostDonateGuest(long pfn, long gfn, long handle, int vcpuIdx) {
         HypVm vm = vms.get(handle);
-        if (vm == null || vm.dying || gfn < 0 || gfn > HypPage.MAX_GUEST_GFN) {
+        if (vm == null || vm.dying || gfn < 0 || gfn > HypPage.MAX_GUEST_GFN || vcpuIdx < 0 || vcpuIdx >= vm.nrVcpus) {
             return EINVAL;
         }
         long phys = pfn << Dram.PAGE_SHIFT;
         mp.hostLock.lock();
         vm.lock.lock();
         try {
+            HypMemcache mc = vm.memcache(vcpuIdx);
+            if (mc.nrPages() < HypVm.STAGE2_MIN_PAGES) {
+                return ENOMEM;
+            }
             int ret = mp.hostCheckPageStateRange(phys, PAGE_SIZE, PageState.OWNED);
             if (ret != 0) {
                 return ret;
@@ -186,6 +208,7 @@ public final class GuestMemProtect {
             if (HypPage.hypState(mp.mem.pageWord(pfn)) != PageState.NOPAGE || vm.state(gfn) != GuestState.NOPAGE) {
                 return EPERM;
             }
+            vm.allocTables(gfn, mc);
             long w = HypPage.withGuestAnnotation(mp.mem.pageWord(pfn), vm.handle, gfn);
             mp.mem.setPageWord(pfn, HypPage.withHostState(w, PageState.NOPAGE));
             vm.map(gfn, pfn, Prot.RWX, GuestState.OWNED);
@@ -193,6 +216,81 @@ public final class GuestMemProtect {
         } finally {
             vm.lock.unlock();
             mp.hostLock.unlock();
+        }
+    }
+
+    /**
+     * {@code pkvm_refill_memcache}: admits the host's memcache into vCPU {@code vcpuIdx}'s: {@code
+     * nrPages} pages linked from physical address {@code headPa}, each page's first word holding
+     * the next one's PA ({@code push_hyp_memcache}'s list), each donated host→hyp ({@code
+     * admit_host_page}). All or nothing: every page is checked (page aligned, memory, host OWNED,
+     * hyp NOPAGE, listed once) before any is donated.
+     *
+     * @return the memcache's page count after the refill; -EINVAL for an unknown or dying VM, a vCPU
+     *     it does not have, a count beyond {@link #MAX_REFILL_PAGES}, a misaligned or repeated page,
+     *     or a list shorter than {@code nrPages}; the donation's -EINVAL/-EPERM
+     */
+    public long refillMemcache(long handle, int vcpuIdx, long headPa, long nrPages) {
+        HypVm vm = vms.get(handle);
+        if (vm == null || vm.dying || vcpuIdx < 0 || vcpuIdx >= vm.nrVcpus || nrPages < 0 || nrPages > MAX_REFILL_PAGES) {
+            return EINVAL;
+        }
+        long[] pfns = new long[(int) nrPages];
+        mp.hostLock.lock();
+        try {
+            long pa = headPa;
+            for (int i = 0; i < nrPages; i++) {
+                long pfn = pa >>> Dram.PAGE_SHIFT;
+                if ((pa & (PAGE_SIZE - 1)) != 0 || !mp.ranges.isMemoryPfn(pfn)) {
+                    return EINVAL;
+                }
+                for (int j = 0; j < i; j++) {
+                    if (pfns[j] == pfn) {
+                        return EINVAL;
+                    }
+                }
+                int ret = mp.hostCheckPageStateRange(pa, PAGE_SIZE, PageState.OWNED);
+                if (ret != 0) {
+                    return ret;
+                }
+                pfns[i] = pfn;
+                pa = mp.mem.load64(pa); // the next link, read while the page is still the host's
+            }
+            for (int i = 0; i < pfns.length; i++) {
+                int ret = mp.hostDonateHyp(pfns[i], 1);
+                if (ret != 0) {
+                    for (int j = 0; j < i; j++) {
+                        mp.hypDonateHost(pfns[j], 1);
+                    }
+                    return ret;
+                }
+            }
+            vm.lock.lock();
+            try {
+                HypMemcache mc = vm.memcache(vcpuIdx);
+                for (long pfn : pfns) {
+                    mc.push(pfn);
+                }
+                return mc.nrPages();
+            } finally {
+                vm.lock.unlock();
+            }
+        } finally {
+            mp.hostLock.unlock();
+        }
+    }
+
+    /** The page count of vCPU {@code vcpuIdx}'s memcache and the VM's table pages; {-1, -1} for an unknown VM. */
+    public int[] memcacheAndTables(long handle, int vcpuIdx) {
+        HypVm vm = vms.get(handle);
+        if (vm == null || vcpuIdx < 0 || vcpuIdx >= vm.nrVcpus) {
+            return new int[] {-1, -1};
+        }
+        vm.lock.lock();
+        try {
+            return new int[] {vm.memcache(vcpuIdx).nrPages(), vm.nrTablePages()};
+        } finally {
+            vm.lock.unlock();
         }
     }
 
@@ -398,12 +496,26 @@ public final class GuestMemProtect {
                 } finally {
                     vm.lock.unlock();
                 }
+                // The stage-2's tables and what is left in the memcaches go back to the host (the
+                // kernel hands them to the host's teardown memcache).
+                returnToHost(vm.tablePfns());
+                for (int i = 0; i < vm.nrVcpus; i++) {
+                    returnToHost(vm.memcache(i).drain());
+                }
                 return 0;
             } finally {
                 mp.hostLock.unlock();
             }
         } finally {
             vms.lock.unlock();
+        }
+    }
+
+    private void returnToHost(long[] pfns) {
+        for (long pfn : pfns) {
+            if (mp.hypDonateHost(pfn, 1) != 0) {
+                throw new IllegalStateException("BUG: stage-2 page pfn 0x%x is not EL2's at teardown".formatted(pfn));
+            }
         }
     }
 

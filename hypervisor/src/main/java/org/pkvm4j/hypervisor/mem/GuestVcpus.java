@@ -161,8 +161,10 @@ public final class GuestVcpus {
                     : guest.hostShareGuest(a1, a2, a3 >>> 32, a3 & 0xFFFF, (int) (a3 >>> 16) & 0xFFFF));
             case PKVM_HOST_UNSHARE_GUEST -> regs.set(1, isProtected(a3) != Boolean.FALSE ? EINVAL
                     : guest.hostUnshareGuest(a1, a2, a3));
-            case PKVM_HOST_DONATE_GUEST -> regs.set(1, isProtected(a3) != Boolean.TRUE ? EINVAL
-                    : guest.hostDonateGuest(a1, a2, a3));
+            case PKVM_HOST_DONATE_GUEST -> regs.set(1, isProtected(a3 & 0xFFFF) != Boolean.TRUE || (a3 >>> 32) != 0 ? EINVAL
+                    : guest.hostDonateGuest(a1, a2, a3 & 0xFFFF, (int) (a3 >>> 16) & 0xFFFF));
+            case PKVM_REFILL_MEMCACHE -> regs.set(1, isProtected(a1 & 0xFFFF) != Boolean.TRUE || (a1 >>> 32) != 0 ? EINVAL
+                    : guest.refillMemcache(a1 & 0xFFFF, (int) (a1 >>> 16) & 0xFFFF, a2, a3));
             case PKVM_RECLAIM_DYING_GUEST_PAGE -> regs.set(1, guest.reclaimDyingGuestPage(a1, a2));
             case PKVM_HOST_FORCE_RECLAIM_PAGE_GUEST -> regs.set(1, guest.hostForceReclaimPageGuest(a1));
             case PKVM_START_TEARDOWN_VM -> regs.set(1, vms.startTeardownVm(a1));

@@ -5,15 +5,25 @@ import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One VM as the hypervisor knows it: its handle, whether it is protected, its vCPUs, its teardown
- * phase and its stage-2.
+ * One VM as the hypervisor knows it: its handle, whether it is protected, its vCPUs (and their
+ * memcaches), its teardown phase and its stage-2.
  *
  * <p>Kernel counterpart: {@code struct pkvm_hyp_vm} ({@code nvhe/pkvm.c}) with its stage-2 page
  * table. The stage-2 is kept compactly as a map gfn → entry, an entry being {@code pfn << 8 | prot
- * << 3 | state}: 8 bytes of payload a mapped page, nothing for an unmapped one. Guarded by {@link
- * #lock} (the VM's stage-2 lock, taken after the host lock).
+ * << 3 | state}: 8 bytes of payload a mapped page, nothing for an unmapped one. Its page tables
+ * are counted, not built: a 4-level table (start level 0, 4 KiB granule) needs a table page at
+ * levels 1, 2 and 3 on the path to each gfn, taken from a vCPU memcache the first time a path is
+ * used ({@link #tables}: table id → the pfn backing it). Guarded by {@link #lock} (the VM's stage-2
+ * lock, taken after the host lock).
  */
 final class HypVm {
+    /**
+     * {@code kvm_mmu_cache_min_pages}: the most table pages one page mapping can need, one per level
+     * below the root of the 4-level stage-2.
+     */
+    static final int STAGE2_MIN_PAGES = 3;
+    private static final int LEVEL_BITS = 9;
+
     final int handle;
     final boolean isProtected;
     final int nrVcpus;
@@ -22,11 +32,51 @@ final class HypVm {
     volatile int refs;
     volatile boolean dying;
     private final Map<Long, Long> stage2 = new HashMap<>();
+    private final Map<Long, Long> tables = new HashMap<>();
+    private final HypMemcache[] memcaches;
 
     HypVm(int handle, boolean isProtected, int nrVcpus) {
         this.handle = handle;
         this.isProtected = isProtected;
         this.nrVcpus = nrVcpus;
+        this.memcaches = new HypMemcache[nrVcpus];
+        for (int i = 0; i < nrVcpus; i++) {
+            memcaches[i] = new HypMemcache();
+        }
+    }
+
+    /** vCPU {@code idx}'s memcache. */
+    HypMemcache memcache(int idx) {
+        return memcaches[idx];
+    }
+
+    /**
+     * Takes from {@code mc} the table pages the path to {@code gfn} still lacks (at most {@link
+     * #STAGE2_MIN_PAGES}, the caller checked the memcache holds that many): what {@code
+     * kvm_pgtable_stage2_map} allocates through {@code hyp_mc_alloc_fn}.
+     *
+     * @return how many pages it took
+     */
+    int allocTables(long gfn, HypMemcache mc) {
+        int taken = 0;
+        for (int level = 1; level <= 3; level++) {
+            long id = (long) level << 56 | gfn >>> (LEVEL_BITS * (4 - level));
+            if (!tables.containsKey(id)) {
+                tables.put(id, mc.pop());
+                taken++;
+            }
+        }
+        return taken;
+    }
+
+    /** The pages backing the stage-2's tables, for teardown. */
+    long[] tablePfns() {
+        return tables.values().stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** How many table pages the stage-2 holds. */
+    int nrTablePages() {
+        return tables.size();
     }
 
     /** The guest state at {@code gfn}. */

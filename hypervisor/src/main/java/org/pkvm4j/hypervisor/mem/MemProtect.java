@@ -3,6 +3,7 @@ package org.pkvm4j.hypervisor.mem;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.Prot;
 import org.pkvm4j.api.UserPtRegs;
+import org.pkvm4j.api.el2.HostStage2Leaf;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.Dram;
 import org.pkvm4j.machine.HypMemory;
@@ -305,6 +306,35 @@ public final class MemProtect {
         }
         long w = mem.pageWord(pfn);
         return HypPage.hostAccessible(w) ? HypPage.hostProt(w) : 0;
+    }
+
+    /**
+     * {@code host_stage2_get_leaf(phys, &pte, &level)}: the host stage-2 leaf of {@code phys}, read
+     * under the host lock. DRAM is mapped page by page (level 3): a page the host may access is a
+     * valid entry with its permissions, any other an invalid one naming its owner. Non-memory is the
+     * idmapped MMIO window: valid, RW (the host's device mapping), host-owned.
+     *
+     * @return the leaf, or null if {@code phys} is outside the PA range (the walker's -ERANGE)
+     */
+    public HostStage2Leaf hostStage2GetLeaf(long phys) {
+        if (phys < 0 || phys >= 1L << Dram.PA_BITS) {
+            return null;
+        }
+        long pfn = phys >>> Dram.PAGE_SHIFT;
+        long page = pfn << Dram.PAGE_SHIFT;
+        if (!ranges.isMemoryPfn(pfn)) {
+            return new HostStage2Leaf(page, HostStage2Leaf.PAGE_LEVEL, true, Prot.RW, OwnerId.HOST.id(), PageState.OWNED.bits());
+        }
+        long w;
+        hostLock.lock();
+        try {
+            w = mem.pageWord(pfn);
+        } finally {
+            hostLock.unlock();
+        }
+        boolean valid = HypPage.hostAccessible(w);
+        return new HostStage2Leaf(page, HostStage2Leaf.PAGE_LEVEL, valid, valid ? HypPage.hostProt(w) : 0,
+                valid ? OwnerId.HOST.id() : HypPage.annotationOwner(w).id(), HypPage.hostState(w).bits());
     }
 
     // ---------------------------------------------------------------- EL2 accesses

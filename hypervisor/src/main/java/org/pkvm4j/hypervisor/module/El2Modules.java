@@ -8,8 +8,10 @@ import java.util.Map;
 import java.util.Optional;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.api.Prot;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el2.ModuleOps;
+import org.pkvm4j.hypervisor.mem.HypVaSpace;
 import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.Dram;
@@ -26,22 +28,21 @@ import org.pkvm4j.machine.MachineConfig;
  * nothing here needs to check that again. Each handler writes its result or {@code -errno} to x1
  * and leaves the table as it was on failure.
  *
- * <p>Module pages: {@code __pkvm_init_module} donates the pages holding the image host→hyp before it
- * links anything (the kernel's {@code __pkvm_map_module_page} with {@code is_protected} false, for
- * every page at once), so a loaded module's pages are hyp OWNED, host NOPAGE annotated HYP; a load
- * that fails after the donation, and an unload ({@code __pkvm_unmap_module_page}), donate them back.
- * The kernel maps text R+X, rodata R and data/bss RW at EL2; pkvm4j's image has no sections
- * (its classes are one blob, see {@link El2Image}), so it records the pages, not their EL2
- * permissions.
+ * <p>Module pages: {@code __pkvm_init_module} maps every page of the image at its token's VA before
+ * it links anything, each with {@code __pkvm_map_module_page(pfn, va, prot, false)} (which the kernel's
+ * EL1 loader issues page by page): the page is donated host→hyp, so a loaded module's pages are hyp
+ * OWNED, host NOPAGE annotated HYP, and mapped at EL2 with its section's permissions ({@link
+ * El2Image.Sections}: text R+X, rodata R, data RW). A load that fails after that, and an unload
+ * ({@code __pkvm_unmap_module_page}), unmap them and donate them back.
  */
 public final class El2Modules {
-    /** Start of the hyp VA window for module sections. */
-    public static final long MODULE_VA_BASE = 0x0000_8000_0000_0000L;
+    /** Start of the hyp VA window for module sections: the start of the private range. */
+    public static final long MODULE_VA_BASE = HypVaSpace.PRIVATE_VA_BASE;
     /** Size of that window: 128 MiB, mirroring the kernel's module area. */
-    public static final long MODULE_VA_SIZE = 128L << 20;
+    public static final long MODULE_VA_SIZE = HypVaSpace.MODULE_VA_SIZE;
 
     private final HypPlatform platform;
-    private final MemProtect memProtect;
+    private final HypVaSpace va;
     private final ModuleOps ops;
     private final DynamicHcalls hcalls;
     private final SymbolLinker linker = new SymbolLinker();
@@ -49,15 +50,19 @@ public final class El2Modules {
     private final List<long[]> reserved = new ArrayList<>();
     /** The first pfn of each loaded module's donated pages (nrPages: its image's). */
     private final Map<El2Module, Long> pagesOf = new IdentityHashMap<>();
-    private long nextVa = MODULE_VA_BASE;
 
     /**
      * Module loading on {@code platform}; every init receives {@code ops}; module pages change hands
-     * through {@code memProtect}.
+     * through {@code memProtect} and are mapped in a VA space of their own.
      */
     public El2Modules(HypPlatform platform, MemProtect memProtect, ModuleOps ops, DynamicHcalls hcalls) {
+        this(platform, new HypVaSpace(memProtect, platform.nrCpus()), ops, hcalls);
+    }
+
+    /** Module loading whose pages are mapped in the hypervisor's VA space {@code va}. */
+    public El2Modules(HypPlatform platform, HypVaSpace va, ModuleOps ops, DynamicHcalls hcalls) {
         this.platform = platform;
-        this.memProtect = memProtect;
+        this.va = va;
         this.ops = ops;
         this.hcalls = hcalls;
     }
@@ -65,18 +70,11 @@ public final class El2Modules {
     /** {@code __pkvm_alloc_module_va(nr_pages)}: x1 = the VA, or -EINVAL / -ENOMEM. */
     public synchronized void handleAllocModuleVa(Cpu cpu, UserPtRegs regs) {
         long nrPages = regs.get(1);
-        if (nrPages <= 0 || nrPages > MODULE_VA_SIZE / MachineConfig.PAGE_SIZE) {
-            regs.set(1, Errno.EINVAL.negated());
-            return;
+        long at = va.allocModuleVa(nrPages);
+        if (at > 0) {
+            reserved.add(new long[] {at, nrPages});
         }
-        long size = nrPages * MachineConfig.PAGE_SIZE;
-        if (nextVa + size > MODULE_VA_BASE + MODULE_VA_SIZE) {
-            regs.set(1, Errno.ENOMEM.negated());
-            return;
-        }
-        reserved.add(new long[] {nextVa, nrPages});
-        regs.set(1, nextVa);
-        nextVa += size;
+        regs.set(1, at);
     }
 
     /**
@@ -106,9 +104,9 @@ public final class El2Modules {
             return;
         }
         long pfn = pa >>> Dram.PAGE_SHIFT;
-        int donated = memProtect.hostDonateHyp(pfn, image.nrPages());
-        if (donated != 0) {
-            regs.set(1, donated);
+        int mapped = mapPages(image, pfn, token);
+        if (mapped != 0) {
+            regs.set(1, mapped);
             return;
         }
         El2Module module = new El2Module(image, token, reservation[1]);
@@ -117,7 +115,7 @@ public final class El2Modules {
             linker.grantAccess(image);
             initFn = linker.linkInit(image, init.get());
         } catch (ReflectiveOperationException | RuntimeException e) {
-            giveBack(pfn, image.nrPages());
+            unmapPages(token, image.nrPages());
             regs.set(1, Errno.ENOEXEC.negated());
             return;
         }
@@ -203,20 +201,50 @@ public final class El2Modules {
         return loaded.stream().map(El2Module::name).toList();
     }
 
-    private void forget(El2Module module) {
-        loaded.remove(module);
-        hcalls.revoke(module);
-        Long pfn = pagesOf.remove(module);
-        if (pfn != null) {
-            giveBack(pfn, module.image().nrPages());
+    /**
+     * The EL2 permissions of page {@code index} of an image: its section's ({@code
+     * __pkvm_load_el2_module}: text R+X, rodata R, data and bss RW).
+     */
+    static int sectionProt(El2Image.Sections sections, long index) {
+        if (index < sections.textPages()) {
+            return Prot.RX;
+        }
+        return index < sections.textPages() + sections.rodataPages() ? Prot.R : Prot.RW;
+    }
+
+    /**
+     * {@code __pkvm_map_module_page} for every page of {@code image}, at {@code token} upwards; on a
+     * failure the pages mapped so far are unmapped and given back.
+     *
+     * @return 0 or the failing page's -errno
+     */
+    private int mapPages(El2Image image, long pfn, long token) {
+        long nr = image.nrPages();
+        for (long i = 0; i < nr; i++) {
+            int ret = va.mapModulePage(pfn + i, token + i * MachineConfig.PAGE_SIZE, sectionProt(image.sections(), i), false);
+            if (ret != 0) {
+                unmapPages(token, i);
+                return ret;
+            }
+        }
+        return 0;
+    }
+
+    /** {@code __pkvm_unmap_module_page} of {@code nrPages} pages from {@code token}; this class mapped them, so it cannot fail. */
+    private void unmapPages(long token, long nrPages) {
+        for (long i = 0; i < nrPages; i++) {
+            int ret = va.unmapModulePage(token + i * MachineConfig.PAGE_SIZE, false);
+            if (ret != 0) {
+                throw new IllegalStateException("BUG: unmapping module page at 0x%x failed: %d".formatted(token + i * MachineConfig.PAGE_SIZE, ret));
+            }
         }
     }
 
-    /** {@code __pkvm_hyp_donate_host} of a module's pages; they were donated by this class, so it cannot fail. */
-    private void giveBack(long pfn, long nrPages) {
-        int ret = memProtect.hypDonateHost(pfn, nrPages);
-        if (ret != 0) {
-            throw new IllegalStateException("BUG: giving module pages back at pfn 0x%x failed: %d".formatted(pfn, ret));
+    private void forget(El2Module module) {
+        loaded.remove(module);
+        hcalls.revoke(module);
+        if (pagesOf.remove(module) != null) {
+            unmapPages(module.token(), module.image().nrPages());
         }
     }
 

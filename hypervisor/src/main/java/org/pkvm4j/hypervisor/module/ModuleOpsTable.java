@@ -3,12 +3,15 @@ package org.pkvm4j.hypervisor.module;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.el2.HostPermFaultHandler;
+import org.pkvm4j.api.el2.HostStage2Leaf;
+import org.pkvm4j.api.el2.IllegalAbtNotifier;
 import org.pkvm4j.api.el2.ModuleOps;
 import org.pkvm4j.api.el2.SerialDriver;
 import org.pkvm4j.hypervisor.console.HypConsole;
 import org.pkvm4j.hypervisor.mem.HostPermFaultHandlers;
+import org.pkvm4j.hypervisor.mem.HypVaSpace;
+import org.pkvm4j.hypervisor.mem.IllegalAbtNotifiers;
 import org.pkvm4j.hypervisor.mem.MemProtect;
-import org.pkvm4j.machine.HypMemory;
 import org.pkvm4j.machine.HypPlatform;
 
 /**
@@ -24,17 +27,30 @@ public final class ModuleOpsTable implements ModuleOps {
     private final HypConsole console;
     private final HypPlatform platform;
     private final MemProtect memProtect;
-    private final HypMemory mem;
+    private final HypVaSpace va;
     private final HostPermFaultHandlers permFaultHandlers;
+    private final IllegalAbtNotifiers abtNotifiers;
 
-    /** The ops over the hypervisor's console, platform, page ownership and perm-fault handlers. */
+    /**
+     * The ops over the hypervisor's console, platform, page ownership, perm-fault handlers, its VA
+     * space {@code va} (EL2 accesses, private mappings, the fixmap, the module window) and the
+     * illegal-abort notifier slot.
+     */
     public ModuleOpsTable(HypConsole console, HypPlatform platform, MemProtect memProtect,
-            HostPermFaultHandlers permFaultHandlers) {
+            HostPermFaultHandlers permFaultHandlers, HypVaSpace va, IllegalAbtNotifiers abtNotifiers) {
         this.console = console;
         this.platform = platform;
         this.memProtect = memProtect;
-        this.mem = platform.memory();
+        this.va = va;
         this.permFaultHandlers = permFaultHandlers;
+        this.abtNotifiers = abtNotifiers;
+    }
+
+    /** The ops with a VA space of their own and no notifier slot shared with the fault path (unit tests). */
+    public ModuleOpsTable(HypConsole console, HypPlatform platform, MemProtect memProtect,
+            HostPermFaultHandlers permFaultHandlers) {
+        this(console, platform, memProtect, permFaultHandlers, new HypVaSpace(memProtect, platform.nrCpus()),
+                new IllegalAbtNotifiers());
     }
 
     @Override
@@ -99,33 +115,12 @@ public final class ModuleOpsTable implements ModuleOps {
 
     @Override
     public void memcpy(long dstVa, long srcVa, long size) {
-        checkRange(dstVa, size, "memcpy");
-        checkRange(srcVa, size, "memcpy");
-        long i = 0;
-        if (((dstVa | srcVa) & 7) == 0) {
-            for (; i + 8 <= size; i += 8) {
-                mem.store64(dstVa + i, mem.load64(srcVa + i));
-            }
-        }
-        for (; i < size; i++) {
-            mem.store8(dstVa + i, mem.load8(srcVa + i));
-        }
+        va.memcpy(dstVa, srcVa, size);
     }
 
     @Override
     public void memset(long va, int c, long size) {
-        checkRange(va, size, "memset");
-        byte b = (byte) c;
-        long i = 0;
-        if ((va & 7) == 0) {
-            long pattern = (b & 0xFFL) * 0x0101_0101_0101_0101L;
-            for (; i + 8 <= size; i += 8) {
-                mem.store64(va + i, pattern);
-            }
-        }
-        for (; i < size; i++) {
-            mem.store8(va + i, b);
-        }
+        this.va.memset(va, (byte) c, size);
     }
 
     @Override
@@ -145,14 +140,22 @@ public final class ModuleOpsTable implements ModuleOps {
 
     @Override
     public long load64(long va) {
-        checkWord(va, "load64");
-        return mem.load64(va);
+        return this.va.load64(va);
     }
 
     @Override
     public void store64(long va, long value) {
-        checkWord(va, "store64");
-        mem.store64(va, value);
+        this.va.store64(va, value);
+    }
+
+    @Override
+    public byte load8(long va) {
+        return this.va.load8(va);
+    }
+
+    @Override
+    public void store8(long va, byte value) {
+        this.va.store8(va, value);
     }
 
     @Override
@@ -165,28 +168,57 @@ public final class ModuleOpsTable implements ModuleOps {
         permFaultHandlers.register(handler);
     }
 
+    @Override
+    public HostStage2Leaf hostStage2GetLeaf(long phys) {
+        HostStage2Leaf leaf = memProtect.hostStage2GetLeaf(phys);
+        if (leaf == null) {
+            throw new PkvmException(Errno.ERANGE, "host_stage2_get_leaf(0x%x): outside the PA range".formatted(phys));
+        }
+        return leaf;
+    }
+
+    @Override
+    public void registerIllegalAbtNotifier(IllegalAbtNotifier notifier) {
+        abtNotifiers.register(notifier);
+    }
+
+    @Override
+    public long fixmapMap(long phys) {
+        return checkVa(va.fixmapMap(smpProcessorId(), phys), "fixmap_map", phys);
+    }
+
+    @Override
+    public void fixmapUnmap() {
+        va.fixmapUnmap(smpProcessorId());
+    }
+
+    @Override
+    public long createPrivateMapping(long phys, long size, int prot) {
+        return checkVa(va.createPrivateMapping(phys, size, prot), "create_private_mapping", phys);
+    }
+
+    @Override
+    public long allocModuleVa(long nrPages) {
+        return checkVa(va.allocModuleVa(nrPages), "alloc_module_va", nrPages);
+    }
+
+    @Override
+    public void mapModulePage(long pfn, long va, int prot, boolean isProtected) {
+        check(this.va.mapModulePage(pfn, va, prot, isProtected), "map_module_page", pfn);
+    }
+
+    /** A VA or a negative errno (hyp VAs are below 2^48, never negative). */
+    private static long checkVa(long ret, String op, long arg) {
+        if (ret < 0) {
+            check((int) ret, op, arg);
+        }
+        return ret;
+    }
+
     private static void check(int ret, String op, long arg) {
         if (ret != 0) {
             Errno errno = Errno.fromNegated(ret);
             throw new PkvmException(errno, "%s(0x%x): %s".formatted(op, arg, errno));
-        }
-    }
-
-    private void checkRange(long va, long size, String op) {
-        if (size < 0) {
-            throw new PkvmException(Errno.EINVAL, "%s: negative size %d".formatted(op, size));
-        }
-        if (!memProtect.hypCanAccess(va, size)) {
-            throw new PkvmException(Errno.EFAULT, "%s: [0x%x, +0x%x) is not mapped at EL2".formatted(op, va, size));
-        }
-    }
-
-    private void checkWord(long va, String op) {
-        if ((va & 7) != 0) {
-            throw new PkvmException(Errno.EINVAL, "%s: misaligned hyp VA 0x%x".formatted(op, va));
-        }
-        if (!memProtect.hypCanAccess(va, 8)) {
-            throw new PkvmException(Errno.EFAULT, "%s: hyp VA 0x%x is not mapped at EL2".formatted(op, va));
         }
     }
 }

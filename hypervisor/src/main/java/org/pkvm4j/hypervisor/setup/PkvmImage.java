@@ -10,6 +10,8 @@ import org.pkvm4j.hypervisor.console.HypConsole;
 import org.pkvm4j.hypervisor.mem.GuestMemProtect;
 import org.pkvm4j.hypervisor.mem.GuestVcpus;
 import org.pkvm4j.hypervisor.mem.HostPermFaultHandlers;
+import org.pkvm4j.hypervisor.mem.HypVaSpace;
+import org.pkvm4j.hypervisor.mem.IllegalAbtNotifiers;
 import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.hypervisor.mem.VmTable;
 import org.pkvm4j.hypervisor.module.DynamicHcalls;
@@ -39,8 +41,10 @@ public final class PkvmImage implements HypervisorImage {
         DynamicHcalls dynamicHcalls = new DynamicHcalls(platform.handlerTrace());
         MemProtect memProtect = new MemProtect(platform.memory());
         HostPermFaultHandlers permFaultHandlers = new HostPermFaultHandlers();
-        El2Modules modules = new El2Modules(platform, memProtect,
-                new ModuleOpsTable(console, platform, memProtect, permFaultHandlers), dynamicHcalls);
+        HypVaSpace va = new HypVaSpace(memProtect, platform.nrCpus());
+        IllegalAbtNotifiers abtNotifiers = new IllegalAbtNotifiers();
+        El2Modules modules = new El2Modules(platform, va,
+                new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers), dynamicHcalls);
         Deprivilege deprivilege = new Deprivilege(platform.nrCpus());
         GuestVcpus guests = new GuestVcpus(new GuestMemProtect(memProtect, new VmTable()));
         Map<HostHcall, HostHcallHandler> bindings = new EnumMap<>(HostHcall.class);
@@ -59,6 +63,6 @@ public final class PkvmImage implements HypervisorImage {
         HostHcallTable table = HostHcallTable.of(bindings);
         console.puts("pKVM: hypervisor initialised on %d CPUs%s".formatted(platform.nrCpus(),
                 options.protectedMode() ? ", protected mode" : ""));
-        return new HypMain(platform, dynamicHcalls, table, deprivilege, memProtect, permFaultHandlers);
+        return new HypMain(platform, dynamicHcalls, table, deprivilege, memProtect, permFaultHandlers, abtNotifiers);
     }
 }

@@ -32,8 +32,10 @@ class GuestInvariantsTest {
     private static final int NR_PAGES = 16;
     private static final int NR_GFNS = 8;
     private static final long BASE_PFN = Dram.BASE / PAGE;
+    /** Pages above the random ones for the protected VM's memcache: every gfn shares one path of tables. */
+    private static final int MEMCACHE_PAGES = 2 * HypVm.STAGE2_MIN_PAGES;
 
-    private final Machine machine = new Machine(new MachineConfig(4, NR_PAGES * PAGE));
+    private final Machine machine = new Machine(new MachineConfig(4, (NR_PAGES + MEMCACHE_PAGES) * PAGE));
     private final MemProtect mp = new MemProtect(machine.takeHypPlatform().memory());
     private final VmTable vms = new VmTable();
     private final GuestMemProtect gm = new GuestMemProtect(mp, vms);
@@ -43,6 +45,7 @@ class GuestInvariantsTest {
     GuestInvariantsTest() {
         assertEquals(0, vms.initVm(pvm, 1, true));
         assertEquals(0, vms.initVm(npvm, 1, false));
+        Memcaches.seed(gm, pvm, 0, BASE_PFN + NR_PAGES, MEMCACHE_PAGES);
     }
 
     private void checkInvariants() {
@@ -118,6 +121,7 @@ class GuestInvariantsTest {
     void singleThreaded() {
         randomSteps(42, 5_000);
         checkInvariants();
+        assertEquals(HypVm.STAGE2_MIN_PAGES, gm.memcacheAndTables(pvm, 0)[1], "donations happened and built the tables");
         teardownLeavesEverythingToTheHost();
     }
 
@@ -157,6 +161,10 @@ class GuestInvariantsTest {
             if (wasPrivate[i]) {
                 assertEquals(0, machine.hostMemory().load64((BASE_PFN + i) * PAGE), "private page " + i + " zeroed");
             }
+        }
+        for (int i = NR_PAGES; i < NR_PAGES + MEMCACHE_PAGES; i++) {
+            assertEquals(PageState.OWNED, mp.hostState(BASE_PFN + i), "memcache or table page " + i + " is the host's again");
+            assertEquals(PageState.NOPAGE, mp.hypState(BASE_PFN + i), "memcache or table page " + i);
         }
     }
 }

@@ -158,7 +158,9 @@ public interface ModuleOps {
      *
      * <p>Kernel counterpart: {@code hyp_pa}. pkvm4j's hyp linear map is the identity (hyp VA = PA,
      * as {@code MemProtect} assumes for pins), so this returns {@code va}; modules should still
-     * convert, as C modules must.
+     * convert, as C modules must. Like the kernel's, it is arithmetic on the linear map only: a VA
+     * of the private range ({@link #createPrivateMapping}, {@link #fixmapMap}, module VA) has no
+     * linear-map PA.
      */
     long hypPa(long va);
 
@@ -231,4 +233,111 @@ public interface ModuleOps {
      * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if all 16 slots are taken
      */
     void registerHostPermFaultHandler(HostPermFaultHandler handler);
+
+    /**
+     * Reads the host stage-2 leaf of physical address {@code phys}: whether the host may access the
+     * page, with which permissions, and who owns it if not.
+     *
+     * <p>Kernel counterpart: {@code host_stage2_get_leaf(phys, &pte, &level)}, read under the host
+     * lock; a snapshot, stale as soon as it returns.
+     *
+     * @throws org.pkvm4j.api.PkvmException {@code ERANGE} if {@code phys} is outside the 48-bit PA range
+     */
+    HostStage2Leaf hostStage2GetLeaf(long phys);
+
+    /**
+     * Registers the callback run before every abort the hypervisor injects into the host.
+     *
+     * <p>Kernel counterpart: {@code register_illegal_abt_notifier(cb)}: one slot, taken with a
+     * compare-and-swap, for the life of the hypervisor.
+     *
+     * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if a notifier is already registered
+     */
+    void registerIllegalAbtNotifier(IllegalAbtNotifier notifier);
+
+    /**
+     * Maps the page holding physical address {@code phys} (memory or MMIO) in this CPU's fixmap slot,
+     * RW, and returns the hyp VA of {@code phys} there. Use it within one EL2 call and unmap it before
+     * returning: the slot belongs to the CPU, not to the module.
+     *
+     * <p>Kernel counterpart: {@code fixmap_map(phys)} ({@code hyp_fixmap_map}). Nothing checks who owns
+     * the page: EL2 code is trusted with every page, as in C.
+     *
+     * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if this CPU's slot is mapped (unmap between
+     *     maps); {@code EINVAL} for a PA outside the PA range
+     */
+    long fixmapMap(long phys);
+
+    /**
+     * Unmaps this CPU's fixmap slot: later accesses through its VA fail with {@code EFAULT}.
+     *
+     * <p>Kernel counterpart: {@code fixmap_unmap()} ({@code hyp_fixmap_unmap}). An empty slot stays
+     * empty.
+     *
+     */
+    void fixmapUnmap();
+
+    /**
+     * Maps {@code [phys, phys + size)} at fresh hyp private VA with {@code prot} and returns the hyp VA
+     * of {@code phys}; for MMIO (a device's registers) as well as memory. The mapping is for good; the
+     * host's stage-2 permissions are not changed.
+     *
+     * <p>Kernel counterpart: {@code create_private_mapping(phys, size, prot, &haddr)} ({@code
+     * __pkvm_create_private_mapping}). {@code prot} follows {@code hyp_set_prot_attr}: it must include
+     * R, may not be W and X together, and device memory may not be X.
+     *
+     * @param prot {@link org.pkvm4j.api.Prot} bits
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} for a size that is not positive, a range that
+     *     leaves the PA range or straddles memory and MMIO, or a refused {@code prot}; {@code ENOMEM}
+     *     when the private VA range is exhausted
+     */
+    long createPrivateMapping(long phys, long size, int prot);
+
+    /**
+     * Reserves {@code nrPages} pages of hyp VA in the module window and returns the first; fill them
+     * with {@link #mapModulePage}.
+     *
+     * <p>Kernel counterpart: {@code alloc_module_va(nr_pages)} ({@code __pkvm_alloc_module_va}), the
+     * same 128 MiB window module loading takes its sections from.
+     *
+     * @throws org.pkvm4j.api.PkvmException {@code ENOMEM} when the window is exhausted; {@code EINVAL}
+     *     for a count that is not positive
+     */
+    long allocModuleVa(long nrPages);
+
+    /**
+     * Maps DRAM page {@code pfn} at {@code va} (a page reserved with {@link #allocModuleVa}) with
+     * {@code prot}. Unless {@code isProtected}, the page is first donated host→hyp (the host loses it)
+     * and given back if the mapping fails; a protected page must already be the hypervisor's.
+     *
+     * <p>Kernel counterpart: {@code map_module_page(pfn, va, prot, is_protected)} ({@code
+     * __pkvm_map_module_page}).
+     *
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} for a {@code va} that is not a reserved page,
+     *     or a refused {@code prot}; {@code EEXIST} if {@code va} is mapped; {@code EPERM}/{@code
+     *     EINVAL} from the donation (the page is not host-owned memory), or a protected page EL2 does
+     *     not own
+     */
+    void mapModulePage(long pfn, long va, int prot, boolean isProtected);
+
+    /**
+     * Loads one byte from hyp VA {@code va} at EL2 (a device register through a private mapping, or
+     * memory).
+     *
+     * <p>Kernel counterpart: a plain EL2 load ({@code readb_relaxed} for a device).
+     *
+     * @throws org.pkvm4j.api.PkvmException {@code EFAULT} if {@code va} is not mapped readable at EL2
+     */
+    byte load8(long va);
+
+    /**
+     * Stores one byte at hyp VA {@code va} at EL2: to a device register through a private mapping
+     * (a UART's data register transmits it), or to memory.
+     *
+     * <p>Kernel counterpart: a plain EL2 store ({@code writeb_relaxed} for a device).
+     *
+     * @throws org.pkvm4j.api.PkvmException {@code EFAULT} if {@code va} is not mapped writable at EL2
+     *     (a read-only mapping refuses the store and nothing is written)
+     */
+    void store8(long va, byte value);
 }

@@ -1,0 +1,41 @@
+package org.pkvm4j.hypervisor.mem;
+
+import java.util.concurrent.atomic.AtomicReference;
+import org.pkvm4j.api.Errno;
+import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.api.UserPtRegs;
+import org.pkvm4j.api.el2.IllegalAbtNotifier;
+
+/**
+ * The one module callback run before an abort is injected into the host.
+ *
+ * <p>Kernel counterpart: {@code illegal_abt_notifier} and {@code
+ * __pkvm_register_illegal_abt_notifier} in {@code nvhe/modules.c}, called by {@code
+ * host_inject_abort} in {@code nvhe/mem_protect.c}. One slot, set once with a compare-and-swap; the
+ * fault path reads it without a lock.
+ */
+public final class IllegalAbtNotifiers {
+    private final AtomicReference<IllegalAbtNotifier> notifier = new AtomicReference<>();
+
+    /**
+     * {@code register_illegal_abt_notifier(cb)}.
+     *
+     * @throws PkvmException {@code EBUSY} if one is registered already
+     */
+    public void register(IllegalAbtNotifier cb) {
+        if (cb == null) {
+            throw new PkvmException(Errno.EINVAL, "register_illegal_abt_notifier: no callback");
+        }
+        if (!notifier.compareAndSet(null, cb)) {
+            throw new PkvmException(Errno.EBUSY, "register_illegal_abt_notifier: a notifier is already registered");
+        }
+    }
+
+    /** {@code host_inject_abort}'s call: runs the notifier, if any, on the host's registers. */
+    public void beforeInjection(UserPtRegs regs) {
+        IllegalAbtNotifier cb = notifier.get();
+        if (cb != null) {
+            cb.onIllegalAbort(regs);
+        }
+    }
+}
