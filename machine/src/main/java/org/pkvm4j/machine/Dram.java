@@ -9,18 +9,14 @@ import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The machine's DRAM and its per-page metadata, both committed lazily.
+ * The machine's DRAM and its per-page metadata, both committed lazily in 2 MiB chunks.
  *
  * <p>Kernel counterpart: the memblock memory of an arm64 {@code virt} board (one region at {@link
- * #BASE}) and the hyp vmemmap ({@code struct hyp_page} per page). Two ways to commit them, chosen per
- * machine: <em>flat</em>, where the OS offers a lazily committed mapping ({@link SparseMapping}: a
- * deleted sparse file on Linux tmpfs), one segment holds all the contents and another all the
- * metadata words, and the OS commits a 4 KiB page when it is first touched; <em>chunked</em>
- * otherwise, where the contents of a 2 MiB chunk are an off-heap {@link MemorySegment} allocated,
- * zeroed, from the machine's automatic {@link Arena} on the first access that needs them, and its
- * metadata a {@code long[512]} allocated on the first metadata write. Either way {@code mem=64G}
- * costs only what is touched, zeroed memory reads as {@link HypPage#INITIAL}, and a range donated
- * without being written costs metadata only.
+ * #BASE}) and the hyp vmemmap ({@code struct hyp_page} per page). The contents of a chunk are an
+ * off-heap {@link MemorySegment} allocated, zeroed, from the machine's one automatic {@link Arena} on
+ * the first access that needs them; its metadata is a {@code long[512]} allocated on the first
+ * metadata write. So {@code mem=64G} costs only what is touched, and a range donated without being
+ * written costs metadata only.
  *
  * <p>This public face gives the geometry and the accounting, nothing else: the host reaches the
  * contents through {@link HostMemory} (checked against the host stage-2), the hypervisor through
@@ -52,7 +48,6 @@ public final class Dram {
     private static final VarHandle METAS = MethodHandles.arrayElementVarHandle(long[][].class);
     private static final VarHandle DATAS = MethodHandles.arrayElementVarHandle(MemorySegment[].class);
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final VarHandle FLAT_WORDS = LONG.varHandle();
 
     private final long size;
     private final long end;
@@ -63,20 +58,10 @@ public final class Dram {
     // object in between. Measured by bench/HostLoadBench: 8.7 -> 2.7 ns a checked load.
     private final long[][] metas;
     private final MemorySegment[] datas;
-    // Flat mode, when SparseMapping gives one (Linux tmpfs): all of DRAM's contents and all of its
-    // metadata words in one lazily committed mapping, and the chunk arrays above are empty. The
-    // host's checked load is then a range test, one metadata load and the data load: measured by
-    // bench/HostLoadBench (docs/benchmarks.md). Null in chunked mode.
-    private final MemorySegment flatData;
-    private final MemorySegment flatMeta;
-    // Flat mode's accounting: the 2 MiB chunks whose contents / metadata were written. The OS
-    // commits 4 KiB pages; a chunk is what the chunked mode commits, so the figures mean the same.
-    private final boolean[] written;
-    private final boolean[] metaWritten;
     private final AtomicLong committed = new AtomicLong();
     private final AtomicLong metadata = new AtomicLong();
 
-    Dram(long size, boolean tryFlat) {
+    Dram(long size) {
         if (size <= 0 || size % MachineConfig.PAGE_SIZE != 0 || size > (1L << PA_BITS) - BASE) {
             throw new IllegalArgumentException("DRAM of %d bytes does not fit a %d-bit PA space above 0x%x"
                     .formatted(size, PA_BITS, BASE));
@@ -87,23 +72,8 @@ public final class Dram {
         if (n > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("DRAM too large: " + size);
         }
-        long metaBytes = (size >>> PAGE_SHIFT) * Long.BYTES;
-        MemorySegment flat = tryFlat ? SparseMapping.mapOrNull(size + metaBytes, arena) : null;
-        if (flat != null) {
-            this.flatData = flat.asSlice(0, size);
-            this.flatMeta = flat.asSlice(size, metaBytes);
-            this.written = new boolean[(int) n];
-            this.metaWritten = new boolean[(int) n];
-            this.metas = new long[0][];
-            this.datas = new MemorySegment[0];
-        } else {
-            this.flatData = null;
-            this.flatMeta = null;
-            this.written = null;
-            this.metaWritten = null;
-            this.metas = new long[(int) n][];
-            this.datas = new MemorySegment[(int) n];
-        }
+        this.metas = new long[(int) n][];
+        this.datas = new MemorySegment[(int) n];
     }
 
     /** First PA of DRAM. */
@@ -156,110 +126,7 @@ public final class Dram {
         return Long.BYTES;
     }
 
-    /** Whether DRAM is one lazily committed mapping (true) or committed in 2 MiB chunks (false). */
-    boolean isFlat() {
-        return flatData != null;
-    }
-
     // ---- package-private access for HostMemory and HypMemory ----
-
-    /** Flat mode: all of DRAM's contents, offset 0 at {@link #BASE}; null in chunked mode. */
-    MemorySegment flatData() {
-        return flatData;
-    }
-
-    /** Flat mode: every page's metadata word, 8 bytes a page from {@link #BASE}; null in chunked mode. */
-    MemorySegment flatMeta() {
-        return flatMeta;
-    }
-
-    /** Flat mode: the metadata word of page {@code pageIndex} in {@code meta}, an opaque read. */
-    static long flatWord(MemorySegment meta, long pageIndex) {
-        return (long) FLAT_WORDS.getOpaque(meta, pageIndex << 3);
-    }
-
-    /** Flat mode: whether chunk {@code chunk}'s contents were written (a stale false only costs the slow path). */
-    boolean isWritten(int chunk) {
-        return written[chunk];
-    }
-
-    /** Flat mode: counts chunk {@code chunk} as committed before its first write. */
-    void markWritten(int chunk) {
-        if (!written[chunk]) {
-            markOnce(written, chunk, committed);
-        }
-    }
-
-    private synchronized void markOnce(boolean[] marks, int chunk, AtomicLong counter) {
-        if (!marks[chunk]) {
-            marks[chunk] = true;
-            counter.addAndGet(marks == written
-                    ? Math.min(CHUNK_SIZE, size - ((long) chunk << CHUNK_SHIFT))
-                    : (long) PAGES_PER_CHUNK * Long.BYTES);
-        }
-    }
-
-    /** Loads 8 bytes at DRAM offset {@code off} (in range, aligned), whoever owns the page; 0 if never written. */
-    long load64(long off) {
-        if (flatData != null) {
-            return flatData.get(LONG, off);
-        }
-        MemorySegment d = dataOrNull((int) (off >>> CHUNK_SHIFT));
-        return d == null ? 0 : d.get(LONG, off & CHUNK_MASK);
-    }
-
-    /** Loads one byte at DRAM offset {@code off} (in range). */
-    byte load8(long off) {
-        if (flatData != null) {
-            return flatData.get(BYTE, off);
-        }
-        MemorySegment d = dataOrNull((int) (off >>> CHUNK_SHIFT));
-        return d == null ? 0 : d.get(BYTE, off & CHUNK_MASK);
-    }
-
-    /** Stores 8 bytes at DRAM offset {@code off} (in range, aligned), committing its memory if needed. */
-    void store64(long off, long value) {
-        int chunk = (int) (off >>> CHUNK_SHIFT);
-        if (flatData != null) {
-            markWritten(chunk);
-            flatData.set(LONG, off, value);
-        } else {
-            data(chunk).set(LONG, off & CHUNK_MASK, value);
-        }
-    }
-
-    /** Stores one byte at DRAM offset {@code off} (in range), committing its memory if needed. */
-    void store8(long off, byte value) {
-        int chunk = (int) (off >>> CHUNK_SHIFT);
-        if (flatData != null) {
-            markWritten(chunk);
-            flatData.set(BYTE, off, value);
-        } else {
-            data(chunk).set(BYTE, off & CHUNK_MASK, value);
-        }
-    }
-
-    /**
-     * Zeroes {@code [off, endOff)} of DRAM (in range). Chunks never written are already zero and are
-     * skipped, so they stay uncommitted (a fill would commit them).
-     */
-    void zero(long off, long endOff) {
-        while (off < endOff) {
-            long chunkEnd = Math.min(endOff, (off | CHUNK_MASK) + 1);
-            int chunk = (int) (off >>> CHUNK_SHIFT);
-            if (flatData != null) {
-                if (written[chunk]) {
-                    flatData.asSlice(off, chunkEnd - off).fill((byte) 0);
-                }
-            } else {
-                MemorySegment d = dataOrNull(chunk);
-                if (d != null) {
-                    d.asSlice(off & CHUNK_MASK, chunkEnd - off).fill((byte) 0);
-                }
-            }
-            off = chunkEnd;
-        }
-    }
 
     /** The metadata words of every chunk (elements null until written); read with {@link #metaOrNull}. */
     long[][] metas() {
@@ -292,9 +159,6 @@ public final class Dram {
 
     /** The metadata word of DRAM page {@code pageIndex} (0-based from {@link #BASE}); 0 if untouched. */
     long word(long pageIndex) {
-        if (flatMeta != null) {
-            return flatWord(flatMeta, pageIndex);
-        }
         return word(metaOrNull(metas, (int) (pageIndex >>> (CHUNK_SHIFT - PAGE_SHIFT))),
                 (int) pageIndex & (PAGES_PER_CHUNK - 1));
     }
@@ -302,16 +166,6 @@ public final class Dram {
     /** Writes the metadata word of DRAM page {@code pageIndex}; only the hypervisor's writer calls this. */
     void setWord(long pageIndex, long word) {
         int chunk = (int) (pageIndex >>> (CHUNK_SHIFT - PAGE_SHIFT));
-        if (flatMeta != null) {
-            if (!metaWritten[chunk]) {
-                if (word == HypPage.INITIAL) {
-                    return; // an untouched word reads as INITIAL; writing it would commit its page
-                }
-                markOnce(metaWritten, chunk, metadata);
-            }
-            FLAT_WORDS.setRelease(flatMeta, pageIndex << 3, word);
-            return;
-        }
         long[] m = metaOrNull(metas, chunk);
         if (m == null) {
             if (word == HypPage.INITIAL) {

@@ -30,10 +30,6 @@ public final class HostMemory {
     // Dram's per-chunk arrays, held here so the fast path starts one load nearer the page.
     private final long[][] metas;
     private final MemorySegment[] datas;
-    // Dram's flat segments (null when chunked): the fast path is then a range test, one metadata
-    // load, the state test and the data load.
-    private final MemorySegment flatData;
-    private final MemorySegment flatMeta;
 
     HostMemory(Machine machine, Dram dram) {
         this.machine = machine;
@@ -41,8 +37,6 @@ public final class HostMemory {
         this.size = dram.size();
         this.metas = dram.metas();
         this.datas = dram.datas();
-        this.flatData = dram.flatData();
-        this.flatMeta = dram.flatMeta();
     }
 
     /**
@@ -53,13 +47,6 @@ public final class HostMemory {
     public long load64(long pa) {
         long off = pa - Dram.BASE;
         if (Long.compareUnsigned(off, size) < 0 && (pa & 7) == 0) {
-            MemorySegment flat = flatData;
-            if (flat != null) {
-                if (HypPage.hostReadable(Dram.flatWord(flatMeta, off >>> Dram.PAGE_SHIFT))) {
-                    return flat.get(Dram.LONG, off);
-                }
-                return slowLoad(pa, 8);
-            }
             int chunk = (int) (off >>> Dram.CHUNK_SHIFT);
             MemorySegment d = Dram.dataOrNull(datas, chunk);
             if (d != null && HypPage.hostReadable(Dram.word(Dram.metaOrNull(metas, chunk), pageInChunk(off)))) {
@@ -78,16 +65,6 @@ public final class HostMemory {
         long off = pa - Dram.BASE;
         if (Long.compareUnsigned(off, size) < 0 && (pa & 7) == 0) {
             int chunk = (int) (off >>> Dram.CHUNK_SHIFT);
-            MemorySegment flat = flatData;
-            if (flat != null) {
-                // A chunk's first write goes the slow way, which counts it as committed.
-                if (HypPage.hostWritable(Dram.flatWord(flatMeta, off >>> Dram.PAGE_SHIFT)) && dram.isWritten(chunk)) {
-                    flat.set(Dram.LONG, off, value);
-                    return;
-                }
-                slowStore(pa, 8, value);
-                return;
-            }
             MemorySegment d = Dram.dataOrNull(datas, chunk);
             if (d != null && HypPage.hostWritable(Dram.word(Dram.metaOrNull(metas, chunk), pageInChunk(off)))) {
                 d.set(Dram.LONG, off & Dram.CHUNK_MASK, value);
@@ -129,17 +106,20 @@ public final class HostMemory {
             return machine.mmioLoad(pa, width);
         }
         long off = pa - Dram.BASE;
-        long page = off >>> Dram.PAGE_SHIFT;
+        int chunk = (int) (off >>> Dram.CHUNK_SHIFT);
+        int index = pageInChunk(off);
         while (true) {
-            long w = dram.word(page);
+            long w = Dram.word(Dram.metaOrNull(metas, chunk), index);
             if (HypPage.hostReadable(w)) {
-                return width == 8 ? dram.load64(off) : dram.load8(off);
+                MemorySegment d = dram.data(chunk);
+                return width == 8 ? d.get(Dram.LONG, off & Dram.CHUNK_MASK) : d.get(Dram.BYTE, off & Dram.CHUNK_MASK);
             }
             if (HypPage.hostAccessible(w)) {
                 // A permission fault: EL2's handlers claimed it (else hostPermFault threw).
                 machine.hostPermFault(pa, false);
-                if (HypPage.hostReadable(dram.word(page))) {
-                    return width == 8 ? dram.load64(off) : dram.load8(off);
+                if (HypPage.hostReadable(Dram.word(Dram.metaOrNull(metas, chunk), index))) {
+                    MemorySegment d = dram.data(chunk);
+                    return width == 8 ? d.get(Dram.LONG, off & Dram.CHUNK_MASK) : d.get(Dram.BYTE, off & Dram.CHUNK_MASK);
                 }
                 return 0; // emulated by the handler: the load is skipped
             }
@@ -154,18 +134,19 @@ public final class HostMemory {
             return;
         }
         long off = pa - Dram.BASE;
-        long page = off >>> Dram.PAGE_SHIFT;
+        int chunk = (int) (off >>> Dram.CHUNK_SHIFT);
+        int index = pageInChunk(off);
         while (true) {
-            long w = dram.word(page);
+            long w = Dram.word(Dram.metaOrNull(metas, chunk), index);
             if (HypPage.hostWritable(w)) {
-                write(off, width, value);
+                write(dram.data(chunk), off, width, value);
                 return;
             }
             if (HypPage.hostAccessible(w)) {
                 // A permission fault: EL2's handlers claimed it (else hostPermFault threw).
                 machine.hostPermFault(pa, true);
-                if (HypPage.hostWritable(dram.word(page))) {
-                    write(off, width, value);
+                if (HypPage.hostWritable(Dram.word(Dram.metaOrNull(metas, chunk), index))) {
+                    write(dram.data(chunk), off, width, value);
                 }
                 return; // else emulated by the handler: the store is skipped
             }
@@ -178,11 +159,11 @@ public final class HostMemory {
         return (int) (off >>> Dram.PAGE_SHIFT) & (Dram.PAGES_PER_CHUNK - 1);
     }
 
-    private void write(long off, int width, long value) {
+    private static void write(MemorySegment d, long off, int width, long value) {
         if (width == 8) {
-            dram.store64(off, value);
+            d.set(Dram.LONG, off & Dram.CHUNK_MASK, value);
         } else {
-            dram.store8(off, (byte) value);
+            d.set(Dram.BYTE, off & Dram.CHUNK_MASK, (byte) value);
         }
     }
 

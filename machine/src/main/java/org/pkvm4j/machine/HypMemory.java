@@ -1,5 +1,6 @@
 package org.pkvm4j.machine;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 /**
@@ -47,33 +48,47 @@ public final class HypMemory {
 
     /** Loads 8 bytes (little-endian) from DRAM at {@code pa}, 8-byte aligned, whoever owns the page. */
     public long load64(long pa) {
-        return dram.load64(offset(pa, 8));
+        long off = offset(pa, 8);
+        MemorySegment d = dram.dataOrNull((int) (off >>> Dram.CHUNK_SHIFT));
+        return d == null ? 0 : d.get(Dram.LONG, off & Dram.CHUNK_MASK);
     }
 
     /** Stores 8 bytes (little-endian) to DRAM at {@code pa}, 8-byte aligned, whoever owns the page. */
     public void store64(long pa, long value) {
-        dram.store64(offset(pa, 8), value);
+        long off = offset(pa, 8);
+        dram.data((int) (off >>> Dram.CHUNK_SHIFT)).set(Dram.LONG, off & Dram.CHUNK_MASK, value);
     }
 
     /** Loads one byte from DRAM at {@code pa}. */
     public byte load8(long pa) {
-        return dram.load8(offset(pa, 1));
+        long off = offset(pa, 1);
+        MemorySegment d = dram.dataOrNull((int) (off >>> Dram.CHUNK_SHIFT));
+        return d == null ? 0 : d.get(Dram.BYTE, off & Dram.CHUNK_MASK);
     }
 
     /** Stores one byte to DRAM at {@code pa}. */
     public void store8(long pa, byte value) {
-        dram.store8(offset(pa, 1), value);
+        long off = offset(pa, 1);
+        dram.data((int) (off >>> Dram.CHUNK_SHIFT)).set(Dram.BYTE, off & Dram.CHUNK_MASK, value);
     }
 
     /**
      * Zeroes {@code nrPages} pages from {@code pfn} ({@code memset(hyp_va, 0, size)} as the
-     * hypervisor does before handing a guest-private page back). Memory never written is already
-     * zero and stays uncommitted.
+     * hypervisor does before handing a guest-private page back). Chunks never touched are already
+     * zero and stay uncommitted.
      */
     public void zeroPages(long pfn, long nrPages) {
         Objects.checkFromIndexSize(pageIndex(pfn), nrPages, dram.nrPages());
         long off = pageIndex(pfn) << Dram.PAGE_SHIFT;
-        dram.zero(off, off + (nrPages << Dram.PAGE_SHIFT));
+        long endOff = off + (nrPages << Dram.PAGE_SHIFT);
+        while (off < endOff) {
+            long chunkEnd = Math.min(endOff, (off | Dram.CHUNK_MASK) + 1);
+            MemorySegment d = dram.dataOrNull((int) (off >>> Dram.CHUNK_SHIFT));
+            if (d != null) {
+                d.asSlice(off & Dram.CHUNK_MASK, chunkEnd - off).fill((byte) 0);
+            }
+            off = chunkEnd;
+        }
     }
 
     private long pageIndex(long pfn) {

@@ -45,15 +45,10 @@ public final class Machine {
 
     /** Powers on a machine of the given shape. */
     public Machine(MachineConfig config) {
-        this(config, true);
-    }
-
-    /** Powers on a machine whose DRAM is flat if {@code flatDram} and the OS allows, else chunked (tests run both). */
-    Machine(MachineConfig config, boolean flatDram) {
         this.config = Objects.requireNonNull(config, "config");
         this.cpus = new Cpu[config.nrCpus()];
         this.claims = new CpuClaims(config.nrCpus());
-        this.dram = new Dram(config.memBytes(), flatDram);
+        this.dram = new Dram(config.memBytes());
         this.moduleRam = new ModuleRam(dram);
         this.hostMemory = new HostMemory(this, dram);
         for (int i = 0; i < cpus.length; i++) {
