@@ -256,14 +256,22 @@ public final class GuestMemProtect {
                 pfns[i] = pfn;
                 pa = mp.mem.load64(pa); // the next link, read while the page is still the host's
             }
-            for (int i = 0; i < pfns.length; i++) {
-                int ret = mp.hostDonateHyp(pfns[i], 1);
-                if (ret != 0) {
-                    for (int j = 0; j < i; j++) {
-                        mp.hypDonateHost(pfns[j], 1);
+            // The donation, under the hyp lock taken inside the host lock (the kernel's order): every
+            // page is checked before any changes, so it is all or nothing without an undo.
+            mp.hypLock.lock();
+            try {
+                for (long pfn : pfns) {
+                    int ret = mp.hypCheckPageStateRange(pfn << Dram.PAGE_SHIFT, PAGE_SIZE, PageState.NOPAGE);
+                    if (ret != 0) {
+                        return ret;
                     }
-                    return ret;
                 }
+                for (long pfn : pfns) {
+                    mp.hypSetPageStateRange(pfn << Dram.PAGE_SHIFT, PAGE_SIZE, PageState.OWNED);
+                    mp.hostStage2SetOwnerLocked(pfn << Dram.PAGE_SHIFT, PAGE_SIZE, OwnerId.HYP);
+                }
+            } finally {
+                mp.hypLock.unlock();
             }
             vm.lock.lock();
             try {
@@ -473,9 +481,10 @@ public final class GuestMemProtect {
     public int finalizeTeardownVm(long handle) {
         vms.lock.lock();
         try {
+            HypVm vm;
             mp.hostLock.lock();
             try {
-                HypVm vm = vms.removeDyingLocked(handle);
+                vm = vms.removeDyingLocked(handle);
                 if (vm == null) {
                     return EINVAL;
                 }
@@ -496,16 +505,17 @@ public final class GuestMemProtect {
                 } finally {
                     vm.lock.unlock();
                 }
-                // The stage-2's tables and what is left in the memcaches go back to the host (the
-                // kernel hands them to the host's teardown memcache).
-                returnToHost(vm.tablePfns());
-                for (int i = 0; i < vm.nrVcpus; i++) {
-                    returnToHost(vm.memcache(i).drain());
-                }
-                return 0;
             } finally {
                 mp.hostLock.unlock();
             }
+            // The stage-2's tables and what is left in the memcaches go back to the host (the
+            // kernel hands them to the host's teardown memcache). Outside the host lock: each
+            // donation takes the host and hyp locks itself, and the VM is out of the table already.
+            returnToHost(vm.tablePfns());
+            for (int i = 0; i < vm.nrVcpus; i++) {
+                returnToHost(vm.memcache(i).drain());
+            }
+            return 0;
         } finally {
             vms.lock.unlock();
         }

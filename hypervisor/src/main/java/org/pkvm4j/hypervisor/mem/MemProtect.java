@@ -40,7 +40,7 @@ public final class MemProtect {
     final HypMemory mem;
     final MemRanges ranges;
     final HypSpinLock hostLock = new HypSpinLock();
-    private final HypSpinLock hypLock = new HypSpinLock();
+    final HypSpinLock hypLock = new HypSpinLock();
 
     /** Ownership over the machine memory {@code mem} (from {@code HypPlatform.memory()}). */
     public MemProtect(HypMemory mem) {
@@ -481,7 +481,7 @@ public final class MemProtect {
      * {@code __hyp_check_page_state_range}: every page's hyp state. No memory check of its own, as in
      * the kernel; a non-memory page has no {@code hyp_page} and reads as NOPAGE here.
      */
-    private int hypCheckPageStateRange(long addr, long size, PageState state) {
+    int hypCheckPageStateRange(long addr, long size, PageState state) {
         long first = addr >>> Dram.PAGE_SHIFT;
         long nr = size >>> Dram.PAGE_SHIFT;
         for (long i = 0; i < nr; i++) {
@@ -493,7 +493,7 @@ public final class MemProtect {
     }
 
     /** {@code __hyp_set_page_state_range}. */
-    private void hypSetPageStateRange(long addr, long size, PageState state) {
+    void hypSetPageStateRange(long addr, long size, PageState state) {
         long first = addr >>> Dram.PAGE_SHIFT;
         long nr = size >>> Dram.PAGE_SHIFT;
         for (long i = 0; i < nr; i++) {
@@ -521,7 +521,7 @@ public final class MemProtect {
      *
      * @return 0; -EPERM for a range that is not memory; -EINVAL for another owner
      */
-    private int hostStage2SetOwnerLocked(long addr, long size, OwnerId owner) {
+    int hostStage2SetOwnerLocked(long addr, long size, OwnerId owner) {
         if (ranges.checkRangeAllowedMemory(addr, addr + size) != 0) {
             return EPERM;
         }
