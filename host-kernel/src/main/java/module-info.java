@@ -16,6 +16,7 @@ module org.pkvm4j.host {
     exports org.pkvm4j.host.cli;
     exports org.pkvm4j.host.cmdline;
     exports org.pkvm4j.host.dev;
+    exports org.pkvm4j.host.explore;
     exports org.pkvm4j.host.hvc;
     exports org.pkvm4j.host.initramfs;
     exports org.pkvm4j.host.json;

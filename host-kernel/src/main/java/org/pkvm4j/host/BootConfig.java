@@ -11,8 +11,9 @@ import org.pkvm4j.host.cmdline.BootConfigException;
  * @param cmdline the kernel command line
  * @param initramfs a directory of module files
  * @param hypervisor the hypervisor image: the {@code pkvm4j-hypervisor} jar
+ * @param faults the faults this boot injects ({@link FaultPlan#none()} for a production boot)
  */
-public record BootConfig(String cmdline, Path initramfs, Path hypervisor) {
+public record BootConfig(String cmdline, Path initramfs, Path hypervisor, FaultPlan faults) {
     /** The system property naming the hypervisor jar when none is given. */
     public static final String HYPERVISOR_PROPERTY = "pkvm4j.hypervisor";
 
@@ -21,6 +22,17 @@ public record BootConfig(String cmdline, Path initramfs, Path hypervisor) {
         Objects.requireNonNull(cmdline, "cmdline");
         Objects.requireNonNull(initramfs, "initramfs");
         Objects.requireNonNull(hypervisor, "hypervisor");
+        Objects.requireNonNull(faults, "faults");
+    }
+
+    /** A configuration without fault injection. */
+    public BootConfig(String cmdline, Path initramfs, Path hypervisor) {
+        this(cmdline, initramfs, hypervisor, FaultPlan.none());
+    }
+
+    /** This configuration, injecting {@code plan} instead of its faults. */
+    public BootConfig withFaults(FaultPlan plan) {
+        return new BootConfig(cmdline, initramfs, hypervisor, plan);
     }
 
     /**

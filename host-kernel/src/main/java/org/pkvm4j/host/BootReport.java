@@ -15,9 +15,27 @@ import org.pkvm4j.machine.HypPanic;
  * @param security the security state
  * @param deprivileged whether every CPU finalized ({@code __pkvm_prot_finalize})
  * @param panic the hyp panic that stopped the boot, if any
+ * @param lateLoads the modules a {@link BootFault.LoadsLate} fault moved to a modprobe after
+ *     deprivilege, with how each went
  */
 public record BootReport(String cmdline, List<Step> steps, List<LoadedModule> modules, SecurityState security,
-        boolean deprivileged, Optional<HypPanic> panic) {
+        boolean deprivileged, Optional<HypPanic> panic, List<LateLoad> lateLoads) {
+
+    /** A report without late loads. */
+    public BootReport(String cmdline, List<Step> steps, List<LoadedModule> modules, SecurityState security,
+            boolean deprivileged, Optional<HypPanic> panic) {
+        this(cmdline, steps, modules, security, deprivileged, panic, List.of());
+    }
+
+    /**
+     * A module modprobed after deprivilege because a fault moved it out of the protected list.
+     *
+     * @param module the module
+     * @param errno the errno its modprobe failed with, or empty if it loaded
+     * @param message the loader's message, or {@code loaded}
+     */
+    public record LateLoad(String module, Optional<org.pkvm4j.api.Errno> errno, String message) {
+    }
 
     /**
      * One boot step.
@@ -33,6 +51,7 @@ public record BootReport(String cmdline, List<Step> steps, List<LoadedModule> mo
     public BootReport {
         steps = List.copyOf(steps);
         modules = List.copyOf(modules);
+        lateLoads = List.copyOf(lateLoads);
     }
 
     /** The total time of the boot steps. */

@@ -41,6 +41,15 @@ public record ModuleFile(Path path, String sha256, Modinfo modinfo, JarImage el1
         } catch (IOException e) {
             throw new PkvmException(Errno.ENOENT, "cannot read module file " + path + ": " + e.getMessage(), e);
         }
+        return parse(path, bytes);
+    }
+
+    /**
+     * Checks and parses the bytes of a module file read from {@code path}.
+     *
+     * @throws PkvmException {@code ENOEXEC} if they are not a module file
+     */
+    public static ModuleFile parse(Path path, byte[] bytes) {
         String label = path.getFileName().toString();
         if (!JarImage.looksLikeZip(bytes)) {
             throw new PkvmException(Errno.ENOEXEC, label + " is not a module file: not a jar archive");
@@ -74,7 +83,8 @@ public record ModuleFile(Path path, String sha256, Modinfo modinfo, JarImage el1
         return modinfo.name();
     }
 
-    private static String sha256(byte[] bytes) {
+    /** The SHA-256 of {@code bytes}, hex: the digest {@link #sha256()} holds. */
+    public static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
