@@ -78,8 +78,10 @@ final class FixtureModules {
             // A fixture that depends on others compiles against their module files, as a vendor's
             // build compiles against the modules its depends= names.
             List<String> dependencies = new ArrayList<>();
+            // Only those its EL1 descriptor requires: a depends= cycle or a missing module must build.
+            String descriptor = Files.readString(src.resolve("el1/module-info.java"));
             for (String dep : modinfo(src).getProperty("depends", "").split(",")) {
-                if (!dep.isBlank() && Files.isDirectory(source(dep.trim().replace('_', '-')).resolve("el1"))) {
+                if (!dep.isBlank() && descriptor.contains("requires fixture." + dep.trim() + ";")) {
                     dependencies.add(build(dep.trim().replace('_', '-'), api, modpost).toString());
                 }
             }

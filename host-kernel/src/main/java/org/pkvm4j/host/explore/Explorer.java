@@ -117,7 +117,10 @@ public final class Explorer {
                 lsmod.addAll(kernel.lsmod());
             }
             return new Run(fault, order, Optional.of(BootOutcome.probe(kernel)), Optional.empty());
-        } catch (RuntimeException | LinkageError e) {
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (RuntimeException | Error e) {
+            // Not an outcome: a bug in a module or in pkvm4j. Recorded, and the exploration goes on.
             return new Run(fault, order, Optional.empty(), Optional.of(e));
         }
     }

@@ -171,7 +171,7 @@ public final class ModuleLoader {
                 }
                 // The dependencies loaded before it are complete modules and stay, as modprobe's do.
                 throw new PkvmException(e.errno(), "modprobe " + module + ": dependency " + file.name() + " failed: "
-                        + e.getMessage(), e);
+                        + ModulesDep.detail(e), e);
             }
         }
         return result;

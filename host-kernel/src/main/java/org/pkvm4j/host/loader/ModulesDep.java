@@ -49,6 +49,13 @@ final class ModulesDep {
         return List.copyOf(dep.ordered.values());
     }
 
+    /** The message of {@code e} without the errno name its message starts with. */
+    static String detail(PkvmException e) {
+        String prefix = e.errno().name() + ": ";
+        String m = e.getMessage();
+        return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
+    }
+
     private void visit(String module) {
         if (ordered.containsKey(module) || isLoaded.test(module)) {
             return;
@@ -68,7 +75,7 @@ final class ModulesDep {
             }
             throw new PkvmException(e.errno(), "modprobe " + chain.getFirst() + ": dependency " + module + " of "
                     + chain.get(chain.size() - 2) + " cannot be loaded (" + String.join(" -> ", chain) + "): "
-                    + e.getMessage(), e);
+                    + detail(e), e);
         }
         for (String dependency : file.modinfo().depends()) {
             visit(dependency);
