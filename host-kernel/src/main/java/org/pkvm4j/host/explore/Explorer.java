@@ -21,8 +21,8 @@ import org.pkvm4j.host.loader.LoadedModule;
  * Boots a module set in every order under every fault point, in this JVM, one fresh device per
  * boot (nothing is shared between boots but what the JVM caches for immutable inputs).
  *
- * <p>The fault points of a module, for the kinds asked for: its EL1 init fails ({@value
- * #EL1_ERRNO_NAME}); its EL2 init fails ({@value #EL2_ERRNO_NAME}), if it has an EL2 part; each of
+ * <p>The fault points of a module, for the kinds asked for: its EL1 init fails ({@link
+ * #EL1_ERRNO}); its EL2 init fails ({@link #EL2_ERRNO}), if it has an EL2 part; each of
  * its {@code __pkvm_register_hcall}s fails with {@code ENOMEM}, one point per handler it registers;
  * it loads after deprivilege. Which modules have an EL2 part and how many handlers each registers
  * is learnt from the first boot, the fault-free one in the order given. The boots run fault by
@@ -34,8 +34,6 @@ public final class Explorer {
     public static final Errno EL1_ERRNO = Errno.ENODEV;
     /** The errno an injected EL2 init failure returns. */
     public static final Errno EL2_ERRNO = Errno.EINVAL;
-    private static final String EL1_ERRNO_NAME = "ENODEV";
-    private static final String EL2_ERRNO_NAME = "EINVAL";
 
     private final Path initramfs;
     private final Path hypervisor;

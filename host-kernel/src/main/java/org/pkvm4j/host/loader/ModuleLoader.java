@@ -1,10 +1,14 @@
 package org.pkvm4j.host.loader;
 
+import java.io.IOException;
 import java.lang.module.ModuleDescriptor;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import org.apache.logging.log4j.CloseableThreadContext;
@@ -33,9 +37,11 @@ import org.pkvm4j.machine.ModuleRam;
  * {@code modprobe}: loads a vendor module and the modules it depends on.
  *
  * <p>Kernel counterpart: {@code modprobe} with {@code modules.dep}, {@code load_module()} and, for
- * the EL2 part, {@code arch/arm64/kvm/pkvm.c}. A load is all-or-nothing, in this order: read and
- * check the file, check both descriptors and the EL2 symbol table (no class is defined before
- * this), load dependencies, define the EL1 layer, run the EL1 init (which loads the EL2 part and
+ * the EL2 part, {@code arch/arm64/kvm/pkvm.c}. First the whole dependency chain is resolved from
+ * the files' {@code depends=} ({@link ModulesDep}: a cycle or a missing file refuses it before
+ * anything loads); then each module of it, dependencies first, loads all-or-nothing, in this order:
+ * check both descriptors and the EL2 symbol table (no class is defined before this), define the
+ * EL1 layer (on its dependencies' layers), run the EL1 init (which loads the EL2 part and
  * registers handlers through its {@link ModulePkvm}); only then is the module recorded. When a step
  * fails, what the earlier ones did is undone and the failure is logged once, here.
  */
@@ -149,7 +155,7 @@ public final class ModuleLoader {
      * the loader then undoes its work like any failed init's. For {@code FaultPlan}, at boot.
      */
     public synchronized void injectEl1InitFault(String name, Errno errno) {
-        el1InitFaults.put(ProtectedModules.normalize(name), java.util.Objects.requireNonNull(errno, "errno"));
+        el1InitFaults.put(ProtectedModules.normalize(name), Objects.requireNonNull(errno, "errno"));
     }
 
     private static boolean isOff(KernelCmdline cmdline, String key) {
@@ -178,12 +184,12 @@ public final class ModuleLoader {
     }
 
     private ModuleFile readModuleFile(String module) {
-        java.nio.file.Path path = initramfs.find(module).orElseThrow(() -> new PkvmException(Errno.ENOENT,
+        Path path = initramfs.find(module).orElseThrow(() -> new PkvmException(Errno.ENOENT,
                 "module " + module + " not found in initramfs " + initramfs.root()));
         byte[] bytes;
         try {
-            bytes = java.nio.file.Files.readAllBytes(path);
-        } catch (java.io.IOException e) {
+            bytes = Files.readAllBytes(path);
+        } catch (IOException e) {
             throw new PkvmException(Errno.ENOENT, "cannot read module file " + path + ": " + e.getMessage(), e);
         }
         // The bytes are read every time; what they parse to is the same for the same digest.
