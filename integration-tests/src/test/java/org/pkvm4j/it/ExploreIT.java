@@ -41,7 +41,7 @@ class ExploreIT {
                 + " +yes +kvstore:EOPNOTSUPP.*"), text);
         assertTrue(text.contains("kvstore: __pkvm_register_hcall #4 fails with ENOMEM"), text);
         assertFalse(text.contains("#5"), "kvstore registers four handlers: four registration points");
-        assertTrue(text.matches("(?s).*\\n24 boots in [0-9.]+ s: [0-9.]+ boots/s\\n.*"), text);
+        assertTrue(text.matches("(?s).*\\n24 boots in [0-9.]+ s: [0-9.]+ boots/s \\([0-9.]+ per CPU-second of the booting thread\\)\\n.*"), text);
         assertTrue(text.contains("9 of 12 fault point(s) give order-dependent outcomes (marked *)"), text);
         assertFalse(text.contains("STRAY"), "no failed load leaves a handler behind");
     }

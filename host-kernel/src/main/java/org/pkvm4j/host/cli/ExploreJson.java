@@ -33,6 +33,8 @@ final class ExploreJson {
                 .member("explored", e.runs().size()).member("bounded", e.isBounded());
         w.name("seconds").value(e.nanos() / 1e9);
         w.name("bootsPerSecond").value(e.bootsPerSecond());
+        w.name("cpuSeconds").value(e.cpuNanos() / 1e9);
+        w.name("bootsPerCpuSecond").value(e.bootsPerCpuSecond());
         w.name("boots").beginArray();
         for (Explorer.Run r : e.runs()) {
             w.beginObject();

@@ -1,6 +1,7 @@
 package org.pkvm4j.host.cli;
 
 import java.io.PrintWriter;
+import java.util.Locale;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,7 @@ final class ExploreMatrix {
     }
 
     static void print(PrintWriter out, Exploration e) {
-        out.printf("pkvm explore: %d module(s) (%s), %d order(s) x %d fault point(s) = %d boots%s%n",
+        out.printf(Locale.ROOT, "pkvm explore: %d module(s) (%s), %d order(s) x %d fault point(s) = %d boots%s%n",
                 e.modules().size(), String.join(", ", e.modules()), e.orders(), e.faultPoints(), e.planned(),
                 e.isBounded() ? ", bounded to " + e.runs().size() + " by --max-boots" : "");
         Set<FaultPlan> dependent = e.orderDependent();
@@ -53,18 +54,19 @@ final class ExploreMatrix {
             line(out, marked.get(i) ? "* " : "  ", rows.get(i), width);
         }
         out.println();
-        out.printf("%d boots in %.2f s: %.1f boots/s%n", e.runs().size(), e.nanos() / 1e9, e.bootsPerSecond());
+        out.printf(Locale.ROOT, "%d boots in %.2f s: %.1f boots/s%s%n", e.runs().size(), e.nanos() / 1e9, e.bootsPerSecond(),
+                e.cpuNanos() > 0 ? String.format(Locale.ROOT, " (%.1f per CPU-second of the booting thread)", e.bootsPerCpuSecond()) : "");
         if (dependent.isEmpty()) {
             out.println("no outcome depends on the load order");
         } else {
-            out.printf("%d of %d fault point(s) give order-dependent outcomes (marked *):%n", dependent.size(),
+            out.printf(Locale.ROOT, "%d of %d fault point(s) give order-dependent outcomes (marked *):%n", dependent.size(),
                     e.byFault().size());
             for (FaultPlan f : dependent) {
                 out.println("  " + f);
             }
         }
         if (!e.errors().isEmpty()) {
-            out.printf("%d boot(s) failed unexpectedly (ERROR rows)%n", e.errors().size());
+            out.printf(Locale.ROOT, "%d boot(s) failed unexpectedly (ERROR rows)%n", e.errors().size());
         }
     }
 

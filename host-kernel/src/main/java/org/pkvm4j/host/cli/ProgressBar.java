@@ -1,6 +1,7 @@
 package org.pkvm4j.host.cli;
 
 import java.io.PrintWriter;
+import java.util.Locale;
 
 /**
  * A one-line progress bar on stderr, redrawn in place with {@code \r}: boots done, total, boots per
@@ -37,7 +38,7 @@ final class ProgressBar {
         lastDraw = now;
         int filled = total == 0 ? WIDTH : (int) ((long) done * WIDTH / total);
         double seconds = (now - start) / 1e9;
-        err.printf("\r[%s%s] %d/%d boots, %.1f boots/s", "#".repeat(filled), ".".repeat(WIDTH - filled), done, total,
+        err.printf(Locale.ROOT, "\r[%s%s] %d/%d boots, %.1f boots/s", "#".repeat(filled), ".".repeat(WIDTH - filled), done, total,
                 seconds > 0 ? done / seconds : 0.0);
         err.flush();
         drawn = true;

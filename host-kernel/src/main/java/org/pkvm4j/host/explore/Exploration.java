@@ -21,9 +21,12 @@ import org.pkvm4j.host.FaultPlan;
  * @param planned {@code orders * faultPoints}
  * @param runs the boots that ran, fault by fault
  * @param nanos the wall time of the whole exploration
+ * @param cpuNanos the CPU time of the thread that booted and probed (every boot runs on it, EL2
+ *     included: traps are synchronous), or 0 if the JVM cannot measure it; JIT and GC threads
+ *     are not counted, so on a loaded machine it says what the boots cost, not what they waited
  */
 public record Exploration(List<String> modules, Set<BootFault.Kind> kinds, int orders, int faultPoints,
-        int planned, List<Explorer.Run> runs, long nanos) {
+        int planned, List<Explorer.Run> runs, long nanos, long cpuNanos) {
 
     /** Copies the lists. */
     public Exploration {
@@ -64,6 +67,11 @@ public record Exploration(List<String> modules, Set<BootFault.Kind> kinds, int o
     /** Whether the bound stopped the exploration before every boot ran. */
     public boolean isBounded() {
         return runs.size() < planned;
+    }
+
+    /** Boots per second of the exploring thread's CPU time (0 if unmeasured). */
+    public double bootsPerCpuSecond() {
+        return cpuNanos <= 0 ? 0 : runs.size() / (cpuNanos / 1e9);
     }
 
     /** Boots per second of wall time. */

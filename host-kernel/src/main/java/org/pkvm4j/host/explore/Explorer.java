@@ -81,6 +81,7 @@ public final class Explorer {
     public Exploration run(Progress progress) {
         List<List<String>> orders = Permutations.of(modules);
         long start = System.nanoTime();
+        long cpuStart = threadCpuNanos();
         List<Run> runs = new ArrayList<>();
         List<LoadedModule> baselineModules = new ArrayList<>();
         runs.add(boot(FaultPlan.none(), orders.getFirst(), baselineModules));
@@ -103,7 +104,14 @@ public final class Explorer {
                 progress.update(runs.size(), total);
             }
         }
-        return new Exploration(modules, kinds, orders.size(), faults.size(), planned, runs, System.nanoTime() - start);
+        long cpuEnd = threadCpuNanos();
+        return new Exploration(modules, kinds, orders.size(), faults.size(), planned, runs, System.nanoTime() - start,
+                cpuStart < 0 || cpuEnd < 0 ? 0 : cpuEnd - cpuStart);
+    }
+
+    private static long threadCpuNanos() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        return threads.isCurrentThreadCpuTimeSupported() ? threads.getCurrentThreadCpuTime() : -1;
     }
 
     private Run boot(FaultPlan fault, List<String> order, List<LoadedModule> lsmod) {
