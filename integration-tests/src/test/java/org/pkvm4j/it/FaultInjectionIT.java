@@ -140,6 +140,7 @@ class FaultInjectionIT {
         assertPvmRefused(kernel);
         assertTrue(dmesg(kernel).contains("fault injection: kvstore: __pkvm_register_hcall #3 returns ENOMEM (-12)"));
         assertEquals(1, kernel.machine().moduleRam().allocations().size());
+        assertLayersReleased(kernel, "acme.kvstore", "acme.kvstore.hyp");
     }
 
     /**
@@ -163,6 +164,7 @@ class FaultInjectionIT {
         assertTrue(dmesg(kernel).contains(
                 "fault injection: kvstore moved from kvm-arm.protected_modules= to a modprobe after deprivilege"));
         assertEquals(1, kernel.machine().moduleRam().allocations().size());
+        assertLayersReleased(kernel, "acme.kvstore");
     }
 
     /**
