@@ -38,7 +38,7 @@ final class ExploreCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--modules", paramLabel = "A,B,C", split = ",",
+    @Option(names = "--modules", paramLabel = "MODULE", split = ",",
             description = "Modules to explore (default: the bundled device's kvm-arm.protected_modules=).")
     private List<String> modules;
 
