@@ -10,6 +10,8 @@ module org.pkvm4j.host {
     requires transitive org.pkvm4j.machine;
     requires org.apache.logging.log4j;
     requires info.picocli;
+    // pkvm explore: the CPU time of the booting thread (ThreadMXBean).
+    requires java.management;
 
     exports org.pkvm4j.host;
     exports org.pkvm4j.host.abi;
@@ -18,6 +20,7 @@ module org.pkvm4j.host {
     exports org.pkvm4j.host.cmdline;
     exports org.pkvm4j.host.dev;
     exports org.pkvm4j.host.diag;
+    exports org.pkvm4j.host.explore;
     exports org.pkvm4j.host.hvc;
     exports org.pkvm4j.host.initramfs;
     exports org.pkvm4j.host.json;

@@ -95,11 +95,13 @@ final class Boot {
         MiscDevices devices = new MiscDevices();
         ModuleLoader loader = new ModuleLoader(initramfs, cmdline, protectedMode, gateway, machine.moduleRam(), log, devices);
         loader.trace(trace);
+        BootFaults.armEl1(config.faults(), loader, log);
         HostKernel kernel = new HostKernel(cmdline, machine, log, protectedMode, gateway, loader, devices);
         record(3, "mount initramfs", System.nanoTime() - t);
 
         SecurityState security = new SecurityState.Unprotected(cmdline.mode());
         boolean deprivileged = false;
+        List<BootReport.LateLoad> lateLoads = List.of();
         try {
             if (cmdline.isProtectedMode()) {
                 // Step 4: finalize_pkvm loads the protected modules, in order, until one fails.
@@ -115,6 +117,7 @@ final class Boot {
                 protectedMode.markInitialized();
                 deprivileged = finalizeEveryCpu(machine, gateway);
                 record(5, "deprivilege", System.nanoTime() - t);
+                lateLoads = BootFaults.loadLate(config.faults(), loader, log);
             } else {
                 log.info(LOG, "kvm: kvm-arm.mode={}: pKVM off, protected modules not loaded", cmdline.mode().spelling());
             }
@@ -126,7 +129,7 @@ final class Boot {
         initramfs.measurements().freeze();
         List<LoadedModule> modules = loader.lsmod();
         kernel.completeBoot(new BootReport(cmdline.raw(), steps, modules, security, deprivileged,
-                Optional.ofNullable(machine.panic()), initramfs.describe(), initramfs.measurements()));
+                Optional.ofNullable(machine.panic()), initramfs.describe(), initramfs.measurements(), lateLoads));
         log.info(LOG, "kvm: {}", security.describe());
         return kernel;
     }
@@ -134,14 +137,14 @@ final class Boot {
     private void installHypervisor(Machine machine, KernelCmdline cmdline) {
         // Held only in this frame: once the vector is installed the host keeps no hypervisor object.
         El2Vector vector = HypervisorLayer.load(config.hypervisor())
-                .pkvmInit(machine.takeHypPlatform(), new HypOptions(cmdline.isProtectedMode()));
+                .pkvmInit(machine.takeHypPlatform(), new HypOptions(cmdline.isProtectedMode(), config.faults().hypFaults()));
         machine.installEl2Vector(vector);
         log.info(LOG, "kvm: hyp mode initialized, {} mode", cmdline.mode().spelling());
     }
 
     private SecurityState loadProtectedModules(KernelCmdline cmdline, ModuleLoader loader) {
-        List<String> names = cmdline.protectedModules().names();
-        log.info(LOG, "pkvm: loading {} protected module(s): {}", names.size(), cmdline.protectedModules());
+        List<String> names = BootFaults.withoutLate(config.faults(), cmdline.protectedModules().names(), log);
+        log.info(LOG, "pkvm: loading {} protected module(s): {}", names.size(), String.join(",", names));
         for (String name : names) {
             try {
                 loader.modprobe(name);

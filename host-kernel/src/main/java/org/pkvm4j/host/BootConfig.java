@@ -14,8 +14,9 @@ import org.pkvm4j.host.diag.ErrorCode;
  * @param initramfs a directory of module files, or an initramfs image ({@code pkvm initramfs pack})
  * @param hypervisor the hypervisor image: the {@code pkvm4j-hypervisor} jar
  * @param trustedKey the Ed25519 public key (PEM) the initramfs image must be signed with, if any
+ * @param faults the faults this boot injects ({@link FaultPlan#none()} for a production boot)
  */
-public record BootConfig(String cmdline, Path initramfs, Path hypervisor, Optional<Path> trustedKey) {
+public record BootConfig(String cmdline, Path initramfs, Path hypervisor, Optional<Path> trustedKey, FaultPlan faults) {
     /** The system property naming the hypervisor jar when none is given. */
     public static final String HYPERVISOR_PROPERTY = "pkvm4j.hypervisor";
 
@@ -25,11 +26,12 @@ public record BootConfig(String cmdline, Path initramfs, Path hypervisor, Option
         Objects.requireNonNull(initramfs, "initramfs");
         Objects.requireNonNull(hypervisor, "hypervisor");
         Objects.requireNonNull(trustedKey, "trustedKey");
+        Objects.requireNonNull(faults, "faults");
     }
 
-    /** A configuration that requires no signature. */
+    /** A configuration that requires no signature and injects no fault. */
     public BootConfig(String cmdline, Path initramfs, Path hypervisor) {
-        this(cmdline, initramfs, hypervisor, Optional.empty());
+        this(cmdline, initramfs, hypervisor, Optional.empty(), FaultPlan.none());
     }
 
     /**
@@ -37,7 +39,12 @@ public record BootConfig(String cmdline, Path initramfs, Path hypervisor, Option
      * boot from anything else refuses the protected modules and is insecure.
      */
     public BootConfig withTrustedKey(Path publicKey) {
-        return new BootConfig(cmdline, initramfs, hypervisor, Optional.of(publicKey));
+        return new BootConfig(cmdline, initramfs, hypervisor, Optional.of(publicKey), faults);
+    }
+
+    /** This configuration, injecting {@code plan} instead of its faults. */
+    public BootConfig withFaults(FaultPlan plan) {
+        return new BootConfig(cmdline, initramfs, hypervisor, trustedKey, plan);
     }
 
     /**

@@ -19,9 +19,22 @@ import org.pkvm4j.machine.HypPanic;
  * @param initramfs the initramfs, one line: directory or image, signature verdict
  * @param measurements measured boot: the initramfs and each module file read, split at the freeze
  *     (entries after it keep arriving as modules load later)
+ * @param lateLoads the modules a {@link BootFault.LoadsLate} fault moved to a modprobe after
+ *     deprivilege, with how each went
  */
 public record BootReport(String cmdline, List<Step> steps, List<LoadedModule> modules, SecurityState security,
-        boolean deprivileged, Optional<HypPanic> panic, String initramfs, MeasurementLog measurements) {
+        boolean deprivileged, Optional<HypPanic> panic, String initramfs, MeasurementLog measurements,
+        List<LateLoad> lateLoads) {
+
+    /**
+     * A module modprobed after deprivilege because a fault moved it out of the protected list.
+     *
+     * @param module the module
+     * @param errno the errno its modprobe failed with, or empty if it loaded
+     * @param message the loader's message, or {@code loaded}
+     */
+    public record LateLoad(String module, Optional<org.pkvm4j.api.Errno> errno, String message) {
+    }
 
     /**
      * One boot step.
@@ -37,6 +50,7 @@ public record BootReport(String cmdline, List<Step> steps, List<LoadedModule> mo
     public BootReport {
         steps = List.copyOf(steps);
         modules = List.copyOf(modules);
+        lateLoads = List.copyOf(lateLoads);
     }
 
     /** The total time of the boot steps. */

@@ -30,6 +30,13 @@ final class HypervisorLayer {
     /** The hypervisor's module name. */
     static final String MODULE = "org.pkvm4j.hypervisor";
 
+    // The last image parsed, by the digest of its bytes: explore boots one image hundreds of times.
+    // Immutable (bytes and descriptor); every boot still defines its own layer from it.
+    private static volatile Parsed last;
+
+    private record Parsed(String sha256, JarImage image, ModuleDescriptor descriptor) {
+    }
+
     private HypervisorLayer() {
     }
 
@@ -42,9 +49,18 @@ final class HypervisorLayer {
         JarImage image;
         ModuleDescriptor descriptor;
         try {
-            image = JarImage.read(jar.toString(), Files.readAllBytes(jar));
-            descriptor = ModuleDescriptor.read(java.nio.ByteBuffer.wrap(image.entry("module-info.class")
-                    .orElseThrow(() -> new IOException("no module-info.class"))), image::packages);
+            byte[] bytes = Files.readAllBytes(jar);
+            String sha = org.pkvm4j.host.initramfs.ModuleFile.sha256(bytes);
+            Parsed cached = last;
+            if (cached != null && cached.sha256().equals(sha)) {
+                image = cached.image();
+                descriptor = cached.descriptor();
+            } else {
+                image = JarImage.read(jar.toString(), bytes);
+                descriptor = ModuleDescriptor.read(java.nio.ByteBuffer.wrap(image.entry("module-info.class")
+                        .orElseThrow(() -> new IOException("no module-info.class"))), image::packages);
+                last = new Parsed(sha, image, descriptor);
+            }
         } catch (IOException | RuntimeException e) {
             throw new BootConfigException(ErrorCode.BOOT_HYPERVISOR, "hypervisor image " + jar + " is not a modular jar: " + e.getMessage(), e);
         }

@@ -54,9 +54,15 @@ final class FixtureModules {
      * The module file of {@code fixture} built against the API jar {@code api}, stamped by {@code
      * pkvm modpost} if {@code modpost}, as a vendor's Maven build does.
      */
-    static Path build(String fixture, Path api, boolean modpost) {
+    static synchronized Path build(String fixture, Path api, boolean modpost) {
+        // Not computeIfAbsent: building a fixture builds the fixtures it depends on first (reentrant).
         String key = fixture + "|" + api + "|" + modpost;
-        return BUILT.computeIfAbsent(key, k -> compileAndPack(fixture, api, modpost));
+        Path built = BUILT.get(key);
+        if (built == null) {
+            built = compileAndPack(fixture, api, modpost);
+            BUILT.put(key, built);
+        }
+        return built;
     }
 
     /** The module name a fixture declares in its modinfo. */
@@ -69,12 +75,22 @@ final class FixtureModules {
         Path work = workDir().resolve("fixtures").resolve(fixture + "-" + Integer.toHexString((api + "|" + modpost).hashCode()));
         try {
             deleteTree(work);
-            Path el1Classes = compile(src.resolve("el1"), work.resolve("el1-classes"), api);
+            // A fixture that depends on others compiles against their module files, as a vendor's
+            // build compiles against the modules its depends= names.
+            List<String> dependencies = new ArrayList<>();
+            // Only those its EL1 descriptor requires: a depends= cycle or a missing module must build.
+            String descriptor = Files.readString(src.resolve("el1/module-info.java"));
+            for (String dep : modinfo(src).getProperty("depends", "").split(",")) {
+                if (!dep.isBlank() && descriptor.contains("requires fixture." + dep.trim() + ";")) {
+                    dependencies.add(build(dep.trim().replace('_', '-'), api, modpost).toString());
+                }
+            }
+            Path el1Classes = compile(src.resolve("el1"), work.resolve("el1-classes"), api, dependencies);
             Path pkvmDir = Files.createDirectories(el1Classes.resolve("META-INF/pkvm"));
             Files.copy(src.resolve("modinfo.properties"), pkvmDir.resolve("modinfo.properties"));
             Path hyp = src.resolve("hyp");
             if (Files.isDirectory(hyp)) {
-                jar(compile(hyp, work.resolve("hyp-classes"), api), pkvmDir.resolve("hyp.jar"));
+                jar(compile(hyp, work.resolve("hyp-classes"), api, List.of()), pkvmDir.resolve("hyp.jar"));
             }
             if (modpost) {
                 StringWriter out = new StringWriter();
@@ -90,15 +106,15 @@ final class FixtureModules {
         }
     }
 
-    private static Path compile(Path sources, Path out, Path api) throws IOException {
+    private static Path compile(Path sources, Path out, Path api, List<String> dependencies) throws IOException {
         List<String> files;
         try (Stream<Path> walk = Files.walk(sources)) {
             files = walk.filter(p -> p.toString().endsWith(".java")).map(Path::toString).toList();
         }
         Files.createDirectories(out);
         List<String> args = new ArrayList<>(List.of("--release", "25", "-proc:none", "-nowarn",
-                "--module-path", String.join(java.io.File.pathSeparator, api.toString(), jarOf(Machine.class),
-                        jarOf(LogManager.class)),
+                "--module-path", String.join(java.io.File.pathSeparator, Stream.concat(Stream.of(api.toString(),
+                        jarOf(Machine.class), jarOf(LogManager.class)), dependencies.stream()).toList()),
                 "-d", out.toString()));
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         StringWriter errors = new StringWriter();

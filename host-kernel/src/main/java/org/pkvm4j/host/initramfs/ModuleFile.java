@@ -54,6 +54,15 @@ public record ModuleFile(Path path, String sha256, Modinfo modinfo, JarImage el1
     }
 
     /**
+     * Checks and parses the bytes of a module file read from {@code path}, unsigned.
+     *
+     * @throws PkvmException {@code ENOEXEC} if they are not a module file
+     */
+    public static ModuleFile parse(Path path, byte[] bytes) {
+        return read(path, bytes, Optional.empty());
+    }
+
+    /**
      * Checks a module file already in memory: one from a verified initramfs image, whose bytes are
      * used as they were verified and never read from disk again.
      *
@@ -95,7 +104,8 @@ public record ModuleFile(Path path, String sha256, Modinfo modinfo, JarImage el1
         return modinfo.name();
     }
 
-    private static String sha256(byte[] bytes) {
+    /** The SHA-256 of {@code bytes}, hex: the digest {@link #sha256()} holds. */
+    public static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {

@@ -1,12 +1,14 @@
 package org.pkvm4j.host.loader;
 
+import java.io.IOException;
 import java.lang.module.ModuleDescriptor;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import org.apache.logging.log4j.CloseableThreadContext;
@@ -38,9 +40,11 @@ import org.pkvm4j.machine.ModuleRam;
  * {@code modprobe}: loads a vendor module and the modules it depends on.
  *
  * <p>Kernel counterpart: {@code modprobe} with {@code modules.dep}, {@code load_module()} and, for
- * the EL2 part, {@code arch/arm64/kvm/pkvm.c}. A load is all-or-nothing, in this order: read and
- * check the file, check both descriptors and the EL2 symbol table (no class is defined before
- * this), load dependencies, define the EL1 layer, run the EL1 init (which loads the EL2 part and
+ * the EL2 part, {@code arch/arm64/kvm/pkvm.c}. First the whole dependency chain is resolved from
+ * the files' {@code depends=} ({@link ModulesDep}: a cycle or a missing file refuses it before
+ * anything loads); then each module of it, dependencies first, loads all-or-nothing, in this order:
+ * check both descriptors and the EL2 symbol table (no class is defined before this), define the
+ * EL1 layer (on its dependencies' layers), run the EL1 init (which loads the EL2 part and
  * registers handlers through its {@link ModulePkvm}); only then is the module recorded. When a step
  * fails, what the earlier ones did is undone and the failure is logged once, here.
  */
@@ -68,8 +72,9 @@ public final class ModuleLoader {
     private final MiscDevices miscDevices;
     private final VendorLayers layers = new VendorLayers();
     private final Map<String, Loaded> loaded = new LinkedHashMap<>();
-    private final Deque<String> loading = new ArrayDeque<>();
     private final boolean verifyEl2;
+    // Fault injection (FaultPlan): modules whose EL1 init is made to fail after it ran, and with what.
+    private final Map<String, Errno> el1InitFaults = new HashMap<>();
     private final boolean checkAbi;
     private BootTrace trace = BootTrace.OFF;
 
@@ -173,51 +178,70 @@ public final class ModuleLoader {
                 "module " + module + " not found in initramfs " + initramfs.root()));
     }
 
+    /**
+     * Fault injection: module {@code name}'s EL1 init, from now on, returns {@code -errno} after it
+     * ran (its EL2 load and registrations done), as a {@code module_init} failing at its end does;
+     * the loader then undoes its work like any failed init's. For {@code FaultPlan}, at boot.
+     */
+    public synchronized void injectEl1InitFault(String name, Errno errno) {
+        el1InitFaults.put(ProtectedModules.normalize(name), Objects.requireNonNull(errno, "errno"));
+    }
+
     private static boolean isOff(KernelCmdline cmdline, String key) {
         return cmdline.get(key).map(v -> v.equals("0") || v.equals("off")).orElse(false);
     }
 
     private Loaded load(String module) {
-        if (loading.contains(module)) {
-            List<String> cycle = new ArrayList<>(loading.reversed());
-            cycle.add(module);
-            throw new Refusal(ErrorCode.LOAD_DEPENDENCY_CYCLE, Errno.EINVAL, "dependency cycle: " + String.join(" -> ", cycle));
-        }
         long start = System.nanoTime();
+        // modules.dep first: a cycle or a missing file refuses the whole chain before any load.
+        List<ModuleFile> order = ModulesDep.resolve(module, this::readModuleFile, loaded::containsKey);
+        Loaded result = null;
+        for (ModuleFile file : order) {
+            List<Loaded> dependencies = file.modinfo().depends().stream().map(loaded::get).toList();
+            try {
+                result = loadChecked(file, dependencies, start);
+            } catch (PkvmException e) {
+                if (file.name().equals(module)) {
+                    throw e;
+                }
+                // The dependencies loaded before it are complete modules and stay, as modprobe's do.
+                throw new PkvmException(e.errno(), "modprobe " + module + ": dependency " + file.name() + " failed: "
+                        + ModulesDep.detail(e), e);
+            }
+        }
+        return result;
+    }
+
+    private ModuleFile readModuleFile(String module) {
+        // Through the initramfs, which measures the file and serves an image's verified bytes.
         ModuleFile file = moduleFile(module);
         if (!file.name().equals(module)) {
             throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, file.path().getFileName() + " holds module " + file.name()
                     + ", not " + module);
         }
-        loading.push(module);
-        try {
-            List<Loaded> dependencies = new ArrayList<>();
-            for (String dependency : file.modinfo().depends()) {
-                Loaded dep = loaded.get(dependency);
-                dependencies.add(dep != null ? dep : load(dependency));
-            }
-            return loadChecked(file, dependencies, start);
-        } finally {
-            loading.pop();
-        }
+        return file;
     }
 
     private Loaded loadChecked(ModuleFile file, List<Loaded> dependencies, long start) {
         String module = file.name();
         // 1. Every descriptor and symbol check comes before the first class is defined.
-        ModuleDescriptor el1 = DescriptorPolicy.read(file.el1());
+        // What the file's bytes alone decide is computed once per JVM (LoadCache); the rest every time.
+        String sha = file.sha256();
+        ModuleDescriptor el1 = LoadCache.get(sha, "el1 descriptor", () -> DescriptorPolicy.read(file.el1()));
         DescriptorPolicy.checkEl1(module, el1, dependencies.stream().map(Loaded::module).map(LoadedModule::el1Module).toList());
-        SymbolCheck.Outcome abi = checkAbi ? SymbolCheck.check(module, file.jars(), RunningApi.read()) : null;
+        SymbolCheck.Outcome abi = checkAbi
+                ? LoadCache.get(sha, "abi", () -> SymbolCheck.check(module, file.jars(), RunningApi.read())) : null;
         if (abi == SymbolCheck.Outcome.LINK_CHECKED) {
             log.warn(LOG, "{}: no symbol versions (no {}); every API reference was link-checked instead", module,
                     ModVersions.ENTRY);
         }
         Optional<ModulePkvm.El2Part> el2 = file.el2().map(jar -> {
-            ModuleDescriptor d = DescriptorPolicy.read(jar);
+            ModuleDescriptor d = LoadCache.get(sha, "el2 descriptor", () -> DescriptorPolicy.read(jar));
             DescriptorPolicy.checkEl2(module, d, el1);
-            El2SymbolTable symbols = El2SymbolTable.scan(module, jar);
+            El2SymbolTable symbols = LoadCache.get(sha, "el2 symbols", () -> El2SymbolTable.scan(module, jar));
             // The hyp build rules, at load: EL2 code that blocks, threads, reflects... never gets a layer.
-            List<Violation> refused = verifyEl2 ? El2Verifier.bundled().verify(jar) : List.of();
+            List<Violation> refused = verifyEl2
+                    ? LoadCache.get(sha, "el2 verify", () -> List.copyOf(El2Verifier.bundled().verify(jar))) : List.of();
             if (!refused.isEmpty()) {
                 throw new Refusal(ErrorCode.LOAD_EL2_POLICY, Errno.EPERM, module + ": EL2 code refused: " + refused.getFirst()
                         + (refused.size() > 1 ? " (and " + (refused.size() - 1) + " more)" : ""));
@@ -233,6 +257,7 @@ public final class ModuleLoader {
         ModuleContextImpl ctx = new ModuleContextImpl(module, pkvm, cmdline, log, miscDevices);
         try {
             instance.init(ctx);
+            failIfInjected(module);
         } catch (PkvmException e) {
             throw undo(module, pkvm, e);
         } catch (HypPanicException e) {
@@ -317,6 +342,14 @@ public final class ModuleLoader {
         log.info(LOG, "{}: unloaded", module);
         return new Unloaded(module, devices, exitFailure,
                 new LayerRelease(module, target.module().el1Module(), target.el1Layer(), miscDevices));
+    }
+
+    private void failIfInjected(String module) {
+        Errno injected = el1InitFaults.get(module);
+        if (injected != null) {
+            log.warn(LOG, "fault injection: {}: EL1 init fails with {} after it ran", module, injected);
+            throw new PkvmException(injected, module + ": EL1 init failed with " + injected + " (injected fault)");
+        }
     }
 
     /** Undoes a failed init's work and returns {@code failure}, with any undo error attached. */

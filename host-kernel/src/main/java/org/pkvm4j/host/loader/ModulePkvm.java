@@ -39,6 +39,8 @@ final class ModulePkvm implements Pkvm {
     private final long[] ownedHvcs = new long[Smccc.MAX_DYNAMIC_HCALLS / Long.SIZE];
     private final List<HvcNumber> registered = new ArrayList<>();
     private El2ModuleToken token;
+    // Where the loaded EL2 image sits in module RAM: freed by a rollback, or its range leaks.
+    private long imagePa = -1;
 
     /** The EL2 part of the module file: checked descriptor, jar and symbol table. */
     record El2Part(ModuleDescriptor descriptor, JarImage jar, El2SymbolTable symbols) {
@@ -81,6 +83,7 @@ final class ModulePkvm implements Pkvm {
             long hypVa = gateway.hostHcall(HostHcall.PKVM_ALLOC_MODULE_VA, image.nrPages(), 0, 0);
             gateway.hostHcall(HostHcall.PKVM_INIT_MODULE, pa, hypVa, hypVa + init.offset());
             token = new El2ModuleToken(hypVa);
+            imagePa = pa;
             kept = true;
             return token;
         } catch (PkvmException e) {
@@ -165,6 +168,9 @@ final class ModulePkvm implements Pkvm {
         if (token != null) {
             gateway.hostHcall(HostHcall.PKVM_UNMAP_MODULE_PAGE, token.hypVa(), 0, 0);
             token = null;
+            // EL2 gave the image's pages back to the host: its module RAM range is free again.
+            moduleRam.free(imagePa);
+            imagePa = -1;
         }
         registered.clear();
         Arrays.fill(ownedHvcs, 0);

@@ -45,6 +45,7 @@ public final class El2Modules {
     private final HypVaSpace va;
     private final ModuleOps ops;
     private final DynamicHcalls hcalls;
+    private final InjectedFaults faults;
     private final SymbolLinker linker = new SymbolLinker();
     private final List<El2Module> loaded = new ArrayList<>();
     private final List<long[]> reserved = new ArrayList<>();
@@ -56,11 +57,20 @@ public final class El2Modules {
      * through {@code memProtect} and are mapped in a VA space of their own.
      */
     public El2Modules(HypPlatform platform, MemProtect memProtect, ModuleOps ops, DynamicHcalls hcalls) {
-        this(platform, new HypVaSpace(memProtect, platform.nrCpus()), ops, hcalls);
+        this(platform, new HypVaSpace(memProtect, platform.nrCpus()), ops, hcalls, null);
     }
 
     /** Module loading whose pages are mapped in the hypervisor's VA space {@code va}. */
     public El2Modules(HypPlatform platform, HypVaSpace va, ModuleOps ops, DynamicHcalls hcalls) {
+        this(platform, va, ops, hcalls, null);
+    }
+
+    /**
+     * Module loading whose pages are mapped in the hypervisor's VA space {@code va}, with the faults
+     * this hypervisor was booted to inject (null: none).
+     */
+    public El2Modules(HypPlatform platform, HypVaSpace va, ModuleOps ops, DynamicHcalls hcalls, InjectedFaults faults) {
+        this.faults = faults;
         this.platform = platform;
         this.va = va;
         this.ops = ops;
@@ -122,6 +132,12 @@ public final class El2Modules {
         reserved.remove(reservation);
         loaded.add(module);
         pagesOf.put(module, pfn);
+        Errno injected = faults == null ? null : faults.initModule(module.name());
+        if (injected != null) {
+            forget(module);
+            regs.set(1, injected.negated());
+            return;
+        }
         try {
             initFn.invokeExact(ops);
             regs.set(1, 0);
@@ -164,6 +180,11 @@ public final class El2Modules {
                 : module.image().symbolAt(hfn - module.token()).filter(s -> s.kind() != El2Image.Kind.INIT);
         if (symbol.isEmpty()) {
             regs.set(1, Errno.EINVAL.negated());
+            return;
+        }
+        Errno injected = faults == null ? null : faults.registerHcall(module.name());
+        if (injected != null) {
+            regs.set(1, injected.negated());
             return;
         }
         Hcall hcall;

@@ -16,6 +16,7 @@ import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.hypervisor.mem.VmTable;
 import org.pkvm4j.hypervisor.module.DynamicHcalls;
 import org.pkvm4j.hypervisor.module.El2Modules;
+import org.pkvm4j.hypervisor.module.InjectedFaults;
 import org.pkvm4j.hypervisor.module.ModuleOpsTable;
 import org.pkvm4j.machine.El2Vector;
 import org.pkvm4j.machine.HostHcall;
@@ -43,8 +44,10 @@ public final class PkvmImage implements HypervisorImage {
         HostPermFaultHandlers permFaultHandlers = new HostPermFaultHandlers();
         HypVaSpace va = new HypVaSpace(memProtect, platform.nrCpus());
         IllegalAbtNotifiers abtNotifiers = new IllegalAbtNotifiers();
+        // A debug build's fault injection, armed now while the host is still privileged (empty: none).
+        InjectedFaults faults = options.faults().isEmpty() ? null : new InjectedFaults(options.faults(), console);
         El2Modules modules = new El2Modules(platform, va,
-                new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers), dynamicHcalls);
+                new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers), dynamicHcalls, faults);
         Deprivilege deprivilege = new Deprivilege(platform.nrCpus());
         GuestVcpus guests = new GuestVcpus(new GuestMemProtect(memProtect, new VmTable()));
         Map<HostHcall, HostHcallHandler> bindings = new EnumMap<>(HostHcall.class);
