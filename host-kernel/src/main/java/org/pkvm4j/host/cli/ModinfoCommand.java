@@ -3,14 +3,13 @@ package org.pkvm4j.host.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.SequencedMap;
 import java.util.concurrent.Callable;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.initramfs.ImageKeys;
 import org.pkvm4j.host.initramfs.Initramfs;
 import org.pkvm4j.host.initramfs.ModuleFile;
-import org.pkvm4j.host.initramfs.Modinfo;
-import org.pkvm4j.host.initramfs.ModuleSignature;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -44,24 +43,16 @@ final class ModinfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ModuleFile module = initramfs == null ? ModuleFile.read(file) : fromInitramfs();
-        Modinfo info = module.modinfo();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             JsonReports.modinfo(out, module);
             return 0;
         }
-        row(out, "filename", module.path().toAbsolutePath().toString());
-        row(out, "name", info.name());
-        row(out, "version", info.version());
-        row(out, "description", info.description());
-        row(out, "author", info.author());
-        row(out, "license", info.license());
-        row(out, "api.version", info.apiVersion());
-        row(out, "depends", String.join(",", info.depends()));
-        row(out, "el2", module.el2().map(j -> "yes (" + j.classBytes() + " bytes of classes)").orElse("no (EL1 only)"));
-        row(out, "sha256", module.sha256());
-        row(out, "sig", module.signature().map(ModuleSignature::describe)
-                .orElse("none" + (key == null ? " (a module inherits the signature of a verified initramfs image)" : "")));
+        SequencedMap<String, String> rows = module.modinfoRows();
+        if (module.signature().isEmpty() && key == null) {
+            rows.put("sig", "none (a module inherits the signature of a verified initramfs image)");
+        }
+        rows.forEach((k, v) -> row(out, k, v));
         out.flush();
         return 0;
     }

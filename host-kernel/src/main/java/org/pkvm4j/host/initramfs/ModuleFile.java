@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Optional;
+import java.util.SequencedMap;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.diag.ErrorCode;
@@ -97,6 +99,26 @@ public record ModuleFile(Path path, String sha256, Modinfo modinfo, JarImage el1
     /** The EL1 jar, then the EL2 jar if there is one: every class of the module. */
     public java.util.List<JarImage> jars() {
         return el2.isPresent() ? java.util.List.of(el1, el2.get()) : java.util.List.of(el1);
+    }
+
+    /**
+     * What {@code modinfo} prints of this file, row by row in its order: filename, the modinfo
+     * record, whether it has an EL2 part, its digest and its signature.
+     */
+    public SequencedMap<String, String> modinfoRows() {
+        SequencedMap<String, String> rows = new LinkedHashMap<>();
+        rows.put("filename", path.toAbsolutePath().toString());
+        rows.put("name", modinfo.name());
+        rows.put("version", modinfo.version());
+        rows.put("description", modinfo.description());
+        rows.put("author", modinfo.author());
+        rows.put("license", modinfo.license());
+        rows.put("api.version", modinfo.apiVersion());
+        rows.put("depends", String.join(",", modinfo.depends()));
+        rows.put("el2", el2.map(j -> "yes (" + j.classBytes() + " bytes of classes)").orElse("no (EL1 only)"));
+        rows.put("sha256", sha256);
+        rows.put("sig", signature.map(ModuleSignature::describe).orElse("none"));
+        return rows;
     }
 
     /** The module name from its modinfo. */

@@ -2,7 +2,6 @@ package org.pkvm4j.host.shell;
 
 import java.util.List;
 import org.pkvm4j.host.HostKernel;
-import org.pkvm4j.host.initramfs.ModuleFile;
 
 /**
  * {@code modinfo NAME}: the record of module {@code NAME} in the device's initramfs, loaded or not.
@@ -16,19 +15,9 @@ public record Modinfo(String name) implements ShellCommand {
 
     @Override
     public Outcome run(HostKernel kernel, Outcome last) {
-        ModuleFile file = kernel.moduleFile(name);
-        org.pkvm4j.host.initramfs.Modinfo info = file.modinfo();
-        String[][] rows = {
-            {"filename", file.path().toAbsolutePath().toString()}, {"name", info.name()}, {"version", info.version()},
-            {"description", info.description()}, {"author", info.author()}, {"license", info.license()},
-            {"api.version", info.apiVersion()}, {"depends", String.join(",", info.depends())},
-            {"el2", file.el2().map(j -> "yes (" + j.classBytes() + " bytes of classes)").orElse("no (EL1 only)")},
-            {"sha256", file.sha256()},
-        };
         StringBuilder out = new StringBuilder();
-        for (String[] row : rows) {
-            out.append(out.isEmpty() ? "" : "\n").append("%-12s %s".formatted(row[0] + ":", row[1]));
-        }
+        kernel.moduleFile(name).modinfoRows().forEach((k, v) ->
+                out.append(out.isEmpty() ? "" : "\n").append("%-12s %s".formatted(k + ":", v)));
         return Outcome.ok(out.toString());
     }
 }
