@@ -29,7 +29,6 @@ import org.pkvm4j.machine.HostMemory;
  * tested in its module: vendor-modules/secure-buffer/el1 SecureBufferIT.
  */
 class SecureBufferIT {
-    private static final long PAGE = 1L << Dram.PAGE_SHIFT;
     /** The buffer: DRAM pages nothing else uses, 16 MiB into DRAM. */
     private static final long BUF_PFN = (Dram.BASE >>> Dram.PAGE_SHIFT) + 0x1000;
     private static final int BUF_PAGES = 4;
