@@ -12,7 +12,6 @@ record PageGuardDevice(HostKernel kernel) {
     static final int IOCTL_GUARD = 1;
     static final int IOCTL_UNGUARD = 2;
     static final int IOCTL_VIOLATIONS = 3;
-    static final int IOCTL_LAST_FAULT = 4;
 
     /** Write-protects {@code nrPages} from {@code pfn}; writes fault (refused) or, {@code logOnly}, are ignored. */
     void guard(long pfn, long nrPages, boolean logOnly) {
@@ -27,10 +26,5 @@ record PageGuardDevice(HostKernel kernel) {
     /** The violation count of the guard holding {@code pfn}. */
     long violations(long pfn) {
         return kernel.ioctl(NAME, IOCTL_VIOLATIONS, pfn);
-    }
-
-    /** The last faulting physical address of the guard holding {@code pfn}. */
-    long lastFault(long pfn) {
-        return kernel.ioctl(NAME, IOCTL_LAST_FAULT, pfn);
     }
 }

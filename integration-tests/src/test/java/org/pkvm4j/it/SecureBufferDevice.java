@@ -15,15 +15,13 @@ record SecureBufferDevice(HostKernel kernel) {
     static final int IOCTL_RELEASE = 4;
     static final int IOCTL_PAGES_HELD = 5;
     static final int IOCTL_PAGES_SHARED = 6;
-    /** Where the tag goes in the data page. */
-    static final int TAG_OFFSET = 4096 - 32;
 
     /** Donates {@code nrPages} from {@code pfn} to EL2 as a new buffer; returns its handle. */
     int create(long pfn, int nrPages) {
         return (int) kernel.ioctl(NAME, IOCTL_CREATE, pfn << 8 | nrPages);
     }
 
-    /** Has EL2 write the tag of the first {@code length} bytes of page {@code pfn} at {@link #TAG_OFFSET}. */
+    /** Has EL2 write the tag of the first {@code length} bytes of page {@code pfn} at its end. */
     void mac(int handle, long pfn, int length) {
         kernel.ioctl(NAME, IOCTL_MAC, pfn << 16 | (long) length << 4 | handle);
     }

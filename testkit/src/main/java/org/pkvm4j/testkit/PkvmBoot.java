@@ -14,6 +14,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * <p>On a test class it applies to every test method; on a method it replaces the class's for that
  * method. The test and its {@code @BeforeEach}/{@code @AfterEach} methods may declare parameters of
  * the types {@link org.pkvm4j.host.HostKernel}, {@link org.pkvm4j.machine.Machine}, {@link
+ * org.pkvm4j.machine.HostMemory} (the host's view of DRAM, through its stage 2), {@link
  * org.pkvm4j.host.BootReport}, {@link org.pkvm4j.host.log.KernelLog} and {@link PkvmDevice}, and,
  * with {@link Module}, {@link ModuleHvcs}, {@link org.pkvm4j.api.el1.Pkvm} and {@link
  * org.pkvm4j.host.loader.LoadedModule}.

@@ -16,6 +16,7 @@ import org.pkvm4j.host.BootReport;
 import org.pkvm4j.host.HostKernel;
 import org.pkvm4j.host.loader.LoadedModule;
 import org.pkvm4j.host.log.KernelLog;
+import org.pkvm4j.machine.HostMemory;
 import org.pkvm4j.machine.Machine;
 
 /**
@@ -29,7 +30,7 @@ public final class PkvmExtension implements BeforeEachCallback, AfterEachCallbac
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(PkvmExtension.class);
     private static final String DEVICE = "device";
     private static final Set<Class<?>> DEVICE_TYPES = Set.of(HostKernel.class, Machine.class, BootReport.class,
-            KernelLog.class, PkvmDevice.class);
+            KernelLog.class, PkvmDevice.class, HostMemory.class);
     private static final Set<Class<?>> MODULE_TYPES = Set.of(ModuleHvcs.class, Pkvm.class, LoadedModule.class);
 
     /** JUnit's constructor. */
@@ -81,6 +82,8 @@ public final class PkvmExtension implements BeforeEachCallback, AfterEachCallbac
             return device.kernel();
         } else if (type == Machine.class) {
             return device.machine();
+        } else if (type == HostMemory.class) {
+            return device.machine().hostMemory();
         } else if (type == BootReport.class) {
             return device.report();
         } else if (type == KernelLog.class) {
