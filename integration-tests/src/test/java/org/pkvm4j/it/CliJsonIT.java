@@ -80,6 +80,8 @@ class CliJsonIT {
         assertFalse(err.toString().contains("\tat "));
         assertEquals(2, pkvm("boot", "--initramfs", dir.resolve("none").toString()));
         assertTrue(err.toString().contains("[PKVM-BOOT-INITRAMFS]"), err::toString);
+        assertEquals(2, pkvm("boot", "--json", "--script", "-", "--initramfs", bundledInitramfs()));
+        assertTrue(err.toString().contains("pick one [PKVM-BOOT-CONFIG]"), err::toString);
     }
 
     /** Scenario: {@code boot --trace FILE} writes a trace that parses and holds the boot and the demo's handler runs. */

@@ -77,6 +77,7 @@ class DependenciesIT {
         assertEquals("dep_cycle_a", insecure.module());
         assertEquals(Errno.EINVAL, insecure.errno());
         assertEquals("EINVAL: modprobe dep_cycle_a: dependency cycle dep_cycle_a -> dep_cycle_b -> dep_cycle_a", insecure.reason());
+        assertEquals(org.pkvm4j.host.diag.ErrorCode.LOAD_DEPENDENCY_CYCLE, insecure.code());
         assertEquals(List.of(), lsmod(kernel));
         assertEquals(List.of(), kernel.liveVendorLayers(), "no layer was ever defined");
         assertFalse(String.join("\n", kernel.log().lines()).contains("init ran"));
@@ -93,6 +94,7 @@ class DependenciesIT {
         assertEquals(Errno.ENOENT, insecure.errno());
         assertTrue(insecure.reason().startsWith("ENOENT: modprobe dep_missing: dependency dep_ghost of dep_missing cannot be"
                 + " loaded (dep_missing -> dep_ghost)"), insecure.reason());
+        assertEquals(org.pkvm4j.host.diag.ErrorCode.LOAD_NOT_FOUND, insecure.code(), "the missing dependency's own code");
         assertEquals(List.of(), lsmod(kernel), "dep_base was not loaded on the way");
         assertEquals(List.of(), kernel.liveVendorLayers());
         assertEquals(Smccc.RET_NOT_SUPPORTED, rawHvc(kernel, 128));

@@ -187,22 +187,25 @@ public final class Dram {
     }
 
     /**
-     * The contents of chunk {@code chunk}, allocated (zeroed) on first use. Two threads racing on a
-     * fresh chunk may both allocate; one wins the exchange, the other's segment is dropped unused
-     * (the automatic arena frees it) and is not counted.
+     * The contents of chunk {@code chunk}, allocated (zeroed) on first use. The allocation happens
+     * under a lock with a second look: a segment of a shared automatic arena lives as long as the
+     * arena, so a chunk allocated by a losing racer would never be freed.
      */
     MemorySegment data(int chunk) {
         MemorySegment d = dataOrNull(datas, chunk);
-        if (d == null) {
-            long bytes = Math.min(CHUNK_SIZE, size - ((long) chunk << CHUNK_SHIFT));
-            // Arena.allocate zeroes the memory: a fresh chunk reads as zeros, like DRAM after reset.
-            MemorySegment fresh = arena.allocate(bytes, MachineConfig.PAGE_SIZE);
-            MemorySegment witness = (MemorySegment) DATAS.compareAndExchangeRelease(datas, chunk, null, fresh);
-            d = witness == null ? fresh : witness;
-            if (witness == null) {
+        if (d != null) {
+            return d;
+        }
+        synchronized (datas) {
+            d = dataOrNull(datas, chunk);
+            if (d == null) {
+                long bytes = Math.min(CHUNK_SIZE, size - ((long) chunk << CHUNK_SHIFT));
+                // Arena.allocate zeroes the memory: a fresh chunk reads as zeros, like DRAM after reset.
+                d = arena.allocate(bytes, MachineConfig.PAGE_SIZE);
+                DATAS.setRelease(datas, chunk, d);
                 committed.addAndGet(bytes);
             }
+            return d;
         }
-        return d;
     }
 }

@@ -84,6 +84,10 @@ final class BootCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (script != null && json) {
+            throw new BootConfigException(ErrorCode.BOOT_CONFIG,
+                    "--json prints the boot report, --script replaces it with the script's output: pick one");
+        }
         // The script is parsed whole before the boot: a line that does not parse costs no boot.
         org.pkvm4j.host.shell.Script workload = script == null ? null : DeviceCommands.parse(spec, script);
         if (script != null && workload == null) {
@@ -106,9 +110,19 @@ final class BootCommand implements Callable<Integer> {
             config = config.withTrustedKey(trustedKey);
         }
         HostKernel kernel = trace == null ? HostKernel.boot(config) : HostKernel.boot(config, trace);
-        if (workload != null) {
-            return DeviceCommands.runScript(spec, kernel, workload);
+        int code = workload != null ? DeviceCommands.runScript(spec, kernel, workload) : demo(kernel);
+        if (attestation != null) {
+            // After the workload, so its late loads are in the log (measured after the freeze).
+            AttestationExport.write(attestation, kernel);
+            if (!json) {
+                spec.commandLine().getOut().printf("attestation log written to %s%n", attestation);
+                spec.commandLine().getOut().flush();
+            }
         }
+        return code;
+    }
+
+    private int demo(HostKernel kernel) {
         boolean bootOk = kernel.panic().isEmpty()
                 && (!kernel.cmdline().isProtectedMode()
                         || kernel.securityState() instanceof SecurityState.Protected && kernel.bootReport().deprivileged());
@@ -120,16 +134,11 @@ final class BootCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             JsonReports.boot(out, kernel, checks, demoNanos, ok);
-            return ok ? 0 : Main.FAILED;
-        }
-        if (!noDmesg) {
-            ReportPrinter.dmesg(out, kernel);
-        }
-        ReportPrinter.report(out, kernel, checks, demoNanos, ok);
-        if (attestation != null) {
-            AttestationExport.write(attestation, kernel);
-            out.printf("attestation log written to %s%n", attestation);
-            out.flush();
+        } else {
+            if (!noDmesg) {
+                ReportPrinter.dmesg(out, kernel);
+            }
+            ReportPrinter.report(out, kernel, checks, demoNanos, ok);
         }
         return ok ? 0 : Main.FAILED;
     }

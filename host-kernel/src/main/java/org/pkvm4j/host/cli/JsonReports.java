@@ -52,7 +52,13 @@ final class JsonReports {
             }
             json.endArray().member("loadNanos", m.loadNanos()).endObject();
         }
-        json.endArray().name("measurements").beginObject();
+        json.endArray().name("lateLoads").beginArray();
+        for (BootReport.LateLoad l : r.lateLoads()) {
+            json.beginObject().member("module", l.module()).name("errno");
+            l.errno().ifPresentOrElse(e -> json.value(e.name()), json::nullValue);
+            json.member("message", l.message()).endObject();
+        }
+        json.endArray().member("initramfs", r.initramfs()).name("measurements").beginObject();
         r.measurements().writeJson(json);
         json.endObject().name("demo").beginObject().member("nanos", demoNanos).name("checks").beginArray();
         for (DemoWorkload.Check c : checks) {

@@ -50,6 +50,12 @@ final class ReportPrinter {
                 out.printf("      sig: %s%n", m.describeSignature());
             }
         }
+        if (!r.lateLoads().isEmpty()) {
+            out.printf("  %-14s%n", "late loads");
+            for (BootReport.LateLoad l : r.lateLoads()) {
+                out.printf("    %-16s %s%n", l.module(), l.errno().map(e -> e + ": " + l.message()).orElse(l.message()));
+            }
+        }
         if (!checks.isEmpty()) {
             out.printf("  %-14s%n", "demo");
             for (DemoWorkload.Check c : checks) {

@@ -192,21 +192,21 @@ public final class ModuleLoader {
     }
 
     private Loaded load(String module) {
-        long start = System.nanoTime();
         // modules.dep first: a cycle or a missing file refuses the whole chain before any load.
         List<ModuleFile> order = ModulesDep.resolve(module, this::readModuleFile, loaded::containsKey);
         Loaded result = null;
         for (ModuleFile file : order) {
             List<Loaded> dependencies = file.modinfo().depends().stream().map(loaded::get).toList();
             try {
-                result = loadChecked(file, dependencies, start);
+                result = loadChecked(file, dependencies, System.nanoTime());
             } catch (PkvmException e) {
                 if (file.name().equals(module)) {
                     throw e;
                 }
-                // The dependencies loaded before it are complete modules and stay, as modprobe's do.
-                throw new PkvmException(e.errno(), "modprobe " + module + ": dependency " + file.name() + " failed: "
-                        + ModulesDep.detail(e), e);
+                // The dependencies loaded before it are complete modules and stay, as modprobe's do;
+                // the refusal keeps the dependency's own code.
+                throw new Refusal(ErrorCode.ofLoad(e), e.errno(), "modprobe " + module + ": dependency " + file.name()
+                        + " failed: " + ModulesDep.detail(e), e);
             }
         }
         return result;
@@ -259,11 +259,11 @@ public final class ModuleLoader {
             instance.init(ctx);
             failIfInjected(module);
         } catch (PkvmException e) {
-            throw undo(module, pkvm, e);
+            throw undo(module, pkvm, ctx, e);
         } catch (HypPanicException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw undo(module, pkvm, new Refusal(ErrorCode.LOAD_INIT_FAILED, Errno.EFAULT, module + ": init threw " + e, e));
+            throw undo(module, pkvm, ctx, new Refusal(ErrorCode.LOAD_INIT_FAILED, Errno.EFAULT, module + ": init threw " + e, e));
         }
         LoadedModule report = new LoadedModule(module, file.modinfo(), file.sha256(), el1.name(), pkvm.token(),
                 pkvm.registered(), System.nanoTime() - start, file.signature());
@@ -353,7 +353,10 @@ public final class ModuleLoader {
     }
 
     /** Undoes a failed init's work and returns {@code failure}, with any undo error attached. */
-    private PkvmException undo(String module, ModulePkvm pkvm, PkvmException failure) {
+    private PkvmException undo(String module, ModulePkvm pkvm, ModuleContextImpl ctx, PkvmException failure) {
+        // As rmmod does: no registration through a context the module kept (a thread of its own)
+        // from here on, then what it registered goes.
+        ctx.revoke();
         miscDevices.deregisterAll(module);
         try {
             pkvm.rollback();

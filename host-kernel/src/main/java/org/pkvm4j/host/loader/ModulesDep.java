@@ -10,6 +10,8 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.diag.Refusal;
 import org.pkvm4j.host.initramfs.ModuleFile;
 
 /**
@@ -63,8 +65,8 @@ final class ModulesDep {
         chain.add(module);
         if (!visiting.add(module)) {
             List<String> cycle = chain.subList(chain.indexOf(module), chain.size());
-            throw new PkvmException(Errno.EINVAL, "modprobe " + chain.getFirst() + ": dependency cycle "
-                    + String.join(" -> ", cycle));
+            throw new Refusal(ErrorCode.LOAD_DEPENDENCY_CYCLE, Errno.EINVAL, "modprobe " + chain.getFirst()
+                    + ": dependency cycle " + String.join(" -> ", cycle));
         }
         ModuleFile file;
         try {
@@ -73,7 +75,7 @@ final class ModulesDep {
             if (chain.size() == 1) {
                 throw e;
             }
-            throw new PkvmException(e.errno(), "modprobe " + chain.getFirst() + ": dependency " + module + " of "
+            throw new Refusal(ErrorCode.ofLoad(e), e.errno(), "modprobe " + chain.getFirst() + ": dependency " + module + " of "
                     + chain.get(chain.size() - 2) + " cannot be loaded (" + String.join(" -> ", chain) + "): "
                     + detail(e), e);
         }
