@@ -80,6 +80,7 @@ class UnloadIT {
         HostKernel kernel = boot("", List.of());
         PkvmException e = assertThrows(PkvmException.class, () -> kernel.rmmod("pkvm_driver"));
         assertEquals(Errno.EAGAIN, e.errno());
+        assertEquals(org.pkvm4j.host.diag.ErrorCode.RMMOD_IN_USE, org.pkvm4j.host.diag.ErrorCode.of(e));
         assertTrue(e.getMessage().contains("is in use"), e.getMessage());
         assertTrue(kernel.lsmod().stream().anyMatch(m -> m.name().equals("pkvm_driver")));
         assertEquals(0, kernel.pkvm("pkvm_driver").orElseThrow().el2ModCall(kernel.lsmod().getFirst().hvcs().getFirst()));
@@ -107,7 +108,9 @@ class UnloadIT {
     @Test
     void anUnknownModuleIsEnoent() {
         HostKernel kernel = boot("", List.of());
-        assertEquals(Errno.ENOENT, assertThrows(PkvmException.class, () -> kernel.rmmod("nope")).errno());
+        PkvmException unknown = assertThrows(PkvmException.class, () -> kernel.rmmod("nope"));
+        assertEquals(Errno.ENOENT, unknown.errno());
+        assertEquals(org.pkvm4j.host.diag.ErrorCode.RMMOD_NOT_LOADED, org.pkvm4j.host.diag.ErrorCode.of(unknown));
         assertEquals(Errno.ENOENT, assertThrows(PkvmException.class, () -> kernel.rmmod("hello_el1")).errno(),
                 "in the initramfs but not loaded");
         assertEquals(1, kernel.lsmod().size());

@@ -38,6 +38,9 @@ public enum ErrorCode {
     LOAD_NOT_OWNER("PKVM-LOAD-NOT-OWNER", "a token, symbol or HVC number of another module, or of the wrong kind"),
     LOAD_HCALL_TABLE_FULL("PKVM-LOAD-HCALL-TABLE-FULL", "all 128 module hypercall slots are taken (the 129th handler)"),
     LOAD_INIT_FAILED("PKVM-LOAD-INIT-FAILED", "the module's EL1 or EL2 init failed with the errno shown"),
+    // Unloads (rmmod).
+    RMMOD_NOT_LOADED("PKVM-RMMOD-NOT-LOADED", "rmmod of a module that is not loaded"),
+    RMMOD_IN_USE("PKVM-RMMOD-IN-USE", "rmmod of a module that is in use: others depend on it, or it is a pKVM module"),
     // The rest.
     EL2_POLICY_VIOLATION("PKVM-EL2-POLICY-VIOLATION", "one reference of EL2 code the policy refuses (pkvm verify)"),
     ABI_BREAKING("PKVM-ABI-BREAKING", "an ABI change that breaks modules built against the old ABI"),

@@ -161,7 +161,7 @@ public final class Initramfs {
         try {
             bytes = Files.readAllBytes(file.get());
         } catch (IOException e) {
-            throw new PkvmException(Errno.ENOENT, "cannot read module file " + file.get() + ": " + e.getMessage(), e);
+            throw new Refusal(ErrorCode.LOAD_NOT_FOUND, Errno.ENOENT, "cannot read module file " + file.get() + ": " + e.getMessage(), e);
         }
         measurements.measureModule(moduleName(file.get()), file.get().getFileName().toString(), ImageManifest.sha256(bytes));
         return Optional.of(ModuleFile.read(file.get(), bytes, Optional.empty()));

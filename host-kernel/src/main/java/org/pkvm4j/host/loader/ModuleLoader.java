@@ -292,15 +292,15 @@ public final class ModuleLoader {
         try (CloseableThreadContext.Instance ctc = CloseableThreadContext.put("module", module)) {
             Loaded target = loaded.get(module);
             if (target == null) {
-                throw new PkvmException(Errno.ENOENT, "module " + module + " is not currently loaded");
+                throw new Refusal(ErrorCode.RMMOD_NOT_LOADED, Errno.ENOENT, "module " + module + " is not currently loaded");
             }
             List<String> holders = holders(module);
             if (!holders.isEmpty()) {
-                throw new PkvmException(Errno.EAGAIN, "module " + module + " is in use by: "
+                throw new Refusal(ErrorCode.RMMOD_IN_USE, Errno.EAGAIN, "module " + module + " is in use by: "
                         + String.join(",", holders));
             }
             if (target.module().isPkvmModule()) {
-                throw new PkvmException(Errno.EAGAIN, "module " + module + " is in use: a pKVM module keeps"
+                throw new Refusal(ErrorCode.RMMOD_IN_USE, Errno.EAGAIN, "module " + module + " is in use: a pKVM module keeps"
                         + " the reference its EL2 load took, for good (EL2 code cannot be unloaded)");
             }
             return unload(target);
