@@ -5,6 +5,7 @@ import java.util.Objects;
 import org.junit.jupiter.api.Assertions;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.host.BootReport;
+import org.pkvm4j.host.HostKernel;
 import org.pkvm4j.host.SecurityState;
 import org.pkvm4j.host.loader.LoadedModule;
 import org.pkvm4j.host.log.KernelLog;
@@ -18,10 +19,21 @@ import org.pkvm4j.host.log.KernelLog;
 public final class BootReportAssert {
     private final BootReport report;
     private final KernelLog log;
+    /** The device, for the checks that ask it (HVCs, protected VMs); null for a bare report. */
+    private final HostKernel kernel;
 
     BootReportAssert(BootReport report, KernelLog log) {
+        this(report, log, null);
+    }
+
+    BootReportAssert(HostKernel kernel) {
+        this(kernel.bootReport(), kernel.log(), kernel);
+    }
+
+    private BootReportAssert(BootReport report, KernelLog log, HostKernel kernel) {
         this.report = Objects.requireNonNull(report, "report");
         this.log = log;
+        this.kernel = kernel;
     }
 
     /** The report under test. */
@@ -118,6 +130,95 @@ public final class BootReportAssert {
             fail("expected a hyp panic, but there was none", null);
         }
         return this;
+    }
+
+    /**
+     * Loaded module {@code name}'s {@code index}-th handler (registration order, from 0) answers
+     * its HVC: called from the host with zero arguments, EL2 does not say {@code NOT_SUPPORTED}.
+     */
+    public BootReportAssert hvcAnswers(String name, int index) {
+        HostKernel k = device("hvcAnswers");
+        LoadedModule m = HvcProbe.loaded(k, name).orElse(null);
+        if (m == null) {
+            fail("expected HVC " + index + " of " + name + " to answer, but " + name + " is not loaded (lsmod: "
+                    + k.lsmod().stream().map(LoadedModule::name).toList() + ")", name);
+        } else if (index < 0 || index >= m.hvcs().size()) {
+            fail("expected HVC " + index + " of " + name + " to answer, but it registered " + m.hvcs().size()
+                    + " handler(s) " + ids(m), name);
+        } else if (!HvcProbe.answers(k, m.hvcs().get(index).id())) {
+            fail("expected HVC " + index + " of " + name + " (id " + m.hvcs().get(index).id()
+                    + ") to answer, but EL2 returns SMCCC_RET_NOT_SUPPORTED", name);
+        }
+        return this;
+    }
+
+    /**
+     * No HVC of module {@code name} answers: if it is loaded, none of its handlers; if not (a failed
+     * load), no HVC id that belongs to no loaded module, so the failed load left no handler behind.
+     */
+    public BootReportAssert noHvcAnswers(String name) {
+        HostKernel k = device("noHvcAnswers");
+        LoadedModule m = HvcProbe.loaded(k, name).orElse(null);
+        if (m != null) {
+            List<Integer> answering = m.hvcs().stream().map(h -> h.id()).filter(id -> HvcProbe.answers(k, id)).toList();
+            if (!answering.isEmpty()) {
+                fail("expected no HVC of " + name + " to answer, but it is loaded and ids " + answering + " of "
+                        + ids(m) + " answer", name);
+            }
+        } else {
+            List<Integer> strays = HvcProbe.strays(k);
+            if (!strays.isEmpty()) {
+                fail("expected no HVC of " + name + " to answer; it is not loaded, but ids " + strays
+                        + " answer and belong to no loaded module (a handler its failed load left behind?)", name);
+            }
+        }
+        return this;
+    }
+
+    /** {@code createVm(KVM_VM_TYPE_ARM_PROTECTED)} fails with {@code EPERM}, as on an insecure device. */
+    public BootReportAssert protectedVmsRefused() {
+        HvcProbe.protectedVmRefusal(device("protectedVmsRefused")).ifPresentOrElse(e -> {
+            if (e.errno() != Errno.EPERM) {
+                fail("expected protected VMs to be refused with EPERM, but createVm failed with " + e.errno()
+                        + ": " + e.getMessage(), subject());
+            }
+        }, () -> fail("expected protected VMs to be refused, but createVm(KVM_VM_TYPE_ARM_PROTECTED) succeeded ("
+                + report.security().describe() + ")", subject()));
+        return this;
+    }
+
+    /** {@code createVm(KVM_VM_TYPE_ARM_PROTECTED)} succeeds (the VM is destroyed again). */
+    public BootReportAssert protectedVmsAllowed() {
+        HvcProbe.protectedVmRefusal(device("protectedVmsAllowed")).ifPresent(e -> fail(
+                "expected a protected VM to start, but createVm(KVM_VM_TYPE_ARM_PROTECTED) failed with " + e.errno()
+                        + ": " + e.getMessage(), subject()));
+        return this;
+    }
+
+    /** Module {@code name} was modprobed after deprivilege ({@code LATE} fault) and refused with {@code errno}. */
+    public BootReportAssert lateLoadRefused(String name, Errno errno) {
+        BootReport.LateLoad late = report.lateLoads().stream().filter(l -> PkvmDevice.sameName(l.module(), name))
+                .findFirst().orElse(null);
+        if (late == null) {
+            fail("expected a late load of " + name + " refused with " + errno + ", but the late loads are "
+                    + report.lateLoads().stream().map(BootReport.LateLoad::module).toList(), name);
+        } else if (late.errno().orElse(null) != errno) {
+            fail("expected the late load of " + name + " to be refused with " + errno + ", but it "
+                    + late.errno().map(e -> "was refused with " + e).orElse("loaded") + ": " + late.message(), name);
+        }
+        return this;
+    }
+
+    private HostKernel device(String check) {
+        if (kernel == null) {
+            throw new IllegalStateException(check + " asks the device: use assertThat(kernel) or assertThat(device),"
+                    + " not assertThat(report)");
+        }
+        return kernel;
+    }
+
+    private static List<Integer> ids(LoadedModule m) {
+        return m.hvcs().stream().map(h -> h.id()).toList();
     }
 
     private LoadedModule find(String name) {

@@ -16,7 +16,7 @@ public final class PkvmAssertions {
 
     /** Checks of a device's boot report whose failures quote its kernel log. */
     public static BootReportAssert assertThat(HostKernel kernel) {
-        return new BootReportAssert(kernel.bootReport(), kernel.log());
+        return new BootReportAssert(kernel);
     }
 
     /** Checks of a device's boot report whose failures quote its kernel log. */

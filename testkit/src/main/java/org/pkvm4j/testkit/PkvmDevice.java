@@ -16,6 +16,7 @@ import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.el1.Pkvm;
 import org.pkvm4j.host.BootConfig;
 import org.pkvm4j.host.BootReport;
+import org.pkvm4j.host.FaultPlan;
 import org.pkvm4j.host.HostKernel;
 import org.pkvm4j.host.cmdline.BootParam;
 import org.pkvm4j.host.initramfs.Initramfs;
@@ -126,6 +127,7 @@ public final class PkvmDevice implements AutoCloseable {
         private int nrCpus = 2;
         private String mem = "256M";
         private Path hypervisor;
+        private FaultPlan faults = FaultPlan.none();
 
         private Builder() {
         }
@@ -166,6 +168,12 @@ public final class PkvmDevice implements AutoCloseable {
             return this;
         }
 
+        /** The faults the boot injects ({@link BootConfig#withFaults}); none by default. */
+        public Builder faults(FaultPlan plan) {
+            faults = Objects.requireNonNull(plan, "plan");
+            return this;
+        }
+
         /**
          * Makes a fresh initramfs directory, boots the device on it and returns it; the caller closes it.
          *
@@ -189,7 +197,7 @@ public final class PkvmDevice implements AutoCloseable {
                 }
                 String line = commandLine(List.copyOf(named.keySet()));
                 BootConfig config = hypervisor == null ? BootConfig.of(line, dir) : new BootConfig(line, dir, hypervisor);
-                return new PkvmDevice(HostKernel.boot(config), dir);
+                return new PkvmDevice(HostKernel.boot(config.withFaults(faults)), dir);
             } catch (IOException e) {
                 deleteTree(dir);
                 throw new UncheckedIOException("cannot fill the test initramfs " + dir, e);

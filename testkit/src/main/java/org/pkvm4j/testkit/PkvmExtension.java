@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
@@ -39,9 +40,10 @@ public final class PkvmExtension implements BeforeEachCallback, AfterEachCallbac
 
     @Override
     public void beforeEach(ExtensionContext context) {
-        PkvmBoot boot = find(context).orElseThrow(() -> new IllegalStateException(
-                "PkvmExtension registered without @PkvmBoot on " + context.getDisplayName()));
-        context.getStore(NAMESPACE).put(DEVICE, BootSpec.builder(boot).boot());
+        PkvmBoot boot = find(context).orElseThrow(() -> new ExtensionConfigurationException(
+                "@InjectFault or PkvmExtension without @PkvmBoot on " + context.getDisplayName()
+                        + ": put @PkvmBoot on the test method or its class to say what to boot"));
+        context.getStore(NAMESPACE).put(DEVICE, BootSpec.builder(boot).faults(FaultSpec.plan(context)).boot());
     }
 
     @Override

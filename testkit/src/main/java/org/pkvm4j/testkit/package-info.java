@@ -13,6 +13,7 @@
  * }</pre>
  *
  * <p>Each test gets its own device: a fresh machine, hypervisor layer and initramfs, released
- * after the test. Failed assertions quote the part of {@code dmesg} that explains them.
+ * after the test. Failed assertions quote the part of {@code dmesg} that explains them. {@link
+ * org.pkvm4j.testkit.InjectFault} makes a module fail in that boot, for boot-order tests.
  */
 package org.pkvm4j.testkit;

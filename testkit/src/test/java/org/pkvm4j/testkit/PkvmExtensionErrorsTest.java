@@ -13,6 +13,11 @@ import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.pkvm4j.api.Errno;
+import org.pkvm4j.host.BootFault;
 import org.pkvm4j.host.HostKernel;
 
 /**
@@ -53,6 +58,58 @@ class PkvmExtensionErrorsTest {
         List<String> m = failures(MissingModuleFixture.class);
         assertEquals(1, m.size(), m::toString);
         assertTrue(m.getFirst().contains("module kvstore is not loaded (lsmod: [])\ndmesg, lines about kvstore"), m::toString);
+    }
+
+    @Test
+    void aFaultWithoutPkvmBootIsRefused() {
+        List<String> m = failures(FaultWithoutBootFixture.class);
+        assertEquals(1, m.size(), m::toString);
+        assertTrue(m.getFirst().contains("@InjectFault or PkvmExtension without @PkvmBoot on test()"), m::toString);
+    }
+
+    @Test
+    void aFaultThatMakesNoSenseIsRefusedNamingIt() {
+        List<String> m = failures(BadFaultFixture.class);
+        assertEquals(List.of(
+                "@InjectFault(module = \"kvstore\", kind = LATE): kind = LATE takes no errno: the late modprobe's own errno is in BootReport.lateLoads()",
+                "@InjectFault(module = \"kvstore\", kind = EL1_INIT): nth is for kind = REGISTER only",
+                "@InjectFault(module = \"kvstore\", kind = REGISTER): nth counts the module's registrations from 1, was 0",
+                "@InjectFault(module = \"kvstore\", kind = EL2_INIT): errno takes one value, got [EIO, EPERM]"), m);
+    }
+
+    static class FaultWithoutBootFixture {
+        @Test
+        @InjectFault(module = "kvstore", kind = BootFault.Kind.EL1_INIT)
+        void test() {
+        }
+    }
+
+    @PkvmBoot
+    @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+    static class BadFaultFixture {
+        @Test
+        @Order(1)
+        @InjectFault(module = "kvstore", kind = BootFault.Kind.LATE, errno = Errno.EIO)
+        void late() {
+        }
+
+        @Test
+        @Order(2)
+        @InjectFault(module = "kvstore", kind = BootFault.Kind.EL1_INIT, nth = 2)
+        void nth() {
+        }
+
+        @Test
+        @Order(3)
+        @InjectFault(module = "kvstore", kind = BootFault.Kind.REGISTER, nth = 0)
+        void zeroth() {
+        }
+
+        @Test
+        @Order(4)
+        @InjectFault(module = "kvstore", kind = BootFault.Kind.EL2_INIT, errno = {Errno.EIO, Errno.EPERM})
+        void twoErrnos() {
+        }
     }
 
     @PkvmBoot
