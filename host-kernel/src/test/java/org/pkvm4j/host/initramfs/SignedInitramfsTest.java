@@ -134,4 +134,38 @@ class SignedInitramfsTest {
         assertEquals(ImageManifest.sha256(module("beta")), log.afterFreeze().getFirst().sha256());
         assertEquals(4, log.entries().size());
     }
+
+    /**
+     * Scenario: the same module bytes in a signed image and in a directory, read alternately in
+     * one JVM. Equal digests, yet each read keeps its own path and signature, and every read is
+     * measured, again and again, in its own initramfs's log.
+     */
+    @Test
+    void theSameBytesSignedAndUnsignedKeepTheirOwnPathAndSignatureAndAreMeasuredOnEveryRead() throws IOException {
+        Path image = image(Optional.of(KEY));
+        Path plain = Files.createDirectories(dir.resolve("plain"));
+        Files.write(plain.resolve("alpha.jar"), module("alpha"));
+        Initramfs signed = Initramfs.mount(image, Optional.of(KEY.getPublic()));
+        Initramfs unsigned = Initramfs.mount(plain, Optional.empty());
+        String digest = ImageManifest.sha256(module("alpha"));
+
+        for (int read = 1; read <= 3; read++) {
+            ModuleFile fromImage = signed.read("alpha").orElseThrow();
+            ModuleFile fromDir = unsigned.read("alpha").orElseThrow();
+
+            assertEquals(digest, fromImage.sha256());
+            assertEquals(digest, fromDir.sha256());
+            assertEquals(image.toAbsolutePath().normalize().resolve("alpha.jar"), fromImage.path());
+            assertEquals(plain.toAbsolutePath().normalize().resolve("alpha.jar"), fromDir.path());
+            assertEquals(ImageKeys.fingerprint(KEY.getPublic()), fromImage.signature().orElseThrow().keyFingerprint());
+            assertTrue(fromDir.signature().isEmpty(), fromDir.modinfoRows().get("sig"));
+            assertEquals("none", fromDir.modinfoRows().get("sig"));
+            for (Initramfs initramfs : List.of(signed, unsigned)) {
+                List<Measurement> modules = initramfs.measurements().beforeFreeze();
+                assertEquals(read, modules.size(), initramfs.describe());
+                assertEquals(digest, modules.getLast().sha256());
+                assertEquals("alpha.jar", modules.getLast().file());
+            }
+        }
+    }
 }
