@@ -117,6 +117,7 @@ class MeasuredBootIT {
         HostKernel kernel = Devices.bootBundled("pkvm_driver");
         Path dir = Path.of(kernel.bootReport().measurements().initramfs().file());
         Devices.addBundled(dir, "hello_el1");
+        kernel.moduleFile("hello_el1"); // modinfo only looks: not a measurement
         kernel.modprobe("hello_el1");
 
         MeasurementLog log = kernel.bootReport().measurements();

@@ -144,13 +144,25 @@ public final class Initramfs {
      *     ENOEXEC} as {@link ModuleFile#read(Path)}
      */
     public Optional<ModuleFile> read(String name) {
+        return read(name, true);
+    }
+
+    /**
+     * Reads module {@code name}'s file without measuring it: for {@code modinfo}, which only looks.
+     * The measurement log lists what was read to be loaded, as a verifier replaying it expects.
+     */
+    public Optional<ModuleFile> inspect(String name) {
+        return read(name, false);
+    }
+
+    private Optional<ModuleFile> read(String name, boolean measure) {
         if (rejection.isPresent()) {
             throw new Refusal(ErrorCode.BOOT_INITRAMFS_REJECTED, Errno.EPERM, "initramfs " + root + " was rejected (" + rejection.get()
                     + "); module " + ProtectedModules.normalize(name) + " is not loaded from it");
         }
         if (image.isPresent()) {
             Optional<ImageManifest.Entry> entry = image.get().manifest().find(name);
-            entry.ifPresent(e -> measurements.measureModule(e.module(), e.name(), e.sha256()));
+            entry.filter(e -> measure).ifPresent(e -> measurements.measureModule(e.module(), e.name(), e.sha256()));
             return entry.map(e -> ModuleFile.read(root.resolve(e.name()), image.get().files().get(e.name()), signature));
         }
         Optional<Path> file = find(name);
@@ -163,7 +175,9 @@ public final class Initramfs {
         } catch (IOException e) {
             throw new Refusal(ErrorCode.LOAD_NOT_FOUND, Errno.ENOENT, "cannot read module file " + file.get() + ": " + e.getMessage(), e);
         }
-        measurements.measureModule(moduleName(file.get()), file.get().getFileName().toString(), ImageManifest.sha256(bytes));
+        if (measure) {
+            measurements.measureModule(moduleName(file.get()), file.get().getFileName().toString(), ImageManifest.sha256(bytes));
+        }
         return Optional.of(ModuleFile.read(file.get(), bytes, Optional.empty()));
     }
 

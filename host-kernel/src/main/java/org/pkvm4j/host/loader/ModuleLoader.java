@@ -1,9 +1,6 @@
 package org.pkvm4j.host.loader;
 
-import java.io.IOException;
 import java.lang.module.ModuleDescriptor;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -174,8 +171,11 @@ public final class ModuleLoader {
      */
     public ModuleFile moduleFile(String name) {
         String module = ProtectedModules.normalize(name);
-        return initramfs.read(module).orElseThrow(() -> new Refusal(ErrorCode.LOAD_NOT_FOUND, Errno.ENOENT,
-                "module " + module + " not found in initramfs " + initramfs.root()));
+        return initramfs.inspect(module).orElseThrow(() -> notFound(module));
+    }
+
+    private Refusal notFound(String module) {
+        return new Refusal(ErrorCode.LOAD_NOT_FOUND, Errno.ENOENT, "module " + module + " not found in initramfs " + initramfs.root());
     }
 
     /**
@@ -214,7 +214,7 @@ public final class ModuleLoader {
 
     private ModuleFile readModuleFile(String module) {
         // Through the initramfs, which measures the file and serves an image's verified bytes.
-        ModuleFile file = moduleFile(module);
+        ModuleFile file = initramfs.read(module).orElseThrow(() -> notFound(module));
         if (!file.name().equals(module)) {
             throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, file.path().getFileName() + " holds module " + file.name()
                     + ", not " + module);
