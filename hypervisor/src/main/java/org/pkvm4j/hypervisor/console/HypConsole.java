@@ -23,7 +23,7 @@ public final class HypConsole {
     }
 
     /**
-     * {@code __pkvm_register_serial_driver}: one driver, ever.
+     * {@code __pkvm_register_serial_driver}: one driver at a time.
      *
      * @throws PkvmException {@code EBUSY} if one is registered already
      */
@@ -33,6 +33,20 @@ public final class HypConsole {
             throw new PkvmException(Errno.EBUSY, "a hyp serial driver is already registered");
         }
         driver = serialDriver;
+    }
+
+    /**
+     * Drops {@code serialDriver} if it is the registered one: a module whose load fails or that is
+     * unloaded takes its driver with it (pkvm4j; the kernel cannot unload).
+     *
+     * @return whether it was registered
+     */
+    public synchronized boolean unregisterSerialDriver(SerialDriver serialDriver) {
+        if (serialDriver == null || driver != serialDriver) {
+            return false;
+        }
+        driver = null;
+        return true;
     }
 
     /** Writes one character. */

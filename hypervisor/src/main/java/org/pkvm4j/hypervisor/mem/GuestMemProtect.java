@@ -238,6 +238,19 @@ public final class GuestMemProtect {
         long[] pfns = new long[(int) nrPages];
         mp.hostLock.lock();
         try {
+            // The check above was a fast path: a start and finalize teardown may have run since, and
+            // pages pushed into a removed VM's memcache would stay EL2's for good. Checked again under
+            // the host lock before anything changes: the finalize removes the VM and drains its
+            // memcaches only after it took this lock, and only once the VM is dying, so a VM not dying
+            // here is still in the table, and any later finalize drains the pages pushed below.
+            vm.lock.lock();
+            try {
+                if (vm.dying) {
+                    return EINVAL;
+                }
+            } finally {
+                vm.lock.unlock();
+            }
             long pa = headPa;
             for (int i = 0; i < nrPages; i++) {
                 long pfn = pa >>> Dram.PAGE_SHIFT;

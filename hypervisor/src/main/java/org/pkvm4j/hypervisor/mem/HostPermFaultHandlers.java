@@ -1,19 +1,21 @@
 package org.pkvm4j.hypervisor.mem;
 
-import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.Arrays;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el2.HostPermFaultHandler;
 
 /**
- * The modules' host permission-fault handlers: 16 slots, filled in order, never emptied.
+ * The modules' host permission-fault handlers: up to 16, in registration order.
  *
  * <p>Kernel counterpart: {@code perm_fault_handlers[]}, {@code
  * __pkvm_register_host_perm_fault_handler} and {@code handle_host_perm_fault} in ACK's {@code
- * nvhe/modules.c} / {@code mem_protect.c}. Registration takes the first empty slot with a
- * compare-and-swap; dispatch reads the slots without a lock, in order, and stops at the first
- * handler that returns 0 (the code's rule; the header comment says the opposite, PKVM.md §1.5).
+ * nvhe/modules.c} / {@code mem_protect.c}. Dispatch reads the handlers without a lock, in order, and
+ * stops at the first that returns 0 (the code's rule; the header comment says the opposite, PKVM.md
+ * §1.5). The kernel never empties a slot; pkvm4j drops the handlers of a module whose load fails or
+ * that is unloaded ({@link #unregister}), so the handlers are a copy-on-write array: writers (rare,
+ * module loads) copy it under this object's monitor, dispatch reads one volatile reference.
  */
 public final class HostPermFaultHandlers {
     /** The number of slots. */
@@ -26,23 +28,43 @@ public final class HostPermFaultHandlers {
     /** {@code ESR_ELx_FSC_PERM} at level 3. */
     private static final long ESR_FSC_PERM_L3 = 0x0F;
 
-    private final AtomicReferenceArray<HostPermFaultHandler> slots = new AtomicReferenceArray<>(MAX_HANDLERS);
+    private volatile HostPermFaultHandler[] handlers = new HostPermFaultHandler[0];
 
     /**
-     * Registers {@code handler} in the first free slot.
+     * Registers {@code handler} after the ones registered so far.
      *
      * @throws PkvmException {@code EBUSY} when all slots are taken; {@code EINVAL} for null
      */
-    public void register(HostPermFaultHandler handler) {
+    public synchronized void register(HostPermFaultHandler handler) {
         if (handler == null) {
             throw new PkvmException(Errno.EINVAL, "register_host_perm_fault_handler: null handler");
         }
-        for (int i = 0; i < MAX_HANDLERS; i++) {
-            if (slots.compareAndSet(i, null, handler)) {
-                return;
+        HostPermFaultHandler[] now = handlers;
+        if (now.length == MAX_HANDLERS) {
+            throw new PkvmException(Errno.EBUSY, "register_host_perm_fault_handler: all %d slots taken".formatted(MAX_HANDLERS));
+        }
+        HostPermFaultHandler[] next = Arrays.copyOf(now, now.length + 1);
+        next[now.length] = handler;
+        handlers = next;
+    }
+
+    /**
+     * Drops one registration of {@code handler} (the last, by identity); the others keep their order.
+     *
+     * @return whether {@code handler} was registered
+     */
+    public synchronized boolean unregister(HostPermFaultHandler handler) {
+        HostPermFaultHandler[] now = handlers;
+        for (int i = now.length - 1; i >= 0; i--) {
+            if (now[i] == handler) {
+                HostPermFaultHandler[] next = new HostPermFaultHandler[now.length - 1];
+                System.arraycopy(now, 0, next, 0, i);
+                System.arraycopy(now, i + 1, next, i, now.length - i - 1);
+                handlers = next;
+                return true;
             }
         }
-        throw new PkvmException(Errno.EBUSY, "register_host_perm_fault_handler: all %d slots taken".formatted(MAX_HANDLERS));
+        return false;
     }
 
     /** The ESR of a level-3 permission fault from the host, a write if {@code write}. */
@@ -57,11 +79,7 @@ public final class HostPermFaultHandlers {
      */
     public boolean dispatch(UserPtRegs regs, long pa, boolean write) {
         long esr = esr(write);
-        for (int i = 0; i < MAX_HANDLERS; i++) {
-            HostPermFaultHandler h = slots.get(i);
-            if (h == null) {
-                return false;
-            }
+        for (HostPermFaultHandler h : handlers) {
             if (h.handle(regs, esr, pa) == 0) {
                 return true;
             }
@@ -71,10 +89,6 @@ public final class HostPermFaultHandlers {
 
     /** How many handlers are registered. */
     public int count() {
-        int n = 0;
-        while (n < MAX_HANDLERS && slots.get(n) != null) {
-            n++;
-        }
-        return n;
+        return handlers.length;
     }
 }

@@ -19,7 +19,8 @@ import org.pkvm4j.machine.PageState;
  * one in a {@link HypPgTable} with their own permissions. The private range starts with the 128 MiB
  * module window ({@code __pkvm_alloc_module_va}); above it {@code pkvm_alloc_private_va_range} hands
  * out VA for the per-CPU fixmap slots ({@code hyp_fixmap_map}) and {@code
- * __pkvm_create_private_mapping}, which nothing unmaps.
+ * __pkvm_create_private_mapping}, which the kernel never unmaps (pkvm4j does when the module that
+ * made it goes, {@link #removePrivateMapping}).
  *
  * <p>Accesses: a linear-map access costs what it did before this class existed (a metadata read and
  * the DRAM access); a private one adds one table lookup and goes to DRAM or, for a device mapping, to
@@ -102,7 +103,7 @@ public final class HypVaSpace {
      *     page EL2 does not own; the donation's -EINVAL/-EPERM
      */
     public int mapModulePage(long pfn, long va, int prot, boolean isProtected) {
-        if ((va & OFFSET_MASK) != 0 || va < PRIVATE_VA_BASE || va >= moduleNext) {
+        if ((va & OFFSET_MASK) != 0 || va < PRIVATE_VA_BASE || va >= moduleNext()) {
             return EINVAL; // assert_in_mod_range
         }
         int ret = HypPgTable.checkProt(prot, false);
@@ -141,23 +142,36 @@ public final class HypVaSpace {
         if (va < PRIVATE_VA_BASE || va >= PRIVATE_VA_BASE + MODULE_VA_SIZE) {
             return EINVAL;
         }
-        long leaf = pgt.leaf(va);
-        if (leaf == 0) {
-            return EINVAL;
-        }
-        if (!isProtected) {
-            int ret = memProtect.hypDonateHost(HypPgTable.pa(leaf) >>> Dram.PAGE_SHIFT, 1);
-            if (ret != 0) {
-                return ret;
-            }
-        }
+        // The lookup, the donation and the unmap under one hold of the lock, so two unmaps of one
+        // page cannot both donate it, nor a map slip in between. Lock order: this lock, then the
+        // host and hyp locks the donation takes; nothing takes this one under them.
         lock.lock();
         try {
+            long leaf = pgt.leaf(va);
+            if (leaf == 0) {
+                return EINVAL;
+            }
+            if (!isProtected) {
+                int ret = memProtect.hypDonateHost(HypPgTable.pa(leaf) >>> Dram.PAGE_SHIFT, 1);
+                if (ret != 0) {
+                    return ret;
+                }
+            }
             pgt.unmap(va);
+            return 0;
         } finally {
             lock.unlock();
         }
-        return 0;
+    }
+
+    /** The end of the reserved part of the module window; it only grows, so a snapshot stays valid. */
+    private long moduleNext() {
+        lock.lock();
+        try {
+            return moduleNext;
+        } finally {
+            lock.unlock();
+        }
     }
 
     // ---------------------------------------------------------------- private mappings
@@ -232,6 +246,53 @@ public final class HypVaSpace {
         lock.lock();
         try {
             pgt.unmap(fixmapSlots[cpu]);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Empties {@code cpu}'s fixmap slot if it still maps the page holding {@code phys}: undoes a
+     * {@link #fixmapMap} whose caller is gone without its {@link #fixmapUnmap} (a module whose load
+     * failed or that was unloaded), and leaves a slot someone mapped since alone.
+     *
+     * @return whether the slot was emptied
+     */
+    public boolean fixmapUnmapIfMaps(int cpu, long phys) {
+        long slot = fixmapSlots[cpu];
+        lock.lock();
+        try {
+            long leaf = pgt.leaf(slot);
+            if (leaf == 0 || HypPgTable.pa(leaf) != (phys & -PAGE_SIZE)) {
+                return false;
+            }
+            pgt.unmap(slot);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Removes the pages of a {@link #createPrivateMapping}{@code (phys, size, prot)} that answered
+     * {@code va}: pkvm4j's undo for a module whose load failed or that was unloaded (the kernel has
+     * none, its private mappings last for good). The VA is not handed out again (the private range is
+     * a bump allocator), so nothing else can be mapped there; pages no longer mapped to {@code phys}'s
+     * are left alone.
+     */
+    public void removePrivateMapping(long va, long phys, long size) {
+        long start = phys & -PAGE_SIZE;
+        long nrPages = ((phys + size + OFFSET_MASK) & -PAGE_SIZE) - start >>> Dram.PAGE_SHIFT;
+        long vaStart = va & -PAGE_SIZE;
+        lock.lock();
+        try {
+            for (long i = 0; i < nrPages; i++) {
+                long page = vaStart + (i << Dram.PAGE_SHIFT);
+                long leaf = pgt.leaf(page);
+                if (leaf != 0 && HypPgTable.pa(leaf) == start + (i << Dram.PAGE_SHIFT)) {
+                    pgt.unmap(page);
+                }
+            }
         } finally {
             lock.unlock();
         }

@@ -43,7 +43,7 @@ public final class El2Modules {
 
     private final HypPlatform platform;
     private final HypVaSpace va;
-    private final ModuleOps ops;
+    private final ModuleOpsTable ops;
     private final DynamicHcalls hcalls;
     private final InjectedFaults faults;
     private final SymbolLinker linker = new SymbolLinker();
@@ -51,17 +51,19 @@ public final class El2Modules {
     private final List<long[]> reserved = new ArrayList<>();
     /** The first pfn of each loaded module's donated pages (nrPages: its image's). */
     private final Map<El2Module, Long> pagesOf = new IdentityHashMap<>();
+    /** Each loaded module's owner-bound ops: what its init (and later code) registered. */
+    private final Map<El2Module, ModuleOpsTable> opsOf = new IdentityHashMap<>();
 
     /**
      * Module loading on {@code platform}; every init receives {@code ops}; module pages change hands
      * through {@code memProtect} and are mapped in a VA space of their own.
      */
-    public El2Modules(HypPlatform platform, MemProtect memProtect, ModuleOps ops, DynamicHcalls hcalls) {
+    public El2Modules(HypPlatform platform, MemProtect memProtect, ModuleOpsTable ops, DynamicHcalls hcalls) {
         this(platform, new HypVaSpace(memProtect, platform.nrCpus()), ops, hcalls, null);
     }
 
     /** Module loading whose pages are mapped in the hypervisor's VA space {@code va}. */
-    public El2Modules(HypPlatform platform, HypVaSpace va, ModuleOps ops, DynamicHcalls hcalls) {
+    public El2Modules(HypPlatform platform, HypVaSpace va, ModuleOpsTable ops, DynamicHcalls hcalls) {
         this(platform, va, ops, hcalls, null);
     }
 
@@ -69,7 +71,7 @@ public final class El2Modules {
      * Module loading whose pages are mapped in the hypervisor's VA space {@code va}, with the faults
      * this hypervisor was booted to inject (null: none).
      */
-    public El2Modules(HypPlatform platform, HypVaSpace va, ModuleOps ops, DynamicHcalls hcalls, InjectedFaults faults) {
+    public El2Modules(HypPlatform platform, HypVaSpace va, ModuleOpsTable ops, DynamicHcalls hcalls, InjectedFaults faults) {
         this.faults = faults;
         this.platform = platform;
         this.va = va;
@@ -132,6 +134,8 @@ public final class El2Modules {
         reserved.remove(reservation);
         loaded.add(module);
         pagesOf.put(module, pfn);
+        ModuleOpsTable moduleOps = ops.forModule();
+        opsOf.put(module, moduleOps);
         Errno injected = faults == null ? null : faults.initModule(module.name());
         if (injected != null) {
             forget(module);
@@ -139,7 +143,7 @@ public final class El2Modules {
             return;
         }
         try {
-            initFn.invokeExact(ops);
+            initFn.invokeExact((ModuleOps) moduleOps);
             regs.set(1, 0);
         } catch (PkvmException e) {
             forget(module);
@@ -261,9 +265,18 @@ public final class El2Modules {
         }
     }
 
+    /**
+     * Undoes a module: its hypercalls, then what it registered through its ops (notifier, serial
+     * driver, perm-fault handlers, fixmap slots, private mappings), then its pages go back to the
+     * host, so no code of it is reachable once they are the host's.
+     */
     private void forget(El2Module module) {
         loaded.remove(module);
         hcalls.revoke(module);
+        ModuleOpsTable moduleOps = opsOf.remove(module);
+        if (moduleOps != null) {
+            moduleOps.undoRegistrations();
+        }
         if (pagesOf.remove(module) != null) {
             unmapPages(module.token(), module.image().nrPages());
         }

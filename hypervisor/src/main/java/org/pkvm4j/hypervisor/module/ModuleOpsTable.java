@@ -15,7 +15,8 @@ import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.machine.HypPlatform;
 
 /**
- * The hypervisor's one {@code pkvm_module_ops} instance, handed to every module init.
+ * The hypervisor's {@code pkvm_module_ops}: one shared table, and for each module init an
+ * owner-bound view of it ({@link #forModule}) that records the module's registrations.
  *
  * <p>Kernel counterpart: {@code static const struct pkvm_module_ops module_ops} in {@code
  * nvhe/modules.c}. Its fields are private to the hyp layer; vendor code holds it only through the
@@ -30,6 +31,8 @@ public final class ModuleOpsTable implements ModuleOps {
     private final HypVaSpace va;
     private final HostPermFaultHandlers permFaultHandlers;
     private final IllegalAbtNotifiers abtNotifiers;
+    /** What the module this view belongs to registered; null for the shared table. */
+    private final ModuleRegistrations owned;
 
     /**
      * The ops over the hypervisor's console, platform, page ownership, perm-fault handlers, its VA
@@ -44,6 +47,34 @@ public final class ModuleOpsTable implements ModuleOps {
         this.va = va;
         this.permFaultHandlers = permFaultHandlers;
         this.abtNotifiers = abtNotifiers;
+        this.owned = null;
+    }
+
+    private ModuleOpsTable(ModuleOpsTable shared, ModuleRegistrations owned) {
+        this.console = shared.console;
+        this.platform = shared.platform;
+        this.memProtect = shared.memProtect;
+        this.va = shared.va;
+        this.permFaultHandlers = shared.permFaultHandlers;
+        this.abtNotifiers = shared.abtNotifiers;
+        this.owned = owned;
+    }
+
+    /**
+     * A view of these ops bound to one module: it acts on the same tables and records what the
+     * module registers (notifier, serial driver, perm-fault handlers, fixmap slots, private
+     * mappings), so that {@link #undoRegistrations} removes exactly that when the module's init
+     * fails or it is unloaded.
+     */
+    ModuleOpsTable forModule() {
+        return new ModuleOpsTable(this, new ModuleRegistrations(platform.nrCpus()));
+    }
+
+    /** Undoes what the module this view belongs to registered and still holds; nothing for the shared table. */
+    void undoRegistrations() {
+        if (owned != null) {
+            owned.undo(console, permFaultHandlers, abtNotifiers, va);
+        }
     }
 
     /** The ops with a VA space of their own and no notifier slot shared with the fault path (unit tests). */
@@ -56,6 +87,9 @@ public final class ModuleOpsTable implements ModuleOps {
     @Override
     public void registerSerialDriver(SerialDriver driver) {
         console.registerSerialDriver(driver);
+        if (owned != null) {
+            owned.serialDriver(driver);
+        }
     }
 
     @Override
@@ -166,6 +200,9 @@ public final class ModuleOpsTable implements ModuleOps {
     @Override
     public void registerHostPermFaultHandler(HostPermFaultHandler handler) {
         permFaultHandlers.register(handler);
+        if (owned != null) {
+            owned.permFaultHandler(handler);
+        }
     }
 
     @Override
@@ -180,21 +217,37 @@ public final class ModuleOpsTable implements ModuleOps {
     @Override
     public void registerIllegalAbtNotifier(IllegalAbtNotifier notifier) {
         abtNotifiers.register(notifier);
+        if (owned != null) {
+            owned.illegalAbtNotifier(notifier);
+        }
     }
 
     @Override
     public long fixmapMap(long phys) {
-        return checkVa(va.fixmapMap(smpProcessorId(), phys), "fixmap_map", phys);
+        int cpu = smpProcessorId();
+        long at = checkVa(va.fixmapMap(cpu, phys), "fixmap_map", phys);
+        if (owned != null) {
+            owned.fixmapMapped(cpu, phys);
+        }
+        return at;
     }
 
     @Override
     public void fixmapUnmap() {
-        va.fixmapUnmap(smpProcessorId());
+        int cpu = smpProcessorId();
+        va.fixmapUnmap(cpu);
+        if (owned != null) {
+            owned.fixmapUnmapped(cpu);
+        }
     }
 
     @Override
     public long createPrivateMapping(long phys, long size, int prot) {
-        return checkVa(va.createPrivateMapping(phys, size, prot), "create_private_mapping", phys);
+        long at = checkVa(va.createPrivateMapping(phys, size, prot), "create_private_mapping", phys);
+        if (owned != null) {
+            owned.privateMapping(at, phys, size);
+        }
+        return at;
     }
 
     @Override

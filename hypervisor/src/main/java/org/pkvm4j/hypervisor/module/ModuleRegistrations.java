@@ -1,0 +1,95 @@
+package org.pkvm4j.hypervisor.module;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.pkvm4j.api.el2.HostPermFaultHandler;
+import org.pkvm4j.api.el2.IllegalAbtNotifier;
+import org.pkvm4j.api.el2.SerialDriver;
+import org.pkvm4j.hypervisor.console.HypConsole;
+import org.pkvm4j.hypervisor.mem.HostPermFaultHandlers;
+import org.pkvm4j.hypervisor.mem.HypVaSpace;
+import org.pkvm4j.hypervisor.mem.IllegalAbtNotifiers;
+
+/**
+ * What one EL2 module registered through its {@link ModuleOpsTable#forModule owner-bound ops}, so
+ * that a failed init or an unload undoes exactly that (ARCHITECTURE.md §1.5: fail closed, nothing
+ * half done). The kernel has no such record: it cannot unload a module, and a failed init there
+ * leaves its registrations behind.
+ *
+ * <p>Recorded at registration only; the dispatch paths (perm faults, the abort notifier, the
+ * console) read the shared tables as before and never see this class.
+ */
+final class ModuleRegistrations {
+    /** No fixmap mapping recorded for a CPU. */
+    private static final long NONE = -1;
+
+    private final List<HostPermFaultHandler> permFaultHandlers = new ArrayList<>();
+    private final List<long[]> privateMappings = new ArrayList<>();
+    private IllegalAbtNotifier notifier;
+    private SerialDriver serialDriver;
+    /** Per CPU: the PA the module mapped in that CPU's fixmap slot and has not unmapped, or NONE. */
+    private final AtomicLongArray fixmapPhys;
+
+    ModuleRegistrations(int nrCpus) {
+        fixmapPhys = new AtomicLongArray(nrCpus);
+        for (int cpu = 0; cpu < nrCpus; cpu++) {
+            fixmapPhys.set(cpu, NONE);
+        }
+    }
+
+    synchronized void permFaultHandler(HostPermFaultHandler handler) {
+        permFaultHandlers.add(handler);
+    }
+
+    synchronized void illegalAbtNotifier(IllegalAbtNotifier cb) {
+        notifier = cb;
+    }
+
+    synchronized void serialDriver(SerialDriver driver) {
+        serialDriver = driver;
+    }
+
+    synchronized void privateMapping(long va, long phys, long size) {
+        privateMappings.add(new long[] {va, phys, size});
+    }
+
+    /** A fixmap slot mapped on {@code cpu}: only that CPU maps or unmaps its slot. */
+    void fixmapMapped(int cpu, long phys) {
+        fixmapPhys.set(cpu, phys);
+    }
+
+    void fixmapUnmapped(int cpu) {
+        fixmapPhys.set(cpu, NONE);
+    }
+
+    /**
+     * Undoes every recorded registration that is still this module's: the notifier and the serial
+     * driver only if they are still the registered ones, each perm-fault handler once, each fixmap
+     * slot only if it still maps the recorded page, each private mapping's pages. Idempotent.
+     */
+    synchronized void undo(HypConsole console, HostPermFaultHandlers handlers, IllegalAbtNotifiers notifiers, HypVaSpace va) {
+        if (notifier != null) {
+            notifiers.unregister(notifier);
+            notifier = null;
+        }
+        if (serialDriver != null) {
+            console.unregisterSerialDriver(serialDriver);
+            serialDriver = null;
+        }
+        for (HostPermFaultHandler h : permFaultHandlers) {
+            handlers.unregister(h);
+        }
+        permFaultHandlers.clear();
+        for (int cpu = 0; cpu < fixmapPhys.length(); cpu++) {
+            long phys = fixmapPhys.getAndSet(cpu, NONE);
+            if (phys != NONE) {
+                va.fixmapUnmapIfMaps(cpu, phys);
+            }
+        }
+        for (long[] m : privateMappings) {
+            va.removePrivateMapping(m[0], m[1], m[2]);
+        }
+        privateMappings.clear();
+    }
+}
