@@ -246,7 +246,8 @@ public final class ModuleLoader {
                 throw new Refusal(ErrorCode.LOAD_EL2_POLICY, Errno.EPERM, module + ": EL2 code refused: " + refused.getFirst()
                         + (refused.size() > 1 ? " (and " + (refused.size() - 1) + " more)" : ""));
             }
-            return new ModulePkvm.El2Part(d, jar, symbols);
+            // Section sizes read every class file: they depend on the bytes alone.
+            return new ModulePkvm.El2Part(d, jar, symbols, LoadCache.get(sha, "el2 sections", () -> El2Sections.of(jar)));
         });
         // 2. The EL1 layer, and its one KernelModule.
         ModuleLayer el1Layer = layers.defineEl1(module, el1, file.el1(),

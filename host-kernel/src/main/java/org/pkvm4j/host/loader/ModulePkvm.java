@@ -43,7 +43,7 @@ final class ModulePkvm implements Pkvm {
     private long imagePa = -1;
 
     /** The EL2 part of the module file: checked descriptor, jar and symbol table. */
-    record El2Part(ModuleDescriptor descriptor, JarImage jar, El2SymbolTable symbols) {
+    record El2Part(ModuleDescriptor descriptor, JarImage jar, El2SymbolTable symbols, El2Image.Sections sections) {
     }
 
     ModulePkvm(String module, ProtectedMode protectedMode, HvcGateway gateway, ModuleRam moduleRam,
@@ -74,7 +74,7 @@ final class ModulePkvm implements Pkvm {
         // whole: the host keeps neither the layer, its controller nor a class of it.
         ModuleLayer.Controller controller = layers.defineEl2(module, el2.descriptor(), el2.jar());
         Module el2Module = controller.layer().findModule(el2.descriptor().name()).orElseThrow();
-        El2Image.Sections sections = El2Sections.of(el2.jar());
+        El2Image.Sections sections = el2.sections();
         El2Image image = new El2Image(module, el2Module, controller, el2.symbols().symbols(), sections.sizeBytes(), sections);
         // Real DRAM pages: __pkvm_init_module donates them to EL2, for good on success.
         long pa = moduleRam.place(image);
