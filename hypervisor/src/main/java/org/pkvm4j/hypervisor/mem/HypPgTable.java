@@ -1,6 +1,7 @@
 package org.pkvm4j.hypervisor.mem;
 
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.Prot;
 import org.pkvm4j.machine.Dram;
@@ -16,7 +17,11 @@ import org.pkvm4j.machine.Dram;
  * callers' {@code pkvm_pgd_lock}.
  *
  * <p>A leaf is one {@code long}: the physical page address, {@code kvm_pgtable_prot} bits 0..2 and
- * {@link #DEVICE} (bit 3, {@code KVM_PGTABLE_PROT_DEVICE}); 0 is no mapping.
+ * {@link #DEVICE} (bit 3, {@code KVM_PGTABLE_PROT_DEVICE}); 0 is no mapping. Like the hardware's,
+ * the table is a radix tree over the page number (three levels of 11, 12 and 12 bits under the
+ * private range's 2^35 pages), its tables allocated as mappings need them: a walk is three array
+ * reads and allocates nothing, so EL2 code may touch a private mapping on every trap (a console's
+ * {@code putc}).
  */
 final class HypPgTable {
     /** Bit 3 of a leaf: device memory (MMIO), {@code PAGE_HYP_DEVICE}. */
@@ -25,7 +30,14 @@ final class HypPgTable {
     private static final int EINVAL = -Errno.EINVAL.code();
     private static final int EEXIST = -Errno.EEXIST.code();
 
-    private final ConcurrentHashMap<Long, Long> leaves = new ConcurrentHashMap<>();
+    private static final long FIRST_VPN = HypVaSpace.PRIVATE_VA_BASE >>> Dram.PAGE_SHIFT;
+    private static final long NR_VPNS = (HypVaSpace.PRIVATE_VA_END - HypVaSpace.PRIVATE_VA_BASE) >>> Dram.PAGE_SHIFT;
+    private static final int LEAF_BITS = 12;
+    private static final int MID_BITS = 12;
+    private static final int TOP_BITS = Long.numberOfTrailingZeros(NR_VPNS) - LEAF_BITS - MID_BITS;
+
+    private final AtomicReferenceArray<AtomicReferenceArray<AtomicLongArray>> top =
+            new AtomicReferenceArray<>(1 << TOP_BITS);
 
     /**
      * {@code hyp_set_prot_attr}: the hyp stage-1 refuses a mapping without R, a writable executable
@@ -54,27 +66,66 @@ final class HypPgTable {
         if (ret != 0) {
             return ret;
         }
+        long first = (va >>> Dram.PAGE_SHIFT) - FIRST_VPN;
+        if (first < 0 || nrPages < 0 || nrPages > NR_VPNS - first) {
+            return EINVAL;
+        }
         for (long i = 0; i < nrPages; i++) {
-            if (leaves.containsKey(vpn(va, i))) {
+            if (read(first + i) != 0) {
                 return EEXIST;
             }
         }
         for (long i = 0; i < nrPages; i++) {
-            leaves.put(vpn(va, i), ((pa + (i << Dram.PAGE_SHIFT)) & PAGE_MASK) | prot | (device ? DEVICE : 0));
+            table(first + i, true).set(leafIndex(first + i),
+                    ((pa + (i << Dram.PAGE_SHIFT)) & PAGE_MASK) | prot | (device ? DEVICE : 0));
         }
         return 0;
     }
 
     /** {@code kvm_pgtable_hyp_unmap} of one page: the leaf it had, or 0. */
     long unmap(long va) {
-        Long old = leaves.remove(va >>> Dram.PAGE_SHIFT);
-        return old == null ? 0 : old;
+        long vpn = (va >>> Dram.PAGE_SHIFT) - FIRST_VPN;
+        AtomicLongArray leaves = vpn < 0 || vpn >= NR_VPNS ? null : table(vpn, false);
+        return leaves == null ? 0 : leaves.getAndSet(leafIndex(vpn), 0);
     }
 
     /** The leaf mapping {@code va}, or 0 (a translation fault). */
     long leaf(long va) {
-        Long leaf = leaves.get(va >>> Dram.PAGE_SHIFT);
-        return leaf == null ? 0 : leaf;
+        long vpn = (va >>> Dram.PAGE_SHIFT) - FIRST_VPN;
+        return vpn < 0 || vpn >= NR_VPNS ? 0 : read(vpn);
+    }
+
+    /** The leaf of private page {@code vpn} (0-based in the range): the walk, lock-free. */
+    private long read(long vpn) {
+        AtomicLongArray leaves = table(vpn, false);
+        return leaves == null ? 0 : leaves.get(leafIndex(vpn));
+    }
+
+    /**
+     * The last-level table holding private page {@code vpn}; with {@code create}, made (and the
+     * middle table above it) if missing, which only writers do, under the callers' lock.
+     */
+    private AtomicLongArray table(long vpn, boolean create) {
+        int t = (int) (vpn >>> (LEAF_BITS + MID_BITS));
+        AtomicReferenceArray<AtomicLongArray> mid = top.get(t);
+        if (mid == null) {
+            if (!create) {
+                return null;
+            }
+            mid = new AtomicReferenceArray<>(1 << MID_BITS);
+            top.set(t, mid);
+        }
+        int m = (int) (vpn >>> LEAF_BITS) & ((1 << MID_BITS) - 1);
+        AtomicLongArray leaves = mid.get(m);
+        if (leaves == null && create) {
+            leaves = new AtomicLongArray(1 << LEAF_BITS);
+            mid.set(m, leaves);
+        }
+        return leaves;
+    }
+
+    private static int leafIndex(long vpn) {
+        return (int) vpn & ((1 << LEAF_BITS) - 1);
     }
 
     /** The physical page address of a leaf. */
@@ -87,7 +138,4 @@ final class HypPgTable {
         return (int) (leaf & Prot.RWX);
     }
 
-    private static long vpn(long va, long i) {
-        return (va >>> Dram.PAGE_SHIFT) + i;
-    }
 }
