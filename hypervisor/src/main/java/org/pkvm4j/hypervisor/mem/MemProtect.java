@@ -108,6 +108,75 @@ public final class MemProtect {
     }
 
     /**
+     * {@code __pkvm_host_share_ffa(pfn, nr_pages)}: the host lends pages to the secure world through
+     * the hypervisor's FF-A proxy (its {@code FFA_MEM_SHARE}). Pre: every page host OWNED. Post:
+     * host SHARED_OWNED with no guest share count, hyp untouched, so EL2 can tell such a page from
+     * one shared with a guest: {@code __pkvm_host_share_guest} refuses it with -EPERM.
+     *
+     * <p>EL2-internal in pkvm4j: the model has no secure world and no SMC path to the proxy, so
+     * only the hypervisor's own code (and the ownership selftest) calls it.
+     *
+     * @return 0; -EINVAL if the range leaves the PA range, overflows or straddles memory and MMIO;
+     *     -EPERM if it is not memory or a page is in the wrong state
+     */
+    public int hostShareFfa(long pfn, long nrPages) {
+        if (!ranges.pfnRangeIsValid(pfn, nrPages)) {
+            return EINVAL;
+        }
+        long phys = pfn << Dram.PAGE_SHIFT;
+        long size = nrPages << Dram.PAGE_SHIFT;
+        hostLock.lock();
+        try {
+            int ret = hostCheckPageStateRange(phys, size, PageState.OWNED);
+            if (ret != 0) {
+                return ret;
+            }
+            hostSetPageStateRange(phys, size, PageState.SHARED_OWNED);
+            return 0;
+        } finally {
+            hostLock.unlock();
+        }
+    }
+
+    /**
+     * {@code __pkvm_host_unshare_ffa(pfn, nr_pages)}: ends a share made with {@link #hostShareFfa}.
+     * Pre: every page host SHARED_OWNED. Post: host OWNED.
+     *
+     * <p>The kernel checks only the host state and relies on the FF-A proxy's own record of what it
+     * lent; pkvm4j keeps no such record, so it also requires what only an FF-A share leaves: hyp
+     * NOPAGE and no guest share count. Otherwise a page shared with EL2 or a guest could be made the
+     * host's alone behind their backs.
+     *
+     * @return 0; -EINVAL as {@link #hostShareFfa}; -EPERM for a state mismatch
+     */
+    public int hostUnshareFfa(long pfn, long nrPages) {
+        if (!ranges.pfnRangeIsValid(pfn, nrPages)) {
+            return EINVAL;
+        }
+        long phys = pfn << Dram.PAGE_SHIFT;
+        long size = nrPages << Dram.PAGE_SHIFT;
+        lockComponents();
+        try {
+            int ret = hostCheckPageStateRange(phys, size, PageState.SHARED_OWNED);
+            if (ret == 0) {
+                ret = hypCheckPageStateRange(phys, size, PageState.NOPAGE);
+            }
+            if (ret != 0) {
+                return ret;
+            }
+            for (long i = 0; i < nrPages; i++) {
+                if (HypPage.shareGuestCount(mem.pageWord(pfn + i)) != 0) {
+                    return EPERM;
+                }
+            }
+            hostSetPageStateRange(phys, size, PageState.OWNED);
+            return 0;
+        } finally {
+            unlockComponents();
+        }
+    }
+
+    /**
      * {@code hyp_pin_shared_mem(from, to)}: EL2 pins the pages holding {@code [from, to)} so the host
      * cannot unshare them while EL2 uses them; the first pin maps a page at EL2.
      * Pre: every page host SHARED_OWNED, hyp SHARED_BORROWED. Post: each refcount + 1.

@@ -17,13 +17,10 @@ import org.pkvm4j.machine.OwnerId;
 import org.pkvm4j.machine.PageState;
 
 /**
- * The kernel's ownership selftest ({@code pkvm_ownership_selftest}, PKVM.md §4.6): steps 1 to 4 and
- * 6 to 11, asserting the exact return value and the exact (host, hyp, guest[gfn], guest[gfn + 1])
- * states after every call.
- *
- * <p>Left out: every FF-A call ({@code __pkvm_host_share_ffa} / {@code unshare_ffa}: step 5 and its
- * -EPERM probes in the other steps), which pkvm4j does not model. Step 5 starts and ends at host
- * OWNED / hyp NOPAGE, so step 6 follows step 4 directly here.
+ * The kernel's ownership selftest ({@code pkvm_ownership_selftest}, PKVM.md §4.6): steps 1 to 11,
+ * asserting the exact return value and the exact (host, hyp, guest[gfn], guest[gfn + 1]) states
+ * after every call. The FF-A calls of step 5 are EL2-internal in pkvm4j (there is no secure world
+ * to lend to), so they are called here directly, as the selftest does.
  */
 class OwnershipSelftestTest {
     private static final long PAGE = MachineConfig.PAGE_SIZE;
@@ -83,6 +80,8 @@ class OwnershipSelftestTest {
         assertTransitionRes(EPERM, mp.hostShareHyp(pfn));
         assertTransitionRes(EPERM, mp.hostUnshareHyp(pfn));
         assertTransitionRes(EPERM, mp.hypPinSharedMem(virt, virt + size));
+        assertTransitionRes(EPERM, mp.hostShareFfa(pfn, 1));
+        assertTransitionRes(EPERM, mp.hostUnshareFfa(pfn, 1));
         assertGuestCallsRefused();
         assertTransitionRes(ENOENT, gm.hostUnshareGuest(gfn, 1, vm));
 
@@ -102,6 +101,8 @@ class OwnershipSelftestTest {
         assertTransitionRes(EPERM, mp.hostShareHyp(pfn));
         assertTransitionRes(EPERM, mp.hostDonateHyp(pfn, 1));
         assertTransitionRes(EPERM, mp.hypDonateHost(pfn, 1));
+        assertTransitionRes(EPERM, mp.hostShareFfa(pfn, 1));
+        assertTransitionRes(EPERM, mp.hostUnshareFfa(pfn, 1));
         assertGuestCallsRefused();
         assertTransitionRes(ENOENT, gm.hostUnshareGuest(gfn, 1, vm));
 
@@ -124,7 +125,20 @@ class OwnershipSelftestTest {
         hyp = PageState.NOPAGE;
         assertTransitionRes(0, mp.hostUnshareHyp(pfn));
 
-        // (5: FF-A, not modelled; it ends at host OWNED / hyp NOPAGE.)
+        // 5. share_ffa: host SHARED_OWNED with no guest count, so share_guest is -EPERM; unshare_ffa.
+        host = PageState.SHARED_OWNED;
+        assertTransitionRes(0, mp.hostShareFfa(pfn, 1));
+        assertTransitionRes(EPERM, mp.hostShareFfa(pfn, 1));
+        assertTransitionRes(EPERM, mp.hostDonateHyp(pfn, 1));
+        assertTransitionRes(EPERM, mp.hostShareHyp(pfn));
+        assertTransitionRes(EPERM, mp.hostUnshareHyp(pfn));
+        assertTransitionRes(EPERM, mp.hypDonateHost(pfn, 1));
+        assertTransitionRes(EPERM, gm.hostShareGuest(pfn, gfn, 1, vm, Prot.RWX));
+        assertTransitionRes(ENOENT, gm.hostUnshareGuest(gfn, 1, vm));
+        assertTransitionRes(EPERM, mp.hypPinSharedMem(virt, virt + size));
+        host = PageState.OWNED;
+        assertTransitionRes(0, mp.hostUnshareFfa(pfn, 1));
+        assertTransitionRes(EPERM, mp.hostUnshareFfa(pfn, 1));
 
         // 6. share_guest with two gfns: the count is 2; the first unshare keeps the host SHARED_OWNED.
         host = PageState.SHARED_OWNED;
@@ -134,6 +148,8 @@ class OwnershipSelftestTest {
         guest1 = GuestState.SHARED_BORROWED;
         assertTransitionRes(0, gm.hostShareGuest(pfn, gfn + 1, 1, vm, Prot.RWX));
         assertEquals(2, HypPage.shareGuestCount(mp.snapshot(pfn, 1)[0]));
+        assertTransitionRes(EPERM, mp.hostShareFfa(pfn, 1));
+        assertTransitionRes(EPERM, mp.hostUnshareFfa(pfn, 1)); // shared with a guest, not lent through FF-A
         assertTransitionRes(EPERM, mp.hostShareHyp(pfn));
         assertTransitionRes(EPERM, mp.hostDonateHyp(pfn, 1));
         assertTransitionRes(EPERM, gm.hostDonateGuest(pfn, gfn + 2, vm));
