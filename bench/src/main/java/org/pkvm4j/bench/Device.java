@@ -94,6 +94,11 @@ public class Device {
     /** Checks the machine did not panic meanwhile and removes a self-made initramfs. */
     @TearDown(Level.Trial)
     public void shutdown() {
+        shutdown(kernel, ownInitramfs);
+    }
+
+    /** A trial's end on any device: fails it if the hypervisor panicked, and removes a self-made initramfs. */
+    static void shutdown(HostKernel kernel, Path ownInitramfs) {
         try {
             if (kernel != null && kernel.panic().isPresent()) {
                 throw new IllegalStateException("the hypervisor panicked during the trial: " + kernel.panic().get());

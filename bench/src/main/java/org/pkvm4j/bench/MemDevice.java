@@ -107,15 +107,7 @@ public class MemDevice {
     /** Checks the machine did not panic meanwhile and removes a self-made initramfs. */
     @TearDown(Level.Trial)
     public void shutdown() {
-        try {
-            if (kernel != null && kernel.panic().isPresent()) {
-                throw new IllegalStateException("the hypervisor panicked during the trial: " + kernel.panic().get());
-            }
-        } finally {
-            if (ownInitramfs != null) {
-                FixtureModules.deleteTree(ownInitramfs);
-            }
-        }
+        Device.shutdown(kernel, ownInitramfs);
     }
 
     static void expect(long expected, long actual, String what) {

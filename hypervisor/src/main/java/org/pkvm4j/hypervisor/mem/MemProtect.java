@@ -63,10 +63,7 @@ public final class MemProtect {
         long phys = pfn << Dram.PAGE_SHIFT;
         lockComponents();
         try {
-            int ret = hostCheckPageStateRange(phys, PAGE_SIZE, PageState.OWNED);
-            if (ret == 0) {
-                ret = hypCheckPageStateRange(phys, PAGE_SIZE, PageState.NOPAGE);
-            }
+            int ret = checkHostThenHyp(phys, PAGE_SIZE, PageState.OWNED, PageState.NOPAGE);
             if (ret != 0) {
                 return ret;
             }
@@ -89,10 +86,7 @@ public final class MemProtect {
         long phys = pfn << Dram.PAGE_SHIFT;
         lockComponents();
         try {
-            int ret = hostCheckPageStateRange(phys, PAGE_SIZE, PageState.SHARED_OWNED);
-            if (ret == 0) {
-                ret = hypCheckPageStateRange(phys, PAGE_SIZE, PageState.SHARED_BORROWED);
-            }
+            int ret = checkHostThenHyp(phys, PAGE_SIZE, PageState.SHARED_OWNED, PageState.SHARED_BORROWED);
             if (ret != 0) {
                 return ret;
             }
@@ -157,10 +151,7 @@ public final class MemProtect {
         long size = nrPages << Dram.PAGE_SHIFT;
         lockComponents();
         try {
-            int ret = hostCheckPageStateRange(phys, size, PageState.SHARED_OWNED);
-            if (ret == 0) {
-                ret = hypCheckPageStateRange(phys, size, PageState.NOPAGE);
-            }
+            int ret = checkHostThenHyp(phys, size, PageState.SHARED_OWNED, PageState.NOPAGE);
             if (ret != 0) {
                 return ret;
             }
@@ -270,10 +261,7 @@ public final class MemProtect {
         long size = nrPages << Dram.PAGE_SHIFT;
         lockComponents();
         try {
-            int ret = hostCheckPageStateRange(phys, size, PageState.OWNED);
-            if (ret == 0) {
-                ret = hypCheckPageStateRange(phys, size, PageState.NOPAGE);
-            }
+            int ret = checkHostThenHyp(phys, size, PageState.OWNED, PageState.NOPAGE);
             if (ret != 0) {
                 return ret;
             }
@@ -523,6 +511,15 @@ public final class MemProtect {
     void unlockComponents() {
         hypLock.unlock();
         hostLock.unlock();
+    }
+
+    /**
+     * The host's state, then the hyp's, over one range: how every host-initiated host/hyp transition
+     * starts ({@code __host_check_page_state_range} then {@code __hyp_check_page_state_range}).
+     */
+    private int checkHostThenHyp(long addr, long size, PageState host, PageState hyp) {
+        int ret = hostCheckPageStateRange(addr, size, host);
+        return ret != 0 ? ret : hypCheckPageStateRange(addr, size, hyp);
     }
 
     /**
