@@ -16,22 +16,22 @@ module org.pkvm4j.host {
     exports org.pkvm4j.host;
     exports org.pkvm4j.host.abi;
     exports org.pkvm4j.host.attest;
-    exports org.pkvm4j.host.cli;
+    exports org.pkvm4j.cli;
     exports org.pkvm4j.host.cmdline;
     exports org.pkvm4j.host.dev;
     exports org.pkvm4j.host.diag;
-    exports org.pkvm4j.host.explore;
+    exports org.pkvm4j.cli.explore;
     exports org.pkvm4j.host.hvc;
     exports org.pkvm4j.host.initramfs;
     exports org.pkvm4j.host.json;
     exports org.pkvm4j.host.kvm;
     exports org.pkvm4j.host.loader;
     exports org.pkvm4j.host.log;
-    exports org.pkvm4j.host.shell;
+    exports org.pkvm4j.cli.shell;
     exports org.pkvm4j.host.trace;
     exports org.pkvm4j.host.verify;
     // picocli instantiates the commands and fills their options reflectively.
-    opens org.pkvm4j.host.cli to info.picocli;
+    opens org.pkvm4j.cli to info.picocli;
 
     uses org.pkvm4j.api.el1.KernelModule;
     uses org.pkvm4j.machine.HypervisorImage;
