@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.pkvm4j.tools.abi.AbiDiff;
 import org.pkvm4j.tools.abi.AbiInputs;
+import org.pkvm4j.tools.abi.ApiLocation;
 import org.pkvm4j.host.abi.AbiModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -53,7 +54,7 @@ final class AbiCommand {
             AbiModel model;
             try {
                 // The default is the API this tool runs with: under ./pkvm, the device image's.
-                model = AbiInputs.read(jar != null ? jar : AbiCommandSupport.runningApiLocation());
+                model = AbiInputs.read(jar != null ? jar : ApiLocation.running());
             } catch (IOException | IllegalStateException e) {
                 return fail(spec, e);
             }

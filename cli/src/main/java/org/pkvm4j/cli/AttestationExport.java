@@ -8,8 +8,9 @@ import java.nio.file.Path;
 import org.pkvm4j.host.BootReport;
 import org.pkvm4j.host.HostKernel;
 import org.pkvm4j.host.diag.BootConfigException;
-import org.pkvm4j.host.json.JsonWriter;
 import org.pkvm4j.host.loader.LoadedModule;
+import org.pkvm4j.host.trace.JsonOutput;
+import tools.jackson.core.JsonGenerator;
 
 /**
  * {@code pkvm boot --attestation FILE}: the measured-boot log as JSON, for a verifier to replay
@@ -34,20 +35,20 @@ final class AttestationExport {
     static void write(Path file, HostKernel kernel) {
         BootReport r = kernel.bootReport();
         try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            JsonWriter json = new JsonWriter(out);
-            json.beginObject().member("format", FORMAT).member("cmdline", r.cmdline())
-                    .member("security", r.security().describe())
-                    .member("allowsProtectedVms", r.security().allowsProtectedVms())
-                    .member("deprivileged", r.deprivileged()).member("initramfsStatus", r.initramfs());
-            json.name("measurements").beginObject();
+            JsonGenerator json = JsonOutput.generator(out);
+            json.writeStartObject().writeStringProperty("format", FORMAT).writeStringProperty("cmdline", r.cmdline())
+                    .writeStringProperty("security", r.security().describe())
+                    .writeBooleanProperty("allowsProtectedVms", r.security().allowsProtectedVms())
+                    .writeBooleanProperty("deprivileged", r.deprivileged()).writeStringProperty("initramfsStatus", r.initramfs());
+            json.writeName("measurements").writeStartObject();
             r.measurements().writeJson(json);
-            json.endObject();
-            json.name("modules").beginArray();
+            json.writeEndObject();
+            json.writeName("modules").writeStartArray();
             for (LoadedModule m : kernel.lsmod()) {
-                json.beginObject().member("name", m.name()).member("sha256", m.sha256()).member("pkvm", m.isPkvmModule())
-                        .member("sig", m.describeSignature()).endObject();
+                json.writeStartObject().writeStringProperty("name", m.name()).writeStringProperty("sha256", m.sha256()).writeBooleanProperty("pkvm", m.isPkvmModule())
+                        .writeStringProperty("sig", m.describeSignature()).writeEndObject();
             }
-            json.endArray().endObject().finish();
+            JsonOutput.finish(json.writeEndArray().writeEndObject());
             out.write('\n');
         } catch (IOException e) {
             throw new BootConfigException("cannot write the attestation log " + file + ": " + e.getMessage(), e);

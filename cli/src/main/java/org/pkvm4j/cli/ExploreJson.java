@@ -8,7 +8,8 @@ import org.pkvm4j.host.FaultPlan;
 import org.pkvm4j.cli.explore.BootOutcome;
 import org.pkvm4j.cli.explore.Exploration;
 import org.pkvm4j.cli.explore.Explorer;
-import org.pkvm4j.host.json.JsonWriter;
+import org.pkvm4j.host.trace.JsonOutput;
+import tools.jackson.core.JsonGenerator;
 
 /** Writes an exploration as one JSON document ({@code pkvm explore --json}). */
 final class ExploreJson {
@@ -16,73 +17,73 @@ final class ExploreJson {
     }
 
     static void write(PrintWriter out, Exploration e) {
-        JsonWriter w = new JsonWriter(out);
+        JsonGenerator w = JsonOutput.generator(out);
         Set<FaultPlan> dependent = e.orderDependent();
-        w.beginObject();
-        w.name("modules").beginArray();
-        e.modules().forEach(w::value);
-        w.endArray();
-        w.name("faultKinds").beginArray();
+        w.writeStartObject();
+        w.writeName("modules").writeStartArray();
+        e.modules().forEach(w::writeString);
+        w.writeEndArray();
+        w.writeName("faultKinds").writeStartArray();
         for (BootFault.Kind k : BootFault.Kind.values()) {
             if (e.kinds().contains(k)) {
-                w.value(k.spelling());
+                w.writeString(k.spelling());
             }
         }
-        w.endArray();
-        w.member("orders", e.orders()).member("faultPoints", e.faultPoints()).member("planned", e.planned())
-                .member("explored", e.runs().size()).member("bounded", e.isBounded());
-        w.name("seconds").value(e.nanos() / 1e9);
-        w.name("bootsPerSecond").value(e.bootsPerSecond());
-        w.name("cpuSeconds").value(e.cpuNanos() / 1e9);
-        w.name("bootsPerCpuSecond").value(e.bootsPerCpuSecond());
-        w.name("boots").beginArray();
+        w.writeEndArray();
+        w.writeNumberProperty("orders", e.orders()).writeNumberProperty("faultPoints", e.faultPoints()).writeNumberProperty("planned", e.planned())
+                .writeNumberProperty("explored", e.runs().size()).writeBooleanProperty("bounded", e.isBounded());
+        w.writeName("seconds").writeNumber(e.nanos() / 1e9);
+        w.writeName("bootsPerSecond").writeNumber(e.bootsPerSecond());
+        w.writeName("cpuSeconds").writeNumber(e.cpuNanos() / 1e9);
+        w.writeName("bootsPerCpuSecond").writeNumber(e.bootsPerCpuSecond());
+        w.writeName("boots").writeStartArray();
         for (Explorer.Run r : e.runs()) {
-            w.beginObject();
-            w.member("fault", r.fault().toString());
-            w.name("faultKind");
+            w.writeStartObject();
+            w.writeStringProperty("fault", r.fault().toString());
+            w.writeName("faultKind");
             if (r.fault().isEmpty()) {
-                w.nullValue();
+                w.writeNull();
             } else {
-                w.value(r.fault().faults().getFirst().kind().spelling());
+                w.writeString(r.fault().faults().getFirst().kind().spelling());
             }
-            w.name("order").beginArray();
-            r.order().forEach(w::value);
-            w.endArray();
-            w.member("orderDependent", dependent.contains(r.fault()));
+            w.writeName("order").writeStartArray();
+            r.order().forEach(w::writeString);
+            w.writeEndArray();
+            w.writeBooleanProperty("orderDependent", dependent.contains(r.fault()));
             if (r.outcome().isPresent()) {
                 outcome(w, r.outcome().get());
             } else {
-                w.member("error", r.error().orElseThrow().toString());
+                w.writeStringProperty("error", r.error().orElseThrow().toString());
             }
-            w.endObject();
+            w.writeEndObject();
         }
-        w.endArray();
-        w.name("orderDependent").beginArray();
-        dependent.forEach(f -> w.value(f.toString()));
-        w.endArray();
-        w.member("errors", e.errors().size());
-        w.endObject();
-        w.finish();
+        w.writeEndArray();
+        w.writeName("orderDependent").writeStartArray();
+        dependent.forEach(f -> w.writeString(f.toString()));
+        w.writeEndArray();
+        w.writeNumberProperty("errors", e.errors().size());
+        w.writeEndObject();
+        JsonOutput.finish(w);
         out.println();
     }
 
-    private static void outcome(JsonWriter w, BootOutcome o) {
-        w.name("outcome").beginObject();
-        w.member("security", o.security());
-        w.name("failedModule");
-        o.failedModule().ifPresentOrElse(w::value, w::nullValue);
-        w.name("errno");
-        o.errno().map(Errno::name).ifPresentOrElse(w::value, w::nullValue);
-        w.name("hvcsAnswering").beginObject();
-        o.answering().forEach((m, n) -> w.member(m, n));
-        w.endObject();
-        w.member("strayHvcs", o.strayHvcs());
-        w.member("pvmAllowed", o.pvmAllowed());
-        w.name("pvmErrno");
-        o.pvmErrno().map(Errno::name).ifPresentOrElse(w::value, w::nullValue);
-        w.name("lateLoads").beginObject();
-        o.lateLoads().forEach((m, r) -> w.member(m, r));
-        w.endObject();
-        w.endObject();
+    private static void outcome(JsonGenerator w, BootOutcome o) {
+        w.writeName("outcome").writeStartObject();
+        w.writeStringProperty("security", o.security());
+        w.writeName("failedModule");
+        o.failedModule().ifPresentOrElse(w::writeString, w::writeNull);
+        w.writeName("errno");
+        o.errno().map(Errno::name).ifPresentOrElse(w::writeString, w::writeNull);
+        w.writeName("hvcsAnswering").writeStartObject();
+        o.answering().forEach((m, n) -> w.writeNumberProperty(m, n));
+        w.writeEndObject();
+        w.writeNumberProperty("strayHvcs", o.strayHvcs());
+        w.writeBooleanProperty("pvmAllowed", o.pvmAllowed());
+        w.writeName("pvmErrno");
+        o.pvmErrno().map(Errno::name).ifPresentOrElse(w::writeString, w::writeNull);
+        w.writeName("lateLoads").writeStartObject();
+        o.lateLoads().forEach((m, r) -> w.writeStringProperty(m, r));
+        w.writeEndObject();
+        w.writeEndObject();
     }
 }

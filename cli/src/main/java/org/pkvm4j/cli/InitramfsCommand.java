@@ -1,22 +1,14 @@
 package org.pkvm4j.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
-import org.pkvm4j.api.PkvmException;
-import org.pkvm4j.host.diag.BootConfigException;
 import org.pkvm4j.host.initramfs.ImageKeys;
 import org.pkvm4j.host.initramfs.ImageManifest;
-import org.pkvm4j.host.initramfs.Initramfs;
 import org.pkvm4j.host.initramfs.InitramfsImage;
 import org.pkvm4j.host.initramfs.InvalidImageException;
-import org.pkvm4j.host.initramfs.ModuleFile;
+import org.pkvm4j.tools.initramfs.InitramfsPacker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -51,11 +43,9 @@ final class InitramfsCommand {
 
         @Override
         public Integer call() {
-            KeyPair pair = ImageKeys.generate();
-            ImageKeys.write(pair, key);
+            String fingerprint = InitramfsPacker.keygen(key);
             PrintWriter out = spec.commandLine().getOut();
-            out.printf("wrote %s and %s%nkey fingerprint %s%n", key, ImageKeys.publicKeyFile(key),
-                    ImageKeys.fingerprint(pair.getPublic()));
+            out.printf("wrote %s and %s%nkey fingerprint %s%n", key, ImageKeys.publicKeyFile(key), fingerprint);
             out.flush();
             return 0;
         }
@@ -81,42 +71,15 @@ final class InitramfsCommand {
 
         @Override
         public Integer call() {
-            if (!Files.isDirectory(dir)) {
-                throw new BootConfigException(dir + " is not a directory; pass a folder of module files");
-            }
-            Optional<KeyPair> pair = Optional.ofNullable(key).map(ImageKeys::readPrivate);
-            TreeMap<String, byte[]> files = new TreeMap<>();
-            try (Stream<Path> entries = Files.list(dir)) {
-                for (Path p : entries.sorted().toList()) {
-                    String name = p.getFileName().toString();
-                    if (!Files.isRegularFile(p) || !ImageManifest.isValidName(name)) {
-                        return refuse(p + " is not a module file name: an image holds only files named <module>.jar"
-                                + " (letters, digits, - and _)");
-                    }
-                    byte[] bytes = Files.readAllBytes(p);
-                    ModuleFile module = ModuleFile.read(p, bytes, Optional.empty());
-                    if (!module.name().equals(Initramfs.moduleName(p))) {
-                        return refuse(p + " holds module " + module.name() + "; name it " + module.name() + ".jar");
-                    }
-                    files.put(name, bytes);
-                }
-            } catch (PkvmException e) {
-                return refuse(e.getMessage());
-            } catch (IOException e) {
-                return refuse("cannot read " + dir + ": " + e.getMessage());
-            }
-            if (files.isEmpty()) {
-                return refuse(dir + " holds no module files");
-            }
-            byte[] packed = InitramfsImage.pack(files, pair);
+            InitramfsPacker.Packed packed;
             try {
-                Files.write(image, packed);
-            } catch (IOException e) {
-                throw new BootConfigException("cannot write " + image + ": " + e.getMessage(), e);
+                packed = InitramfsPacker.pack(dir, image, Optional.ofNullable(key));
+            } catch (InitramfsPacker.RefusedException e) {
+                return refuse(e.getMessage());
             }
             PrintWriter out = spec.commandLine().getOut();
-            out.printf("wrote %s: %d module files, %d bytes, %s%n", image, files.size(), packed.length,
-                    pair.map(p -> "signed by " + ImageKeys.fingerprint(p.getPublic())).orElse("unsigned"));
+            out.printf("wrote %s: %d module files, %d bytes, %s%n", image, packed.files(), packed.bytes(),
+                    packed.signer().map(s -> "signed by " + s).orElse("unsigned"));
             out.flush();
             return 0;
         }

@@ -2,7 +2,6 @@ package org.pkvm4j.cli;
 
 import java.io.PrintWriter;
 import java.util.List;
-import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.el1.HvcNumber;
 import org.pkvm4j.host.BootReport;
 import org.pkvm4j.host.HostKernel;
@@ -13,9 +12,11 @@ import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.initramfs.Modinfo;
 import org.pkvm4j.host.initramfs.ModuleFile;
 import org.pkvm4j.host.initramfs.ModuleSignature;
-import org.pkvm4j.host.json.JsonWriter;
 import org.pkvm4j.host.loader.LoadedModule;
+import org.pkvm4j.host.trace.JsonOutput;
 import org.pkvm4j.host.verify.Violation;
+import org.pkvm4j.tools.verify.VerifyReport;
+import tools.jackson.core.JsonGenerator;
 
 /**
  * The {@code --json} form of each command's report: one JSON document on stdout, the same facts as
@@ -28,119 +29,115 @@ final class JsonReports {
     /** {@code pkvm boot --json}. */
     static void boot(PrintWriter out, HostKernel kernel, List<DemoWorkload.Check> checks, long demoNanos, boolean ok) {
         BootReport r = kernel.bootReport();
-        JsonWriter json = new JsonWriter(out);
-        json.beginObject().member("cmdline", r.cmdline()).member("result", ok ? "OK" : "FAILED");
-        security(json.name("security"), r.security());
-        json.member("deprivileged", r.deprivileged()).member("cpus", kernel.machine().nrCpus());
-        json.name("panic");
-        r.panic().ifPresentOrElse(p -> json.beginObject().member("code", ErrorCode.HYP_PANIC.code())
-                .member("cpu", p.cpu()).member("reason", p.reason()).member("detail", p.detail())
-                .member("uptimeNanos", p.uptimeNanos()).endObject(), json::nullValue);
-        json.member("totalNanos", r.totalNanos()).name("steps").beginArray();
+        JsonGenerator json = JsonOutput.generator(out);
+        json.writeStartObject().writeStringProperty("cmdline", r.cmdline()).writeStringProperty("result", ok ? "OK" : "FAILED");
+        security(json.writeName("security"), r.security());
+        json.writeBooleanProperty("deprivileged", r.deprivileged()).writeNumberProperty("cpus", kernel.machine().nrCpus());
+        json.writeName("panic");
+        r.panic().ifPresentOrElse(p -> json.writeStartObject().writeStringProperty("code", ErrorCode.HYP_PANIC.code())
+                .writeNumberProperty("cpu", p.cpu()).writeStringProperty("reason", p.reason()).writeStringProperty("detail", p.detail())
+                .writeNumberProperty("uptimeNanos", p.uptimeNanos()).writeEndObject(), json::writeNull);
+        json.writeNumberProperty("totalNanos", r.totalNanos()).writeName("steps").writeStartArray();
         for (BootReport.Step s : r.steps()) {
-            json.beginObject().member("number", s.number()).member("name", s.name()).member("nanos", s.nanos()).endObject();
+            json.writeStartObject().writeNumberProperty("number", s.number()).writeStringProperty("name", s.name()).writeNumberProperty("nanos", s.nanos()).writeEndObject();
         }
-        json.endArray().name("modules").beginArray();
+        json.writeEndArray().writeName("modules").writeStartArray();
         for (LoadedModule m : kernel.lsmod()) {
-            json.beginObject().member("name", m.name()).member("version", m.modinfo().version())
-                    .member("sha256", m.sha256()).member("signature", m.describeSignature())
-                    .member("el1Module", m.el1Module()).name("token");
-            m.token().ifPresentOrElse(t -> json.value("0x%016x".formatted(t.hypVa())), json::nullValue);
-            json.name("hvcs").beginArray();
+            json.writeStartObject().writeStringProperty("name", m.name()).writeStringProperty("version", m.modinfo().version())
+                    .writeStringProperty("sha256", m.sha256()).writeStringProperty("signature", m.describeSignature())
+                    .writeStringProperty("el1Module", m.el1Module()).writeName("token");
+            m.token().ifPresentOrElse(t -> json.writeString("0x%016x".formatted(t.hypVa())), json::writeNull);
+            json.writeName("hvcs").writeStartArray();
             for (HvcNumber h : m.hvcs()) {
-                json.beginObject().member("id", h.id()).member("functionId", "0x%X".formatted(h.smcccFunctionId())).endObject();
+                json.writeStartObject().writeNumberProperty("id", h.id()).writeStringProperty("functionId", "0x%X".formatted(h.smcccFunctionId())).writeEndObject();
             }
-            json.endArray().member("loadNanos", m.loadNanos()).endObject();
+            json.writeEndArray().writeNumberProperty("loadNanos", m.loadNanos()).writeEndObject();
         }
-        json.endArray().name("lateLoads").beginArray();
+        json.writeEndArray().writeName("lateLoads").writeStartArray();
         for (BootReport.LateLoad l : r.lateLoads()) {
-            json.beginObject().member("module", l.module()).name("errno");
-            l.errno().ifPresentOrElse(e -> json.value(e.name()), json::nullValue);
-            json.member("message", l.message()).endObject();
+            json.writeStartObject().writeStringProperty("module", l.module()).writeName("errno");
+            l.errno().ifPresentOrElse(e -> json.writeString(e.name()), json::writeNull);
+            json.writeStringProperty("message", l.message()).writeEndObject();
         }
-        json.endArray().member("initramfs", r.initramfs()).name("measurements").beginObject();
+        json.writeEndArray().writeStringProperty("initramfs", r.initramfs()).writeName("measurements").writeStartObject();
         r.measurements().writeJson(json);
-        json.endObject().name("demo").beginObject().member("nanos", demoNanos).name("checks").beginArray();
+        json.writeEndObject().writeName("demo").writeStartObject().writeNumberProperty("nanos", demoNanos).writeName("checks").writeStartArray();
         for (DemoWorkload.Check c : checks) {
-            json.beginObject().member("what", c.what()).member("passed", c.passed()).member("outcome", c.outcome()).endObject();
+            json.writeStartObject().writeStringProperty("what", c.what()).writeBooleanProperty("passed", c.passed()).writeStringProperty("outcome", c.outcome()).writeEndObject();
         }
-        json.endArray().endObject().endObject().finish();
+        JsonOutput.finish(json.writeEndArray().writeEndObject().writeEndObject());
         out.println();
         out.flush();
     }
 
-    private static void security(JsonWriter json, SecurityState state) {
-        json.beginObject();
+    private static void security(JsonGenerator json, SecurityState state) {
+        json.writeStartObject();
         switch (state) {
-            case SecurityState.Protected p -> json.member("state", "protected");
-            case SecurityState.Unprotected u -> json.member("state", "unprotected").member("mode", u.mode().spelling());
-            case SecurityState.Insecure i -> json.member("state", "insecure").member("code", ErrorCode.BOOT_INSECURE.code())
-                    .member("module", i.module()).member("errno", i.errno().name()).member("errnoValue", i.errno().code())
-                    .member("reason", i.reason()).member("causeCode", i.code().code());
-            case SecurityState.InitramfsRejected r -> json.member("state", "insecure")
-                    .member("code", ErrorCode.BOOT_INITRAMFS_REJECTED.code())
-                    .member("initramfs", r.initramfs()).member("reason", r.reason());
+            case SecurityState.Protected p -> json.writeStringProperty("state", "protected");
+            case SecurityState.Unprotected u -> json.writeStringProperty("state", "unprotected").writeStringProperty("mode", u.mode().spelling());
+            case SecurityState.Insecure i -> json.writeStringProperty("state", "insecure").writeStringProperty("code", ErrorCode.BOOT_INSECURE.code())
+                    .writeStringProperty("module", i.module()).writeStringProperty("errno", i.errno().name()).writeNumberProperty("errnoValue", i.errno().code())
+                    .writeStringProperty("reason", i.reason()).writeStringProperty("causeCode", i.code().code());
+            case SecurityState.InitramfsRejected r -> json.writeStringProperty("state", "insecure")
+                    .writeStringProperty("code", ErrorCode.BOOT_INITRAMFS_REJECTED.code())
+                    .writeStringProperty("initramfs", r.initramfs()).writeStringProperty("reason", r.reason());
         }
-        json.member("description", state.describe()).member("allowsProtectedVms", state.allowsProtectedVms()).endObject();
+        json.writeStringProperty("description", state.describe()).writeBooleanProperty("allowsProtectedVms", state.allowsProtectedVms()).writeEndObject();
     }
 
     /** {@code pkvm modinfo --json FILE}. */
     static void modinfo(PrintWriter out, ModuleFile module) {
         Modinfo info = module.modinfo();
-        JsonWriter json = new JsonWriter(out);
-        json.beginObject().member("filename", module.path().toAbsolutePath().toString())
-                .member("name", info.name()).member("version", info.version()).member("description", info.description())
-                .member("author", info.author()).member("license", info.license()).member("apiVersion", info.apiVersion())
-                .name("depends").beginArray();
-        info.depends().forEach(json::value);
-        json.endArray().name("el2ClassBytes");
-        module.el2().ifPresentOrElse(j -> json.value(j.classBytes()), json::nullValue);
-        json.member("sha256", module.sha256())
-                .member("signature", module.signature().map(ModuleSignature::describe).orElse(null)).endObject().finish();
+        JsonGenerator json = JsonOutput.generator(out);
+        json.writeStartObject().writeStringProperty("filename", module.path().toAbsolutePath().toString())
+                .writeStringProperty("name", info.name()).writeStringProperty("version", info.version()).writeStringProperty("description", info.description())
+                .writeStringProperty("author", info.author()).writeStringProperty("license", info.license()).writeStringProperty("apiVersion", info.apiVersion())
+                .writeName("depends").writeStartArray();
+        info.depends().forEach(json::writeString);
+        json.writeEndArray().writeName("el2ClassBytes");
+        module.el2().ifPresentOrElse(j -> json.writeNumber(j.classBytes()), json::writeNull);
+        JsonOutput.finish(json.writeStringProperty("sha256", module.sha256())
+                .writeStringProperty("signature", module.signature().map(ModuleSignature::describe).orElse(null)).writeEndObject());
         out.println();
         out.flush();
     }
 
     /** {@code pkvm abi diff --json OLD NEW}. */
     static void abiDiff(PrintWriter out, AbiDiff diff) {
-        JsonWriter json = new JsonWriter(out);
-        json.beginObject().member("status", diff.status()).member("breaking", diff.breaking().size())
-                .member("compatible", diff.compatible().size()).name("changes").beginArray();
+        JsonGenerator json = JsonOutput.generator(out);
+        json.writeStartObject().writeNumberProperty("status", diff.status()).writeNumberProperty("breaking", diff.breaking().size())
+                .writeNumberProperty("compatible", diff.compatible().size()).writeName("changes").writeStartArray();
         for (AbiChange c : diff.changes()) {
-            json.beginObject().member("verdict", c.verdict().name()).member("code", c.code().code()).member("kind", c.kind())
-                    .member("name", c.name()).member("what", c.what()).member("reason", c.reason()).endObject();
+            json.writeStartObject().writeStringProperty("verdict", c.verdict().name()).writeStringProperty("code", c.code().code()).writeStringProperty("kind", c.kind())
+                    .writeStringProperty("name", c.name()).writeStringProperty("what", c.what()).writeStringProperty("reason", c.reason()).writeEndObject();
         }
-        json.endArray().endObject().finish();
+        JsonOutput.finish(json.writeEndArray().writeEndObject());
         out.println();
         out.flush();
     }
 
-    /** One check of {@code pkvm verify}: passed, or refused with the loader's exception. */
-    record VerifyStep(String check, String detail, PkvmException refusal) {
-    }
-
     /** {@code pkvm verify --json FILE}. */
-    static void verify(PrintWriter out, String module, List<VerifyStep> steps, List<Violation> violations, String policy,
-            boolean passed) {
-        JsonWriter json = new JsonWriter(out);
-        json.beginObject().member("module", module).member("passed", passed).member("policy", policy).name("checks").beginArray();
-        for (VerifyStep s : steps) {
-            json.beginObject().member("check", s.check()).member("ok", s.refusal() == null);
+    static void verify(PrintWriter out, VerifyReport report) {
+        JsonGenerator json = JsonOutput.generator(out);
+        json.writeStartObject().writeStringProperty("module", report.module()).writeBooleanProperty("passed", report.passed())
+                .writeStringProperty("policy", report.policy()).writeName("checks").writeStartArray();
+        for (VerifyReport.Step s : report.steps()) {
+            json.writeStartObject().writeStringProperty("check", s.check()).writeBooleanProperty("ok", s.refusal() == null);
             if (s.refusal() == null) {
-                json.member("detail", s.detail());
+                json.writeStringProperty("detail", s.detail());
             } else {
-                json.member("code", ErrorCode.ofLoad(s.refusal()).code()).member("errno", s.refusal().errno().name())
-                        .member("message", s.refusal().getMessage());
+                json.writeStringProperty("code", ErrorCode.ofLoad(s.refusal()).code()).writeStringProperty("errno", s.refusal().errno().name())
+                        .writeStringProperty("message", s.refusal().getMessage());
             }
-            json.endObject();
+            json.writeEndObject();
         }
-        json.endArray().name("violations").beginArray();
-        for (Violation v : violations) {
-            json.beginObject().member("code", v.code().code()).member("class", v.className()).member("method", v.method())
-                    .member("action", v.action()).member("referenced", v.referenced()).member("reason", v.reason())
-                    .member("message", v.toString()).endObject();
+        json.writeEndArray().writeName("violations").writeStartArray();
+        for (Violation v : report.violations()) {
+            json.writeStartObject().writeStringProperty("code", v.code().code()).writeStringProperty("class", v.className()).writeStringProperty("method", v.method())
+                    .writeStringProperty("action", v.action()).writeStringProperty("referenced", v.referenced()).writeStringProperty("reason", v.reason())
+                    .writeStringProperty("message", v.toString()).writeEndObject();
         }
-        json.endArray().endObject().finish();
+        JsonOutput.finish(json.writeEndArray().writeEndObject());
         out.println();
         out.flush();
     }

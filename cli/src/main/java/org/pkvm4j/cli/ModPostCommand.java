@@ -1,16 +1,12 @@
 package org.pkvm4j.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
-import org.pkvm4j.host.abi.AbiModel;
 import org.pkvm4j.host.abi.ModVersions;
-import org.pkvm4j.host.diag.BootConfigException;
-import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.host.initramfs.ModuleFile;
+import org.pkvm4j.tools.abi.ApiLocation;
+import org.pkvm4j.tools.modpost.ModPost;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -45,31 +41,9 @@ final class ModPostCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (api == null) {
-            api = AbiCommandSupport.runningApiLocation();
-        }
-        AbiModel builtAgainst = AbiModel.read(Files.isDirectory(api) ? JarImage.ofDirectory(api)
-                : JarImage.read(api.toString(), Files.readAllBytes(api)));
-        if (!Files.isDirectory(el1)) {
-            throw new BootConfigException("--el1 " + el1 + " is not a directory of classes");
-        }
-        List<JarImage> jars = new ArrayList<>();
-        jars.add(JarImage.ofDirectory(el1));
-        Path el2 = el1.resolve(ModuleFile.EL2_ENTRY);
-        if (Files.isRegularFile(el2)) {
-            jars.add(JarImage.read(el2.toString(), Files.readAllBytes(el2)));
-        }
-        ModVersions record;
-        try {
-            record = ModVersions.compute(jars, builtAgainst);
-        } catch (IllegalArgumentException e) {
-            throw new BootConfigException("modpost: " + e.getMessage());
-        }
-        Path out = el1.resolve(ModVersions.ENTRY);
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, record.format());
-        spec.commandLine().getOut().printf("modpost: %d symbols of %s %s recorded in %s%n", record.crcs().size(),
-                builtAgainst.module(), builtAgainst.version(), out);
+        ModPost.Result r = ModPost.run(el1, api != null ? api : ApiLocation.running());
+        spec.commandLine().getOut().printf("modpost: %d symbols of %s %s recorded in %s%n", r.symbols(), r.apiModule(),
+                r.apiVersion(), r.record());
         spec.commandLine().getOut().flush();
         return 0;
     }

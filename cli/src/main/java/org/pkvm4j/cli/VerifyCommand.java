@@ -3,22 +3,13 @@ package org.pkvm4j.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
-import org.pkvm4j.api.PkvmException;
-import org.pkvm4j.host.abi.AbiModel;
-import org.pkvm4j.host.abi.SymbolCheck;
-import org.pkvm4j.host.diag.BootConfigException;
 import org.pkvm4j.host.diag.ErrorCode;
-import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.host.initramfs.ModuleFile;
-import org.pkvm4j.host.loader.PreloadChecks;
 import org.pkvm4j.host.verify.El2Policy;
-import org.pkvm4j.host.verify.El2Verifier;
-import org.pkvm4j.host.verify.Violation;
+import org.pkvm4j.tools.abi.ApiLocation;
+import org.pkvm4j.tools.verify.VerifyReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -55,67 +46,27 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        El2Policy policy = policy();
+        El2Policy policy = VerifyReport.policy(policyFile);
         ModuleFile module = ModuleFile.read(file);
         PrintWriter out = spec.commandLine().getOut();
-        List<JsonReports.VerifyStep> steps = new ArrayList<>();
+        VerifyReport report;
         try {
-            PreloadChecks.check(module);
-            steps.add(new JsonReports.VerifyStep("descriptors", module.name() + ": descriptors and EL2 symbols ok", null));
-        } catch (PkvmException e) {
-            steps.add(new JsonReports.VerifyStep("descriptors", null, e));
-        }
-        try {
-            Path apiJar = AbiCommandSupport.runningApiLocation();
-            AbiModel api = AbiModel.read(Files.isDirectory(apiJar) ? JarImage.ofDirectory(apiJar)
-                    : JarImage.read(apiJar.toString(), Files.readAllBytes(apiJar)));
-            SymbolCheck.Outcome abi = SymbolCheck.check(module.name(), module.jars(), api);
-            steps.add(new JsonReports.VerifyStep("abi", "%s: ABI ok against %s %s (%s)".formatted(module.name(), api.module(),
-                    api.version(), abi == SymbolCheck.Outcome.VERSIONS_MATCH ? "modversions match" : "no modversions; every reference links"),
-                    null));
-        } catch (PkvmException e) {
-            steps.add(new JsonReports.VerifyStep("abi", null, e));
+            report = VerifyReport.of(module, ApiLocation.running(), policy);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the running org.pkvm4j.api", e);
         }
-        List<Violation> violations = List.of();
-        String el2Summary;
-        if (module.el2().isEmpty()) {
-            el2Summary = "%s: no EL2 part, no EL2 code to verify".formatted(module.name());
-        } else {
-            JarImage el2 = module.el2().get();
-            violations = new El2Verifier(policy).verify(el2);
-            long classes = el2.entryNames().stream().filter(n -> n.endsWith(".class") && !n.endsWith("module-info.class")).count();
-            el2Summary = "%s: EL2 code %s: %d violation%s in %d class%s (policy %s)".formatted(module.name(),
-                    violations.isEmpty() ? "ok" : "refused", violations.size(), violations.size() == 1 ? "" : "s",
-                    classes, classes == 1 ? "" : "es", policy.source());
-        }
-        boolean passed = violations.isEmpty() && steps.stream().allMatch(st -> st.refusal() == null);
         if (json) {
-            JsonReports.verify(out, module.name(), steps, violations, policy.source().toString(), passed);
-            return passed ? 0 : Main.FAILED;
+            JsonReports.verify(out, report);
+            return report.passed() ? 0 : Main.FAILED;
         }
-        for (JsonReports.VerifyStep st : steps) {
+        for (VerifyReport.Step st : report.steps()) {
             // A refusal reads "EPERM: module: why", as the loader logs it, then its code.
             out.println(st.refusal() == null ? st.detail()
                     : st.refusal().getMessage() + " [" + ErrorCode.ofLoad(st.refusal()).code() + "]");
         }
-        violations.forEach(v -> out.println(v + " [" + v.code().code() + "]"));
-        out.println(el2Summary);
+        report.violations().forEach(v -> out.println(v + " [" + v.code().code() + "]"));
+        out.println(report.el2Summary());
         out.flush();
-        return passed ? 0 : Main.FAILED;
-    }
-
-    private El2Policy policy() {
-        if (policyFile == null) {
-            return El2Policy.bundled();
-        }
-        try {
-            return El2Policy.read(policyFile);
-        } catch (IOException e) {
-            throw new BootConfigException("cannot read policy " + policyFile + ": " + e.getMessage(), e);
-        } catch (IllegalArgumentException e) {
-            throw new BootConfigException("malformed policy: " + e.getMessage(), e);
-        }
+        return report.passed() ? 0 : Main.FAILED;
     }
 }

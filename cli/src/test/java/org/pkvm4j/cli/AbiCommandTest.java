@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pkvm4j.tools.abi.ApiJars;
 
 /** {@code pkvm abi dump|diff} end to end through {@link Main}, with abidiff's exit codes. */
 class AbiCommandTest {

@@ -10,6 +10,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import org.pkvm4j.host.abi.AbiModel;
+import org.pkvm4j.host.abi.AbiSymbol;
 
 /**
  * The differences between two ABIs of the module API, each judged for modules built against the

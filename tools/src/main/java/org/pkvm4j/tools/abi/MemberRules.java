@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import org.pkvm4j.host.abi.AbiSymbol;
 
 /**
  * Judges the members of a type present in both ABIs (JLS 13.4.7 to 13.4.21 and 13.5.3 to 13.5.7).

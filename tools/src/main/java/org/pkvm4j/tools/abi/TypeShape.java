@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import org.pkvm4j.host.abi.AbiModel;
 
 /**
  * A type's description from a dump, taken apart again so {@link AbiDiff} can judge each part.

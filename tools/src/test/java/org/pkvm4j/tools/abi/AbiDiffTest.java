@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pkvm4j.host.abi.AbiModel;
 import org.pkvm4j.tools.abi.AbiChange.Verdict;
 
 /**

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.pkvm4j.host.abi.AbiModel;
+import org.pkvm4j.host.abi.RunningApi;
 
 /**
  * {@link AbiModel#parseDump(String)} reads back exactly what {@link AbiModel#dump()} wrote, and

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.pkvm4j.host.abi.RunningApi;
 
 /**
  * The build's ABI check: the module API just built must have exactly the ABI checked into

@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.pkvm4j.api.Errno;
+import org.pkvm4j.host.abi.AbiModel;
 
 /**
  * Compiles tiny API variants into real modular jars, the way a real API jar is made: javac, then

@@ -1,4 +1,4 @@
-package org.pkvm4j.cli;
+package org.pkvm4j.tools.abi;
 
 import java.net.JarURLConnection;
 import java.net.URL;
@@ -6,17 +6,17 @@ import java.nio.file.Path;
 import org.pkvm4j.api.Errno;
 
 /** Where the {@code org.pkvm4j.api} this tool runs with comes from: its jar, or a build's class directory. */
-final class AbiCommandSupport {
+public final class ApiLocation {
     private static final String PROBE = "Errno.class";
 
-    private AbiCommandSupport() {
+    private ApiLocation() {
     }
 
     /**
      * The jar or classes directory holding the running API. Found through a class file's URL, not the
      * protection domain: a build tool's class loader (Maven's exec:java) may leave the code source empty.
      */
-    static Path runningApiLocation() {
+    public static Path running() {
         URL url = Errno.class.getResource(PROBE);
         try {
             if (url == null) {
