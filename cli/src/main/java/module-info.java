@@ -7,7 +7,8 @@
  */
 module org.pkvm4j.cli {
     requires org.pkvm4j.tools;
-    requires org.pkvm4j.host;
+    // explore's outcomes and runs are made of the kernel's values (HostKernel, FaultPlan, Errno).
+    requires transitive org.pkvm4j.host;
     requires info.picocli;
     requires org.apache.logging.log4j;
     requires tools.jackson.core;
