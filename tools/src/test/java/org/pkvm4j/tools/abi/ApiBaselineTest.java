@@ -13,7 +13,7 @@ import org.pkvm4j.host.abi.RunningApi;
  * differs from the one in the tree. A compatible change is accepted by regenerating the baseline
  * in the same commit; a breaking one breaks every module built against the baseline.
  *
- * <p>It lives in host-kernel because that is where the ABI tools are and the API jar is built.
+ * <p>It lives in tools because that is where the ABI tools are (docs/adr/0012-house-split.md).
  */
 class ApiBaselineTest {
     /** Relative to the repository root, as the accept command writes it. */
