@@ -39,13 +39,15 @@ final class AttestationExport {
             json.writeStartObject().writeStringProperty("format", FORMAT).writeStringProperty("cmdline", r.cmdline())
                     .writeStringProperty("security", r.security().describe())
                     .writeBooleanProperty("allowsProtectedVms", r.security().allowsProtectedVms())
-                    .writeBooleanProperty("deprivileged", r.deprivileged()).writeStringProperty("initramfsStatus", r.initramfs());
+                    .writeBooleanProperty("deprivileged", r.deprivileged())
+                    .writeStringProperty("initramfsStatus", r.initramfs());
             json.writeName("measurements").writeStartObject();
             r.measurements().writeJson(json);
             json.writeEndObject();
             json.writeName("modules").writeStartArray();
             for (LoadedModule m : kernel.lsmod()) {
-                json.writeStartObject().writeStringProperty("name", m.name()).writeStringProperty("sha256", m.sha256()).writeBooleanProperty("pkvm", m.isPkvmModule())
+                json.writeStartObject().writeStringProperty("name", m.name()).writeStringProperty("sha256", m.sha256())
+                        .writeBooleanProperty("pkvm", m.isPkvmModule())
                         .writeStringProperty("sig", m.describeSignature()).writeEndObject();
             }
             JsonOutput.finish(json.writeEndArray().writeEndObject());

@@ -3,11 +3,11 @@ package org.pkvm4j.cli;
 import java.io.PrintWriter;
 import java.util.Set;
 import org.pkvm4j.api.Errno;
-import org.pkvm4j.host.BootFault;
-import org.pkvm4j.host.FaultPlan;
 import org.pkvm4j.cli.explore.BootOutcome;
 import org.pkvm4j.cli.explore.Exploration;
 import org.pkvm4j.cli.explore.Explorer;
+import org.pkvm4j.host.BootFault;
+import org.pkvm4j.host.FaultPlan;
 import org.pkvm4j.host.trace.JsonOutput;
 import tools.jackson.core.JsonGenerator;
 
@@ -30,7 +30,8 @@ final class ExploreJson {
             }
         }
         w.writeEndArray();
-        w.writeNumberProperty("orders", e.orders()).writeNumberProperty("faultPoints", e.faultPoints()).writeNumberProperty("planned", e.planned())
+        w.writeNumberProperty("orders", e.orders()).writeNumberProperty("faultPoints", e.faultPoints())
+                .writeNumberProperty("planned", e.planned())
                 .writeNumberProperty("explored", e.runs().size()).writeBooleanProperty("bounded", e.isBounded());
         w.writeName("seconds").writeNumber(e.nanos() / 1e9);
         w.writeName("bootsPerSecond").writeNumber(e.bootsPerSecond());

@@ -65,7 +65,8 @@ public final class MeasurementLog {
     public synchronized void writeJson(JsonGenerator json) {
         json.writeStringProperty("algorithm", "sha256");
         Measurement initramfs = entries.getFirst();
-        json.writeName("initramfs").writeStartObject().writeStringProperty("kind", initramfs.kind()).writeStringProperty("path", initramfs.file())
+        json.writeName("initramfs").writeStartObject().writeStringProperty("kind", initramfs.kind())
+                .writeStringProperty("path", initramfs.file())
                 .writeStringProperty("sha256", initramfs.sha256()).writeEndObject();
         json.writeName("beforeFreeze");
         writeModules(json, modules(false));
@@ -76,7 +77,8 @@ public final class MeasurementLog {
     private static void writeModules(JsonGenerator json, List<Measurement> modules) {
         json.writeStartArray();
         for (Measurement m : modules) {
-            json.writeStartObject().writeNumberProperty("index", m.index()).writeStringProperty("module", m.name()).writeStringProperty("file", m.file())
+            json.writeStartObject().writeNumberProperty("index", m.index()).writeStringProperty("module", m.name())
+                    .writeStringProperty("file", m.file())
                     .writeStringProperty("sha256", m.sha256()).writeEndObject();
         }
         json.writeEndArray();

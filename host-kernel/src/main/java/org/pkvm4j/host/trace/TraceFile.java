@@ -109,10 +109,12 @@ public final class TraceFile implements BootTrace, AutoCloseable {
         if (closed) {
             return;
         }
-        json.writeStartObject().writeStringProperty("name", "hyp_panic").writeStringProperty("cat", "panic").writeStringProperty("ph", "i").writeStringProperty("s", "t")
+        json.writeStartObject().writeStringProperty("name", "hyp_panic").writeStringProperty("cat", "panic")
+                .writeStringProperty("ph", "i").writeStringProperty("s", "t")
                 .writeName("ts").writeNumber(micros(panic.uptimeNanos() + machineEpochNanos - originNanos))
                 .writeNumberProperty("pid", PID).writeNumberProperty("tid", panic.cpu())
-                .writeName("args").writeStartObject().writeNumberProperty("cpu", panic.cpu()).writeStringProperty("reason", panic.reason())
+                .writeName("args").writeStartObject().writeNumberProperty("cpu", panic.cpu())
+                .writeStringProperty("reason", panic.reason())
                 .writeStringProperty("detail", panic.detail()).writeEndObject()
                 .writeEndObject();
     }
@@ -149,7 +151,8 @@ public final class TraceFile implements BootTrace, AutoCloseable {
         }
         unit.drain(s -> {
             complete(s.symbol(), "el2", s.cpu(), s.startNanos() + machineEpochNanos - originNanos, s.durNanos());
-            json.writeName("args").writeStartObject().writeStringProperty("module", s.module()).writeNumberProperty("hvc", s.hvc()).writeEndObject();
+            json.writeName("args").writeStartObject().writeStringProperty("module", s.module())
+                    .writeNumberProperty("hvc", s.hvc()).writeEndObject();
             json.writeEndObject();
         });
     }
@@ -162,13 +165,16 @@ public final class TraceFile implements BootTrace, AutoCloseable {
     }
 
     private void metadata(String what, int pid, int tid, String name) {
-        json.writeStartObject().writeStringProperty("name", what).writeStringProperty("ph", "M").writeNumberProperty("pid", pid).writeNumberProperty("tid", tid)
+        json.writeStartObject().writeStringProperty("name", what).writeStringProperty("ph", "M")
+                .writeNumberProperty("pid", pid).writeNumberProperty("tid", tid)
                 .writeName("args").writeStartObject().writeStringProperty("name", name).writeEndObject().writeEndObject();
     }
 
     private void metadata(String what, int pid, int tid, long sortIndex) {
-        json.writeStartObject().writeStringProperty("name", what).writeStringProperty("ph", "M").writeNumberProperty("pid", pid).writeNumberProperty("tid", tid)
-                .writeName("args").writeStartObject().writeNumberProperty("sort_index", sortIndex).writeEndObject().writeEndObject();
+        json.writeStartObject().writeStringProperty("name", what).writeStringProperty("ph", "M")
+                .writeNumberProperty("pid", pid).writeNumberProperty("tid", tid)
+                .writeName("args").writeStartObject().writeNumberProperty("sort_index", sortIndex).writeEndObject()
+                .writeEndObject();
     }
 
     private static double micros(long nanos) {
