@@ -9,8 +9,8 @@
  * <p>It exports what a booted device's users need (the test kit and a module's tests run in the
  * unnamed module, so these exports cannot be qualified): the kernel, its boot configuration and
  * report, loaded modules, the trap gateway and devices it hands out, KVM, the log, the trace, the
- * measurement log and the check pipeline's refusals. The ABI machinery behind modversions only the
- * author tools and the CLI call. It knows nothing of the CLI (docs/adr/0012-house-split.md).
+ * measurement log and the check pipeline's refusals. The ABI machinery behind modversions and the
+ * EL2 code verifier only the author tools and the CLI call. It knows nothing of the CLI (docs/adr/0012-house-split.md).
  */
 module org.pkvm4j.host {
     requires transitive org.pkvm4j.machine;
@@ -29,9 +29,10 @@ module org.pkvm4j.host {
     exports org.pkvm4j.host.loader;
     exports org.pkvm4j.host.log;
     exports org.pkvm4j.host.trace;
-    exports org.pkvm4j.host.verify;
-    // The ABI model behind modversions: the tools dump, diff and stamp it, the CLI prints it.
+    // The ABI model behind modversions and the EL2 code rules: the tools dump, diff, stamp and
+    // verify with them, the CLI prints them; modprobe runs them itself.
     exports org.pkvm4j.host.abi to org.pkvm4j.tools, org.pkvm4j.cli;
+    exports org.pkvm4j.host.verify to org.pkvm4j.tools, org.pkvm4j.cli;
 
     uses org.pkvm4j.api.el1.KernelModule;
     uses org.pkvm4j.machine.HypervisorImage;
