@@ -20,7 +20,8 @@ import org.pkvm4j.machine.HostHcall;
  *
  * <p>The table is one exhaustive {@code switch} over {@link HostHcall}: a call added there without
  * a wrapper here does not compile. The module-loading wrappers are still {@link El2Modules}'s own
- * ({@code handle*} there); they unpack registers the same way. Every wrapper is allocation-free:
+ * ({@code handle*} there, whose package another change was reworking); they unpack registers the
+ * same way. Every wrapper is allocation-free:
  * the guest world switches leave x2 in this CPU's {@link GuestExit}, made once at init.
  */
 public final class HostHcalls {
@@ -64,7 +65,7 @@ public final class HostHcalls {
             case PKVM_UNMAP_MODULE_PAGE -> modules::handleUnmapModule;
             case PKVM_INIT_MODULE -> modules::handleInitModule;
             case PKVM_REGISTER_HCALL -> modules::handleRegisterHcall;
-            case PKVM_PROT_FINALIZE -> deprivilege::handleProtFinalize;
+            case PKVM_PROT_FINALIZE -> this::protFinalize;
             case PKVM_HOST_SHARE_HYP -> this::hostShareHyp;
             case PKVM_HOST_UNSHARE_HYP -> this::hostUnshareHyp;
             case PKVM_RESERVE_VM -> this::reserveVm;
@@ -83,6 +84,11 @@ public final class HostHcalls {
             case PKVM_VCPU_GUEST_HVC -> this::vcpuGuestHvc;
             case PKVM_REFILL_MEMCACHE -> this::refillMemcache;
         };
+    }
+
+    /** {@code handle___pkvm_prot_finalize}: deprivileges the calling CPU; x1 = 0 or -EPERM. */
+    private void protFinalize(Cpu cpu, UserPtRegs regs) {
+        regs.set(1, deprivilege.protFinalize(cpu.id()));
     }
 
     // ---------------------------------------------------------------- hyp memory
