@@ -31,6 +31,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  *
  * <pre>
  *   --module-path &lt;home&gt;/lib --add-modules ALL-MODULE-PATH
+ *   --add-exports org.pkvm4j.host/org.pkvm4j.host.abi=ALL-UNNAMED (and .verify)
  *   --illegal-native-access=deny --sun-misc-unsafe-memory-access=allow
  *   -Dpkvm4j.hypervisor=&lt;home&gt;/hyp/pkvm4j-hypervisor.jar -Dpkvm4j.bench.initramfs=&lt;temp dir&gt;
  * </pre>
@@ -114,6 +115,10 @@ public final class BenchMain {
         jvmArgs.addAll(List.of(
                 "--module-path", lib.toString(),
                 "--add-modules", "ALL-MODULE-PATH",
+                // The check benchmarks time the modversions check and the EL2 verifier themselves; the
+                // kernel exports both to the author tools and the CLI only (docs/adr/0012-house-split.md).
+                "--add-exports", "org.pkvm4j.host/org.pkvm4j.host.abi=ALL-UNNAMED",
+                "--add-exports", "org.pkvm4j.host/org.pkvm4j.host.verify=ALL-UNNAMED",
                 "--illegal-native-access=deny",
                 // Not deny, unlike ./pkvm boot: JMH 1.37 itself calls sun.misc.Unsafe::objectFieldOffset
                 // (its padding checks in Blackhole, BenchmarkParams, ...); pkvm4j does not use it.

@@ -21,9 +21,9 @@ import org.pkvm4j.host.BootConfig;
 import org.pkvm4j.host.BootFault;
 import org.pkvm4j.host.FaultPlan;
 import org.pkvm4j.host.HostKernel;
-import org.pkvm4j.host.explore.BootOutcome;
-import org.pkvm4j.host.explore.Exploration;
-import org.pkvm4j.host.explore.Explorer;
+import org.pkvm4j.cli.explore.BootOutcome;
+import org.pkvm4j.cli.explore.Exploration;
+import org.pkvm4j.cli.explore.Explorer;
 
 /**
  * {@code pkvm explore}'s speed on a 3-module device (issue 5: "at least 50 boots per second of a

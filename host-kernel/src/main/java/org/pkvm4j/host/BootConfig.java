@@ -4,7 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
-import org.pkvm4j.host.cmdline.BootConfigException;
+import org.pkvm4j.host.diag.BootConfigException;
 import org.pkvm4j.host.diag.ErrorCode;
 
 /**

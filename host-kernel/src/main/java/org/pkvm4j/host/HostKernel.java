@@ -58,7 +58,7 @@ public final class HostKernel {
      * <p>A listed module that fails does not fail the boot: the system comes up insecure, as the
      * kernel does. A hyp panic does not either: the report records it and every later trap throws.
      *
-     * @throws org.pkvm4j.host.cmdline.BootConfigException for a configuration the kernel cannot
+     * @throws org.pkvm4j.host.diag.BootConfigException for a configuration the kernel cannot
      *     start with (malformed parameter, missing initramfs or hypervisor image)
      */
     public static HostKernel boot(BootConfig config) {

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.Set;
-import org.pkvm4j.host.cmdline.BootConfigException;
+import org.pkvm4j.host.diag.BootConfigException;
 import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.host.loader.InMemoryModuleReference;

@@ -2,8 +2,6 @@ package org.pkvm4j.hypervisor;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.pkvm4j.api.Errno;
-import org.pkvm4j.api.UserPtRegs;
-import org.pkvm4j.machine.Cpu;
 
 /**
  * Per-CPU deprivilege: {@code __pkvm_prot_finalize} and the state it leaves.
@@ -22,12 +20,12 @@ public final class Deprivilege {
         this.finalized = new AtomicIntegerArray(nrCpus);
     }
 
-    /** {@code handle___pkvm_prot_finalize}: x1 = 0, or -EPERM if this CPU was done before. */
-    public void handleProtFinalize(Cpu cpu, UserPtRegs regs) {
+    /** {@code __pkvm_prot_finalize} on CPU {@code cpu}: 0, or -EPERM if this CPU was done before. */
+    public long protFinalize(int cpu) {
         // The band closes with the first CPU: the host sets the static key before any finalize.
         privilegedBandClosed = true;
-        boolean first = finalized.compareAndSet(cpu.id(), 0, 1);
-        regs.set(1, first ? 0 : Errno.EPERM.negated());
+        boolean first = finalized.compareAndSet(cpu, 0, 1);
+        return first ? 0 : Errno.EPERM.negated();
     }
 
     /** Whether the module-loading calls are closed (the host set the static key). */

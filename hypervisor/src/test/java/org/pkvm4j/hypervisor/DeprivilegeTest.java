@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.pkvm4j.api.Errno;
-import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.Machine;
 import org.pkvm4j.machine.MachineConfig;
@@ -26,10 +25,7 @@ class DeprivilegeTest {
 
     @Test
     void firstFinalizeClosesTheBandAndFinalizesOnlyThatCpu() {
-        UserPtRegs regs = new UserPtRegs();
-        regs.set(1, 99);
-        deprivilege.handleProtFinalize(cpu1, regs);
-        assertEquals(0, regs.get(1));
+        assertEquals(0, deprivilege.protFinalize(cpu1.id()));
         assertTrue(deprivilege.isPrivilegedBandClosed());
         assertTrue(deprivilege.isFinalized(1));
         assertFalse(deprivilege.isFinalized(0));
@@ -37,11 +33,8 @@ class DeprivilegeTest {
 
     @Test
     void secondFinalizeOnTheSameCpuIsEperm() {
-        UserPtRegs regs = new UserPtRegs();
-        deprivilege.handleProtFinalize(cpu0, regs);
-        deprivilege.handleProtFinalize(cpu0, regs);
-        assertEquals(Errno.EPERM.negated(), regs.get(1));
-        deprivilege.handleProtFinalize(cpu1, regs);
-        assertEquals(0, regs.get(1));
+        assertEquals(0, deprivilege.protFinalize(cpu0.id()));
+        assertEquals(Errno.EPERM.negated(), deprivilege.protFinalize(cpu0.id()));
+        assertEquals(0, deprivilege.protFinalize(cpu1.id()));
     }
 }

@@ -20,7 +20,7 @@ import org.pkvm4j.api.Smccc;
 import org.pkvm4j.api.el1.SmcccRes;
 import org.pkvm4j.host.HostKernel;
 import org.pkvm4j.host.SecurityState;
-import org.pkvm4j.host.cmdline.BootConfigException;
+import org.pkvm4j.host.diag.BootConfigException;
 import org.pkvm4j.host.loader.LoadedModule;
 
 /**

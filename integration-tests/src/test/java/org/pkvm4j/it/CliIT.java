@@ -14,7 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.pkvm4j.host.cli.Main;
+import org.pkvm4j.cli.Main;
 
 /** {@code pkvm boot}, {@code boot --script}, {@code lsmod}, {@code dmesg}, {@code hvc} and {@code modinfo} as a user runs them. */
 class CliIT {

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pkvm4j.host.cli.Main;
+import org.pkvm4j.cli.Main;
 
 /** {@code --json} and {@code --trace} of the CLI, parsed back; the error codes a user sees. */
 class CliJsonIT {

@@ -8,7 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.pkvm4j.host.cli.Main;
+import org.pkvm4j.cli.Main;
 
 /** {@code pkvm explore} as a user runs it, on the bundled modules and on fixtures. */
 class ExploreIT {

@@ -21,7 +21,7 @@ import org.pkvm4j.host.BootReport;
 import org.pkvm4j.host.FaultPlan;
 import org.pkvm4j.host.HostKernel;
 import org.pkvm4j.host.SecurityState;
-import org.pkvm4j.host.explore.BootOutcome;
+import org.pkvm4j.cli.explore.BootOutcome;
 import org.pkvm4j.host.kvm.Kvm;
 import org.pkvm4j.host.loader.LoadedModule;
 

@@ -20,7 +20,7 @@ import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
 import org.apache.logging.log4j.LogManager;
 import org.pkvm4j.api.el1.KernelModule;
-import org.pkvm4j.host.cli.Main;
+import org.pkvm4j.cli.Main;
 import org.pkvm4j.machine.Machine;
 
 /**

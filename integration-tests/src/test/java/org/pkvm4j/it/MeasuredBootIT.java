@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.pkvm4j.host.HostKernel;
 import org.pkvm4j.host.attest.Measurement;
 import org.pkvm4j.host.attest.MeasurementLog;
-import org.pkvm4j.host.cli.Main;
+import org.pkvm4j.cli.Main;
 import org.pkvm4j.host.initramfs.ImageKeys;
 import org.pkvm4j.host.initramfs.ImageManifest;
 

@@ -128,7 +128,7 @@ class SignedInitramfsIT {
     /** Scenario: a key file that is not an Ed25519 public key is a configuration error, before any hardware. */
     @Test
     void anUnusableKeyFileIsAConfigurationError() {
-        var e = assertThrows(org.pkvm4j.host.cmdline.BootConfigException.class,
+        var e = assertThrows(org.pkvm4j.host.diag.BootConfigException.class,
                 () -> boot(signedImage(), Optional.of(KEY_FILE)));
         assertTrue(e.getMessage().contains("holds a private key"), e.getMessage());
         assertFalse(e.getMessage().isBlank());
@@ -145,7 +145,7 @@ class SignedInitramfsIT {
         Path key = imageDir.getParent().resolve("test-key/initramfs-test.pub");
         java.io.StringWriter out = new java.io.StringWriter();
         java.io.StringWriter err = new java.io.StringWriter();
-        int code = org.pkvm4j.host.cli.Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
+        int code = org.pkvm4j.cli.Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
                 "boot", "--initramfs", image.toString(), "--key", key.toString(), "--no-dmesg");
         assertEquals(0, code, err + out.toString());
         assertTrue(out.toString().contains("signature verified (ed25519"), out::toString);

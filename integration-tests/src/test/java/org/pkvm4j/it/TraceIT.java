@@ -136,7 +136,7 @@ class TraceIT {
     void refusedBootLeavesAWellFormedTrace() {
         StringWriter out = new StringWriter();
         try (TraceFile trace = TraceFile.to(out, 4)) {
-            assertThrows(org.pkvm4j.host.cmdline.BootConfigException.class, () -> HostKernel.boot(
+            assertThrows(org.pkvm4j.host.diag.BootConfigException.class, () -> HostKernel.boot(
                     BootConfig.of("kvm-arm.mode=protected nr_cpus=lots", Devices.newInitramfs()), trace));
         }
         List<Map<String, Object>> events = events(out.toString());

@@ -179,7 +179,7 @@ public final class PkvmDevice implements AutoCloseable {
          *
          * @throws IllegalArgumentException for a module file that does not exist or is not one, or an
          *     initramfs that is not a directory
-         * @throws org.pkvm4j.host.cmdline.BootConfigException as {@link HostKernel#boot}
+         * @throws org.pkvm4j.host.diag.BootConfigException as {@link HostKernel#boot}
          */
         public PkvmDevice boot() {
             Map<String, Path> named = new LinkedHashMap<>();

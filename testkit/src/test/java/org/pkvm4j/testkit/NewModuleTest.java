@@ -23,7 +23,7 @@ import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
-import org.pkvm4j.host.cli.Main;
+import org.pkvm4j.cli.Main;
 
 /**
  * {@code pkvm new-module}: the project it writes compiles, its module file boots protected, and the
@@ -92,7 +92,7 @@ class NewModuleTest {
     void theGeneratedPomsBuildLikeTheBundledOnes(@TempDir Path dir) throws IOException {
         assertEquals(0, pkvm("new-module", "pom_check", "--dir", dir.toString()).code());
         Path project = dir.resolve("pom-check");
-        String version = org.pkvm4j.host.cli.Main.class.getModule().getDescriptor().rawVersion().orElseThrow();
+        String version = org.pkvm4j.cli.Main.class.getModule().getDescriptor().rawVersion().orElseThrow();
         Path bundled = SourceModules.vendorModules().resolve("pkvm-driver");
         assertEquals(elements(Files.readString(bundled.resolve("el1/pom.xml")), "plugin"),
                 elements(Files.readString(project.resolve("el1/pom.xml")), "plugin"), "the EL1 POM's plugins");

@@ -2,7 +2,7 @@ package org.pkvm4j.host.attest;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.pkvm4j.host.json.JsonWriter;
+import tools.jackson.core.JsonGenerator;
 
 /**
  * The measured-boot log: the initramfs first, then every module file in the order the loader read
@@ -62,24 +62,26 @@ public final class MeasurementLog {
      * "initramfs"}, {@code "beforeFreeze"} and {@code "afterFreeze"}, each module with its index,
      * name, file and digest, so a verifier can replay it against the files.
      */
-    public synchronized void writeJson(JsonWriter json) {
-        json.member("algorithm", "sha256");
+    public synchronized void writeJson(JsonGenerator json) {
+        json.writeStringProperty("algorithm", "sha256");
         Measurement initramfs = entries.getFirst();
-        json.name("initramfs").beginObject().member("kind", initramfs.kind()).member("path", initramfs.file())
-                .member("sha256", initramfs.sha256()).endObject();
-        json.name("beforeFreeze");
+        json.writeName("initramfs").writeStartObject().writeStringProperty("kind", initramfs.kind())
+                .writeStringProperty("path", initramfs.file())
+                .writeStringProperty("sha256", initramfs.sha256()).writeEndObject();
+        json.writeName("beforeFreeze");
         writeModules(json, modules(false));
-        json.name("afterFreeze");
+        json.writeName("afterFreeze");
         writeModules(json, modules(true));
     }
 
-    private static void writeModules(JsonWriter json, List<Measurement> modules) {
-        json.beginArray();
+    private static void writeModules(JsonGenerator json, List<Measurement> modules) {
+        json.writeStartArray();
         for (Measurement m : modules) {
-            json.beginObject().member("index", m.index()).member("module", m.name()).member("file", m.file())
-                    .member("sha256", m.sha256()).endObject();
+            json.writeStartObject().writeNumberProperty("index", m.index()).writeStringProperty("module", m.name())
+                    .writeStringProperty("file", m.file())
+                    .writeStringProperty("sha256", m.sha256()).writeEndObject();
         }
-        json.endArray();
+        json.writeEndArray();
     }
 
     private List<Measurement> modules(boolean after) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.pkvm4j.host.diag.BootConfigException;
 import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.machine.MachineConfig;
 

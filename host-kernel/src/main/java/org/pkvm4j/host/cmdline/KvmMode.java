@@ -1,6 +1,7 @@
 package org.pkvm4j.host.cmdline;
 
 import java.util.Locale;
+import org.pkvm4j.host.diag.BootConfigException;
 import org.pkvm4j.host.diag.ErrorCode;
 
 /**

@@ -2,7 +2,6 @@ package org.pkvm4j.host.diag;
 
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.Smccc;
-import org.pkvm4j.host.cmdline.BootConfigException;
 import org.pkvm4j.machine.HypPanicException;
 
 /**

@@ -25,7 +25,7 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
-import org.pkvm4j.host.cmdline.BootConfigException;
+import org.pkvm4j.host.diag.BootConfigException;
 
 /**
  * The Ed25519 keys that sign initramfs images, as PEM files: the private key as PKCS#8 ({@code

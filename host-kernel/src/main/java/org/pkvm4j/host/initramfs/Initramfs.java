@@ -12,7 +12,7 @@ import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.attest.Measurement;
 import org.pkvm4j.host.attest.MeasurementLog;
-import org.pkvm4j.host.cmdline.BootConfigException;
+import org.pkvm4j.host.diag.BootConfigException;
 import org.pkvm4j.host.cmdline.ProtectedModules;
 import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.diag.Refusal;

@@ -6,11 +6,11 @@ import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.pkvm4j.host.cmdline.BootConfigException;
-import org.pkvm4j.host.json.JsonWriter;
+import org.pkvm4j.host.diag.BootConfigException;
 import org.pkvm4j.machine.HypPanic;
 import org.pkvm4j.machine.Machine;
 import org.pkvm4j.machine.TraceUnit;
+import tools.jackson.core.JsonGenerator;
 
 /**
  * A trace in the Chrome/Perfetto trace-event format ("JSON Object Format"), written as it happens:
@@ -35,7 +35,7 @@ public final class TraceFile implements BootTrace, AutoCloseable {
     public static final int SPANS_PER_CPU = 1 << 16;
 
     private final Writer out;
-    private final JsonWriter json;
+    private final JsonGenerator json;
     private final long originNanos = System.nanoTime();
     private final int spansPerCpu;
     private TraceUnit unit;
@@ -46,8 +46,8 @@ public final class TraceFile implements BootTrace, AutoCloseable {
     private TraceFile(Writer out, int spansPerCpu) {
         this.out = out;
         this.spansPerCpu = spansPerCpu;
-        this.json = new JsonWriter(out);
-        json.beginObject().name("traceEvents").beginArray();
+        this.json = JsonOutput.generator(out);
+        json.writeStartObject().writeName("traceEvents").writeStartArray();
         metadata("process_name", PID, 0, "pkvm4j device");
         metadata("thread_name", PID, HOST_TID, "EL1 boot");
         metadata("thread_sort_index", PID, HOST_TID, -1);
@@ -89,19 +89,19 @@ public final class TraceFile implements BootTrace, AutoCloseable {
     public synchronized void step(int number, String name, long startNanos, long nanos) {
         drainSpans();
         complete(number + ". " + name, "boot", HOST_TID, startNanos - originNanos, nanos);
-        json.name("args").beginObject().member("step", number).endObject();
-        json.endObject();
+        json.writeName("args").writeStartObject().writeNumberProperty("step", number).writeEndObject();
+        json.writeEndObject();
     }
 
     @Override
     public synchronized void moduleLoad(String module, long startNanos, long nanos, String result, String code) {
         drainSpans();
         complete("modprobe " + module, "module", HOST_TID, startNanos - originNanos, nanos);
-        json.name("args").beginObject().member("module", module).member("result", result);
+        json.writeName("args").writeStartObject().writeStringProperty("module", module).writeStringProperty("result", result);
         if (code != null) {
-            json.member("code", code);
+            json.writeStringProperty("code", code);
         }
-        json.endObject().endObject();
+        json.writeEndObject().writeEndObject();
     }
 
     /** Records a hyp panic: called by the machine on the panicking CPU. */
@@ -109,22 +109,21 @@ public final class TraceFile implements BootTrace, AutoCloseable {
         if (closed) {
             return;
         }
-        json.beginObject().member("name", "hyp_panic").member("cat", "panic").member("ph", "i").member("s", "t")
-                .name("ts").value(micros(panic.uptimeNanos() + machineEpochNanos - originNanos))
-                .member("pid", PID).member("tid", panic.cpu())
-                .name("args").beginObject().member("cpu", panic.cpu()).member("reason", panic.reason())
-                .member("detail", panic.detail()).endObject()
-                .endObject();
+        json.writeStartObject().writeStringProperty("name", "hyp_panic").writeStringProperty("cat", "panic")
+                .writeStringProperty("ph", "i").writeStringProperty("s", "t")
+                .writeName("ts").writeNumber(micros(panic.uptimeNanos() + machineEpochNanos - originNanos))
+                .writeNumberProperty("pid", PID).writeNumberProperty("tid", panic.cpu())
+                .writeName("args").writeStartObject().writeNumberProperty("cpu", panic.cpu())
+                .writeStringProperty("reason", panic.reason())
+                .writeStringProperty("detail", panic.detail()).writeEndObject()
+                .writeEndObject();
     }
 
     /** Copies the buffered handler spans out, so the machine's buffers stay free for more. */
     public synchronized void flush() {
         drainSpans();
-        try {
-            out.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        // The generator's buffer first, then the writer's (Jackson passes the flush on).
+        json.flush();
     }
 
     /** Writes the last spans and the dropped-events count and closes the file. */
@@ -136,9 +135,9 @@ public final class TraceFile implements BootTrace, AutoCloseable {
         drainSpans();
         closed = true;
         // otherData is the format's place for metadata; viewers show it and ignore what they do not know.
-        json.endArray().member("displayTimeUnit", "ns").name("otherData").beginObject()
-                .member("droppedEvents", unit == null ? 0 : unit.dropped()).endObject();
-        json.endObject().finish();
+        json.writeEndArray().writeStringProperty("displayTimeUnit", "ns").writeName("otherData").writeStartObject()
+                .writeNumberProperty("droppedEvents", unit == null ? 0 : unit.dropped()).writeEndObject();
+        JsonOutput.finish(json.writeEndObject());
         try {
             out.close();
         } catch (IOException e) {
@@ -152,26 +151,30 @@ public final class TraceFile implements BootTrace, AutoCloseable {
         }
         unit.drain(s -> {
             complete(s.symbol(), "el2", s.cpu(), s.startNanos() + machineEpochNanos - originNanos, s.durNanos());
-            json.name("args").beginObject().member("module", s.module()).member("hvc", s.hvc()).endObject();
-            json.endObject();
+            json.writeName("args").writeStartObject().writeStringProperty("module", s.module())
+                    .writeNumberProperty("hvc", s.hvc()).writeEndObject();
+            json.writeEndObject();
         });
     }
 
     /** Opens a complete event; the caller adds its args and closes it. */
     private void complete(String name, String cat, int tid, long tsNanos, long durNanos) {
-        json.beginObject().member("name", name).member("cat", cat).member("ph", "X")
-                .name("ts").value(micros(tsNanos)).name("dur").value(micros(durNanos))
-                .member("pid", PID).member("tid", tid);
+        json.writeStartObject().writeStringProperty("name", name).writeStringProperty("cat", cat).writeStringProperty("ph", "X")
+                .writeName("ts").writeNumber(micros(tsNanos)).writeName("dur").writeNumber(micros(durNanos))
+                .writeNumberProperty("pid", PID).writeNumberProperty("tid", tid);
     }
 
     private void metadata(String what, int pid, int tid, String name) {
-        json.beginObject().member("name", what).member("ph", "M").member("pid", pid).member("tid", tid)
-                .name("args").beginObject().member("name", name).endObject().endObject();
+        json.writeStartObject().writeStringProperty("name", what).writeStringProperty("ph", "M")
+                .writeNumberProperty("pid", pid).writeNumberProperty("tid", tid)
+                .writeName("args").writeStartObject().writeStringProperty("name", name).writeEndObject().writeEndObject();
     }
 
     private void metadata(String what, int pid, int tid, long sortIndex) {
-        json.beginObject().member("name", what).member("ph", "M").member("pid", pid).member("tid", tid)
-                .name("args").beginObject().member("sort_index", sortIndex).endObject().endObject();
+        json.writeStartObject().writeStringProperty("name", what).writeStringProperty("ph", "M")
+                .writeNumberProperty("pid", pid).writeNumberProperty("tid", tid)
+                .writeName("args").writeStartObject().writeNumberProperty("sort_index", sortIndex).writeEndObject()
+                .writeEndObject();
     }
 
     private static double micros(long nanos) {

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.StringWriter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.pkvm4j.host.json.JsonWriter;
+import org.pkvm4j.host.trace.JsonOutput;
+import tools.jackson.core.JsonGenerator;
 
 class MeasurementLogTest {
     private static final String A = "a".repeat(64);
@@ -37,10 +39,10 @@ class MeasurementLogTest {
         MeasurementLog log = new MeasurementLog(Measurement.INITRAMFS_DIRECTORY, "/i\"d", A);
         log.measureModule("kvstore", "kvstore.jar", B);
         log.freeze();
-        StringBuilder out = new StringBuilder();
-        JsonWriter json = new JsonWriter(out).beginObject();
+        StringWriter out = new StringWriter();
+        JsonGenerator json = JsonOutput.generator(out).writeStartObject();
         log.writeJson(json);
-        json.endObject().finish();
+        JsonOutput.finish(json.writeEndObject());
 
         assertEquals("{\"algorithm\":\"sha256\",\"initramfs\":{\"kind\":\"initramfs-directory\",\"path\":\"/i\\\"d\","
                 + "\"sha256\":\"" + A + "\"},\"beforeFreeze\":[{\"index\":1,\"module\":\"kvstore\",\"file\":\"kvstore.jar\","

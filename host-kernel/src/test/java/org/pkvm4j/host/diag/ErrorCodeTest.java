@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.Smccc;
-import org.pkvm4j.host.cmdline.BootConfigException;
+import org.pkvm4j.host.diag.BootConfigException;
 import org.pkvm4j.host.cmdline.KernelCmdline;
 
 /** The error-code table: unique, well formed, every code documented, and read back from refusals. */

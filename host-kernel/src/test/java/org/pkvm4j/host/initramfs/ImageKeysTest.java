@@ -12,7 +12,7 @@ import java.security.KeyPairGenerator;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pkvm4j.host.cmdline.BootConfigException;
+import org.pkvm4j.host.diag.BootConfigException;
 
 class ImageKeysTest {
     @TempDir

@@ -19,7 +19,7 @@ import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.attest.Measurement;
 import org.pkvm4j.host.attest.MeasurementLog;
-import org.pkvm4j.host.cmdline.BootConfigException;
+import org.pkvm4j.host.diag.BootConfigException;
 
 /** Mounting an image or a directory with and without a trusted key; measuring what is read. */
 class SignedInitramfsTest {

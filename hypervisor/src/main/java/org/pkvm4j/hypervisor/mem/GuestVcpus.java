@@ -2,8 +2,6 @@ package org.pkvm4j.hypervisor.mem;
 
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.Smccc;
-import org.pkvm4j.api.UserPtRegs;
-import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.Dram;
 import org.pkvm4j.machine.HostHcall;
 import org.pkvm4j.machine.HypMemory;
@@ -13,7 +11,7 @@ import org.pkvm4j.machine.HypMemory;
  *
  * <p>Kernel counterpart: {@code __kvm_vcpu_run} with the guest's stage-2 and its exits, {@code
  * kvm_handle_pvm_hvc64} ({@code nvhe/pkvm.c}, PKVM.md §4.7), {@code __pkvm_vcpu_in_poison_fault},
- * and the {@code handle___pkvm_*} wrappers of {@code hyp-main.c}. pkvm4j has no guest instruction
+ * (the {@code handle___pkvm_*} wrappers are {@link org.pkvm4j.hypervisor.HostHcalls}). pkvm4j has no guest instruction
  * set: guest code is Java the host runs on its own thread, and each guest memory access or HVC is
  * one world switch, {@link HostHcall#PKVM_VCPU_GUEST_ACCESS} or {@link
  * HostHcall#PKVM_VCPU_GUEST_HVC}, which EL2 performs through the guest's stage-2 and answers with an
@@ -72,29 +70,34 @@ public final class GuestVcpus {
     /**
      * A guest 8-byte load or store at {@code ipa} through the guest stage-2.
      *
-     * @return {x1, x2}: see the class comment
+     * @return x1, with x2 in {@code exit}: see the class comment
      */
-    public long[] guestAccess(long handle, long ipa, boolean write, long value) {
+    public long guestAccess(long handle, long ipa, boolean write, long value, GuestExit exit) {
         HypVm vm = guest.vm(handle);
         if (vm == null || vm.refs == 0 || (ipa & 7) != 0 || ipa < 0) {
-            return new long[] {EINVAL, 0};
+            exit.set(0);
+            return EINVAL;
         }
         long gfn = ipa >>> Dram.PAGE_SHIFT;
         vm.lock.lock();
         try {
             GuestState g = vm.state(gfn);
             if (g == GuestState.POISON) {
-                return new long[] {EFAULT, ipa};
+                exit.set(ipa);
+                return EFAULT;
             }
             if (g == GuestState.NOPAGE || (write && (vm.prot(gfn) & 2) == 0)) {
-                return new long[] {EXIT_MEM_ABORT, ipa};
+                exit.set(ipa);
+                return EXIT_MEM_ABORT;
             }
             long pa = (vm.pfn(gfn) << Dram.PAGE_SHIFT) | (ipa & (PAGE_SIZE - 1));
             if (write) {
                 mem.store64(pa, value);
-                return new long[] {EXIT_DONE, 0};
+                exit.set(0);
+            } else {
+                exit.set(mem.load64(pa));
             }
-            return new long[] {EXIT_DONE, mem.load64(pa)};
+            return EXIT_DONE;
         } finally {
             vm.lock.unlock();
         }
@@ -103,14 +106,16 @@ public final class GuestVcpus {
     /**
      * {@code kvm_handle_pvm_hvc64}: a guest HVC with x0 = {@code fn}, x1..x3 = {@code a1..a3}.
      *
-     * @return {x1, x2}: {@link #EXIT_DONE} with the guest's x0, {@link #EXIT_MEM_ABORT} with the IPA
-     *     (MEM_SHARE of an unmapped page: the faked translation fault, the HVC re-executes after the
-     *     host maps it), or {@link #EXIT_HVC} for a call punted to the host
+     * @return x1, with x2 in {@code exit}: {@link #EXIT_DONE} with the guest's x0, {@link
+     *     #EXIT_MEM_ABORT} with the IPA (MEM_SHARE of an unmapped page: the faked translation fault,
+     *     the HVC re-executes after the host maps it), or {@link #EXIT_HVC} with {@code fn} for a
+     *     call punted to the host
      */
-    public long[] guestHvc(long handle, long fn, long a1, long a2, long a3) {
+    public long guestHvc(long handle, long fn, long a1, long a2, long a3, GuestExit exit) {
         HypVm vm = guest.vm(handle);
         if (vm == null || vm.refs == 0) {
-            return new long[] {EINVAL, 0};
+            exit.set(0);
+            return EINVAL;
         }
         long x0 = Smccc.RET_INVALID_PARAMETER;
         if (fn == FEATURES) {
@@ -128,60 +133,27 @@ public final class GuestVcpus {
                 if (ret == ENOENT && fn == MEM_SHARE) {
                     // Fake a level-3 write translation fault at the IPA and rewind ELR: the host
                     // maps the page and the HVC runs again.
-                    return new long[] {EXIT_MEM_ABORT, a1};
+                    exit.set(a1);
+                    return EXIT_MEM_ABORT;
                 }
                 x0 = ret == 0 ? Smccc.RET_SUCCESS : Smccc.RET_INVALID_PARAMETER;
             }
         } else {
-            return new long[] {EXIT_HVC, fn};
+            exit.set(fn);
+            return EXIT_HVC;
         }
-        return new long[] {EXIT_DONE, x0};
+        exit.set(x0);
+        return EXIT_DONE;
     }
 
-    // ---------------------------------------------------------------- handle___pkvm_* wrappers
-
-    private Boolean isProtected(long handle) {
+    /** Whether the VM {@code handle} is protected; null if there is no such VM. */
+    public Boolean isProtected(long handle) {
         HypVm vm = guest.vm(handle);
         return vm == null ? null : vm.isProtected;
     }
 
-    /** Binds every guest-related static host hypercall of {@link HostHcall} for the dispatch table. */
-    public void handle(HostHcall call, Cpu cpu, UserPtRegs regs) {
-        long a1 = regs.get(1);
-        long a2 = regs.get(2);
-        long a3 = regs.get(3);
-        VmTable vms = guest.vms();
-        switch (call) {
-            case PKVM_RESERVE_VM -> regs.set(1, vms.reserveVm());
-            case PKVM_UNRESERVE_VM -> regs.set(1, vms.unreserveVm(a1));
-            case PKVM_INIT_VM -> regs.set(1, vms.initVm(a1, a2, a3 != 0));
-            // The wrappers refuse the np-guest calls for a protected VM and donation to a
-            // non-protected one (-EINVAL), as handle___pkvm_host_{share,unshare,donate}_guest.
-            case PKVM_HOST_SHARE_GUEST -> regs.set(1, isProtected(a3 & 0xFFFF) != Boolean.FALSE ? EINVAL
-                    : guest.hostShareGuest(a1, a2, a3 >>> 32, a3 & 0xFFFF, (int) (a3 >>> 16) & 0xFFFF));
-            case PKVM_HOST_UNSHARE_GUEST -> regs.set(1, isProtected(a3) != Boolean.FALSE ? EINVAL
-                    : guest.hostUnshareGuest(a1, a2, a3));
-            case PKVM_HOST_DONATE_GUEST -> regs.set(1, isProtected(a3 & 0xFFFF) != Boolean.TRUE || (a3 >>> 32) != 0 ? EINVAL
-                    : guest.hostDonateGuest(a1, a2, a3 & 0xFFFF, (int) (a3 >>> 16) & 0xFFFF));
-            case PKVM_REFILL_MEMCACHE -> regs.set(1, isProtected(a1 & 0xFFFF) != Boolean.TRUE || (a1 >>> 32) != 0 ? EINVAL
-                    : guest.refillMemcache(a1 & 0xFFFF, (int) (a1 >>> 16) & 0xFFFF, a2, a3));
-            case PKVM_RECLAIM_DYING_GUEST_PAGE -> regs.set(1, guest.reclaimDyingGuestPage(a1, a2));
-            case PKVM_HOST_FORCE_RECLAIM_PAGE_GUEST -> regs.set(1, guest.hostForceReclaimPageGuest(a1));
-            case PKVM_START_TEARDOWN_VM -> regs.set(1, vms.startTeardownVm(a1));
-            case PKVM_FINALIZE_TEARDOWN_VM -> regs.set(1, guest.finalizeTeardownVm(a1));
-            case PKVM_VCPU_LOAD -> regs.set(1, vcpuLoad(a1, a2));
-            case PKVM_VCPU_PUT -> regs.set(1, vcpuPut(a1));
-            case PKVM_VCPU_GUEST_ACCESS -> {
-                long[] r = guestAccess(a1 & 0xFFFF_FFFFL, a2, (a1 >>> 32) != 0, a3);
-                regs.set(1, r[0]);
-                regs.set(2, r[1]);
-            }
-            case PKVM_VCPU_GUEST_HVC -> {
-                long[] r = guestHvc(a1, a2, a3, regs.get(4), regs.get(5));
-                regs.set(1, r[0]);
-                regs.set(2, r[1]);
-            }
-            default -> throw new IllegalArgumentException("not a guest hypercall: " + call.symbol());
-        }
+    /** The guest memory side these vCPUs run on. */
+    public GuestMemProtect memProtect() {
+        return guest;
     }
 }

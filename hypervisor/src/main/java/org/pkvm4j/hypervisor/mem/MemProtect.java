@@ -2,9 +2,7 @@ package org.pkvm4j.hypervisor.mem;
 
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.Prot;
-import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el2.HostStage2Leaf;
-import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.Dram;
 import org.pkvm4j.machine.HypMemory;
 import org.pkvm4j.machine.HypPage;
@@ -441,18 +439,6 @@ public final class MemProtect {
         } finally {
             hostLock.unlock();
         }
-    }
-
-    // ---------------------------------------------------------------- static hypercalls
-
-    /** {@code handle___pkvm_host_share_hyp}: x1 = pfn; x1 = {@link #hostShareHyp}'s result. */
-    public void handleHostShareHyp(Cpu cpu, UserPtRegs regs) {
-        regs.set(1, hostShareHyp(regs.get(1)));
-    }
-
-    /** {@code handle___pkvm_host_unshare_hyp}: x1 = pfn; x1 = {@link #hostUnshareHyp}'s result. */
-    public void handleHostUnshareHyp(Cpu cpu, UserPtRegs regs) {
-        regs.set(1, hostUnshareHyp(regs.get(1)));
     }
 
     // ---------------------------------------------------------------- state queries

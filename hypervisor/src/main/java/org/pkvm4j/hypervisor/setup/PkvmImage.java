@@ -1,10 +1,8 @@
 package org.pkvm4j.hypervisor.setup;
 
-import java.util.EnumMap;
-import java.util.Map;
 import org.pkvm4j.hypervisor.Deprivilege;
-import org.pkvm4j.hypervisor.HostHcallHandler;
 import org.pkvm4j.hypervisor.HostHcallTable;
+import org.pkvm4j.hypervisor.HostHcalls;
 import org.pkvm4j.hypervisor.HypMain;
 import org.pkvm4j.hypervisor.console.HypConsole;
 import org.pkvm4j.hypervisor.mem.GuestMemProtect;
@@ -19,7 +17,6 @@ import org.pkvm4j.hypervisor.module.El2Modules;
 import org.pkvm4j.hypervisor.module.InjectedFaults;
 import org.pkvm4j.hypervisor.module.ModuleOpsTable;
 import org.pkvm4j.machine.El2Vector;
-import org.pkvm4j.machine.HostHcall;
 import org.pkvm4j.machine.HypOptions;
 import org.pkvm4j.machine.HypPlatform;
 import org.pkvm4j.machine.HypervisorImage;
@@ -50,20 +47,7 @@ public final class PkvmImage implements HypervisorImage {
                 new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers), dynamicHcalls, faults);
         Deprivilege deprivilege = new Deprivilege(platform.nrCpus());
         GuestVcpus guests = new GuestVcpus(new GuestMemProtect(memProtect, new VmTable()));
-        Map<HostHcall, HostHcallHandler> bindings = new EnumMap<>(HostHcall.class);
-        bindings.put(HostHcall.PKVM_ALLOC_MODULE_VA, modules::handleAllocModuleVa);
-        bindings.put(HostHcall.PKVM_UNMAP_MODULE_PAGE, modules::handleUnmapModule);
-        bindings.put(HostHcall.PKVM_INIT_MODULE, modules::handleInitModule);
-        bindings.put(HostHcall.PKVM_REGISTER_HCALL, modules::handleRegisterHcall);
-        bindings.put(HostHcall.PKVM_PROT_FINALIZE, deprivilege::handleProtFinalize);
-        bindings.put(HostHcall.PKVM_HOST_SHARE_HYP, memProtect::handleHostShareHyp);
-        bindings.put(HostHcall.PKVM_HOST_UNSHARE_HYP, memProtect::handleHostUnshareHyp);
-        for (HostHcall h : HostHcall.values()) {
-            if (h.id() > HostHcall.PKVM_HOST_UNSHARE_HYP.id()) {
-                bindings.put(h, (cpu, regs) -> guests.handle(h, cpu, regs));
-            }
-        }
-        HostHcallTable table = HostHcallTable.of(bindings);
+        HostHcallTable table = HostHcalls.table(modules, deprivilege, memProtect, guests, platform.nrCpus());
         console.puts("pKVM: hypervisor initialised on %d CPUs%s".formatted(platform.nrCpus(),
                 options.protectedMode() ? ", protected mode" : ""));
         return new HypMain(platform, dynamicHcalls, table, deprivilege, memProtect, permFaultHandlers, abtNotifiers);

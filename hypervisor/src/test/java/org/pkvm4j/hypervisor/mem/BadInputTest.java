@@ -121,8 +121,11 @@ class BadInputTest {
         assertEquals(EINVAL, gm.reclaimDyingGuestPage(pvm, 1), "the VM is not dying");
         assertEquals(EINVAL, gm.finalizeTeardownVm(pvm), "the VM is not dying");
         assertEquals(EINVAL, vcpus.vcpuLoad(pvm, 1), "no vCPU 1");
-        assertArrayEquals(new long[] {EINVAL, 0}, vcpus.guestAccess(pvm, PAGE, false, 0), "no vCPU loaded");
-        assertArrayEquals(new long[] {EINVAL, 0}, vcpus.guestHvc(pvm, GuestVcpus.HYP_MEMINFO, 0, 0, 0), "no vCPU loaded");
+        GuestExit exit = new GuestExit();
+        assertEquals(EINVAL, vcpus.guestAccess(pvm, PAGE, false, 0, exit), "no vCPU loaded");
+        assertEquals(0, exit.x2());
+        assertEquals(EINVAL, vcpus.guestHvc(pvm, GuestVcpus.HYP_MEMINFO, 0, 0, 0, exit), "no vCPU loaded");
+        assertEquals(0, exit.x2());
         assertEquals(-Errno.EEXIST.code(), vms.initVm(pvm, 1, true), "initialised twice");
         assertNothingChanged();
         assertEquals(0, vms.startTeardownVm(pvm));

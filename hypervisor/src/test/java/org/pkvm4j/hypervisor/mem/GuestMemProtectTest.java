@@ -84,29 +84,29 @@ class GuestMemProtectTest {
         Memcaches.seed(gm, h, 0, pfn + 7, HypVm.STAGE2_MIN_PAGES);
         assertEquals(0, vcpus.vcpuLoad(h, 0));
         long ipa = 0x4000;
-        assertArrayEquals(new long[] {GuestVcpus.EXIT_MEM_ABORT, ipa}, vcpus.guestAccess(h, ipa, true, 5));
-        assertArrayEquals(new long[] {GuestVcpus.EXIT_MEM_ABORT, ipa}, vcpus.guestHvc(h, GuestVcpus.MEM_SHARE, ipa, 0, 0),
+        assertArrayEquals(new long[] {GuestVcpus.EXIT_MEM_ABORT, ipa}, access(vcpus, h, ipa, true, 5));
+        assertArrayEquals(new long[] {GuestVcpus.EXIT_MEM_ABORT, ipa}, hvc(vcpus, h, GuestVcpus.MEM_SHARE, ipa, 0, 0),
                 "MEM_SHARE of an unmapped page fakes a fault");
         assertEquals(0, gm.hostDonateGuest(pfn, ipa >>> Dram.PAGE_SHIFT, h));
-        assertArrayEquals(new long[] {GuestVcpus.EXIT_DONE, 0}, vcpus.guestAccess(h, ipa + 8, true, 5));
-        assertArrayEquals(new long[] {GuestVcpus.EXIT_DONE, 5}, vcpus.guestAccess(h, ipa + 8, false, 0));
-        assertArrayEquals(new long[] {GuestVcpus.EXIT_DONE, PAGE}, vcpus.guestHvc(h, GuestVcpus.HYP_MEMINFO, 0, 0, 0));
+        assertArrayEquals(new long[] {GuestVcpus.EXIT_DONE, 0}, access(vcpus, h, ipa + 8, true, 5));
+        assertArrayEquals(new long[] {GuestVcpus.EXIT_DONE, 5}, access(vcpus, h, ipa + 8, false, 0));
+        assertArrayEquals(new long[] {GuestVcpus.EXIT_DONE, PAGE}, hvc(vcpus, h, GuestVcpus.HYP_MEMINFO, 0, 0, 0));
         assertArrayEquals(new long[] {GuestVcpus.EXIT_DONE, Smccc.RET_INVALID_PARAMETER},
-                vcpus.guestHvc(h, GuestVcpus.HYP_MEMINFO, 1, 0, 0));
-        assertArrayEquals(new long[] {GuestVcpus.EXIT_DONE, 0b11101}, vcpus.guestHvc(h, GuestVcpus.FEATURES, 0, 0, 0));
-        assertArrayEquals(new long[] {GuestVcpus.EXIT_DONE, 0}, vcpus.guestHvc(h, GuestVcpus.MEM_SHARE, ipa, 0, 0));
+                hvc(vcpus, h, GuestVcpus.HYP_MEMINFO, 1, 0, 0));
+        assertArrayEquals(new long[] {GuestVcpus.EXIT_DONE, 0b11101}, hvc(vcpus, h, GuestVcpus.FEATURES, 0, 0, 0));
+        assertArrayEquals(new long[] {GuestVcpus.EXIT_DONE, 0}, hvc(vcpus, h, GuestVcpus.MEM_SHARE, ipa, 0, 0));
         assertEquals(PageState.SHARED_BORROWED, mp.hostState(pfn));
         assertEquals(5, machine.hostMemory().load64((pfn << Dram.PAGE_SHIFT) + 8));
         assertArrayEquals(new long[] {GuestVcpus.EXIT_DONE, Smccc.RET_INVALID_PARAMETER},
-                vcpus.guestHvc(h, GuestVcpus.MEM_SHARE, ipa, 0, 0), "already shared");
+                hvc(vcpus, h, GuestVcpus.MEM_SHARE, ipa, 0, 0), "already shared");
         assertArrayEquals(new long[] {GuestVcpus.EXIT_DONE, Smccc.RET_INVALID_PARAMETER},
-                vcpus.guestHvc(h, GuestVcpus.MEM_SHARE, ipa + 1, 0, 0), "unaligned");
-        assertArrayEquals(new long[] {GuestVcpus.EXIT_DONE, 0}, vcpus.guestHvc(h, GuestVcpus.MEM_UNSHARE, ipa, 0, 0));
+                hvc(vcpus, h, GuestVcpus.MEM_SHARE, ipa + 1, 0, 0), "unaligned");
+        assertArrayEquals(new long[] {GuestVcpus.EXIT_DONE, 0}, hvc(vcpus, h, GuestVcpus.MEM_UNSHARE, ipa, 0, 0));
         assertEquals(PageState.NOPAGE, mp.hostState(pfn));
-        assertArrayEquals(new long[] {GuestVcpus.EXIT_HVC, 0xC600_0001L}, vcpus.guestHvc(h, 0xC600_0001L, 0, 0, 0),
+        assertArrayEquals(new long[] {GuestVcpus.EXIT_HVC, 0xC600_0001L}, hvc(vcpus, h, 0xC600_0001L, 0, 0, 0),
                 "PTP is the host's");
         assertEquals(0, gm.hostForceReclaimPageGuest(pfn << Dram.PAGE_SHIFT));
-        assertArrayEquals(new long[] {EFAULT, ipa + 8}, vcpus.guestAccess(h, ipa + 8, false, 0), "poisoned");
+        assertArrayEquals(new long[] {EFAULT, ipa + 8}, access(vcpus, h, ipa + 8, false, 0), "poisoned");
     }
 
     @Test
@@ -122,6 +122,20 @@ class GuestMemProtectTest {
         assertEquals(0, gm.hostShareGuest(pfn, 1, 1, h, Prot.R));
         assertEquals(PageState.SHARED_OWNED, mp.hostState(pfn));
         assertEquals(0, vcpus.vcpuLoad(h, 0));
-        assertArrayEquals(new long[] {GuestVcpus.EXIT_MEM_ABORT, PAGE}, vcpus.guestAccess(h, PAGE, true, 1), "read-only");
+        assertArrayEquals(new long[] {GuestVcpus.EXIT_MEM_ABORT, PAGE}, access(vcpus, h, PAGE, true, 1), "read-only");
+    }
+
+    /** {x1, x2} of a guest access, as the wrapper writes them. */
+    private static long[] access(GuestVcpus vcpus, long handle, long ipa, boolean write, long value) {
+        GuestExit exit = new GuestExit();
+        long x1 = vcpus.guestAccess(handle, ipa, write, value, exit);
+        return new long[] {x1, exit.x2()};
+    }
+
+    /** {x1, x2} of a guest HVC, as the wrapper writes them. */
+    private static long[] hvc(GuestVcpus vcpus, long handle, long fn, long a1, long a2, long a3) {
+        GuestExit exit = new GuestExit();
+        long x1 = vcpus.guestHvc(handle, fn, a1, a2, a3, exit);
+        return new long[] {x1, exit.x2()};
     }
 }

@@ -278,8 +278,8 @@ class MemProtectTest {
                         HostHcall.PKVM_INIT_MODULE, (c, r) -> { },
                         HostHcall.PKVM_REGISTER_HCALL, (c, r) -> { },
                         HostHcall.PKVM_PROT_FINALIZE, (c, r) -> { },
-                        HostHcall.PKVM_HOST_SHARE_HYP, mp::handleHostShareHyp,
-                        HostHcall.PKVM_HOST_UNSHARE_HYP, mp::handleHostUnshareHyp)),
+                        HostHcall.PKVM_HOST_SHARE_HYP, (c, r) -> r.set(1, mp.hostShareHyp(r.get(1))),
+                        HostHcall.PKVM_HOST_UNSHARE_HYP, (c, r) -> r.set(1, mp.hostUnshareHyp(r.get(1))))),
                 new Deprivilege(2), mp, new HostPermFaultHandlers()));
         HostMemory host = machine.hostMemory();
         long pa = (BASE_PFN + 7) * PAGE;

@@ -1,0 +1,145 @@
+package org.pkvm4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.pkvm4j.host.BootConfig;
+import org.pkvm4j.host.BootFault;
+import org.pkvm4j.host.diag.BootConfigException;
+import org.pkvm4j.host.cmdline.KernelCmdline;
+import org.pkvm4j.host.cmdline.ProtectedModules;
+import org.pkvm4j.cli.explore.Exploration;
+import org.pkvm4j.cli.explore.Explorer;
+import org.pkvm4j.host.initramfs.Initramfs;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code pkvm explore}: boots a module set in every order under every fault point and prints the
+ * matrix of outcomes, marking the faults whose outcome depends on the order.
+ */
+@Command(name = "explore", mixinStandardHelpOptions = true,
+        description = {"Boot a set of protected modules in every order, under every fault point (EL1 init fails,"
+                + " EL2 init fails, each handler registration fails with ENOMEM, the module loads after deprivilege),"
+                + " and print the outcomes: security state, HVCs answering, whether a protected VM may start.",
+                "Faults whose outcome depends on the load order are marked with *."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:every boot came to an outcome (an insecure boot is an outcome)",
+                "1:a boot failed unexpectedly (an exception escaped it)", "2:usage or configuration error"})
+final class ExploreCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--modules", paramLabel = "MODULE", split = ",",
+            description = "Modules to explore (default: the bundled device's kvm-arm.protected_modules=).")
+    private List<String> modules;
+
+    @Option(names = "--initramfs", paramLabel = "DIR",
+            description = "Directory of module files (default: the bundled initramfs).")
+    private Path initramfs;
+
+    @Option(names = "--hypervisor", paramLabel = "JAR", description = "Hypervisor image (default: the bundled one).")
+    private Path hypervisor;
+
+    @Option(names = "--faults", paramLabel = "KIND", split = ",", defaultValue = "el1-init,el2-init,register,late",
+            converter = FaultKindConverter.class,
+            description = "Fault kinds to inject: el1-init, el2-init, register, late (default: ${DEFAULT-VALUE}).")
+    private List<BootFault.Kind> faults;
+
+    @Option(names = "--max-boots", paramLabel = "N", defaultValue = "5000",
+            description = "Boot at most N devices; later fault points are left out (default: ${DEFAULT-VALUE}).")
+    private int maxBoots;
+
+    @Option(names = "--cmdline", paramLabel = "PARAMS", defaultValue = "nr_cpus=4 mem=1G",
+            description = "Other kernel parameters of every boot (default: ${DEFAULT-VALUE}).")
+    private String extraCmdline;
+
+    @Option(names = "--json", description = "Print the results as JSON.")
+    private boolean json;
+
+    @Option(names = "--progress", description = "Show the progress bar on stderr even when it is not a terminal.")
+    private boolean progress;
+
+    @Override
+    public Integer call() {
+        if (maxBoots < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--max-boots must be at least 1, was " + maxBoots);
+        }
+        KernelCmdline parsed = KernelCmdline.parse(extraCmdline);
+        if (!parsed.protectedModules().isEmpty() || parsed.get("kvm-arm.mode").isPresent()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--cmdline must not set kvm-arm.mode= or kvm-arm.protected_modules=: explore sets them per boot");
+        }
+        Path root = initramfs != null ? initramfs : bundledInitramfs();
+        Initramfs mounted = Initramfs.mount(root);
+        List<String> set = moduleSet();
+        for (String m : set) {
+            if (mounted.find(m).isEmpty()) {
+                throw new BootConfigException("module " + m + " is not in initramfs " + mounted.root());
+            }
+        }
+        Path hyp = hypervisor != null ? hypervisor : BootConfig.of("", root).hypervisor();
+        Explorer explorer = new Explorer(root, hyp, set, extraCmdline, EnumSet.copyOf(faults), maxBoots);
+        PrintWriter err = spec.commandLine().getErr();
+        ProgressBar bar = new ProgressBar(err, progress || ProgressBar.isTerminal());
+        Exploration result = explorer.run(bar::update);
+        bar.finish();
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            ExploreJson.write(out, result);
+        } else {
+            ExploreMatrix.print(out, result);
+        }
+        out.flush();
+        for (Explorer.Run r : result.errors()) {
+            err.println("pkvm explore: boot of " + String.join(",", r.order()) + " with " + r.fault() + " threw "
+                    + r.error().orElseThrow());
+        }
+        return result.errors().isEmpty() ? 0 : Main.FAILED;
+    }
+
+    private List<String> moduleSet() {
+        List<String> given = modules != null ? modules
+                : KernelCmdline.parse(BootCommand.DEFAULT_CMDLINE).protectedModules().names();
+        Set<String> set = new LinkedHashSet<>();
+        for (String m : given) {
+            String name = ProtectedModules.normalize(m.trim());
+            if (name.isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--modules has an empty name");
+            }
+            if (!set.add(name)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--modules names " + name + " twice");
+            }
+        }
+        return new ArrayList<>(set);
+    }
+
+    private static Path bundledInitramfs() {
+        String bundled = System.getProperty(BootCommand.INITRAMFS_PROPERTY);
+        if (bundled == null || bundled.isBlank()) {
+            throw new BootConfigException("no initramfs: pass --initramfs DIR, or set -D" + BootCommand.INITRAMFS_PROPERTY
+                    + " (./pkvm sets it to the bundled one)");
+        }
+        return Path.of(bundled);
+    }
+
+    /** {@code el1-init} and friends, as {@link BootFault.Kind#parse} spells them. */
+    static final class FaultKindConverter implements CommandLine.ITypeConverter<BootFault.Kind> {
+        @Override
+        public BootFault.Kind convert(String value) {
+            try {
+                return BootFault.Kind.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package org.pkvm4j.tools.verify;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.host.abi.AbiModel;
+import org.pkvm4j.host.abi.SymbolCheck;
+import org.pkvm4j.host.diag.BootConfigException;
+import org.pkvm4j.host.initramfs.JarImage;
+import org.pkvm4j.host.initramfs.ModuleFile;
+import org.pkvm4j.host.loader.PreloadChecks;
+import org.pkvm4j.host.verify.El2Policy;
+import org.pkvm4j.host.verify.El2Verifier;
+import org.pkvm4j.host.verify.Violation;
+
+/**
+ * The checks modprobe runs before defining any class, offline, with every EL2 code violation
+ * listed rather than the first: what {@code pkvm verify} prints and a module's build fails on.
+ *
+ * <p>Kernel counterpart: building a module against the hyp {@code Makefile.module} rules, which
+ * fail the link of any EL2 object naming a symbol EL2 may not use.
+ *
+ * @param module the module's name
+ * @param steps the descriptor and ABI checks, each passed or refused
+ * @param violations every EL2 code violation (empty when the EL2 code passes or there is none)
+ * @param el2Summary one line on the EL2 code: ok, refused with counts, or no EL2 part
+ * @param policy where the EL2 policy came from
+ */
+public record VerifyReport(String module, List<Step> steps, List<Violation> violations, String el2Summary, String policy) {
+    /** One check: passed with {@code detail}, or refused with the loader's exception. */
+    public record Step(String check, String detail, PkvmException refusal) {
+    }
+
+    /** Copies the lists. */
+    public VerifyReport {
+        steps = List.copyOf(steps);
+        violations = List.copyOf(violations);
+    }
+
+    /** True when every check passed and the EL2 code has no violation. */
+    public boolean passed() {
+        return violations.isEmpty() && steps.stream().allMatch(st -> st.refusal() == null);
+    }
+
+    /**
+     * Runs every check on {@code module} against the API at {@code api} (a jar or class folder)
+     * and {@code policy}.
+     *
+     * @throws IOException if the API cannot be read
+     */
+    public static VerifyReport of(ModuleFile module, Path api, El2Policy policy) throws IOException {
+        List<Step> steps = new ArrayList<>();
+        try {
+            PreloadChecks.check(module);
+            steps.add(new Step("descriptors", module.name() + ": descriptors and EL2 symbols ok", null));
+        } catch (PkvmException e) {
+            steps.add(new Step("descriptors", null, e));
+        }
+        try {
+            AbiModel model = AbiModel.read(Files.isDirectory(api) ? JarImage.ofDirectory(api)
+                    : JarImage.read(api.toString(), Files.readAllBytes(api)));
+            SymbolCheck.Outcome abi = SymbolCheck.check(module.name(), module.jars(), model);
+            steps.add(new Step("abi", "%s: ABI ok against %s %s (%s)".formatted(module.name(), model.module(),
+                    model.version(), abi == SymbolCheck.Outcome.VERSIONS_MATCH ? "modversions match" : "no modversions; every reference links"),
+                    null));
+        } catch (PkvmException e) {
+            steps.add(new Step("abi", null, e));
+        }
+        List<Violation> violations = List.of();
+        String el2Summary;
+        if (module.el2().isEmpty()) {
+            el2Summary = "%s: no EL2 part, no EL2 code to verify".formatted(module.name());
+        } else {
+            JarImage el2 = module.el2().get();
+            violations = new El2Verifier(policy).verify(el2);
+            long classes = el2.entryNames().stream().filter(n -> n.endsWith(".class") && !n.endsWith("module-info.class")).count();
+            el2Summary = "%s: EL2 code %s: %d violation%s in %d class%s (policy %s)".formatted(module.name(),
+                    violations.isEmpty() ? "ok" : "refused", violations.size(), violations.size() == 1 ? "" : "s",
+                    classes, classes == 1 ? "" : "es", policy.source());
+        }
+        return new VerifyReport(module.name(), steps, violations, el2Summary, policy.source().toString());
+    }
+
+    /**
+     * The EL2 policy in {@code file}, or the bundled one if null.
+     *
+     * @throws BootConfigException if the file cannot be read or is malformed
+     */
+    public static El2Policy policy(Path file) {
+        if (file == null) {
+            return El2Policy.bundled();
+        }
+        try {
+            return El2Policy.read(file);
+        } catch (IOException e) {
+            throw new BootConfigException("cannot read policy " + file + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new BootConfigException("malformed policy: " + e.getMessage(), e);
+        }
+    }
+}
