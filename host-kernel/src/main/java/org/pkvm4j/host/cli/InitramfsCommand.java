@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.cmdline.BootConfigException;
+import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.initramfs.ImageKeys;
 import org.pkvm4j.host.initramfs.ImageManifest;
 import org.pkvm4j.host.initramfs.Initramfs;
@@ -90,23 +91,23 @@ final class InitramfsCommand {
                 for (Path p : entries.sorted().toList()) {
                     String name = p.getFileName().toString();
                     if (!Files.isRegularFile(p) || !ImageManifest.isValidName(name)) {
-                        return refuse(p + " is not a module file name: an image holds only files named <module>.jar"
+                        return refuse(ErrorCode.LOAD_NOT_MODULE_FILE, p + " is not a module file name: an image holds only files named <module>.jar"
                                 + " (letters, digits, - and _)");
                     }
                     byte[] bytes = Files.readAllBytes(p);
                     ModuleFile module = ModuleFile.read(p, bytes, Optional.empty());
                     if (!module.name().equals(Initramfs.moduleName(p))) {
-                        return refuse(p + " holds module " + module.name() + "; name it " + module.name() + ".jar");
+                        return refuse(ErrorCode.LOAD_NOT_MODULE_FILE, p + " holds module " + module.name() + "; name it " + module.name() + ".jar");
                     }
                     files.put(name, bytes);
                 }
             } catch (PkvmException e) {
-                return refuse(e.getMessage());
+                return refuse(ErrorCode.of(e), e.getMessage());
             } catch (IOException e) {
-                return refuse("cannot read " + dir + ": " + e.getMessage());
+                return refuse(ErrorCode.CLI_FILE, "cannot read " + dir + ": " + e.getMessage());
             }
             if (files.isEmpty()) {
-                return refuse(dir + " holds no module files");
+                return refuse(ErrorCode.CLI_FILE, dir + " holds no module files");
             }
             byte[] packed = InitramfsImage.pack(files, pair);
             try {
@@ -121,8 +122,8 @@ final class InitramfsCommand {
             return 0;
         }
 
-        private int refuse(String why) {
-            spec.commandLine().getErr().println("pkvm initramfs pack: " + why);
+        private int refuse(ErrorCode code, String why) {
+            spec.commandLine().getErr().println("pkvm initramfs pack: " + why + " [" + code.code() + "]");
             return Main.FAILED;
         }
     }
@@ -153,7 +154,8 @@ final class InitramfsCommand {
                 out.flush();
                 return 0;
             } catch (InvalidImageException e) {
-                spec.commandLine().getErr().println(image + ": INVALID: " + e.getMessage());
+                spec.commandLine().getErr().println(image + ": INVALID: " + e.getMessage()
+                        + " [" + ErrorCode.BOOT_INITRAMFS_REJECTED.code() + "]");
                 return Main.FAILED;
             }
         }
@@ -185,7 +187,8 @@ final class InitramfsCommand {
                 out.flush();
                 return 0;
             } catch (InvalidImageException e) {
-                spec.commandLine().getErr().println(image + ": INVALID: " + e.getMessage());
+                spec.commandLine().getErr().println(image + ": INVALID: " + e.getMessage()
+                        + " [" + ErrorCode.BOOT_INITRAMFS_REJECTED.code() + "]");
                 return Main.FAILED;
             }
         }
