@@ -71,13 +71,16 @@ class TestSummaryIT {
         return out.lines().toList();
     }
 
-    /** Scenario: a green build: one row per module that ran tests, unit and integration apart, and the count line last. */
+    /**
+     * Scenario: a green build: one row per module that ran tests, unit and integration apart, with
+     * the time of its test classes, and the count line last.
+     */
     @Test
     void aGreenBuildCountsTestsPerModule() throws Exception {
         List<String> lines = summary(GREEN, 0);
-        assertTrue(lines.getFirst().matches("pkvm test: module +unit +integration +failures +errors +skipped"), lines::toString);
-        assertTrue(lines.get(1).matches(" +pkvm4j-machine +63 +0 +0 +0 +1"), lines::toString);
-        assertTrue(lines.get(2).matches(" +pkvm4j-integration-tests +0 +123 +0 +0 +0"), lines::toString);
+        assertTrue(lines.getFirst().matches("pkvm test: module +unit +integration +failures +errors +skipped +time"), lines::toString);
+        assertTrue(lines.get(1).matches(" +pkvm4j-machine +63 +0 +0 +0 +1 +0\\.2 s"), lines::toString);
+        assertTrue(lines.get(2).matches(" +pkvm4j-integration-tests +0 +123 +0 +0 +0 +0\\.0 s"), lines::toString);
         assertEquals("pkvm test: 185 passed, 0 failed, 1 skipped in 39.630 s (BUILD SUCCESS; full log: target/pkvm-test.log)",
                 lines.getLast());
         assertEquals(4, lines.size(), lines::toString);

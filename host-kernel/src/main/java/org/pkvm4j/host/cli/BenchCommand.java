@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
  * JVMs from the benchmarks jar); this command holds their usage, so {@code ./pkvm --help} lists it
  * and {@code ./pkvm bench --help} prints it like every other command's.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, customSynopsis = "pkvm bench [-hV] [--jmh-help] [JMH-ARG...]",
         description = {"Build bench/ (main code only) and run the JMH benchmarks. Run by the ./pkvm script;"
                 + " ARGS go to JMH, e.g. ./pkvm bench -f 1 -wi 3 -i 5 ModCallBench, -prof gc, -rf json.",
             "./pkvm bench --jmh-help prints JMH's own options. What is measured and the results: docs/benchmarks.md."},

@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
  * Maven, not a device); this command holds its usage, so {@code ./pkvm --help} lists it and {@code
  * ./pkvm test --help} prints it like every other command's.
  */
-@Command(name = "test", mixinStandardHelpOptions = true,
+@Command(name = "test", mixinStandardHelpOptions = true, customSynopsis = "pkvm test [-hV] [MAVEN-ARG...]",
         description = {"Run every unit and integration test of the checkout: ./mvnw -B -ntp verify with a JDK 25."
                 + " Run by the ./pkvm script; ARGS go to Maven (e.g. -pl host-kernel -am, -Dtest='Cli*').",
             "Prints a line per reactor module as Maven reaches it, then a summary: tests run per module, failures,"
