@@ -129,7 +129,8 @@ final class AbiCommand {
         String message = e instanceof java.nio.file.NoSuchFileException ? "no such file: " + e.getMessage()
                 : e instanceof java.nio.file.AccessDeniedException ? "permission denied: " + e.getMessage()
                 : e.getMessage();
-        spec.commandLine().getErr().println("pkvm: " + spec.qualifiedName(" ").replaceFirst("^pkvm ", "") + ": " + message);
+        spec.commandLine().getErr().println("pkvm: " + spec.qualifiedName(" ").replaceFirst("^pkvm ", "") + ": " + message
+                + " [" + org.pkvm4j.host.diag.ErrorCode.CLI_FILE.code() + "]");
         return INPUT_ERROR;
     }
 

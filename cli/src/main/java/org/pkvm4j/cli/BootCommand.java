@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "boot", mixinStandardHelpOptions = true,
         description = {"Boot a simulated pKVM device, run the demo workload, print dmesg and a boot report.",
             "With --script FILE (- for stdin) the script is the workload instead: one command a line (lsmod, dmesg,"
-                + " modprobe, rmmod, modinfo, hvc, ioctl, echo, expect), # comments; see README \"Shell and scripts\"."},
+                + " modprobe, rmmod, modinfo, hvc, ioctl, echo, expect), # comments; see docs/cli.md, \"Shell and scripts\"."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the device booted as asked and every demo check (or the script) passed",
             "1:an insecure or panicked boot, a failed demo check; with --script: a command that failed unexpectedly or"
@@ -37,6 +37,8 @@ final class BootCommand implements Callable<Integer> {
             "kvm-arm.mode=protected kvm-arm.protected_modules=pkvm_driver,kvstore nr_cpus=4 mem=1G";
     /** The system property naming the bundled initramfs. */
     static final String INITRAMFS_PROPERTY = "pkvm4j.initramfs";
+    /** Boot step 6, userspace: the demo or the script, which only the CLI runs; its span in {@code --trace}. */
+    static final int USERSPACE_STEP = 6;
 
     @Spec
     private CommandSpec spec;
@@ -110,7 +112,12 @@ final class BootCommand implements Callable<Integer> {
             config = config.withTrustedKey(trustedKey);
         }
         HostKernel kernel = trace == null ? HostKernel.boot(config) : HostKernel.boot(config, trace);
+        // Step 6, userspace: the workload runs on the booted device; the kernel's steps end at 5.
+        long userspaceStart = System.nanoTime();
         int code = workload != null ? DeviceCommands.runScript(spec, kernel, workload) : demo(kernel);
+        if (trace != null) {
+            trace.step(USERSPACE_STEP, "userspace", userspaceStart, System.nanoTime() - userspaceStart);
+        }
         if (attestation != null) {
             // After the workload, so its late loads are in the log (measured after the freeze).
             AttestationExport.write(attestation, kernel);

@@ -45,7 +45,7 @@ final class DeviceCommands {
         try {
             return Script.read(arg, System.in);
         } catch (ScriptException e) {
-            spec.commandLine().getErr().println("pkvm: " + e.getMessage());
+            spec.commandLine().getErr().println("pkvm: " + e.getMessage() + " [" + e.code().code() + "]");
             spec.commandLine().getErr().flush();
             return null;
         }

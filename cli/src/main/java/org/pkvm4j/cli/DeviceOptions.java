@@ -45,7 +45,7 @@ final class DeviceOptions {
                 || kernel.securityState() instanceof SecurityState.Protected && kernel.bootReport().deprivileged());
         if (!ok) {
             err.println("pkvm: the device did not boot as asked: " + kernel.panic().map(p -> "HYP panic on CPU"
-                    + p.cpu() + ": " + p.reason()).orElse(kernel.securityState().describe()
+                    + p.cpu() + ": " + p.reason() + " [" + ErrorCode.HYP_PANIC.code() + "]").orElse(kernel.securityState().describe()
                             + (kernel.bootReport().deprivileged() ? "" : ", not deprivileged")));
             err.flush();
         }

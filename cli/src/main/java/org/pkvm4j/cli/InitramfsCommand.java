@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.initramfs.ImageKeys;
 import org.pkvm4j.host.initramfs.ImageManifest;
 import org.pkvm4j.host.initramfs.InitramfsImage;
@@ -75,7 +76,7 @@ final class InitramfsCommand {
             try {
                 packed = InitramfsPacker.pack(dir, image, Optional.ofNullable(key));
             } catch (InitramfsPacker.RefusedException e) {
-                return refuse(e.getMessage());
+                return refuse(e.code(), e.getMessage());
             }
             PrintWriter out = spec.commandLine().getOut();
             out.printf("wrote %s: %d module files, %d bytes, %s%n", image, packed.files(), packed.bytes(),
@@ -84,8 +85,8 @@ final class InitramfsCommand {
             return 0;
         }
 
-        private int refuse(String why) {
-            spec.commandLine().getErr().println("pkvm initramfs pack: " + why);
+        private int refuse(ErrorCode code, String why) {
+            spec.commandLine().getErr().println("pkvm initramfs pack: " + why + " [" + code.code() + "]");
             return Main.FAILED;
         }
     }
@@ -116,7 +117,8 @@ final class InitramfsCommand {
                 out.flush();
                 return 0;
             } catch (InvalidImageException e) {
-                spec.commandLine().getErr().println(image + ": INVALID: " + e.getMessage());
+                spec.commandLine().getErr().println(image + ": INVALID: " + e.getMessage()
+                        + " [" + ErrorCode.BOOT_INITRAMFS_REJECTED.code() + "]");
                 return Main.FAILED;
             }
         }
@@ -148,7 +150,8 @@ final class InitramfsCommand {
                 out.flush();
                 return 0;
             } catch (InvalidImageException e) {
-                spec.commandLine().getErr().println(image + ": INVALID: " + e.getMessage());
+                spec.commandLine().getErr().println(image + ": INVALID: " + e.getMessage()
+                        + " [" + ErrorCode.BOOT_INITRAMFS_REJECTED.code() + "]");
                 return Main.FAILED;
             }
         }

@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
 @Command(name = "pkvm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "pKVM vendor modules on the JVM: boot a simulated arm64 device and its vendor modules.",
         subcommands = {BootCommand.class, ModinfoCommand.class, InitramfsCommand.class, ModPostCommand.class, AbiCommand.class, VerifyCommand.class,
-            LsmodCommand.class, DmesgCommand.class, HvcCommand.class, NewModuleCommand.class, ExploreCommand.class, CommandLine.HelpCommand.class},
+            LsmodCommand.class, DmesgCommand.class, HvcCommand.class, NewModuleCommand.class, ExploreCommand.class,
+            TestCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the command ran and found a failure", "2:usage or configuration error"})
 public final class Main {

@@ -99,7 +99,8 @@ final class NewModuleCommand implements Callable<Integer> {
                     : dir + " is not the vendor-modules/ folder of a pkvm4j checkout: install pkvm4j first"
                             + " (./mvnw install -DskipTests in the checkout), then run mvn verify in " + project);
         } catch (IOException e) {
-            spec.commandLine().getErr().println("pkvm: cannot write the project " + project + ": " + e.getMessage());
+            spec.commandLine().getErr().println("pkvm: cannot write the project " + project + ": " + e.getMessage()
+                    + " [" + org.pkvm4j.host.diag.ErrorCode.CLI_FILE.code() + "]");
             return Main.FAILED;
         }
         out.flush();

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.List;
 import org.pkvm4j.host.BootReport;
 import org.pkvm4j.host.HostKernel;
+import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.loader.LoadedModule;
 
 /** Prints the kernel log and the boot report the way {@code pkvm boot} shows them. */
@@ -27,7 +28,8 @@ final class ReportPrinter {
         out.printf("  %-14s %s%n", "security", r.security().describe());
         out.printf("  %-14s %s%n", "deprivileged", r.deprivileged() ? "yes, on every CPU (" + kernel.machine().nrCpus()
                 + "); EL2 module loading frozen" : "no");
-        r.panic().ifPresent(p -> out.printf("  %-14s CPU%d: %s%n%s", "HYP PANIC", p.cpu(), p.reason(), indent(p.detail())));
+        r.panic().ifPresent(p -> out.printf("  %-14s CPU%d: %s [%s]%n%s", "HYP PANIC", p.cpu(), p.reason(),
+                ErrorCode.HYP_PANIC.code(), indent(p.detail())));
         out.printf("  %-14s %s%n", "initramfs", r.initramfs());
         MeasuredBootLines.print(out, r.measurements());
         out.printf("  %-14s %.3f ms in total%n", "boot steps", r.totalNanos() / 1e6);

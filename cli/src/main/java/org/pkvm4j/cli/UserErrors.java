@@ -20,7 +20,8 @@ final class UserErrors implements CommandLine.IExecutionExceptionHandler {
         if (e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
             // A file the user named that cannot be read: say which, without a stack trace.
             cmd.getErr().println("pkvm: cannot read " + e.getMessage()
-                    + (e instanceof java.nio.file.NoSuchFileException ? ": no such file" : ""));
+                    + (e instanceof java.nio.file.NoSuchFileException ? ": no such file" : "")
+                    + " [" + ErrorCode.CLI_FILE.code() + "]");
             return Main.FAILED;
         }
         if (e instanceof PkvmException p) {

@@ -61,11 +61,11 @@ class AbiCommandTest {
         Path text = Files.writeString(dir.resolve("notes.txt"), "hello\n");
         assertEquals(1, run("abi", "diff", text.toString(), text.toString()));
         assertEquals("pkvm: abi diff: " + text + " is neither an API jar nor an ABI dump"
-                + " (a dump starts with \"# pkvm4j ABI dump, format 1\")", err.toString().strip());
+                + " (a dump starts with \"# pkvm4j ABI dump, format 1\") [PKVM-CLI-FILE]", err.toString().strip());
 
         err.getBuffer().setLength(0);
         assertEquals(1, run("abi", "diff", dir.resolve("missing.abi").toString(), text.toString()));
-        assertEquals("pkvm: abi diff: no such file: " + dir.resolve("missing.abi"), err.toString().strip());
+        assertEquals("pkvm: abi diff: no such file: " + dir.resolve("missing.abi") + " [PKVM-CLI-FILE]", err.toString().strip());
 
         err.getBuffer().setLength(0);
         Path edited = dir.resolve("edited.abi");

@@ -85,10 +85,34 @@ class HelpAndUsageTest {
     @Test
     void topLevelHelpListsTheDeviceCommands() {
         assertEquals(0, run("--help"));
-        for (String c : List.of("boot", "lsmod", "dmesg", "hvc", "modinfo", "verify", "abi")) {
+        for (String c : List.of("boot", "lsmod", "dmesg", "hvc", "modinfo", "verify", "abi", "initramfs", "modpost",
+                "new-module", "explore", "test", "bench")) {
             assertTrue(out.toString().contains("  " + c + " "), c + " missing in:\n" + out);
         }
         assertTrue(out.toString().contains("Exit codes:"));
+    }
+
+    /** Scenario: test and bench, which the ./pkvm script runs, print their usage with --help and -h and exit 0. */
+    @Test
+    void testAndBenchHaveTheirUsage() {
+        for (String c : List.of("test", "bench")) {
+            for (String help : List.of("--help", "-h")) {
+                out.getBuffer().setLength(0);
+                assertEquals(0, run(c, help), err::toString);
+                assertTrue(out.toString().startsWith("Usage: pkvm " + c), out::toString);
+                assertTrue(out.toString().contains("./pkvm script"), out::toString);
+            }
+        }
+        assertTrue(out.toString().contains("--jmh-help"), out::toString);
+    }
+
+    /** Scenario: test and bench started without the ./pkvm script say how to run them, exit 2. */
+    @Test
+    void testAndBenchOutsideTheScriptAreUsageErrors() {
+        assertEquals(2, run("test"));
+        assertEquals(2, run("bench"));
+        assertTrue(err.toString().contains("start it with ./pkvm test") && err.toString().contains("./pkvm bench"),
+                err::toString);
     }
 
     @Test
@@ -96,7 +120,7 @@ class HelpAndUsageTest {
         Path script = Files.writeString(dir.resolve("w.pkvm"), "# workload\nlsmod\nhvc kvstore zero\n");
         // No hypervisor image or initramfs is needed: the script is refused before the boot.
         assertEquals(2, run("boot", "--initramfs", dir.resolve("none").toString(), "--script", script.toString()));
-        assertEquals("pkvm: " + script + ":3: hvc HVC 'zero' is not a number (decimal or 0x hex)\n",
+        assertEquals("pkvm: " + script + ":3: hvc HVC 'zero' is not a number (decimal or 0x hex) [PKVM-CLI-SCRIPT]\n",
                 err.toString().replace("\r\n", "\n"));
         assertEquals("", out.toString());
     }
@@ -104,8 +128,8 @@ class HelpAndUsageTest {
     @Test
     void aMissingScriptExitsTwo() {
         assertEquals(2, run("boot", "--script", dir.resolve("missing.pkvm").toString()));
-        assertTrue(err.toString().startsWith("pkvm: " + dir.resolve("missing.pkvm") + ": cannot read the script"),
-                err::toString);
+        assertEquals("pkvm: " + dir.resolve("missing.pkvm") + ": cannot read the script: no such file [PKVM-CLI-FILE]\n",
+                err.toString().replace("\r\n", "\n"));
     }
 
     @Test

@@ -85,6 +85,8 @@ class InitramfsCommandTest {
         assertEquals(1, run("initramfs", "verify", path("plain"), "--key", path("k.pub")));
         assertTrue(err.toString().contains("INVALID: the image is unsigned"), err::toString);
         assertFalse(err.toString().contains("\tat "), "no stack trace");
+        assertTrue(err.toString().lines().allMatch(l -> l.endsWith(" [PKVM-BOOT-INITRAMFS-REJECTED]")),
+                "every refusal carries its code: " + err);
     }
 
     @Test
@@ -99,6 +101,7 @@ class InitramfsCommandTest {
         Files.writeString(modules.resolve("notes.txt"), "x");
         assertEquals(1, run("initramfs", "pack", modules.toString(), "-o", path("img")));
         assertTrue(err.toString().contains("notes.txt is not a module file name"), err::toString);
+        assertTrue(err.toString().strip().endsWith(" [PKVM-LOAD-NOT-MODULE-FILE]"), err::toString);
         Files.delete(modules.resolve("notes.txt"));
 
         Files.writeString(modules.resolve("gamma.jar"), "not a jar");
@@ -106,7 +109,7 @@ class InitramfsCommandTest {
         assertTrue(err.toString().contains("gamma.jar is not a module file"), err::toString);
         Files.write(modules.resolve("gamma.jar"), moduleFile("delta"));
         assertEquals(1, run("initramfs", "pack", modules.toString(), "-o", path("img")));
-        assertTrue(err.toString().contains("holds module delta; name it delta.jar"), err::toString);
+        assertTrue(err.toString().contains("holds module delta; name it delta.jar [PKVM-LOAD-NOT-MODULE-FILE]"), err::toString);
         assertFalse(Files.exists(dir.resolve("img")), "nothing written for refused input");
     }
 

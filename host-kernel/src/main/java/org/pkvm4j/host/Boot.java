@@ -25,7 +25,7 @@ import org.pkvm4j.machine.HypPanicException;
 import org.pkvm4j.machine.Machine;
 
 /**
- * The boot sequence, steps 1 to 5 of ARCHITECTURE.md §6; each step is logged and timed.
+ * The boot sequence, steps 1 to 5 of docs/architecture.md, "Boot"; each step is logged and timed.
  *
  * <ol>
  *   <li>Parse the command line.</li>

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.pkvm4j.cli.Main;
 
@@ -190,12 +191,12 @@ class CliIT {
         assertTrue(normalized(out).matches("(?s)x0 = 0x0{16}  SMCCC_RET_SUCCESS\nx1 = 0x0{16}  0\n.*"), out::toString);
 
         assertEquals(1, pkvm("hvc", "--initramfs", bundledInitramfs(), "pkvm_driver", "5"));
-        assertTrue(err.toString().contains("hvc: EINVAL: pkvm_driver registered 1 handler(s); index 5 is not one of them"),
+        assertTrue(err.toString().contains("hvc: EINVAL: pkvm_driver registered 1 handler(s); index 5 is not one of them [PKVM-ERRNO]"),
                 err::toString);
         assertEquals(1, pkvm("hvc", "--initramfs", bundledInitramfs(), "nope", "0"));
-        assertTrue(err.toString().contains("hvc: ENOENT: module nope is not loaded"), err::toString);
+        assertTrue(err.toString().contains("hvc: ENOENT: module nope is not loaded [PKVM-ERRNO]"), err::toString);
         assertEquals(1, pkvm("hvc", "--initramfs", bundledInitramfs(), "pkvm_driver", "129"));
-        assertTrue(err.toString().contains("hvc: EPERM: pkvm_driver: HvcNumber[129, 0xC6000081] was not registered by this module"),
+        assertTrue(err.toString().contains("hvc: EPERM: pkvm_driver: HvcNumber[129, 0xC6000081] was not registered by this module [PKVM-LOAD-NOT-OWNER]"),
                 err::toString);
         assertFalse(err.toString().contains("\tat "), "no stack trace");
     }
@@ -208,5 +209,34 @@ class CliIT {
         assertTrue(out.toString().contains("pkvm_driver"), out::toString);
         assertTrue(err.toString().contains("pkvm: the device did not boot as asked: INSECURE: protected module nope"),
                 err::toString);
+    }
+
+    /**
+     * Scenario: {@code boot --trace} records boot step 6, userspace (the demo or the script), after
+     * the kernel's five steps, with the same step numbering as the report.
+     */
+    @Test
+    void theTraceHasStepSixUserspace() throws IOException {
+        Path trace = Files.createDirectories(FixtureModules.workDir().resolve("traces")).resolve("cli-boot.json");
+        Path workload = script("lsmod\n");
+        assertEquals(0, pkvm("boot", "--initramfs", bundledInitramfs(), "--script", workload.toString(), "--trace", trace.toString()),
+                err::toString);
+        List<Map<String, Object>> steps = Json.array(Json.object(Json.parse(Files.readString(trace))).get("traceEvents"))
+                .stream().map(Json::object).filter(e -> "boot".equals(e.get("cat"))).toList();
+        assertEquals(List.of("1. parse command line", "2. machine and hypervisor", "3. mount initramfs",
+                "4. load protected modules", "5. deprivilege", "6. userspace"), steps.stream().map(e -> e.get("name")).toList());
+        Map<String, Object> userspace = steps.getLast();
+        Map<String, Object> deprivilege = steps.get(4);
+        assertTrue((Double) userspace.get("ts") >= (Double) deprivilege.get("ts") + (Double) deprivilege.get("dur"),
+                "userspace starts after deprivilege: " + steps);
+        assertEquals(6.0, Json.object(userspace.get("args")).get("step"));
+    }
+
+    /** Scenario: a script file that does not exist exits 2 with its code, before any boot. */
+    @Test
+    void aMissingScriptCarriesItsCode() {
+        assertEquals(2, pkvm("boot", "--initramfs", bundledInitramfs(), "--script", "no/such/workload.pkvm"));
+        assertEquals("pkvm: no/such/workload.pkvm: cannot read the script: no such file [PKVM-CLI-FILE]\n", normalized(err));
+        assertEquals("", out.toString());
     }
 }

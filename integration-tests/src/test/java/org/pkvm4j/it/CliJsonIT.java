@@ -92,7 +92,7 @@ class CliJsonIT {
                 err::toString);
         Map<String, Object> doc = Json.object(Json.parse(Files.readString(trace)));
         List<Map<String, Object>> events = Json.array(doc.get("traceEvents")).stream().map(Json::object).toList();
-        assertEquals(5, events.stream().filter(e -> "boot".equals(e.get("cat"))).count());
+        assertEquals(6, events.stream().filter(e -> "boot".equals(e.get("cat"))).count(), "steps 1 to 5 and 6, userspace");
         assertTrue(events.stream().anyMatch(e -> "modprobe hello_el1".equals(e.get("name"))));
         assertTrue(events.stream().filter(e -> "el2".equals(e.get("cat"))).count() >= 196,
                 "the demo's kvstore selftest checks 196 EL2 calls");

@@ -8,6 +8,7 @@ import org.pkvm4j.api.el1.HvcNumber;
 import org.pkvm4j.api.el1.Pkvm;
 import org.pkvm4j.api.el1.SmcccRes;
 import org.pkvm4j.host.HostKernel;
+import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.loader.LoadedModule;
 
 /**
@@ -61,6 +62,9 @@ public record Hvc(String module, long selector, long[] args) implements ShellCom
         for (int i = 0; i < 4; i++) {
             out.append(i == 0 ? "" : "\n").append("x%d = 0x%016x  %s".formatted(i, x[i], i == 0 ? Smccc.statusName(x[0])
                     : x[i] + errnoHint(x[i])));
+            if (i == 0 && x[0] != Smccc.RET_SUCCESS) {
+                out.append(" [").append(refusalCode(x[0]).code()).append(']');
+            }
         }
         return res.a0() == Smccc.RET_SUCCESS ? Outcome.ok(out.toString()) : Outcome.failed(out.toString());
     }
@@ -75,6 +79,12 @@ public record Hvc(String module, long selector, long[] args) implements ShellCom
         }
         int id = isFunctionId(selector) ? (int) (selector - Smccc.kvmHostSmcccId(0)) : (int) selector;
         return new HvcNumber(id);
+    }
+
+    /** The code of a refused call, read from x0 as {@link ErrorCode#of(Throwable)} reads an SMCCC status. */
+    private static ErrorCode refusalCode(long x0) {
+        return x0 == Smccc.RET_NOT_SUPPORTED ? ErrorCode.HVC_NOT_SUPPORTED
+                : x0 == Smccc.RET_INVALID_PARAMETER ? ErrorCode.HVC_INVALID_PARAMETER : ErrorCode.ERRNO;
     }
 
     private static String errnoHint(long value) {

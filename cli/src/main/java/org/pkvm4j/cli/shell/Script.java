@@ -46,9 +46,18 @@ public record Script(String source, List<Line> lines) {
             text = arg.equals("-") ? new String(stdin.readAllBytes(), StandardCharsets.UTF_8)
                     : Files.readString(Path.of(arg));
         } catch (IOException | java.io.UncheckedIOException | java.nio.file.InvalidPathException e) {
-            throw new ScriptException(source, "cannot read the script: " + e, e);
+            throw new ScriptException(source, "cannot read the script: " + why(e), e);
         }
         return parse(source, text);
+    }
+
+    private static String why(Exception e) {
+        return switch (e) {
+            case java.nio.file.NoSuchFileException n -> "no such file";
+            case java.nio.file.AccessDeniedException a -> "permission denied";
+            case java.nio.file.InvalidPathException i -> "not a valid path: " + i.getReason();
+            default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        };
     }
 
     /**

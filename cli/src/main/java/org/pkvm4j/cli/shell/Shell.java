@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.HostKernel;
+import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.machine.HypPanicException;
 
 /**
@@ -93,15 +94,16 @@ public final class Shell {
 
     /**
      * Runs one command without printing anything: a refusal (errno) or a hyp panic becomes a failed
-     * outcome that says so, prefixed with the command's name.
+     * outcome that says so, prefixed with the command's name and followed by its error code.
      */
     public static Outcome execute(HostKernel kernel, String text, ShellCommand command, Outcome last) {
         try {
             return command.run(kernel, last);
         } catch (PkvmException e) {
-            return Outcome.failed(name(text) + ": " + e.getMessage());
+            return Outcome.failed(name(text) + ": " + e.getMessage() + " [" + ErrorCode.of(e).code() + "]");
         } catch (HypPanicException e) {
-            return Outcome.failed(name(text) + ": the hypervisor panicked: " + e.getMessage());
+            return Outcome.failed(name(text) + ": the hypervisor panicked: " + e.getMessage()
+                    + " [" + ErrorCode.HYP_PANIC.code() + "]");
         }
     }
 

@@ -11,6 +11,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.pkvm4j.host.diag.ErrorCode;
 
 /** Parsing workload scripts: every command, comments, and errors that name the line. */
 class ScriptTest {
@@ -90,8 +91,9 @@ class ScriptTest {
 
     @Test
     void anUnreadableFileIsAScriptError() {
-        String message = assertThrows(ScriptException.class, () -> Script.read("no/such/file.pkvm", stdin(""))).getMessage();
-        assertTrue(message.startsWith("no/such/file.pkvm: cannot read the script: java.nio.file.NoSuchFileException"), message);
+        ScriptException e = assertThrows(ScriptException.class, () -> Script.read("no/such/file.pkvm", stdin("")));
+        assertEquals("no/such/file.pkvm: cannot read the script: no such file", e.getMessage());
+        assertEquals(ErrorCode.CLI_FILE, e.code());
     }
 
     private static ByteArrayInputStream stdin(String text) {

@@ -37,7 +37,7 @@ class ShellTest {
     void aRefusalCheckedByTheNextExpectIsExpected() {
         Shell.Result r = shell.run(script("rmmod x", REFUSED, "expect in use", Expect.parse("EAGAIN: module x is in use")));
         assertTrue(r.ok(), r::toString);
-        assertEquals("pkvm> rmmod x\nrmmod: EAGAIN: module x is in use\npkvm> expect in use\n",
+        assertEquals("pkvm> rmmod x\nrmmod: EAGAIN: module x is in use [PKVM-ERRNO]\npkvm> expect in use\n",
                 out.toString().replace("\r\n", "\n"));
     }
 

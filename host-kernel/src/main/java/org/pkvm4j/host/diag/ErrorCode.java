@@ -46,6 +46,8 @@ public enum ErrorCode {
     ABI_COMPATIBLE("PKVM-ABI-COMPATIBLE", "an ABI change modules built against the old ABI survive"),
     HVC_NOT_SUPPORTED("PKVM-HVC-NOT-SUPPORTED", "the hypervisor refused the HVC in x0 (SMCCC_RET_NOT_SUPPORTED)"),
     HVC_INVALID_PARAMETER("PKVM-HVC-INVALID-PARAMETER", "the hypervisor refused the HVC in x0 (SMCCC_RET_INVALID_PARAMETER)"),
+    CLI_FILE("PKVM-CLI-FILE", "a file named on the pkvm command line cannot be read or written"),
+    CLI_SCRIPT("PKVM-CLI-SCRIPT", "a line of a workload script does not parse (FILE:LINE)"),
     ERRNO("PKVM-ERRNO", "a failure known only by its errno (an HVC handler's -errno, a host service); the errno says why");
 
     /** Where the codes are documented, relative to the repository root. */

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.diag.BootConfigException;
+import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.initramfs.ImageKeys;
 import org.pkvm4j.host.initramfs.ImageManifest;
 import org.pkvm4j.host.initramfs.Initramfs;
@@ -32,8 +33,16 @@ public final class InitramfsPacker {
     public static final class RefusedException extends Exception {
         private static final long serialVersionUID = 1L;
 
-        RefusedException(String message) {
+        private final ErrorCode code;
+
+        RefusedException(ErrorCode code, String message) {
             super(message);
+            this.code = code;
+        }
+
+        /** The refusal's stable code, printed with the message. */
+        public ErrorCode code() {
+            return code;
         }
     }
 
@@ -66,23 +75,23 @@ public final class InitramfsPacker {
             for (Path p : entries.sorted().toList()) {
                 String name = p.getFileName().toString();
                 if (!Files.isRegularFile(p) || !ImageManifest.isValidName(name)) {
-                    throw new RefusedException(p + " is not a module file name: an image holds only files named <module>.jar"
+                    throw new RefusedException(ErrorCode.LOAD_NOT_MODULE_FILE, p + " is not a module file name: an image holds only files named <module>.jar"
                             + " (letters, digits, - and _)");
                 }
                 byte[] bytes = Files.readAllBytes(p);
                 ModuleFile module = ModuleFile.read(p, bytes, Optional.empty());
                 if (!module.name().equals(Initramfs.moduleName(p))) {
-                    throw new RefusedException(p + " holds module " + module.name() + "; name it " + module.name() + ".jar");
+                    throw new RefusedException(ErrorCode.LOAD_NOT_MODULE_FILE, p + " holds module " + module.name() + "; name it " + module.name() + ".jar");
                 }
                 files.put(name, bytes);
             }
         } catch (PkvmException e) {
-            throw new RefusedException(e.getMessage());
+            throw new RefusedException(ErrorCode.of(e), e.getMessage());
         } catch (IOException e) {
-            throw new RefusedException("cannot read " + dir + ": " + e.getMessage());
+            throw new RefusedException(ErrorCode.CLI_FILE, "cannot read " + dir + ": " + e.getMessage());
         }
         if (files.isEmpty()) {
-            throw new RefusedException(dir + " holds no module files");
+            throw new RefusedException(ErrorCode.CLI_FILE, dir + " holds no module files");
         }
         byte[] packed = InitramfsImage.pack(files, pair);
         try {
