@@ -27,9 +27,11 @@ import org.apache.maven.project.MavenProject;
  */
 @Mojo(name = "test-setup", defaultPhase = LifecyclePhase.PROCESS_TEST_CLASSES, threadSafe = true)
 public final class TestSetupMojo extends AbstractMojo {
-    /** The flags every JVM that hosts a device runs with: strong encapsulation intact, one Log4j context. */
-    static final String JVM_FLAGS = "--illegal-native-access=deny --sun-misc-unsafe-memory-access=deny"
-            + " -Dlog4j2.contextSelector=org.apache.logging.log4j.core.selector.BasicContextSelector";
+    /**
+     * The flags every JVM that hosts a device runs with (strong encapsulation intact, one Log4j
+     * context): pkvm4j-parent's {@code pkvm4j.jvm.flags}, filled into device.properties at build time.
+     */
+    static final String JVM_FLAGS = jvmFlags();
 
     @Parameter(defaultValue = "${project}", readonly = true, required = true)
     private MavenProject project;
@@ -74,5 +76,15 @@ public final class TestSetupMojo extends AbstractMojo {
         getLog().info("test-setup: tests boot devices of pkvm4j " + PkvmArtifacts.version(pluginArtifacts,
                 PkvmArtifacts.MODULE_API, "pkvm4j-maven-plugin") + " from " + moduleFile.getName());
         getLog().debug("test-setup: argLine=" + argLine);
+    }
+
+    private static String jvmFlags() {
+        java.util.Properties device = new java.util.Properties();
+        try (java.io.InputStream in = TestSetupMojo.class.getResourceAsStream("device.properties")) {
+            device.load(java.util.Objects.requireNonNull(in, "device.properties"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return device.getProperty("jvm.flags");
     }
 }
