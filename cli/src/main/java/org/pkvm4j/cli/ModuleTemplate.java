@@ -57,6 +57,28 @@ final class ModuleTemplate {
         return files;
     }
 
+    /**
+     * Every file of a project outside a checkout, by path relative to the project folder: one POM
+     * (the BOM, the pkvm4j-maven-plugin), EL1 sources in {@code src/main/java} and EL2 sources in
+     * {@code src/hyp/java} side by side (docs/adr/0011-vendor-project-layout.md), the test, a README.
+     * The Maven wrapper is copied beside them by {@link NewModuleCommand}.
+     *
+     * @param groupId the vendor project's own groupId
+     */
+    Map<String, String> outsideFiles(String groupId) {
+        String pkg = vendor + "/" + name;
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put("pom.xml", fill(OUTSIDE_POM).replace("@GROUP@", groupId));
+        files.put("src/main/java/module-info.java", fill(EL1_MODULE_INFO));
+        files.put("src/main/java/" + pkg + "/" + type + ".java", fill(EL1_CLASS));
+        files.put("src/hyp/java/module-info.java", fill(HYP_MODULE_INFO));
+        files.put("src/hyp/java/" + pkg + "/hyp/" + type + "Hyp.java", fill(HYP_CLASS));
+        files.put("src/test/java/" + pkg + "/" + type + "IT.java", fill(TEST_CLASS));
+        files.put("README.md", fill(OUTSIDE_README));
+        files.put(".gitignore", "target/\n");
+        return files;
+    }
+
     private String fill(String template) {
         return template.replace("@NAME@", name).replace("@FOLDER@", folder).replace("@VENDOR@", vendor)
                 .replace("@TYPE@", type).replace("@VERSION@", version);
@@ -87,6 +109,86 @@ final class ModuleTemplate {
                 <module>el1</module>
               </modules>
             </project>
+            """;
+
+    // The POM of a vendor's own project: about 30 lines, everything else comes from the BOM and the plugin.
+    private static final String OUTSIDE_POM = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <!-- @NAME@: a pKVM vendor module. ./mvnw verify builds the module file, checks it as modprobe would, and tests it on a device. -->
+            <project xmlns="http://maven.apache.org/POM/4.0.0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+                     xsi:schemaLocation="http://maven.apache.org/POM/4.0.0 https://maven.apache.org/xsd/maven-4.0.0.xsd">
+              <modelVersion>4.0.0</modelVersion>
+              <groupId>@GROUP@</groupId>
+              <artifactId>@FOLDER@</artifactId>
+              <version>1.0.0-SNAPSHOT</version>
+              <packaging>pkvm-module</packaging>
+              <description>@NAME@: a pKVM vendor module</description>
+              <properties>
+                <pkvm4j.version>@VERSION@</pkvm4j.version>
+              </properties>
+              <dependencyManagement>
+                <dependencies>
+                  <dependency>
+                    <groupId>org.pkvm4j</groupId>
+                    <artifactId>pkvm4j-bom</artifactId>
+                    <version>${pkvm4j.version}</version>
+                    <type>pom</type>
+                    <scope>import</scope>
+                  </dependency>
+                </dependencies>
+              </dependencyManagement>
+              <dependencies>
+                <dependency>
+                  <groupId>org.pkvm4j</groupId>
+                  <artifactId>pkvm4j-module-api</artifactId>
+                  <scope>provided</scope>
+                </dependency>
+                <dependency>
+                  <groupId>org.pkvm4j</groupId>
+                  <artifactId>pkvm4j-testkit</artifactId>
+                  <scope>test</scope>
+                </dependency>
+              </dependencies>
+              <build>
+                <plugins>
+                  <plugin>
+                    <groupId>org.pkvm4j</groupId>
+                    <artifactId>pkvm4j-maven-plugin</artifactId>
+                    <version>${pkvm4j.version}</version>
+                    <extensions>true</extensions>
+                  </plugin>
+                </plugins>
+              </build>
+            </project>
+            """;
+
+    private static final String OUTSIDE_README = """
+            # @NAME@
+
+            A pKVM vendor module for pkvm4j @VERSION@, made by `pkvm new-module`.
+
+            | Path | What | Kernel counterpart |
+            |---|---|---|
+            | `src/main/java` | the EL1 module `@VENDOR@.@NAME@`: the `KernelModule` | `el1.c` |
+            | `src/hyp/java` | the EL2 module `@VENDOR@.@NAME@.hyp`: `@El2Symbol` init and handler | `hyp/el2.c` |
+            | `src/test/java` | `*IT` tests, each on a fresh device booted from the module file | |
+            | `pom.xml` | the `pkvm-module` packaging of `pkvm4j-maven-plugin`, versions from `pkvm4j-bom` | `Kbuild` |
+
+            Build, check and test (needs a JDK 25, which `./mvnw` finds, and the pkvm4j artifacts in your
+            Maven repository: `./mvnw install` in a pkvm4j checkout, or your company's repository):
+
+                ./mvnw verify
+
+            `target/@FOLDER@-1.0.0-SNAPSHOT.jar` is the module file: the EL1 jar with the EL2 jar
+            (`META-INF/pkvm/hyp.jar`), `modinfo` and `modversions` inside. The build refuses it as
+            `modprobe` would (descriptors, containment, ABI), and fails on an EL2 symbol name the EL2
+            part does not define, naming the symbol and the source line.
+
+            Boot it on the device archive (`pkvm4j-dist-@VERSION@.tar.gz`, unpacked anywhere):
+
+                mkdir -p initramfs && cp target/@FOLDER@-1.0.0-SNAPSHOT.jar initramfs/@NAME@.jar
+                pkvm4j-@VERSION@/bin/pkvm boot --initramfs initramfs \\
+                    --cmdline "kvm-arm.mode=protected kvm-arm.protected_modules=@NAME@ nr_cpus=2 mem=256M"
             """;
 
     private static final String HYP_POM = """

@@ -45,8 +45,8 @@ class TestSummaryIT {
 
     private static final String RED = """
             [INFO] --- surefire:3.5.4:test (default-test) @ pkvm4j-host-kernel ---
-            [ERROR] Tests run: 5, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.2 s <<< FAILURE! -- in org.pkvm4j.host.cli.HelpAndUsageTest
-            [ERROR] org.pkvm4j.host.cli.HelpAndUsageTest.topLevelHelp -- Time elapsed: 0.01 s <<< FAILURE!
+            [ERROR] Tests run: 5, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.2 s <<< FAILURE! -- in org.pkvm4j.cli.HelpAndUsageTest
+            [ERROR] org.pkvm4j.cli.HelpAndUsageTest.topLevelHelp -- Time elapsed: 0.01 s <<< FAILURE!
             [INFO] Results:
             [INFO]
             [ERROR] Failures:

@@ -58,17 +58,29 @@ public enum Errno {
         this.description = description;
     }
 
-    /** The positive Linux number, for example {@code 1} for {@code EPERM}. */
+    /**
+     * The positive Linux number, for example {@code 1} for {@code EPERM}.
+     *
+     * @return the positive errno value, as in {@code <errno.h>}
+     */
     public int code() {
         return code;
     }
 
-    /** The value a register carries for this error: {@code -code()}. */
+    /**
+     * The value a register carries for this error: {@code -code()}.
+     *
+     * @return the negated value a register carries, {@code -code()}
+     */
     public long negated() {
         return -code;
     }
 
-    /** The C library's text for this error, for example "Operation not permitted". */
+    /**
+     * The C library's text for this error, for example "Operation not permitted".
+     *
+     * @return the {@code strerror} text
+     */
     public String description() {
         return description;
     }
@@ -76,6 +88,8 @@ public enum Errno {
     /**
      * Finds the constant for a positive Linux number.
      *
+     * @param code a positive errno value
+     * @return the errno with that value
      * @throws IllegalArgumentException if pkvm4j does not model that number
      */
     public static Errno ofCode(int code) {
@@ -90,6 +104,7 @@ public enum Errno {
     /**
      * Reads a register that holds a negative errno, as the host does with x1 after a hypercall.
      *
+     * @param value a register value holding a negated errno
      * @return the constant, or {@code null} if {@code value} is not a modelled negative errno
      */
     public static Errno fromNegated(long value) {

@@ -17,22 +17,40 @@ public final class KvmCpuContext {
         this(new UserPtRegs());
     }
 
-    /** A context around {@code regs}. */
+    /**
+     * A context around {@code regs}.
+     *
+     * @param regs the general-purpose registers this context wraps
+     */
     public KvmCpuContext(UserPtRegs regs) {
         this.regs = regs;
     }
 
-    /** The general-purpose registers ({@code ctxt->regs}). */
+    /**
+     * The general-purpose registers ({@code ctxt->regs}).
+     *
+     * @return the general-purpose registers
+     */
     public UserPtRegs regs() {
         return regs;
     }
 
-    /** {@code cpu_reg(ctxt, n)} as an rvalue. */
+    /**
+     * {@code cpu_reg(ctxt, n)} as an rvalue.
+     *
+     * @param n the register number, 0..30
+     * @return the value of x{@code n}
+     */
     public long reg(int n) {
         return regs.get(n);
     }
 
-    /** {@code cpu_reg(ctxt, n) = value}. */
+    /**
+     * {@code cpu_reg(ctxt, n) = value}.
+     *
+     * @param n the register number, 0..30
+     * @param value the new value
+     */
     public void setReg(int n, long value) {
         regs.set(n, value);
     }

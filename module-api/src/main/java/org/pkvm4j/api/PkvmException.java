@@ -18,7 +18,9 @@ import java.util.Objects;
 public class PkvmException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** The kernel's error, never null. */
     private final Errno errno;
+    /** The SMCCC status in x0 if the hypervisor refused the call itself, else {@code SMCCC_RET_SUCCESS}. */
     private final long smcccStatus;
 
     /**
@@ -31,7 +33,13 @@ public class PkvmException extends RuntimeException {
         this(errno, Smccc.RET_SUCCESS, message, null);
     }
 
-    /** A failure reported with an errno, caused by {@code cause}. */
+    /**
+     * A failure reported with an errno, caused by {@code cause}.
+     *
+     * @param errno the kernel's error, never null
+     * @param message what failed, naming the module, symbol or call
+     * @param cause the failure underneath
+     */
     public PkvmException(Errno errno, String message, Throwable cause) {
         this(errno, Smccc.RET_SUCCESS, message, cause);
     }
@@ -47,13 +55,21 @@ public class PkvmException extends RuntimeException {
      *
      * <p>{@code SMCCC_RET_NOT_SUPPORTED} reads as {@link Errno#EOPNOTSUPP} (as the 2026 rework of
      * {@code kvm_call_hyp_nvhe} returns it); {@code INVALID_PARAMETER} as {@link Errno#EINVAL}.
+     *
+     * @param x0 the SMCCC status the hypervisor returned
+     * @param message what failed
+     * @return the exception, with its errno and status
      */
     public static PkvmException ofSmcccStatus(long x0, String message) {
         Errno errno = x0 == Smccc.RET_INVALID_PARAMETER ? Errno.EINVAL : Errno.EOPNOTSUPP;
         return new PkvmException(errno, x0, message + " (" + Smccc.statusName(x0) + ")", null);
     }
 
-    /** The kernel's error; never null. */
+    /**
+     * The kernel's error; never null.
+     *
+     * @return the errno
+     */
     public Errno errno() {
         return errno;
     }
@@ -61,6 +77,8 @@ public class PkvmException extends RuntimeException {
     /**
      * The SMCCC status in x0 when the hypervisor refused the call itself, or {@link
      * Smccc#RET_SUCCESS} when the call ran and reported an errno.
+     *
+     * @return the SMCCC status, or {@code SMCCC_RET_SUCCESS}
      */
     public long smcccStatus() {
         return smcccStatus;

@@ -48,12 +48,20 @@ public final class Smccc {
      * The function id the host puts in x0 to call host hypercall {@code n}.
      *
      * <p>Kernel counterpart: {@code KVM_HOST_SMCCC_ID(n)}.
+     *
+     * @param n the hypercall number
+     * @return its SMCCC function id, {@code 0xC6000000 + n}
      */
     public static long kvmHostSmcccId(int n) {
         return KVM_HOST_SMCCC_ID_BASE + n;
     }
 
-    /** A readable name for an SMCCC status in x0, for messages. */
+    /**
+     * A readable name for an SMCCC status in x0, for messages.
+     *
+     * @param x0 an SMCCC status
+     * @return its name, such as {@code SMCCC_RET_NOT_SUPPORTED}
+     */
     public static String statusName(long x0) {
         if (x0 == RET_SUCCESS) {
             return "SMCCC_RET_SUCCESS";

@@ -25,42 +25,76 @@ public final class UserPtRegs {
     public UserPtRegs() {
     }
 
-    /** Reads {@code x<n>}; {@code n} is 0..30. */
+    /**
+     * Reads {@code x<n>}; {@code n} is 0..30.
+     *
+     * @param n the register number, 0..30
+     * @return the value of x{@code n}
+     */
     public long get(int n) {
         return regs[n];
     }
 
-    /** Writes {@code x<n>}; {@code n} is 0..30. */
+    /**
+     * Writes {@code x<n>}; {@code n} is 0..30.
+     *
+     * @param n the register number, 0..30
+     * @param value the new value
+     */
     public void set(int n, long value) {
         regs[n] = value;
     }
 
-    /** The stack pointer of the trapped context. */
+    /**
+     * The stack pointer of the trapped context.
+     *
+     * @return the stack pointer
+     */
     public long sp() {
         return sp;
     }
 
-    /** Sets the stack pointer. */
+    /**
+     * Sets the stack pointer.
+     *
+     * @param value the new stack pointer
+     */
     public void setSp(long value) {
         sp = value;
     }
 
-    /** The program counter (ELR) of the trapped context. */
+    /**
+     * The program counter (ELR) of the trapped context.
+     *
+     * @return the program counter
+     */
     public long pc() {
         return pc;
     }
 
-    /** Sets the program counter, as an EL2 handler does to rewind or skip an instruction. */
+    /**
+     * Sets the program counter, as an EL2 handler does to rewind or skip an instruction.
+     *
+     * @param value the new program counter
+     */
     public void setPc(long value) {
         pc = value;
     }
 
-    /** The saved processor state (SPSR). */
+    /**
+     * The saved processor state (SPSR).
+     *
+     * @return the saved PSTATE
+     */
     public long pstate() {
         return pstate;
     }
 
-    /** Sets the saved processor state. */
+    /**
+     * Sets the saved processor state.
+     *
+     * @param value the new PSTATE
+     */
     public void setPstate(long value) {
         pstate = value;
     }

@@ -44,22 +44,29 @@ class NewModuleTest {
     void theGeneratedModuleBuildsBootsAndPassesItsOwnTest(@TempDir Path dir) throws Exception {
         Run run = pkvm("new-module", "demo_mod", "--dir", dir.toString(), "--vendor", "example");
         assertEquals(0, run.code(), run.err());
-        assertTrue(run.out().contains("is not the vendor-modules/ folder of a pkvm4j checkout"), run.out());
+        assertTrue(run.out().contains("./mvnw verify"), run.out());
         Path project = dir.resolve("demo-mod");
-        for (String f : List.of("pom.xml", "hyp/pom.xml", "el1/pom.xml", "hyp/src/main/java/module-info.java",
-                "hyp/src/main/java/example/demo_mod/hyp/DemoModHyp.java", "el1/src/main/java/example/demo_mod/DemoMod.java",
-                "el1/src/main/modinfo/modinfo.properties", "el1/src/test/java/example/demo_mod/DemoModIT.java")) {
+        for (String f : List.of("pom.xml", "README.md", "mvnw", "mvnw.cmd", ".mvn/wrapper/maven-wrapper.properties", ".mvn/jvm.config",
+                "src/hyp/java/module-info.java", "src/hyp/java/example/demo_mod/hyp/DemoModHyp.java",
+                "src/main/java/module-info.java", "src/main/java/example/demo_mod/DemoMod.java",
+                "src/test/java/example/demo_mod/DemoModIT.java")) {
             assertTrue(Files.isRegularFile(project.resolve(f)), f);
         }
+        assertTrue(Files.isExecutable(project.resolve("mvnw")), "the wrapper script is executable");
+        assertTrue(Files.readString(project.resolve("pom.xml")).contains("<packaging>pkvm-module</packaging>"));
 
-        Path moduleFile = SourceModules.build(project.resolve("el1/src/main/java"), project.resolve("hyp/src/main/java"),
-                project.resolve("el1/src/main/modinfo/modinfo.properties"), dir.resolve("out"));
+        // What the plugin's modinfo goal writes from the POM (the outside project has no modinfo file).
+        Path modinfo = dir.resolve("modinfo.properties");
+        Files.writeString(modinfo, "name=demo_mod\nversion=1.0.0-SNAPSHOT\nlicense=GPL-2.0-only\napi.version="
+                + org.pkvm4j.cli.Main.class.getModule().getDescriptor().rawVersion().orElseThrow() + "\ndepends=\n");
+        Path moduleFile = SourceModules.build(project.resolve("src/main/java"), project.resolve("src/hyp/java"),
+                modinfo, dir.resolve("out"));
         try (PkvmDevice device = PkvmDevice.builder().module(moduleFile).boot()) {
             assertThat(device).isProtected().hasModule("demo_mod", 1).deprivileged();
             assertEquals(42, device.module("demo_mod").call(0, 41));
         }
 
-        TestExecutionSummary summary = runGeneratedTest(project.resolve("el1/src/test/java"), dir.resolve("test-classes"),
+        TestExecutionSummary summary = runGeneratedTest(project.resolve("src/test/java"), dir.resolve("test-classes"),
                 "example.demo_mod.DemoModIT", moduleFile);
         StringWriter report = new StringWriter();
         summary.printFailuresTo(new PrintWriter(report), 20);
@@ -90,6 +97,8 @@ class NewModuleTest {
      */
     @Test
     void theGeneratedPomsBuildLikeTheBundledOnes(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("pom.xml"), Files.readString(SourceModules.vendorModules().resolve("pom.xml"))
+                .replaceFirst("(?s)<modules>.*?</modules>", "<modules>\n  </modules>"));
         assertEquals(0, pkvm("new-module", "pom_check", "--dir", dir.toString()).code());
         Path project = dir.resolve("pom-check");
         String version = org.pkvm4j.cli.Main.class.getModule().getDescriptor().rawVersion().orElseThrow();

@@ -13,14 +13,22 @@ import org.pkvm4j.api.Smccc;
  * @since 0.1
  */
 public record HvcNumber(int id) {
-    /** Checks that {@code id} is a dynamic hypercall id. */
+    /**
+     * Checks that {@code id} is a dynamic hypercall id.
+     *
+     * @param id the hypercall id, 128..255
+     */
     public HvcNumber {
         if (id < Smccc.DYNAMIC_HCALLS_BASE || id >= Smccc.DYNAMIC_HCALLS_BASE + Smccc.MAX_DYNAMIC_HCALLS) {
             throw new IllegalArgumentException("not a dynamic hypercall id: " + id + " (expected 128..255)");
         }
     }
 
-    /** The value x0 carries to call this handler: {@code 0xC6000000 + id}. */
+    /**
+     * The value x0 carries to call this handler: {@code 0xC6000000 + id}.
+     *
+     * @return the SMCCC function id of this hypercall
+     */
     public long smcccFunctionId() {
         return Smccc.kvmHostSmcccId(id);
     }

@@ -30,6 +30,8 @@ public interface KernelModule {
      * Tears the module down before an unload ({@code rmmod}); pKVM modules are never unloaded.
      *
      * <p>Kernel counterpart: {@code module_exit}.
+     *
+     * @param ctx the module's context, as {@code init} got it
      */
     default void exit(ModuleContext ctx) {
     }

@@ -20,6 +20,8 @@ public interface MiscDevice {
     /**
      * Handles one ioctl.
      *
+     * @param cmd the ioctl command
+     * @param arg its argument
      * @return a non-negative result
      * @throws org.pkvm4j.api.PkvmException to fail the ioctl with an errno
      */

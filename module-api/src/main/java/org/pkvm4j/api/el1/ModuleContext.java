@@ -13,22 +13,35 @@ import java.util.Optional;
  */
 public interface ModuleContext {
 
-    /** The module's name as {@code modprobe} and {@code kvm-arm.protected_modules=} spell it. */
+    /**
+     * The module's name as {@code modprobe} and {@code kvm-arm.protected_modules=} spell it.
+     *
+     * @return the module name, as modprobe knows it
+     */
     String name();
 
-    /** The pKVM module calls of this module ({@code pkvm_load_el2_module} and friends). */
+    /**
+     * The pKVM module calls of this module ({@code pkvm_load_el2_module} and friends).
+     *
+     * @return the module's pKVM interface
+     */
     Pkvm pkvm();
 
     /**
      * A parameter from the kernel command line, given as {@code <module>.<key>=<value>}.
      *
      * <p>Kernel counterpart: {@code module_param}.
+     *
+     * @param key the parameter name
+     * @return its value, if the command line gave one
      */
     Optional<String> parameter(String key);
 
     /**
      * Prints a line to the kernel log ({@code printk(KERN_INFO ...)}), prefixed with the module
      * name; EL1 modules may also log through the Log4j API.
+     *
+     * @param message the line to log
      */
     void printk(String message);
 
@@ -37,6 +50,8 @@ public interface ModuleContext {
      *
      * <p>Kernel counterpart: {@code misc_register}.
      *
+     * @param name the device name, {@code /dev/<name>}
+     * @param device the device
      * @throws org.pkvm4j.api.PkvmException {@code EEXIST} if the name is taken
      */
     void miscRegister(String name, MiscDevice device);

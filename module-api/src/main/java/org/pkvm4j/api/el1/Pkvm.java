@@ -21,6 +21,7 @@ public interface Pkvm {
      * EL2 pages are handed to the hypervisor, the init runs there with the ops table, and the token
      * (the hyp VA of the module's sections) comes back.
      *
+     * @return the token of the module's EL2 part
      * @param initSymbol the {@code @El2Symbol} name of the EL2 init, for example {@code
      *     "pkvm_driver_hyp_init"}
      * @throws PkvmException {@code EOPNOTSUPP} after deprivilege or with pKVM off; {@code ENOENT}
@@ -35,6 +36,9 @@ public interface Pkvm {
      * <p>Kernel counterpart: {@code pkvm_register_el2_mod_call(__kvm_nvhe_<handlerSymbol>,
      * token)}, which issues {@code __pkvm_register_hcall}.
      *
+     * @param handlerSymbol the {@code @El2Symbol} name of the handler
+     * @param token the token {@link #loadEl2Module} returned
+     * @return the handler's hypercall number
      * @throws PkvmException {@code ENOMEM} when the hypervisor holds 128 handlers already; {@code
      *     EINVAL} for a token that is not this module's; {@code ENOENT} for an unknown symbol;
      *     {@code EOPNOTSUPP} after deprivilege
@@ -46,18 +50,41 @@ public interface Pkvm {
      *
      * <p>Kernel counterpart: {@code pkvm_el2_mod_call(hvc_number)}.
      *
+     * @param hvc a hypercall number this module registered
+     * @return x1 as the handler left it
      * @throws PkvmException {@code EPERM} for an HVC number this module did not register; the
      *     SMCCC status as {@code EOPNOTSUPP} if x0 is not {@code SMCCC_RET_SUCCESS}
      */
     long el2ModCall(HvcNumber hvc);
 
-    /** As {@link #el2ModCall(HvcNumber)}, with x1 = {@code a1}. */
+    /**
+     * As {@link #el2ModCall(HvcNumber)}, with x1 = {@code a1}.
+     *
+     * @param hvc a hypercall number this module registered
+     * @param a1 x1
+     * @return x1 as the handler left it
+     */
     long el2ModCall(HvcNumber hvc, long a1);
 
-    /** As {@link #el2ModCall(HvcNumber)}, with x1, x2 = {@code a1, a2}. */
+    /**
+     * As {@link #el2ModCall(HvcNumber)}, with x1, x2 = {@code a1, a2}.
+     *
+     * @param hvc a hypercall number this module registered
+     * @param a1 x1
+     * @param a2 x2
+     * @return x1 as the handler left it
+     */
     long el2ModCall(HvcNumber hvc, long a1, long a2);
 
-    /** As {@link #el2ModCall(HvcNumber)}, with x1..x3 = {@code a1..a3}. */
+    /**
+     * As {@link #el2ModCall(HvcNumber)}, with x1..x3 = {@code a1..a3}.
+     *
+     * @param hvc a hypercall number this module registered
+     * @param a1 x1
+     * @param a2 x2
+     * @param a3 x3
+     * @return x1 as the handler left it
+     */
     long el2ModCall(HvcNumber hvc, long a1, long a2, long a3);
 
     /**
@@ -65,6 +92,11 @@ public interface Pkvm {
      *
      * <p>Kernel counterpart: {@code pkvm_el2_mod_call_smccc} (android16-6.12).
      *
+     * @param hvc a hypercall number this module registered
+     * @param a1 x1
+     * @param a2 x2
+     * @param a3 x3
+     * @return x0..x3 as the handler left them
      * @throws PkvmException {@code EPERM} for an HVC number this module did not register
      */
     SmcccRes el2ModCallSmccc(HvcNumber hvc, long a1, long a2, long a3);

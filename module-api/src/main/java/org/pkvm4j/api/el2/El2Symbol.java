@@ -29,6 +29,10 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.METHOD)
 public @interface El2Symbol {
-    /** The C name of the symbol, for example {@code "pkvm_driver_hyp_init"}; unique in its module. */
+    /**
+     * The C name of the symbol, for example {@code "pkvm_driver_hyp_init"}; unique in its module.
+     *
+     * @return the C name of the symbol, as EL1 code passes it to {@code Pkvm}
+     */
     String value();
 }

@@ -16,6 +16,10 @@ import org.pkvm4j.api.KvmCpuContext;
 @VendorImplemented
 @FunctionalInterface
 public interface KvmCpuContextHandler {
-    /** Handles one trapped call; {@code ctx} is the calling CPU's host context. */
+    /**
+     * Handles one trapped call; {@code ctx} is the calling CPU's host context.
+     *
+     * @param ctx the trapping CPU's context: x0..x3 carry the call and its answer
+     */
     void handle(KvmCpuContext ctx);
 }

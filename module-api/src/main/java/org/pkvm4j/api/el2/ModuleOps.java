@@ -20,6 +20,7 @@ public interface ModuleOps {
      * <p>Kernel counterpart: {@code register_serial_driver(void (*hyp_putc_cb)(char))}. Until a
      * driver is registered, the hypervisor writes to the machine's UART itself.
      *
+     * @param driver the console driver to install
      * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if a driver is already registered
      */
     void registerSerialDriver(SerialDriver driver);
@@ -28,6 +29,8 @@ public interface ModuleOps {
      * Prints one character on the hypervisor console.
      *
      * <p>Kernel counterpart: {@code putc}.
+     *
+     * @param c the character
      */
     void putc(char c);
 
@@ -35,6 +38,8 @@ public interface ModuleOps {
      * Prints a string and a newline on the hypervisor console.
      *
      * <p>Kernel counterpart: {@code puts}.
+     *
+     * @param s the string, without its newline
      */
     void puts(String s);
 
@@ -42,6 +47,8 @@ public interface ModuleOps {
      * Prints a 64-bit value in hex ({@code 0x...}) and a newline on the hypervisor console.
      *
      * <p>Kernel counterpart: {@code putx64}.
+     *
+     * @param x the value
      */
     void putx64(long x);
 
@@ -50,6 +57,8 @@ public interface ModuleOps {
      *
      * <p>Kernel counterpart: {@code hyp_smp_processor_id}. Per-CPU EL2 state indexed by this
      * number needs no lock: a CPU runs one trap at a time.
+     *
+     * @return this CPU's number
      */
     int smpProcessorId();
 
@@ -57,6 +66,8 @@ public interface ModuleOps {
      * The number of CPUs of the machine ({@code nr_cpus}), for sizing per-CPU state in an init.
      *
      * <p>Kernel counterpart: {@code hyp_nr_cpus}, which modules read through their linker map.
+     *
+     * @return the number of CPUs
      */
     int nrCpus();
 
@@ -72,6 +83,8 @@ public interface ModuleOps {
      * Pre: every page host OWNED (and not restricted by {@link #hostStage2ModProt}), hyp NOPAGE.
      * All or nothing.
      *
+     * @param pfn the first page frame number
+     * @param nrPages how many pages
      * @throws org.pkvm4j.api.PkvmException {@code EINVAL} if the range leaves the PA range, overflows
      *     or straddles memory and MMIO; {@code EPERM} if it is not memory or a page is in the wrong state
      */
@@ -85,6 +98,8 @@ public interface ModuleOps {
      * <p>Kernel counterpart: {@code hyp_donate_host(pfn, nr_pages)} ({@code __pkvm_hyp_donate_host}).
      * Pre: every page hyp OWNED, host NOPAGE. All or nothing.
      *
+     * @param pfn the first page frame number
+     * @param nrPages how many pages
      * @throws org.pkvm4j.api.PkvmException {@code EINVAL} if the range leaves the PA range or
      *     overflows; {@code EPERM} if a page is in the wrong state
      */
@@ -96,6 +111,7 @@ public interface ModuleOps {
      *
      * <p>Kernel counterpart: {@code host_share_hyp(pfn)} ({@code __pkvm_host_share_hyp}).
      *
+     * @param pfn the page frame number
      * @throws org.pkvm4j.api.PkvmException {@code EPERM} if the page is not memory or not host OWNED /
      *     hyp NOPAGE
      */
@@ -106,6 +122,7 @@ public interface ModuleOps {
      *
      * <p>Kernel counterpart: {@code host_unshare_hyp(pfn)} ({@code __pkvm_host_unshare_hyp}).
      *
+     * @param pfn the page frame number
      * @throws org.pkvm4j.api.PkvmException {@code EPERM} for a page that is not shared with EL2;
      *     {@code EBUSY} while EL2 holds a pin on it
      */
@@ -117,6 +134,8 @@ public interface ModuleOps {
      *
      * <p>Kernel counterpart: {@code pin_shared_mem(from, to)} ({@code hyp_pin_shared_mem}).
      *
+     * @param from the first hyp VA
+     * @param to the hyp VA after the last
      * @throws org.pkvm4j.api.PkvmException {@code EPERM} if a page is not memory or not shared by the
      *     host with EL2; {@code EINVAL} if {@code to < from}. A pin count passing {@code u16} is the
      *     kernel's {@code BUG_ON}: a hyp panic
@@ -129,6 +148,9 @@ public interface ModuleOps {
      *
      * <p>Kernel counterpart: {@code unpin_shared_mem(from, to)} ({@code hyp_unpin_shared_mem}). No
      * errno: unpinning a page that holds no pin is the kernel's {@code BUG_ON}, a hyp panic.
+     *
+     * @param from the first hyp VA
+     * @param to the hyp VA after the last
      */
     void unpinSharedMem(long from, long to);
 
@@ -138,6 +160,9 @@ public interface ModuleOps {
      * <p>Kernel counterpart: {@code memcpy} (the hypervisor's own). Both ranges must be mapped at EL2:
      * pages it owns (donated) or borrows and holds a pin on.
      *
+     * @param dstVa the hyp VA copied to
+     * @param srcVa the hyp VA copied from
+     * @param size the number of bytes
      * @throws org.pkvm4j.api.PkvmException {@code EFAULT} if a byte of either range is not mapped at
      *     EL2 (where C would take a translation fault and panic); {@code EINVAL} for a negative size
      */
@@ -148,6 +173,9 @@ public interface ModuleOps {
      *
      * <p>Kernel counterpart: {@code memset}. The range must be mapped at EL2, as for {@link #memcpy}.
      *
+     * @param va the first hyp VA
+     * @param c the fill byte, in its low 8 bits
+     * @param size the number of bytes
      * @throws org.pkvm4j.api.PkvmException {@code EFAULT} if a byte is not mapped at EL2; {@code
      *     EINVAL} for a negative size
      */
@@ -161,6 +189,9 @@ public interface ModuleOps {
      * convert, as C modules must. Like the kernel's, it is arithmetic on the linear map only: a VA
      * of the private range ({@link #createPrivateMapping}, {@link #fixmapMap}, module VA) has no
      * linear-map PA.
+     *
+     * @param va a hyp VA in the linear map
+     * @return its physical address
      */
     long hypPa(long va);
 
@@ -168,6 +199,9 @@ public interface ModuleOps {
      * The hyp VA of physical address {@code pa} in the hyp linear map.
      *
      * <p>Kernel counterpart: {@code hyp_va}. The identity in pkvm4j (see {@link #hypPa}).
+     *
+     * @param pa a physical address
+     * @return its hyp VA in the linear map
      */
     long hypVa(long pa);
 
@@ -178,6 +212,9 @@ public interface ModuleOps {
      * <p>Kernel counterpart: {@code flush_dcache_to_poc(addr, size)}. A no-op in pkvm4j: its memory
      * is one coherent {@code MemorySegment} with no caches to clean, every store is visible to every
      * observer once a transition publishes the page.
+     *
+     * @param va the first hyp VA
+     * @param size the number of bytes
      */
     void flushDcacheToPoc(long va, long size);
 
@@ -187,6 +224,8 @@ public interface ModuleOps {
      * <p>Kernel counterpart: a plain EL2 load ({@code *(u64 *)va}); it has no ops member in C. The
      * page must be mapped at EL2: owned by the hypervisor (donated) or borrowed and pinned.
      *
+     * @param va the hyp VA, 8-byte aligned
+     * @return the 8 bytes, little-endian
      * @throws org.pkvm4j.api.PkvmException {@code EFAULT} if the page is not mapped at EL2; {@code
      *     EINVAL} if {@code va} is misaligned
      */
@@ -198,6 +237,8 @@ public interface ModuleOps {
      * <p>Kernel counterpart: a plain EL2 store. The page must be mapped at EL2, as for {@link
      * #load64}.
      *
+     * @param va the hyp VA, 8-byte aligned
+     * @param value the 8 bytes to store, little-endian
      * @throws org.pkvm4j.api.PkvmException {@code EFAULT} if the page is not mapped at EL2; {@code
      *     EINVAL} if {@code va} is misaligned
      */
@@ -216,6 +257,8 @@ public interface ModuleOps {
      * recorded but never checked; {@link org.pkvm4j.api.Prot#NONE} is a permission fault on every
      * access (the kernel annotates such a page for {@code PKVM_ID_PROTECTED} instead).
      *
+     * @param pfn the first page frame number
+     * @param nrPages how many pages
      * @param prot {@link org.pkvm4j.api.Prot} bits
      * @throws org.pkvm4j.api.PkvmException {@code EINVAL} for bits beyond RWX, or a range that leaves
      *     the PA range or overflows; {@code EPERM} for a range that is not all memory, or that is not
@@ -230,6 +273,7 @@ public interface ModuleOps {
      * <p>Kernel counterpart: {@code register_host_perm_fault_handler(cb)}: 16 slots, the first free
      * one taken with a compare-and-swap, for the life of the hypervisor.
      *
+     * @param handler the handler, kept for the life of the hypervisor
      * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if all 16 slots are taken
      */
     void registerHostPermFaultHandler(HostPermFaultHandler handler);
@@ -241,6 +285,8 @@ public interface ModuleOps {
      * <p>Kernel counterpart: {@code host_stage2_get_leaf(phys, &pte, &level)}, read under the host
      * lock; a snapshot, stale as soon as it returns.
      *
+     * @param phys a physical address
+     * @return the leaf describing its page
      * @throws org.pkvm4j.api.PkvmException {@code ERANGE} if {@code phys} is outside the 48-bit PA range
      */
     HostStage2Leaf hostStage2GetLeaf(long phys);
@@ -251,6 +297,7 @@ public interface ModuleOps {
      * <p>Kernel counterpart: {@code register_illegal_abt_notifier(cb)}: one slot, taken with a
      * compare-and-swap, for the life of the hypervisor.
      *
+     * @param notifier the notifier, kept for the life of the hypervisor
      * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if a notifier is already registered
      */
     void registerIllegalAbtNotifier(IllegalAbtNotifier notifier);
@@ -263,6 +310,8 @@ public interface ModuleOps {
      * <p>Kernel counterpart: {@code fixmap_map(phys)} ({@code hyp_fixmap_map}). Nothing checks who owns
      * the page: EL2 code is trusted with every page, as in C.
      *
+     * @param phys a physical address, memory or MMIO
+     * @return the hyp VA of {@code phys} in this CPU's fixmap slot
      * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if this CPU's slot is mapped (unmap between
      *     maps); {@code EINVAL} for a PA outside the PA range
      */
@@ -286,6 +335,9 @@ public interface ModuleOps {
      * __pkvm_create_private_mapping}). {@code prot} follows {@code hyp_set_prot_attr}: it must include
      * R, may not be W and X together, and device memory may not be X.
      *
+     * @param phys the first physical address
+     * @param size the number of bytes, positive
+     * @return the hyp VA of {@code phys}
      * @param prot {@link org.pkvm4j.api.Prot} bits
      * @throws org.pkvm4j.api.PkvmException {@code EINVAL} for a size that is not positive, a range that
      *     leaves the PA range or straddles memory and MMIO, or a refused {@code prot}; {@code ENOMEM}
@@ -300,6 +352,8 @@ public interface ModuleOps {
      * <p>Kernel counterpart: {@code alloc_module_va(nr_pages)} ({@code __pkvm_alloc_module_va}), the
      * same 128 MiB window module loading takes its sections from.
      *
+     * @param nrPages how many pages, positive
+     * @return the hyp VA of the first reserved page
      * @throws org.pkvm4j.api.PkvmException {@code ENOMEM} when the window is exhausted; {@code EINVAL}
      *     for a count that is not positive
      */
@@ -313,6 +367,10 @@ public interface ModuleOps {
      * <p>Kernel counterpart: {@code map_module_page(pfn, va, prot, is_protected)} ({@code
      * __pkvm_map_module_page}).
      *
+     * @param pfn the DRAM page frame number
+     * @param va a page reserved with {@link #allocModuleVa}
+     * @param prot {@link org.pkvm4j.api.Prot} bits
+     * @param isProtected whether the page is already the hypervisor's (no donation)
      * @throws org.pkvm4j.api.PkvmException {@code EINVAL} for a {@code va} that is not a reserved page,
      *     or a refused {@code prot}; {@code EEXIST} if {@code va} is mapped; {@code EPERM}/{@code
      *     EINVAL} from the donation (the page is not host-owned memory), or a protected page EL2 does
@@ -326,6 +384,8 @@ public interface ModuleOps {
      *
      * <p>Kernel counterpart: a plain EL2 load ({@code readb_relaxed} for a device).
      *
+     * @param va the hyp VA
+     * @return the byte
      * @throws org.pkvm4j.api.PkvmException {@code EFAULT} if {@code va} is not mapped readable at EL2
      */
     byte load8(long va);
@@ -336,6 +396,8 @@ public interface ModuleOps {
      *
      * <p>Kernel counterpart: a plain EL2 store ({@code writeb_relaxed} for a device).
      *
+     * @param va the hyp VA
+     * @param value the byte
      * @throws org.pkvm4j.api.PkvmException {@code EFAULT} if {@code va} is not mapped writable at EL2
      *     (a read-only mapping refuses the store and nothing is written)
      */

@@ -13,6 +13,10 @@ import org.pkvm4j.api.VendorImplemented;
 @VendorImplemented
 @FunctionalInterface
 public interface SerialDriver {
-    /** Writes one character to the device; runs at EL2 and must not block. */
+    /**
+     * Writes one character to the device; runs at EL2 and must not block.
+     *
+     * @param c the character
+     */
     void putc(char c);
 }

@@ -17,6 +17,10 @@ import org.pkvm4j.api.UserPtRegs;
 @VendorImplemented
 @FunctionalInterface
 public interface UserPtRegsHandler {
-    /** Handles one trapped call; {@code regs} is the calling CPU's host context. */
+    /**
+     * Handles one trapped call; {@code regs} is the calling CPU's host context.
+     *
+     * @param regs the trapping CPU's registers: x0..x3 carry the call and its answer
+     */
     void handle(UserPtRegs regs);
 }
