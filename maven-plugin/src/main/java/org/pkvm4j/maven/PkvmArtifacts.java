@@ -11,6 +11,9 @@ final class PkvmArtifacts {
     static final String GROUP = "org.pkvm4j";
     static final String MODULE_API = "pkvm4j-module-api";
     static final String HYPERVISOR = "pkvm4j-hypervisor";
+    /** The libraries pkvm4j's runtime jars require: Log4j, picocli (the CLI) and Jackson core (JSON reports). */
+    private static final java.util.Set<String> LIBRARY_GROUPS = java.util.Set.of("org.apache.logging.log4j", "info.picocli",
+            "tools.jackson.core");
 
     private PkvmArtifacts() {
     }
@@ -38,7 +41,7 @@ final class PkvmArtifacts {
         return pluginArtifacts.stream()
                 .filter(a -> a.getFile() != null)
                 .filter(a -> (a.getGroupId().equals(GROUP) && !a.getArtifactId().equals(HYPERVISOR))
-                        || a.getGroupId().equals("org.apache.logging.log4j") || a.getGroupId().equals("info.picocli"))
+                        || LIBRARY_GROUPS.contains(a.getGroupId()))
                 .map(a -> a.getFile().toPath())
                 .toList();
     }
