@@ -73,6 +73,11 @@ final class JsonReports {
         json.beginObject();
         switch (state) {
             case SecurityState.Protected p -> json.member("state", "protected");
+            case SecurityState.Tainted t -> {
+                json.member("state", "tainted").member("code", ErrorCode.BOOT_TAINTED.code()).name("switches").beginArray();
+                t.switches().forEach(json::value);
+                json.endArray();
+            }
             case SecurityState.Unprotected u -> json.member("state", "unprotected").member("mode", u.mode().spelling());
             case SecurityState.Insecure i -> json.member("state", "insecure").member("code", ErrorCode.BOOT_INSECURE.code())
                     .member("module", i.module()).member("errno", i.errno().name()).member("errnoValue", i.errno().code())

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.abi.AbiModel;
 import org.pkvm4j.host.abi.SymbolCheck;
@@ -15,7 +16,8 @@ import org.pkvm4j.host.cmdline.BootConfigException;
 import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.host.initramfs.ModuleFile;
-import org.pkvm4j.host.loader.PreloadChecks;
+import org.pkvm4j.host.loader.CheckedModule;
+import org.pkvm4j.host.loader.ModuleChecks;
 import org.pkvm4j.host.verify.El2Policy;
 import org.pkvm4j.host.verify.El2Verifier;
 import org.pkvm4j.host.verify.Violation;
@@ -59,37 +61,37 @@ final class VerifyCommand implements Callable<Integer> {
         ModuleFile module = ModuleFile.read(file);
         PrintWriter out = spec.commandLine().getOut();
         List<JsonReports.VerifyStep> steps = new ArrayList<>();
+        // The pipeline modprobe runs; here every check reports, a refused one does not stop the next.
+        CheckedModule checked;
         try {
-            PreloadChecks.check(module);
-            steps.add(new JsonReports.VerifyStep("descriptors", module.name() + ": descriptors and EL2 symbols ok", null));
+            checked = ModuleChecks.report(module, ModuleChecks.Options.offline(VerifyCommand::runningApi,
+                    new El2Verifier(policy)));
         } catch (PkvmException e) {
-            steps.add(new JsonReports.VerifyStep("descriptors", null, e));
+            // An entry or class file refused: nothing else may be read.
+            steps.add(new JsonReports.VerifyStep(ModuleChecks.ENTRIES, null, e));
+            return print(out, module, steps, List.of(), "%s: not checked further".formatted(module.name()), policy);
         }
-        try {
-            Path apiJar = AbiCommandSupport.runningApiLocation();
-            AbiModel api = AbiModel.read(Files.isDirectory(apiJar) ? JarImage.ofDirectory(apiJar)
-                    : JarImage.read(apiJar.toString(), Files.readAllBytes(apiJar)));
-            SymbolCheck.Outcome abi = SymbolCheck.check(module.name(), module.jars(), api);
-            steps.add(new JsonReports.VerifyStep("abi", "%s: ABI ok against %s %s (%s)".formatted(module.name(), api.module(),
-                    api.version(), abi == SymbolCheck.Outcome.VERSIONS_MATCH ? "modversions match" : "no modversions; every reference links"),
-                    null));
-        } catch (PkvmException e) {
-            steps.add(new JsonReports.VerifyStep("abi", null, e));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the running org.pkvm4j.api", e);
-        }
-        List<Violation> violations = List.of();
+        PkvmException descriptors = checked.refusals().get(ModuleChecks.DESCRIPTORS);
+        steps.add(new JsonReports.VerifyStep("descriptors", module.name() + ": descriptors and EL2 symbols ok", descriptors));
+        PkvmException abi = checked.refusals().get(ModuleChecks.ABI);
+        steps.add(new JsonReports.VerifyStep("abi", abi != null ? null : "%s: ABI ok against %s %s (%s)".formatted(module.name(),
+                API.get().module(), API.get().version(), checked.abi().orElse(null) == SymbolCheck.Outcome.VERSIONS_MATCH
+                        ? "modversions match" : "no modversions; every reference links"), abi));
+        List<Violation> violations = checked.violations();
         String el2Summary;
         if (module.el2().isEmpty()) {
             el2Summary = "%s: no EL2 part, no EL2 code to verify".formatted(module.name());
         } else {
-            JarImage el2 = module.el2().get();
-            violations = new El2Verifier(policy).verify(el2);
-            long classes = el2.entryNames().stream().filter(n -> n.endsWith(".class") && !n.endsWith("module-info.class")).count();
+            int classes = checked.el2Classes();
             el2Summary = "%s: EL2 code %s: %d violation%s in %d class%s (policy %s)".formatted(module.name(),
                     violations.isEmpty() ? "ok" : "refused", violations.size(), violations.size() == 1 ? "" : "s",
                     classes, classes == 1 ? "" : "es", policy.source());
         }
+        return print(out, module, steps, violations, el2Summary, policy);
+    }
+
+    private int print(PrintWriter out, ModuleFile module, List<JsonReports.VerifyStep> steps, List<Violation> violations,
+            String el2Summary, El2Policy policy) {
         boolean passed = violations.isEmpty() && steps.stream().allMatch(st -> st.refusal() == null);
         if (json) {
             JsonReports.verify(out, module.name(), steps, violations, policy.source().toString(), passed);
@@ -104,6 +106,29 @@ final class VerifyCommand implements Callable<Integer> {
         out.println(el2Summary);
         out.flush();
         return passed ? 0 : Main.FAILED;
+    }
+
+    /** The running {@code org.pkvm4j.api}, read from its jar once per run. */
+    private static final Supplier<AbiModel> API = new Supplier<>() {
+        private AbiModel model;
+
+        @Override
+        public synchronized AbiModel get() {
+            if (model == null) {
+                try {
+                    Path apiJar = AbiCommandSupport.runningApiLocation();
+                    model = AbiModel.read(Files.isDirectory(apiJar) ? JarImage.ofDirectory(apiJar)
+                            : JarImage.read(apiJar.toString(), Files.readAllBytes(apiJar)));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read the running org.pkvm4j.api", e);
+                }
+            }
+            return model;
+        }
+    };
+
+    private static AbiModel runningApi() {
+        return API.get();
     }
 
     private El2Policy policy() {
