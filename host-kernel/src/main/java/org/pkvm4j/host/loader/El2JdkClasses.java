@@ -48,7 +48,7 @@ public final class El2JdkClasses {
     private static final Set<String> REFUSED = Set.of("java.util.Timer", "java.util.TimerTask", "java.util.ServiceLoader",
             "java.util.ResourceBundle", "java.util.Scanner", "java.util.Formatter", "java.util.Properties",
             "java.util.Vector", "java.util.Stack", "java.util.Hashtable",
-            "java.lang.ClassLoader", "java.lang.ClassNotFoundException", "java.lang.Process", "java.lang.ProcessBuilder");
+            "java.lang.ClassLoader", "java.lang.Process", "java.lang.ProcessBuilder");
 
     /** The run-time allow-list as the EL2 loader asks it. */
     public static final Predicate<String> ADMITTED = El2JdkClasses::admits;
