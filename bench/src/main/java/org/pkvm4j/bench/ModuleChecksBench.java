@@ -16,6 +16,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.pkvm4j.host.abi.SymbolCheck;
+import org.pkvm4j.host.loader.ApprovedClasses;
+import org.pkvm4j.host.loader.ModuleChecks;
 import org.pkvm4j.host.verify.El2Verifier;
 import org.pkvm4j.host.verify.Violation;
 
@@ -69,6 +71,27 @@ public class ModuleChecksBench {
         return SymbolCheck.check(s.m.name, s.m.jars, s.m.api);
     }
 
+    /**
+     * The approval of every class file of both jars ({@code ApprovedClasses.approve}): each entry's
+     * path, binary name and {@code this_class} agree, every class file fully parsed, digests kept
+     * (docs/adr/0008).
+     */
+    @Benchmark
+    public int approveClasses(Subject s) {
+        return ApprovedClasses.approve(s.m.name, s.m.el1, s.m.el1Descriptor).binaryNames().size()
+                + ApprovedClasses.approve(s.m.name, s.m.el2, s.m.el2Descriptor).binaryNames().size();
+    }
+
+    /**
+     * The whole pipeline {@code modprobe} runs, uncached ({@code ModuleChecks.check}): entries and
+     * names, descriptors and symbols, the ABI against the running API, the EL2 code rules.
+     */
+    @Benchmark
+    public org.pkvm4j.host.loader.CheckedModule checkPipeline(Subject s) {
+        return ModuleChecks.check(s.m.file, new ModuleChecks.Options(java.util.Optional.of(List.of()), () -> s.m.api,
+                El2Verifier.bundled(), false));
+    }
+
     /** The EL2 layer, as the loader defines it: no parent loader. */
     @Benchmark
     public ModuleLayer defineEl2Layer(Subject s) {
@@ -88,12 +111,12 @@ public class ModuleChecksBench {
         @Param({"kvstore", "percpu_counter", "pkvm_driver"})
         public String module;
 
-        CheckedModule m;
+        BenchModule m;
 
         /** Reads the module file and the running API, and checks that every operation succeeds once. */
         @Setup(Level.Trial)
         public void setup() {
-            m = CheckedModule.read(module, true);
+            m = BenchModule.read(module, true);
             List<Violation> violations = El2Verifier.bundled().verify(m.el2);
             if (!violations.isEmpty()) {
                 throw new IllegalStateException(module + ": the EL2 verifier refuses the bundled module: " + violations);
