@@ -111,7 +111,7 @@ public final class ModuleChecks {
             if (el2.isPresent()) {
                 DescriptorPolicy.checkEl2(module, el2.get().descriptor(), el1.descriptor());
                 JarImage jar = el2.get().jar();
-                symbols = cached(options, sha, "el2 symbols", () -> El2SymbolTable.scan(module, jar));
+                symbols = cached(options, sha, "el2 symbols", guarded(module, jar, () -> El2SymbolTable.scan(module, jar)));
             }
         } catch (PkvmException e) {
             fail(stopAtFirst, refusals, DESCRIPTORS, e);
@@ -120,7 +120,8 @@ public final class ModuleChecks {
         Optional<SymbolCheck.Outcome> abi = Optional.empty();
         if (options.api() != null) {
             try {
-                abi = Optional.of(cached(options, sha, "abi", () -> SymbolCheck.check(module, file.jars(), options.api().get())));
+                abi = Optional.of(cached(options, sha, "abi", guarded(module, file.el1(),
+                        () -> SymbolCheck.check(module, file.jars(), options.api().get()))));
             } catch (PkvmException e) {
                 fail(stopAtFirst, refusals, ABI, e);
             }
@@ -131,9 +132,9 @@ public final class ModuleChecks {
         if (el2.isPresent()) {
             JarImage jar = el2.get().jar();
             if (options.verifier() != null) {
-                violations = cached(options, sha, "el2 verify", () -> List.copyOf(options.verifier().verify(jar)));
+                violations = cached(options, sha, "el2 verify", guarded(module, jar, () -> List.copyOf(options.verifier().verify(jar))));
             }
-            sections = cached(options, sha, "el2 sections", () -> El2Sections.of(jar));
+            sections = cached(options, sha, "el2 sections", guarded(module, jar, () -> El2Sections.of(jar)));
         }
         return new CheckedModule(file, el1, el2, symbols, sections, abi, violations,
                 el2.isPresent() && options.verifier() != null, refusals);
@@ -163,6 +164,24 @@ public final class ModuleChecks {
             throw e;
         }
         refusals.put(check, e);
+    }
+
+    /**
+     * {@code compute}, with any exception other than a refusal turned into one: every class file was
+     * parsed whole when it was approved, so a check that still cannot read one is refused as a bad
+     * class, never a stack trace.
+     */
+    private static <T> Supplier<T> guarded(String module, JarImage jar, Supplier<T> compute) {
+        return () -> {
+            try {
+                return compute.get();
+            } catch (PkvmException | java.io.UncheckedIOException e) {
+                throw e; // a refusal, or the running API that cannot be read: not the module's fault
+            } catch (RuntimeException e) {
+                throw new Refusal(ErrorCode.LOAD_BAD_CLASS, Errno.ENOEXEC, module + ": " + jar.label()
+                        + " has a class file the checks cannot read: " + e, e);
+            }
+        };
     }
 
     private static <T> T cached(Options options, String sha, String what, Supplier<T> compute) {
