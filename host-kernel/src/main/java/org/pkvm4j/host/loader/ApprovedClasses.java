@@ -56,6 +56,7 @@ public final class ApprovedClasses {
     public static final int LATEST_MAJOR_VERSION = ClassFile.JAVA_25_VERSION;
     private static final String MODULE_INFO = "module-info.class";
     private static final String CLASS = ".class";
+    private static final ClassFile CLASS_FILE = ClassFile.of();
 
     private final String module;
     private final Map<String, Approved> byBinaryName;
@@ -81,6 +82,7 @@ public final class ApprovedClasses {
      */
     public static ApprovedClasses approve(String module, JarImage jar, ModuleDescriptor descriptor) {
         Map<String, Approved> approved = new HashMap<>();
+        MessageDigest sha256 = sha256();
         for (Map.Entry<String, byte[]> e : jar.entries().entrySet()) {
             String entry = e.getKey();
             if (entry.startsWith("META-INF/versions/")) {
@@ -115,7 +117,7 @@ public final class ApprovedClasses {
                 throw badEntry(module, jar, entry, "declares class " + declared
                         + "; a class file must declare the class its path names (" + internal + ")");
             }
-            approved.put(binaryName, new Approved(entry, sha256(e.getValue())));
+            approved.put(binaryName, new Approved(entry, sha256.digest(e.getValue())));
         }
         return new ApprovedClasses(descriptor.name(), approved, descriptor.packages());
     }
@@ -143,7 +145,7 @@ public final class ApprovedClasses {
         }
         ClassModel model;
         try {
-            model = ClassFile.of().parse(bytes);
+            model = CLASS_FILE.parse(bytes);
             touch(model);
         } catch (PkvmException e) {
             throw e;
@@ -246,12 +248,12 @@ public final class ApprovedClasses {
     /** Whether {@code bytes} are exactly the approved bytes of class {@code binaryName}. */
     public boolean isApproved(String binaryName, byte[] bytes) {
         Approved a = byBinaryName.get(binaryName);
-        return a != null && MessageDigest.isEqual(a.sha256(), sha256(bytes));
+        return a != null && MessageDigest.isEqual(a.sha256(), sha256().digest(bytes));
     }
 
-    static byte[] sha256(byte[] bytes) {
+    private static MessageDigest sha256() {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
