@@ -93,6 +93,25 @@ class JarEntryNamesTest {
         assertTrue(allocated < 1 << 20, "allocated " + allocated + " bytes to refuse it");
     }
 
+    /**
+     * Scenario: the same from a directory initramfs: the mount digests the file streaming, and
+     * modprobe's read refuses it from its size, both with memory bounded.
+     */
+    @Test
+    void aHugeFileInADirectoryInitramfsIsRefusedWithBoundedMemory(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("huge.jar");
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(ModuleFile.MAX_FILE_BYTES + 1);
+        }
+        long before = allocatedBytes();
+        Initramfs initramfs = Initramfs.mount(dir);
+        Refusal r = assertThrows(Refusal.class, () -> initramfs.read("huge"));
+        long allocated = allocatedBytes() - before;
+        assertEquals(ErrorCode.LOAD_BAD_ENTRY, r.code());
+        assertTrue(r.getMessage().contains("huge.jar is " + (ModuleFile.MAX_FILE_BYTES + 1) + " bytes, over the limit"), r.getMessage());
+        assertTrue(allocated < 4 << 20, "allocated " + allocated + " bytes to mount and refuse it");
+    }
+
     /** com.sun.management.ThreadMXBean's CurrentThreadAllocatedBytes, read through the platform MBean server. */
     private static long allocatedBytes() {
         try {
