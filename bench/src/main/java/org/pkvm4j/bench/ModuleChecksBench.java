@@ -32,10 +32,11 @@ import org.pkvm4j.host.verify.Violation;
  *   <li>{@code abiCheck}: the modversions and link check of both jars against the running API
  *       ({@code SymbolCheck.check}), what the loader runs unless {@code pkvm.modversions=0}. The
  *       running API is read once, as the loader reads it once per boot;</li>
- *   <li>{@code defineEl2Layer}, {@code defineEl1Layer}: what {@code VendorLayers} does to define
+ *   <li>{@code defineEl2Layer}, {@code defineEl1Layer}: what {@code VendorLayers} did to define
  *       each layer: an in-memory module reference and finder, {@code Configuration.resolve} on the
  *       configuration of the layer that holds {@code org.pkvm4j.api}, and {@code
- *       ModuleLayer.defineModulesWithOneLoader} (EL2: no parent loader; EL1: the platform loader).
+ *       ModuleLayer.defineModulesWithOneLoader} (EL2: no parent loader; EL1: the platform loader);
+ *       since docs/adr/0008 it resolves the same and defines with its own loader per layer.
  *       The descriptors are read once in setup, as the loader reads them before its checks. A
  *       layer defines no class: classes are loaded later, when the module runs;</li>
  * </ul>
