@@ -79,12 +79,12 @@ public class ColdChecksBench {
         @Param({"pkvm_driver"})
         public String module;
 
-        CheckedModule m;
+        BenchModule m;
 
         /** Reads the module file, without the running API. */
         @Setup(Level.Trial)
         public void setup() {
-            m = CheckedModule.read(module, false);
+            m = BenchModule.read(module, false);
         }
     }
 
@@ -95,12 +95,12 @@ public class ColdChecksBench {
         @Param({"pkvm_driver"})
         public String module;
 
-        CheckedModule m;
+        BenchModule m;
 
         /** Reads the module file and the running API. */
         @Setup(Level.Trial)
         public void setup() {
-            m = CheckedModule.read(module, true);
+            m = BenchModule.read(module, true);
         }
     }
 }

@@ -16,6 +16,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.pkvm4j.host.abi.SymbolCheck;
+import org.pkvm4j.host.loader.ApprovedClasses;
+import org.pkvm4j.host.loader.ModuleChecks;
 import org.pkvm4j.host.verify.El2Verifier;
 import org.pkvm4j.host.verify.Violation;
 
@@ -30,10 +32,11 @@ import org.pkvm4j.host.verify.Violation;
  *   <li>{@code abiCheck}: the modversions and link check of both jars against the running API
  *       ({@code SymbolCheck.check}), what the loader runs unless {@code pkvm.modversions=0}. The
  *       running API is read once, as the loader reads it once per boot;</li>
- *   <li>{@code defineEl2Layer}, {@code defineEl1Layer}: what {@code VendorLayers} does to define
+ *   <li>{@code defineEl2Layer}, {@code defineEl1Layer}: what {@code VendorLayers} did to define
  *       each layer: an in-memory module reference and finder, {@code Configuration.resolve} on the
  *       configuration of the layer that holds {@code org.pkvm4j.api}, and {@code
- *       ModuleLayer.defineModulesWithOneLoader} (EL2: no parent loader; EL1: the platform loader).
+ *       ModuleLayer.defineModulesWithOneLoader} (EL2: no parent loader; EL1: the platform loader);
+ *       since docs/adr/0008 it resolves the same and defines with its own loader per layer.
  *       The descriptors are read once in setup, as the loader reads them before its checks. A
  *       layer defines no class: classes are loaded later, when the module runs;</li>
  * </ul>
@@ -69,6 +72,27 @@ public class ModuleChecksBench {
         return SymbolCheck.check(s.m.name, s.m.jars, s.m.api);
     }
 
+    /**
+     * The approval of every class file of both jars ({@code ApprovedClasses.approve}): each entry's
+     * path, binary name and {@code this_class} agree, every class file fully parsed, digests kept
+     * (docs/adr/0008).
+     */
+    @Benchmark
+    public int approveClasses(Subject s) {
+        return ApprovedClasses.approve(s.m.name, s.m.el1, s.m.el1Descriptor).binaryNames().size()
+                + ApprovedClasses.approve(s.m.name, s.m.el2, s.m.el2Descriptor).binaryNames().size();
+    }
+
+    /**
+     * The whole pipeline {@code modprobe} runs, uncached ({@code ModuleChecks.check}): entries and
+     * names, descriptors and symbols, the ABI against the running API, the EL2 code rules.
+     */
+    @Benchmark
+    public org.pkvm4j.host.loader.CheckedModule checkPipeline(Subject s) {
+        return ModuleChecks.check(s.m.file, new ModuleChecks.Options(java.util.Optional.of(List.of()), () -> s.m.api,
+                El2Verifier.bundled(), false));
+    }
+
     /** The EL2 layer, as the loader defines it: no parent loader. */
     @Benchmark
     public ModuleLayer defineEl2Layer(Subject s) {
@@ -88,12 +112,12 @@ public class ModuleChecksBench {
         @Param({"kvstore", "percpu_counter", "pkvm_driver"})
         public String module;
 
-        CheckedModule m;
+        BenchModule m;
 
         /** Reads the module file and the running API, and checks that every operation succeeds once. */
         @Setup(Level.Trial)
         public void setup() {
-            m = CheckedModule.read(module, true);
+            m = BenchModule.read(module, true);
             List<Violation> violations = El2Verifier.bundled().verify(m.el2);
             if (!violations.isEmpty()) {
                 throw new IllegalStateException(module + ": the EL2 verifier refuses the bundled module: " + violations);

@@ -79,6 +79,12 @@ final class JsonReports {
         json.writeStartObject();
         switch (state) {
             case SecurityState.Protected p -> json.writeStringProperty("state", "protected");
+            case SecurityState.Tainted t -> {
+                json.writeStringProperty("state", "tainted").writeStringProperty("code", ErrorCode.BOOT_TAINTED.code())
+                        .writeName("switches").writeStartArray();
+                t.switches().forEach(json::writeString);
+                json.writeEndArray();
+            }
             case SecurityState.Unprotected u -> json.writeStringProperty("state", "unprotected")
                     .writeStringProperty("mode", u.mode().spelling());
             case SecurityState.Insecure i -> json.writeStringProperty("state", "insecure")

@@ -20,6 +20,9 @@ final class MeasuredBootLines {
         if (!after.isEmpty()) {
             out.printf("  %-14s after freeze:  %s%n", "", list(after));
         }
+        for (String taint : log.taints()) {
+            out.printf("  %-14s %s: checks of vendor modules off [PKVM-BOOT-TAINTED]%n", "tainted", taint);
+        }
     }
 
     private static String list(List<Measurement> modules) {

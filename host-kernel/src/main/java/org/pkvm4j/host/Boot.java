@@ -108,7 +108,7 @@ final class Boot {
                 t = System.nanoTime();
                 security = initramfs.rejection().isPresent()
                         ? new SecurityState.InitramfsRejected(initramfs.root().toString(), initramfs.rejection().get())
-                        : loadProtectedModules(cmdline, loader);
+                        : loadProtectedModules(cmdline, loader, initramfs.measurements().taints());
                 record(4, "load protected modules", System.nanoTime() - t);
 
                 // Step 5: deprivilege; the static key first, so that no EL2 load can slip in.
@@ -142,7 +142,7 @@ final class Boot {
         log.info(LOG, "kvm: hyp mode initialized, {} mode", cmdline.mode().spelling());
     }
 
-    private SecurityState loadProtectedModules(KernelCmdline cmdline, ModuleLoader loader) {
+    private SecurityState loadProtectedModules(KernelCmdline cmdline, ModuleLoader loader, List<String> taints) {
         List<String> names = BootFaults.withoutLate(config.faults(), cmdline.protectedModules().names(), log);
         log.info(LOG, "pkvm: loading {} protected module(s): {}", names.size(), String.join(",", names));
         for (String name : names) {
@@ -154,7 +154,8 @@ final class Boot {
                 return new SecurityState.Insecure(name, e.errno(), e.getMessage(), ErrorCode.ofLoad(e));
             }
         }
-        return new SecurityState.Protected();
+        // Every module loaded; but one a switch let in unchecked protects nothing.
+        return taints.isEmpty() ? new SecurityState.Protected() : new SecurityState.Tainted(taints);
     }
 
     private boolean finalizeEveryCpu(Machine machine, HvcGateway gateway) {

@@ -34,6 +34,33 @@ public sealed interface SecurityState {
     }
 
     /**
+     * pKVM is on and every listed module loaded, but a test-only switch turned checks of their code
+     * off: the device is tainted and protects nothing.
+     *
+     * <p>Kernel counterpart: {@code add_taint(TAINT_UNSIGNED_MODULE)} when {@code module.sig_enforce}
+     * is off; here, unlike the kernel, a tainted device also refuses protected VMs.
+     *
+     * @param switches the switches that tainted it, as written ({@code pkvm.el2_verify=0})
+     */
+    record Tainted(java.util.List<String> switches) implements SecurityState {
+        /** Copies the list. */
+        public Tainted {
+            switches = java.util.List.copyOf(switches);
+        }
+
+        @Override
+        public boolean allowsProtectedVms() {
+            return false;
+        }
+
+        @Override
+        public String describe() {
+            return "TAINTED: " + String.join(" ", switches) + ": vendor modules were loaded without their checks;"
+                    + " not protected, protected VMs cannot start [" + ErrorCode.BOOT_TAINTED.code() + "]";
+        }
+    }
+
+    /**
      * pKVM is on but a listed module failed: the system is insecure.
      *
      * @param module the module that failed (the list stopped there)

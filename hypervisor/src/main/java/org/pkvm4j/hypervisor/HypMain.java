@@ -11,6 +11,7 @@ import org.pkvm4j.machine.El2Vector;
 import org.pkvm4j.machine.HostHcall;
 import org.pkvm4j.machine.HypPlatform;
 import org.pkvm4j.machine.OwnerId;
+import org.pkvm4j.machine.PanicCause;
 
 /**
  * The EL2 trap entry: dispatches the host's hypercalls.
@@ -62,7 +63,7 @@ public final class HypMain implements El2Vector {
             handleStatic(id, cpu, regs);
         } catch (Throwable t) {
             // The kernel would take a synchronous exception at EL2 and hyp_panic(); so do we.
-            platform.panic(cpu, "%s threw %s".formatted(dynamicHcalls.describe(id), t), t);
+            platform.panic(cpu, "%s threw %s".formatted(dynamicHcalls.describe(id), PanicCause.describe(t)), t);
         }
     }
 
@@ -79,7 +80,7 @@ public final class HypMain implements El2Vector {
             }
             return owner;
         } catch (Throwable t) {
-            platform.panic(cpu, "handle_host_mem_abort at PA 0x%x threw %s".formatted(pa, t), t);
+            platform.panic(cpu, "handle_host_mem_abort at PA 0x%x threw %s".formatted(pa, PanicCause.describe(t)), t);
             return null;
         }
     }
@@ -97,7 +98,7 @@ public final class HypMain implements El2Vector {
             }
             return claimed;
         } catch (Throwable t) {
-            platform.panic(cpu, "host perm fault handler at PA 0x%x threw %s".formatted(pa, t), t);
+            platform.panic(cpu, "host perm fault handler at PA 0x%x threw %s".formatted(pa, PanicCause.describe(t)), t);
             return false;
         }
     }

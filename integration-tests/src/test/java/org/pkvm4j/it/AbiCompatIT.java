@@ -137,7 +137,10 @@ class AbiCompatIT {
         Path other = FixtureModules.build("abi-user", ApiVariants.OLDER.jar(), true);
         byte[] otherHyp = entries(other).get("META-INF/pkvm/hyp.jar");
         byte[] patchedHyp = rewriteBytes(otherHyp, e -> {
-            e.put("fixture/abi_user/hyp/Extra.class", e.get("fixture/abi_user/hyp/Hyp.class"));
+            // One class more (a real one: a copy of Hyp.class under another path is refused earlier, as a decoy).
+            e.put("fixture/abi_user/hyp/Extra.class", java.lang.classfile.ClassFile.of().build(
+                    java.lang.constant.ClassDesc.of("fixture.abi_user.hyp.Extra"),
+                    cb -> cb.withSuperclass(java.lang.constant.ConstantDescs.CD_Object)));
             return e;
         });
         Path tampered = rewrite(good, "classes", entries -> {

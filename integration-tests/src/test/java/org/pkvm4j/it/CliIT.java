@@ -53,6 +53,23 @@ class CliIT {
         assertTrue(out.toString().contains("result         FAILED"));
     }
 
+    /**
+     * Scenario: a test-only switch that turns checks off taints the device: the report says so
+     * with its code, the measurement lines name the switch, the protected VM of the demo is
+     * refused, and the boot exits 1.
+     */
+    @Test
+    void aTaintedBootSaysSoAndExitsOne() {
+        assertEquals(1, pkvm("boot", "--initramfs", bundledInitramfs(), "--cmdline",
+                "kvm-arm.mode=protected kvm-arm.protected_modules=pkvm_driver,kvstore pkvm.el2_verify=0"));
+        String text = out.toString();
+        assertTrue(text.contains("security       TAINTED: pkvm.el2_verify=0: vendor modules were loaded without their checks;"
+                + " not protected, protected VMs cannot start [PKVM-BOOT-TAINTED]"), text);
+        assertTrue(text.contains("tainted        pkvm.el2_verify=0: checks of vendor modules off [PKVM-BOOT-TAINTED]"), text);
+        assertTrue(text.contains("result         FAILED"), text);
+        assertFalse(text.contains("security       protected"), text);
+    }
+
     /** Scenario: a malformed command line is a usage error: exit code 2, one line, no stack trace. */
     @Test
     void malformedCommandLineExitsTwo() {

@@ -1,7 +1,5 @@
 package org.pkvm4j.machine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 
 /**
  * The privileged capabilities of a machine: what only EL2 may hold.
@@ -74,12 +72,8 @@ public final class HypPlatform {
      * <p>Kernel counterpart: {@code hyp_panic()}.
      */
     public void panic(Cpu cpu, String reason, Throwable cause) {
-        String detail = "";
-        if (cause != null) {
-            StringWriter out = new StringWriter();
-            cause.printStackTrace(new PrintWriter(out));
-            detail = out.toString();
-        }
+        // Quoted as data: never a module's toString or getMessage (PanicCause).
+        String detail = cause == null ? "" : PanicCause.stackTrace(cause);
         machine.recordPanic(new HypPanic(cpu.id(), reason, detail, machine.uptimeNanos()));
     }
 }

@@ -1,30 +1,23 @@
 package org.pkvm4j.maven;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.pkvm4j.api.PkvmException;
-import org.pkvm4j.host.abi.AbiModel;
 import org.pkvm4j.host.abi.ModVersions;
-import org.pkvm4j.host.abi.SymbolCheck;
 import org.pkvm4j.host.diag.ErrorCode;
-import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.host.initramfs.ModuleFile;
-import org.pkvm4j.host.loader.PreloadChecks;
-import org.pkvm4j.host.verify.El2Policy;
-import org.pkvm4j.host.verify.El2Verifier;
-import org.pkvm4j.host.verify.Violation;
+import org.pkvm4j.tools.modpost.ModPost;
+import org.pkvm4j.tools.verify.VerifyReport;
 
 /**
  * The one place the plugin calls the kernel's build tools: {@code modpost} and the checks {@code
  * modprobe} runs before defining a class (the same calls {@code pkvm modpost} and {@code pkvm
  * verify} make).
  *
- * <p>Kept to this class on purpose: the check pipeline and the tools' home are being reshaped
- * (one pipeline for modprobe, verify and the plugin; the tools out of the kernel module), and only
- * this file follows them.
+ * <p>Both come from the author tools ({@code pkvm4j-tools}), over the kernel's one check pipeline
+ * ({@code ModuleChecks}): the plugin, {@code pkvm verify} and {@code modprobe} cannot disagree.
  */
 final class HostTools {
     /** Where the EL2 jar lives inside the module file. */
@@ -50,27 +43,17 @@ final class HostTools {
      * holds the EL2 jar) for the API jar the module was compiled against.
      *
      * @return the summary line
-     * @throws IllegalArgumentException if the classes use something that API does not have
      */
     static String modpost(Path el1Classes, Path apiJar) throws IOException {
-        AbiModel api = abi(apiJar);
-        List<JarImage> jars = new ArrayList<>();
-        jars.add(JarImage.ofDirectory(el1Classes));
-        Path el2 = el1Classes.resolve(EL2_ENTRY);
-        if (Files.isRegularFile(el2)) {
-            jars.add(JarImage.read(el2.toString(), Files.readAllBytes(el2)));
-        }
-        ModVersions record = ModVersions.compute(jars, api);
-        Path out = el1Classes.resolve(MODVERSIONS_ENTRY);
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, record.format());
-        return "modpost: %d symbols of %s %s recorded in %s".formatted(record.crcs().size(), api.module(), api.version(), out);
+        ModPost.Result r = ModPost.run(el1Classes, apiJar);
+        return "modpost: %d symbols of %s %s recorded in %s".formatted(r.symbols(), r.apiModule(), r.apiVersion(), r.record());
     }
 
     /**
-     * The checks modprobe runs on {@code moduleFile} before defining a class, offline: descriptors
-     * and EL2 symbols, the ABI against {@code apiJar} (the device's API), and the EL2 code against
-     * the bundled EL2 policy. Every finding, passed or not, in that order.
+     * The checks modprobe runs on {@code moduleFile} before defining a class, offline, through the
+     * pipeline {@code pkvm verify} runs ({@link VerifyReport}): entries, descriptors and EL2 symbols,
+     * the ABI against {@code apiJar} (the device's API), and the EL2 code against the bundled
+     * allow-list. Every finding, passed or not, in that order.
      */
     static List<Finding> check(Path moduleFile, Path apiJar) throws IOException {
         List<Finding> findings = new ArrayList<>();
@@ -81,37 +64,18 @@ final class HostTools {
             findings.add(refused("module-file", e));
             return findings;
         }
-        try {
-            PreloadChecks.check(module);
-            findings.add(new Finding("descriptors", true, module.name() + ": descriptors and EL2 symbols ok"));
-        } catch (PkvmException e) {
-            findings.add(refused("descriptors", e));
+        VerifyReport report = VerifyReport.of(module, apiJar, VerifyReport.policy(null));
+        for (VerifyReport.Step step : report.steps()) {
+            findings.add(step.refusal() == null ? new Finding(step.check(), true, step.detail()) : refused(step.check(), step.refusal()));
         }
-        try {
-            AbiModel api = abi(apiJar);
-            SymbolCheck.Outcome abi = SymbolCheck.check(module.name(), module.jars(), api);
-            findings.add(new Finding("abi", true, "%s: ABI ok against %s %s (%s)".formatted(module.name(), api.module(), api.version(),
-                    abi == SymbolCheck.Outcome.VERSIONS_MATCH ? "modversions match" : "no modversions; every reference links")));
-        } catch (PkvmException e) {
-            findings.add(refused("abi", e));
-        }
-        if (module.el2().isPresent()) {
-            El2Policy policy = El2Policy.bundled();
-            List<Violation> violations = new El2Verifier(policy).verify(module.el2().get());
-            violations.forEach(v -> findings.add(new Finding("el2-code", false, v + " [" + v.code().code() + "]")));
-            if (violations.isEmpty()) {
-                findings.add(new Finding("el2-code", true, module.name() + ": EL2 code ok (policy " + policy.source() + ")"));
-            }
+        report.violations().forEach(v -> findings.add(new Finding("el2-code", false, v + " [" + v.code().code() + "]")));
+        if (module.el2().isPresent() && report.violations().isEmpty()) {
+            findings.add(new Finding("el2-code", true, report.el2Summary()));
         }
         return findings;
     }
 
     private static Finding refused(String step, PkvmException e) {
         return new Finding(step, false, e.getMessage() + " [" + ErrorCode.ofLoad(e).code() + "]");
-    }
-
-    private static AbiModel abi(Path apiJar) throws IOException {
-        return AbiModel.read(Files.isDirectory(apiJar) ? JarImage.ofDirectory(apiJar)
-                : JarImage.read(apiJar.toString(), Files.readAllBytes(apiJar)));
     }
 }

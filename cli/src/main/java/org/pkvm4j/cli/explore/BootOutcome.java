@@ -62,6 +62,7 @@ public record BootOutcome(String security, Optional<String> failedModule, Option
         } else {
             switch (report.security()) {
                 case SecurityState.Protected p -> security = "protected";
+                case SecurityState.Tainted t -> security = "tainted";
                 case SecurityState.Insecure i -> {
                     security = "insecure";
                     failed = Optional.of(i.module());

@@ -4,10 +4,11 @@ package org.pkvm4j.host.attest;
  * One entry of the measurement log.
  *
  * @param index its place in the log, from 0 (the initramfs)
- * @param kind what was measured: {@link #INITRAMFS_IMAGE}, {@link #INITRAMFS_DIRECTORY} or {@link #MODULE}
- * @param name the initramfs path, or the module name
- * @param file the file measured: the initramfs path, or the module's file name
- * @param sha256 the SHA-256 of the bytes, hex
+ * @param kind what was measured: {@link #INITRAMFS_IMAGE}, {@link #INITRAMFS_DIRECTORY}, {@link #MODULE}
+ *     or {@link #TAINT}
+ * @param name the initramfs path, the module name, or the switch that tainted the device
+ * @param file the file measured: the initramfs path, or the module's file name; for a taint, its code
+ * @param sha256 the SHA-256 of the bytes (for a taint, of the switch as written), hex
  * @param afterFreeze whether it was measured after the freeze (deprivilege): such code never ran
  *     with the host's privileges
  */
@@ -18,4 +19,6 @@ public record Measurement(int index, String kind, String name, String file, Stri
     public static final String INITRAMFS_DIRECTORY = "initramfs-directory";
     /** A module file, as the loader read it. */
     public static final String MODULE = "module";
+    /** A test-only switch that turned checks off: the device is tainted ({@code PKVM-BOOT-TAINTED}). */
+    public static final String TAINT = "taint";
 }

@@ -27,6 +27,27 @@ public final class MeasurementLog {
         entries.add(new Measurement(entries.size(), Measurement.MODULE, module, file, sha256, frozen));
     }
 
+    /**
+     * Records that {@code switchText} (for example {@code pkvm.el2_verify=0}) tainted the device, with
+     * the digest of the switch as written, so that a verifier replaying the log sees it.
+     */
+    public synchronized void taint(String switchText) {
+        entries.add(new Measurement(entries.size(), Measurement.TAINT, switchText, "PKVM-BOOT-TAINTED",
+                org.pkvm4j.host.initramfs.ImageManifest.sha256(switchText.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                frozen));
+    }
+
+    /** The switches that tainted the device, in order; empty for an untainted one. */
+    public synchronized List<String> taints() {
+        List<String> result = new ArrayList<>();
+        for (Measurement m : entries) {
+            if (m.kind().equals(Measurement.TAINT)) {
+                result.add(m.name());
+            }
+        }
+        return result;
+    }
+
     /** Marks the freeze: what is measured from now on is listed after it. Idempotent. */
     public synchronized void freeze() {
         frozen = true;
@@ -59,8 +80,8 @@ public final class MeasurementLog {
 
     /**
      * Writes the log as the members of an open JSON object: {@code "algorithm"}, {@code
-     * "initramfs"}, {@code "beforeFreeze"} and {@code "afterFreeze"}, each module with its index,
-     * name, file and digest, so a verifier can replay it against the files.
+     * "initramfs"}, {@code "beforeFreeze"}, {@code "afterFreeze"} and {@code "taints"}, each module with
+     * its index, name, file and digest, each taint with its switch, so a verifier can replay it against the files.
      */
     public synchronized void writeJson(JsonGenerator json) {
         json.writeStringProperty("algorithm", "sha256");
@@ -72,6 +93,14 @@ public final class MeasurementLog {
         writeModules(json, modules(false));
         json.writeName("afterFreeze");
         writeModules(json, modules(true));
+        json.writeName("taints").writeStartArray();
+        for (Measurement m : entries) {
+            if (m.kind().equals(Measurement.TAINT)) {
+                json.writeStartObject().writeNumberProperty("index", m.index()).writeStringProperty("switch", m.name())
+                        .writeStringProperty("code", m.file()).writeStringProperty("sha256", m.sha256()).writeEndObject();
+            }
+        }
+        json.writeEndArray();
     }
 
     private static void writeModules(JsonGenerator json, List<Measurement> modules) {

@@ -21,11 +21,15 @@ public enum ErrorCode {
     BOOT_CONFIG("PKVM-BOOT-CONFIG", "another configuration error: the message says what to change"),
     // The outcome of a boot.
     BOOT_INSECURE("PKVM-BOOT-INSECURE", "a module in kvm-arm.protected_modules= failed: the system is insecure"),
+    BOOT_TAINTED("PKVM-BOOT-TAINTED", "a test-only switch turned checks of EL2 code off: the device is tainted, not protected, and refuses protected VMs"),
     BOOT_INITRAMFS_REJECTED("PKVM-BOOT-INITRAMFS-REJECTED", "the initramfs did not verify against the trusted key: no protected module was loaded"),
     HYP_PANIC("PKVM-HYP-PANIC", "a throwable escaped EL2 code: the hypervisor panicked and takes no more traps"),
     // Module loads (modprobe), before any class is defined.
     LOAD_NOT_FOUND("PKVM-LOAD-NOT-FOUND", "the module is not in the initramfs, or its file cannot be read"),
     LOAD_NOT_MODULE_FILE("PKVM-LOAD-NOT-MODULE-FILE", "the file is not a module file (jar, modinfo, hyp.jar, module-info)"),
+    LOAD_BAD_ENTRY("PKVM-LOAD-BAD-ENTRY", "a jar entry is refused: its path, binary name and this_class disagree, it lies outside the module's packages, or its name or size is bad"),
+    LOAD_BAD_CLASS("PKVM-LOAD-BAD-CLASS", "a class file is malformed, truncated, too large, or newer than the running JDK's"),
+    LOAD_RESERVED_NAME("PKVM-LOAD-RESERVED-NAME", "a module or package name is in org.pkvm4j.* or is (inside) a system module's name or package"),
     LOAD_DEPENDENCY_CYCLE("PKVM-LOAD-DEPENDENCY-CYCLE", "the modules' depends= form a cycle"),
     LOAD_FORBIDDEN_REQUIRES("PKVM-LOAD-FORBIDDEN-REQUIRES", "a module descriptor requires, uses or provides what its level may not"),
     LOAD_BAD_EL2_SYMBOL("PKVM-LOAD-BAD-EL2-SYMBOL", "an @El2Symbol is duplicated, not public static, or has no accepted signature"),

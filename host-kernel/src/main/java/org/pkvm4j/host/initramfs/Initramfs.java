@@ -171,6 +171,7 @@ public final class Initramfs {
         }
         byte[] bytes;
         try {
+            ModuleFile.checkSize(file.get(), Files.size(file.get()));
             bytes = Files.readAllBytes(file.get());
         } catch (IOException e) {
             throw new Refusal(ErrorCode.LOAD_NOT_FOUND, Errno.ENOENT, "cannot read module file " + file.get() + ": " + e.getMessage(), e);
@@ -225,9 +226,18 @@ public final class Initramfs {
     private static String directoryDigest(Path dir) {
         List<ImageManifest.Entry> entries = new ArrayList<>();
         for (Path p : listDirectory(dir)) {
-            try {
-                byte[] bytes = Files.readAllBytes(p);
-                entries.add(new ImageManifest.Entry(p.getFileName().toString(), bytes.length, ImageManifest.sha256(bytes)));
+            // Streamed: a huge file costs time here, never memory; the loader refuses it unread.
+            try (java.io.InputStream in = Files.newInputStream(p)) {
+                java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+                byte[] buffer = new byte[64 << 10];
+                long size = 0;
+                for (int n; (n = in.read(buffer)) > 0; size += n) {
+                    sha.update(buffer, 0, n);
+                }
+                entries.add(new ImageManifest.Entry(p.getFileName().toString(), size,
+                        java.util.HexFormat.of().formatHex(sha.digest())));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every JDK has SHA-256", e);
             } catch (IOException e) {
                 throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "cannot read initramfs file " + p + ": " + e.getMessage(), e);
             }

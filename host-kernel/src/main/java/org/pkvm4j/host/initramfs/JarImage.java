@@ -1,33 +1,38 @@
 package org.pkvm4j.host.initramfs;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
-import java.util.zip.ZipInputStream;
+import org.pkvm4j.api.Errno;
+import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.diag.Refusal;
 
 /**
  * A jar read whole into memory: the module loader defines classes from these bytes, so a module
  * file is read once, checked once, and no file handle stays open behind a loaded module.
  *
- * <p>Reading is bounded ({@value #MAX_BYTES} bytes uncompressed, {@value #MAX_ENTRIES} entries) so
- * a hostile file cannot exhaust the host.
+ * <p>Reading is bounded ({@value #MAX_BYTES} bytes uncompressed in all and per entry, {@value
+ * #MAX_ENTRIES} entries), and the bounds are checked against the sizes the archive declares before
+ * anything is inflated, so a hostile file cannot exhaust the host. Entry names are checked too: no
+ * {@code ..}, absolute or backslashed path, no duplicate, only UTF-8.
  */
 public final class JarImage {
     /** The most uncompressed bytes a module jar may hold. */
     public static final long MAX_BYTES = 64L << 20;
-    /** The most entries a module jar may hold. */
-    public static final int MAX_ENTRIES = 65_536;
+    /** The most uncompressed bytes one entry may hold (a nested {@code hyp.jar} is one entry). */
+    public static final long MAX_ENTRY_BYTES = MAX_BYTES;
+    /** The most entries a module jar may hold (the most a zip without zip64 can list). */
+    public static final int MAX_ENTRIES = 65_534;
 
     private final String label;
     private final Map<String, byte[]> entries;
@@ -38,29 +43,28 @@ public final class JarImage {
     }
 
     /**
-     * Reads a jar from its bytes.
+     * Reads a jar from its bytes, through its central directory ({@link ZipDirectory}): every name
+     * and declared size is checked before any entry is inflated.
      *
      * @param label what to call it in messages (the file and, for a nested jar, the entry)
-     * @throws IOException if the bytes are not a readable, bounded zip archive
+     * @throws IOException if the bytes are not a readable zip archive
+     * @throws PkvmException {@code ENOEXEC} ({@link ErrorCode#LOAD_BAD_ENTRY}) for an entry with a
+     *     bad name ({@code ..}, absolute, backslash, not UTF-8), a duplicate, or one over the bounds
      */
     public static JarImage read(String label, byte[] bytes) throws IOException {
+        List<ZipDirectory.Entry> directory;
         Map<String, byte[]> entries = new LinkedHashMap<>();
-        long total = 0;
-        try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(bytes))) {
-            ZipEntry entry;
-            while ((entry = zip.getNextEntry()) != null) {
-                if (entry.isDirectory()) {
-                    continue;
-                }
-                if (entries.size() >= MAX_ENTRIES) {
-                    throw new ZipException(label + " has more than " + MAX_ENTRIES + " entries");
-                }
-                byte[] data = readBounded(zip, MAX_BYTES - total, label);
-                total += data.length;
-                if (entries.put(entry.getName(), data) != null) {
-                    throw new ZipException(label + " has the entry " + entry.getName() + " twice");
+        try {
+            directory = ZipDirectory.read(label, bytes, MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_BYTES);
+            for (ZipDirectory.Entry entry : directory) {
+                if (!entry.isDirectory()) {
+                    entries.put(entry.name(), ZipDirectory.data(label, bytes, entry));
                 }
             }
+        } catch (ZipDirectory.BadZip e) {
+            throw new ZipException(e.getMessage());
+        } catch (ZipDirectory.BadZipEntry e) {
+            throw new Refusal(ErrorCode.LOAD_BAD_ENTRY, Errno.ENOEXEC, e.getMessage(), e);
         }
         if (entries.isEmpty()) {
             throw new ZipException(label + " is not a jar (no entries)");
@@ -123,14 +127,6 @@ public final class JarImage {
     public long classBytes() {
         return entries.entrySet().stream().filter(e -> e.getKey().endsWith(".class"))
                 .mapToLong(e -> e.getValue().length).sum();
-    }
-
-    private static byte[] readBounded(InputStream in, long budget, String label) throws IOException {
-        byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, budget + 1));
-        if (data.length > budget) {
-            throw new ZipException(label + " is larger than " + MAX_BYTES + " bytes uncompressed");
-        }
-        return data;
     }
 
     /** Whether {@code bytes} start like a zip archive. */

@@ -38,16 +38,23 @@ public record ModuleFile(Path path, String sha256, Modinfo modinfo, JarImage el1
 
     /** Where the EL2 jar lives inside the EL1 jar. */
     public static final String EL2_ENTRY = "META-INF/pkvm/hyp.jar";
+    /**
+     * The largest module file: the bound on a jar's uncompressed bytes plus room for its zip
+     * headers. A larger file is refused before it is read.
+     */
+    public static final long MAX_FILE_BYTES = JarImage.MAX_BYTES + (8L << 20);
 
     /**
      * Reads and checks a module file.
      *
      * @throws PkvmException {@code ENOENT} if it cannot be read; {@code ENOEXEC} if it is not a
-     *     module file (not a jar, no modinfo, a nested EL2 jar that is not a jar)
+     *     module file (not a jar, no modinfo, a nested EL2 jar that is not a jar), or larger than
+     *     {@link #MAX_FILE_BYTES} (refused before it is read)
      */
     public static ModuleFile read(Path path) {
         byte[] bytes;
         try {
+            checkSize(path, Files.size(path));
             bytes = Files.readAllBytes(path);
         } catch (IOException e) {
             throw new Refusal(ErrorCode.LOAD_NOT_FOUND, Errno.ENOENT, "cannot read module file " + path + ": " + e.getMessage(), e);
@@ -74,6 +81,7 @@ public record ModuleFile(Path path, String sha256, Modinfo modinfo, JarImage el1
      */
     public static ModuleFile read(Path path, byte[] bytes, Optional<ModuleSignature> signature) {
         String label = path.getFileName().toString();
+        checkSize(path, bytes.length);
         if (!JarImage.looksLikeZip(bytes)) {
             throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, label + " is not a module file: not a jar archive");
         }
@@ -93,6 +101,19 @@ public record ModuleFile(Path path, String sha256, Modinfo modinfo, JarImage el1
             return new ModuleFile(path, sha256(bytes), modinfo, el1, el2, signature);
         } catch (IOException e) {
             throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, label + " is not a valid module file: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses a module file of {@code size} bytes over {@link #MAX_FILE_BYTES}: asked before the
+     * file is read, so a huge file costs no memory.
+     *
+     * @throws PkvmException {@code ENOEXEC} ({@link ErrorCode#LOAD_BAD_ENTRY})
+     */
+    public static void checkSize(Path path, long size) {
+        if (size > MAX_FILE_BYTES) {
+            throw new Refusal(ErrorCode.LOAD_BAD_ENTRY, Errno.ENOEXEC, path.getFileName() + " is " + size
+                    + " bytes, over the limit of " + MAX_FILE_BYTES + " bytes per module file; not read");
         }
     }
 

@@ -18,7 +18,8 @@ import org.pkvm4j.host.initramfs.JarImage;
  * A module served from a {@link JarImage} in memory: what the loader defines vendor layers from.
  *
  * <p>The module file was read and checked once; classes come from those bytes, never from the
- * file again. Resources are served to {@code Class.getResourceAsStream} (no URL: a module file has
+ * file again, and only through the layer's {@link ApprovedClassLoader}, which reads the approved
+ * entries itself: this reference serves resolution and tools. Resources are served to {@code Class.getResourceAsStream} (no URL: a module file has
  * no location a {@code jar:} URL could name once it is in memory).
  */
 public final class InMemoryModuleReference extends ModuleReference {

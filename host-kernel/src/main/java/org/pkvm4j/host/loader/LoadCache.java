@@ -6,7 +6,8 @@ import java.util.function.Supplier;
 
 /**
  * What the loader learns from a module file's bytes that no boot can change: its descriptors, its
- * EL2 symbol table, and the verdicts of the ABI check and of the EL2 code verifier. The parsed
+ * approved classes (names and digests), its EL2 symbol table and sections, and the verdicts of the
+ * ABI check and of the EL2 code verifier ({@link ModuleChecks}). The parsed
  * {@code ModuleFile} itself is not kept: it carries its path and the signature of the initramfs it
  * came from, and parsing is about 3% of a boot (ADR 0007). Kept per JVM, keyed by the file's SHA-256 (so a changed file is a new entry, never a
  * stale one), as {@link org.pkvm4j.host.abi.RunningApi} keeps the running API: {@code pkvm

@@ -29,7 +29,6 @@ import org.pkvm4j.host.initramfs.ModuleFile;
 import org.pkvm4j.host.log.KernelLog;
 import org.pkvm4j.host.trace.BootTrace;
 import org.pkvm4j.host.verify.El2Verifier;
-import org.pkvm4j.host.verify.Violation;
 import org.pkvm4j.machine.HypPanicException;
 import org.pkvm4j.machine.ModuleRam;
 
@@ -50,13 +49,15 @@ public final class ModuleLoader {
     /**
      * The command-line switch that turns the EL2 code verifier off ({@code pkvm.el2_verify=0}), as
      * {@code module.sig_enforce=0} relaxes module signatures: for tests that must run EL2 code the
-     * verifier would refuse, to prove what holds without it.
+     * verifier would refuse, to prove what holds without it (the run-time allow-list of the EL2
+     * loader still holds). It taints the device: not protected, no protected VM.
      */
     public static final String EL2_VERIFY = "pkvm.el2_verify";
     /**
      * The command-line switch that turns the load-time ABI check off ({@code pkvm.modversions=0}),
      * as a kernel built without {@code CONFIG_MODVERSIONS} loads modules unchecked: for measuring
-     * what the check costs, and for nothing else.
+     * what the check costs, and for nothing else. It taints the device as {@link #EL2_VERIFY} does:
+     * code that fails to link would then fail inside EL2.
      */
     public static final String MODVERSIONS = "pkvm.modversions";
 
@@ -74,6 +75,12 @@ public final class ModuleLoader {
     private final Map<String, Errno> el1InitFaults = new HashMap<>();
     private final boolean checkAbi;
     private BootTrace trace = BootTrace.OFF;
+    /**
+     * The JDK classes an EL2 loader resolves: the run-time allow-list, wired here and nowhere else.
+     */
+    private static final java.util.function.Predicate<String> EL2_JDK_CLASSES = El2JdkClasses.ADMITTED;
+    /** What the hypervisor's build adds to each module's EL2 classes (none yet): by module name. */
+    private final java.util.function.Function<String, El2ClassHooks> el2Hooks = module -> El2ClassHooks.NONE;
 
     /** What the loader keeps of a loaded module: its report and the layer its dependents read. */
     private record Loaded(LoadedModule module, ModuleLayer el1Layer, KernelModule instance, ModulePkvm pkvm,
@@ -92,11 +99,17 @@ public final class ModuleLoader {
         this.miscDevices = miscDevices;
         this.verifyEl2 = !isOff(cmdline, EL2_VERIFY);
         this.checkAbi = !isOff(cmdline, MODVERSIONS);
+        // A test-only switch taints the device: the measurement log says so, and the boot reports
+        // it tainted (not protected) and refuses protected VMs (docs/adr/0008).
         if (!verifyEl2) {
-            log.warn(LOG, "{}=0: EL2 code of vendor modules is NOT verified; for testing only", EL2_VERIFY);
+            log.error(LOG, "{}=0: EL2 code of vendor modules is NOT verified; for testing only: the device is tainted [{}]",
+                    EL2_VERIFY, ErrorCode.BOOT_TAINTED.code());
+            initramfs.measurements().taint(EL2_VERIFY + "=0");
         }
         if (!checkAbi) {
-            log.warn(LOG, "{}=0: vendor modules are NOT checked against the running API; for testing only", MODVERSIONS);
+            log.error(LOG, "{}=0: vendor modules are NOT checked against the running API; for testing only: the device is"
+                    + " tainted [{}]", MODVERSIONS, ErrorCode.BOOT_TAINTED.code());
+            initramfs.measurements().taint(MODVERSIONS + "=0");
         }
     }
 
@@ -224,33 +237,19 @@ public final class ModuleLoader {
 
     private Loaded loadChecked(ModuleFile file, List<Loaded> dependencies, long start) {
         String module = file.name();
-        // 1. Every descriptor and symbol check comes before the first class is defined.
-        // What the file's bytes alone decide is computed once per JVM (LoadCache); the rest every time.
-        String sha = file.sha256();
-        ModuleDescriptor el1 = LoadCache.get(sha, "el1 descriptor", () -> DescriptorPolicy.read(file.el1()));
-        DescriptorPolicy.checkEl1(module, el1, dependencies.stream().map(Loaded::module).map(LoadedModule::el1Module).toList());
-        SymbolCheck.Outcome abi = checkAbi
-                ? LoadCache.get(sha, "abi", () -> SymbolCheck.check(module, file.jars(), RunningApi.read())) : null;
-        if (abi == SymbolCheck.Outcome.LINK_CHECKED) {
+        // 1. Every check comes before the first class is defined: the one pipeline (ModuleChecks).
+        CheckedModule checked = ModuleChecks.check(file, new ModuleChecks.Options(
+                Optional.of(dependencies.stream().map(Loaded::module).map(LoadedModule::el1Module).toList()),
+                checkAbi ? RunningApi::read : null, verifyEl2 ? El2Verifier.bundled() : null, true));
+        if (checked.abi().orElse(null) == SymbolCheck.Outcome.LINK_CHECKED) {
             log.warn(LOG, "{}: no symbol versions (no {}); every API reference was link-checked instead", module,
                     ModVersions.ENTRY);
         }
-        Optional<ModulePkvm.El2Part> el2 = file.el2().map(jar -> {
-            ModuleDescriptor d = LoadCache.get(sha, "el2 descriptor", () -> DescriptorPolicy.read(jar));
-            DescriptorPolicy.checkEl2(module, d, el1);
-            El2SymbolTable symbols = LoadCache.get(sha, "el2 symbols", () -> El2SymbolTable.scan(module, jar));
-            // The hyp build rules, at load: EL2 code that blocks, threads, reflects... never gets a layer.
-            List<Violation> refused = verifyEl2
-                    ? LoadCache.get(sha, "el2 verify", () -> List.copyOf(El2Verifier.bundled().verify(jar))) : List.of();
-            if (!refused.isEmpty()) {
-                throw new Refusal(ErrorCode.LOAD_EL2_POLICY, Errno.EPERM, module + ": EL2 code refused: " + refused.getFirst()
-                        + (refused.size() > 1 ? " (and " + (refused.size() - 1) + " more)" : ""));
-            }
-            // Section sizes read every class file: they depend on the bytes alone.
-            return new ModulePkvm.El2Part(d, jar, symbols, LoadCache.get(sha, "el2 sections", () -> El2Sections.of(jar)));
-        });
+        ModuleDescriptor el1 = checked.el1().descriptor();
+        Optional<ModulePkvm.El2Part> el2 = checked.el2().map(part -> new ModulePkvm.El2Part(part, checked.symbols(),
+                checked.sections(), EL2_JDK_CLASSES, el2Hooks.apply(module)));
         // 2. The EL1 layer, and its one KernelModule.
-        ModuleLayer el1Layer = layers.defineEl1(module, el1, file.el1(),
+        ModuleLayer el1Layer = layers.defineEl1(module, checked.el1(),
                 dependencies.stream().map(Loaded::el1Layer).toList()).layer();
         KernelModule instance = instantiate(module, el1Layer);
         // 3. The init, with a Pkvm bound to this module; undo its EL2 work if it fails.

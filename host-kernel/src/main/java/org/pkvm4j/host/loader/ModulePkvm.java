@@ -1,6 +1,5 @@
 package org.pkvm4j.host.loader;
 
-import java.lang.module.ModuleDescriptor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,7 +14,6 @@ import org.pkvm4j.api.el1.SmcccRes;
 import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.diag.Refusal;
 import org.pkvm4j.host.hvc.HvcGateway;
-import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.machine.El2Image;
 import org.pkvm4j.machine.HostHcall;
 import org.pkvm4j.machine.ModuleRam;
@@ -42,8 +40,17 @@ final class ModulePkvm implements Pkvm {
     // Where the loaded EL2 image sits in module RAM: freed by a rollback, or its range leaks.
     private long imagePa = -1;
 
-    /** The EL2 part of the module file: checked descriptor, jar and symbol table. */
-    record El2Part(ModuleDescriptor descriptor, JarImage jar, El2SymbolTable symbols, El2Image.Sections sections) {
+    /**
+     * The EL2 part of the checked module file, and how its layer's loader is set up.
+     *
+     * @param part its descriptor, jar and approved classes
+     * @param symbols its symbol table
+     * @param sections its section sizes
+     * @param jdkAdmitted the JDK classes its loader resolves
+     * @param hooks what the hypervisor's build adds to its classes
+     */
+    record El2Part(CheckedModule.Part part, El2SymbolTable symbols, El2Image.Sections sections,
+            java.util.function.Predicate<String> jdkAdmitted, El2ClassHooks hooks) {
     }
 
     ModulePkvm(String module, ProtectedMode protectedMode, HvcGateway gateway, ModuleRam moduleRam,
@@ -72,8 +79,8 @@ final class ModulePkvm implements Pkvm {
         }
         // The EL2 layer is defined only now, while the host is still privileged, and handed over
         // whole: the host keeps neither the layer, its controller nor a class of it.
-        ModuleLayer.Controller controller = layers.defineEl2(module, el2.descriptor(), el2.jar());
-        Module el2Module = controller.layer().findModule(el2.descriptor().name()).orElseThrow();
+        ModuleLayer.Controller controller = layers.defineEl2(module, el2.part(), el2.jdkAdmitted(), el2.hooks());
+        Module el2Module = controller.layer().findModule(el2.part().descriptor().name()).orElseThrow();
         El2Image.Sections sections = el2.sections();
         El2Image image = new El2Image(module, el2Module, controller, el2.symbols().symbols(), sections.sizeBytes(), sections);
         // Real DRAM pages: __pkvm_init_module donates them to EL2, for good on success.

@@ -46,6 +46,26 @@ class MeasurementLogTest {
 
         assertEquals("{\"algorithm\":\"sha256\",\"initramfs\":{\"kind\":\"initramfs-directory\",\"path\":\"/i\\\"d\","
                 + "\"sha256\":\"" + A + "\"},\"beforeFreeze\":[{\"index\":1,\"module\":\"kvstore\",\"file\":\"kvstore.jar\","
-                + "\"sha256\":\"" + B + "\"}],\"afterFreeze\":[]}", out.toString());
+                + "\"sha256\":\"" + B + "\"}],\"afterFreeze\":[],\"taints\":[]}", out.toString());
+    }
+
+    @Test
+    void aTaintIsMeasuredWithTheDigestOfItsSwitch() {
+        MeasurementLog log = new MeasurementLog(Measurement.INITRAMFS_DIRECTORY, "/i", A);
+        log.taint("pkvm.el2_verify=0");
+        log.measureModule("kvstore", "kvstore.jar", B);
+        assertEquals(List.of("pkvm.el2_verify=0"), log.taints());
+        assertEquals(new Measurement(1, Measurement.TAINT, "pkvm.el2_verify=0", "PKVM-BOOT-TAINTED",
+                org.pkvm4j.host.initramfs.ImageManifest.sha256("pkvm.el2_verify=0".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                false), log.entries().get(1));
+        assertEquals(1, log.beforeFreeze().size(), "a taint is no module");
+        StringWriter out = new StringWriter();
+        JsonGenerator json = JsonOutput.generator(out);
+        json.writeStartObject();
+        log.writeJson(json);
+        json.writeEndObject();
+        JsonOutput.finish(json);
+        assertTrue(out.toString().strip().endsWith("\"taints\":[{\"index\":1,\"switch\":\"pkvm.el2_verify=0\",\"code\":"
+                + "\"PKVM-BOOT-TAINTED\",\"sha256\":\"" + log.entries().get(1).sha256() + "\"}]}"), out.toString());
     }
 }

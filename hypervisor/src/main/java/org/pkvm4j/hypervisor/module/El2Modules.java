@@ -17,6 +17,7 @@ import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.Dram;
 import org.pkvm4j.machine.El2Image;
 import org.pkvm4j.machine.HypPlatform;
+import org.pkvm4j.machine.PanicCause;
 import org.pkvm4j.machine.MachineConfig;
 
 /**
@@ -150,7 +151,7 @@ public final class El2Modules {
             regs.set(1, e.errno().negated());
         } catch (Throwable t) {
             forget(module);
-            platform.panic(cpu, "EL2 init %s of module %s threw %s".formatted(init.get().name(), module.name(), t), t);
+            platform.panic(cpu, "EL2 init %s of module %s threw %s".formatted(init.get().name(), module.name(), PanicCause.describe(t)), t);
         }
     }
 

@@ -11,7 +11,8 @@ import org.pkvm4j.host.abi.SymbolCheck;
 import org.pkvm4j.host.diag.BootConfigException;
 import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.host.initramfs.ModuleFile;
-import org.pkvm4j.host.loader.PreloadChecks;
+import org.pkvm4j.host.loader.CheckedModule;
+import org.pkvm4j.host.loader.ModuleChecks;
 import org.pkvm4j.host.verify.El2Policy;
 import org.pkvm4j.host.verify.El2Verifier;
 import org.pkvm4j.host.verify.Violation;
@@ -52,31 +53,31 @@ public record VerifyReport(String module, List<Step> steps, List<Violation> viol
      * @throws IOException if the API cannot be read
      */
     public static VerifyReport of(ModuleFile module, Path api, El2Policy policy) throws IOException {
+        AbiModel model = AbiModel.read(Files.isDirectory(api) ? JarImage.ofDirectory(api)
+                : JarImage.read(api.toString(), Files.readAllBytes(api)));
         List<Step> steps = new ArrayList<>();
+        // The pipeline modprobe runs; here every check reports, a refused one does not stop the next.
+        CheckedModule checked;
         try {
-            PreloadChecks.check(module);
-            steps.add(new Step("descriptors", module.name() + ": descriptors and EL2 symbols ok", null));
+            checked = ModuleChecks.report(module, ModuleChecks.Options.offline(() -> model, new El2Verifier(policy)));
         } catch (PkvmException e) {
-            steps.add(new Step("descriptors", null, e));
+            // An entry or class file refused: nothing else may be read.
+            steps.add(new Step(ModuleChecks.ENTRIES, null, e));
+            return new VerifyReport(module.name(), steps, List.of(), "%s: not checked further".formatted(module.name()),
+                    policy.source().toString());
         }
-        try {
-            AbiModel model = AbiModel.read(Files.isDirectory(api) ? JarImage.ofDirectory(api)
-                    : JarImage.read(api.toString(), Files.readAllBytes(api)));
-            SymbolCheck.Outcome abi = SymbolCheck.check(module.name(), module.jars(), model);
-            steps.add(new Step("abi", "%s: ABI ok against %s %s (%s)".formatted(module.name(), model.module(),
-                    model.version(), abi == SymbolCheck.Outcome.VERSIONS_MATCH ? "modversions match" : "no modversions; every reference links"),
-                    null));
-        } catch (PkvmException e) {
-            steps.add(new Step("abi", null, e));
-        }
-        List<Violation> violations = List.of();
+        PkvmException descriptors = checked.refusals().get(ModuleChecks.DESCRIPTORS);
+        steps.add(new Step("descriptors", module.name() + ": descriptors and EL2 symbols ok", descriptors));
+        PkvmException abi = checked.refusals().get(ModuleChecks.ABI);
+        steps.add(new Step("abi", abi != null ? null : "%s: ABI ok against %s %s (%s)".formatted(module.name(),
+                model.module(), model.version(), checked.abi().orElse(null) == SymbolCheck.Outcome.VERSIONS_MATCH
+                        ? "modversions match" : "no modversions; every reference links"), abi));
+        List<Violation> violations = checked.violations();
         String el2Summary;
         if (module.el2().isEmpty()) {
             el2Summary = "%s: no EL2 part, no EL2 code to verify".formatted(module.name());
         } else {
-            JarImage el2 = module.el2().get();
-            violations = new El2Verifier(policy).verify(el2);
-            long classes = el2.entryNames().stream().filter(n -> n.endsWith(".class") && !n.endsWith("module-info.class")).count();
+            int classes = checked.el2Classes();
             el2Summary = "%s: EL2 code %s: %d violation%s in %d class%s (policy %s)".formatted(module.name(),
                     violations.isEmpty() ? "ok" : "refused", violations.size(), violations.size() == 1 ? "" : "s",
                     classes, classes == 1 ? "" : "es", policy.source());

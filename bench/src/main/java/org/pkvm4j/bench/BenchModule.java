@@ -16,10 +16,14 @@ import org.pkvm4j.host.loader.InMemoryModuleReference;
 /**
  * One bundled module file, read once, with what the loader has in hand when it checks the module
  * and defines its layers: both jars, both descriptors and, if asked for, the running API.
- * {@link #define} does what {@code VendorLayers.define} does, through public API.
+ * {@link #define} does what {@code VendorLayers.define} did before docs/adr/0008, through public API:
+ * resolve and {@code defineModulesWithOneLoader}. The loader now defines layers with {@code
+ * defineModules} and its own {@code ApprovedClassLoader} (package-private): the same resolve, one
+ * loader object more, and no class is defined here either way.
  */
-final class CheckedModule {
+final class BenchModule {
     final String name;
+    final ModuleFile file;
     final List<JarImage> jars;
     final JarImage el1;
     final JarImage el2;
@@ -31,12 +35,13 @@ final class CheckedModule {
     private final List<ModuleLayer> parents;
     private final List<Configuration> parentConfigs;
 
-    private CheckedModule(String module, boolean withApi) {
-        ModuleFile file = ModuleFile.read(BundledDevice.moduleFile(BundledDevice.initramfs(), module));
-        name = file.name();
-        jars = file.jars();
-        el1 = file.el1();
-        el2 = file.el2().orElseThrow(() -> new IllegalStateException(module + " has no EL2 part"));
+    private BenchModule(String module, boolean withApi) {
+        ModuleFile moduleFile = ModuleFile.read(BundledDevice.moduleFile(BundledDevice.initramfs(), module));
+        this.file = moduleFile;
+        name = moduleFile.name();
+        jars = moduleFile.jars();
+        el1 = moduleFile.el1();
+        el2 = moduleFile.el2().orElseThrow(() -> new IllegalStateException(module + " has no EL2 part"));
         api = withApi ? RunningApi.read() : null;
         el1Descriptor = descriptor(el1);
         el2Descriptor = descriptor(el2);
@@ -49,8 +54,8 @@ final class CheckedModule {
     }
 
     /** Reads {@code <bundled initramfs>/<module>.jar} and, if {@code withApi}, the running API. */
-    static CheckedModule read(String module, boolean withApi) {
-        return new CheckedModule(module, withApi);
+    static BenchModule read(String module, boolean withApi) {
+        return new BenchModule(module, withApi);
     }
 
     /** The EL2 layer, as the loader defines it: no parent loader. */
