@@ -120,10 +120,10 @@ final class JsonReports {
     }
 
     /** {@code pkvm verify --json FILE}. */
-    static void verify(PrintWriter out, String module, List<VerifyStep> steps, List<Violation> violations, String policy,
+    static void verify(PrintWriter out, String module, List<VerifyStep> steps, List<Violation> violations, String allowlist,
             boolean passed) {
         JsonWriter json = new JsonWriter(out);
-        json.beginObject().member("module", module).member("passed", passed).member("policy", policy).name("checks").beginArray();
+        json.beginObject().member("module", module).member("passed", passed).member("allowlist", allowlist).name("checks").beginArray();
         for (VerifyStep s : steps) {
             json.beginObject().member("check", s.check()).member("ok", s.refusal() == null);
             if (s.refusal() == null) {
@@ -137,7 +137,7 @@ final class JsonReports {
         json.endArray().name("violations").beginArray();
         for (Violation v : violations) {
             json.beginObject().member("code", v.code().code()).member("class", v.className()).member("method", v.method())
-                    .member("action", v.action()).member("referenced", v.referenced()).member("reason", v.reason())
+                    .member("offset", v.offset()).member("line", v.line()).member("action", v.action()).member("referenced", v.referenced()).member("reason", v.reason())
                     .member("message", v.toString()).endObject();
         }
         json.endArray().endObject().finish();

@@ -16,7 +16,7 @@ import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.host.initramfs.ModuleFile;
 import org.pkvm4j.host.loader.PreloadChecks;
-import org.pkvm4j.host.verify.El2Policy;
+import org.pkvm4j.host.verify.El2Allowlist;
 import org.pkvm4j.host.verify.El2Verifier;
 import org.pkvm4j.host.verify.Violation;
 import picocli.CommandLine.Command;
@@ -26,19 +26,20 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code pkvm verify MODULE-FILE [--policy FILE]}: the checks the loader runs before defining any
- * class, offline, with every EL2 code violation listed rather than the first.
+ * {@code pkvm verify MODULE-FILE [--allowlist FILE]}: the checks the loader runs before defining
+ * any class, offline, with every EL2 code violation listed rather than the first: class, method,
+ * bytecode offset and line, the kind of reference and the member referenced.
  *
  * <p>Kernel counterpart: building a module against the hyp {@code Makefile.module} rules, which
  * fail the link of any EL2 object naming a symbol EL2 may not use.
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Check a vendor module file as modprobe would before loading it: its descriptors and EL2"
-                + " symbols, then its EL2 code against the EL2 policy (what EL2 classes may reference).",
+                + " symbols, then its EL2 code against the EL2 allow-list (what EL2 classes may reference).",
                 "Prints one line per violation."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the module passes", "1:violations found, or not a module file",
-                "2:usage error (bad option, unreadable or malformed policy)"})
+                "2:usage error (bad option, unreadable or malformed allow-list)"})
 final class VerifyCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -46,16 +47,16 @@ final class VerifyCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODULE-FILE", description = "A vendor module file (<name>.jar).")
     private Path file;
 
-    @Option(names = "--policy", paramLabel = "FILE",
-            description = "An EL2 policy file to use instead of the bundled el2-policy.conf (same format).")
-    private Path policyFile;
+    @Option(names = "--allowlist", paramLabel = "FILE",
+            description = "An EL2 allow-list to use instead of the bundled el2-allowlist.conf (same format).")
+    private Path allowlistFile;
 
     @Option(names = "--json", description = "Print the checks and every violation, with their codes, as one JSON document.")
     private boolean json;
 
     @Override
     public Integer call() {
-        El2Policy policy = policy();
+        El2Allowlist allowlist = allowlist();
         ModuleFile module = ModuleFile.read(file);
         PrintWriter out = spec.commandLine().getOut();
         List<JsonReports.VerifyStep> steps = new ArrayList<>();
@@ -84,15 +85,15 @@ final class VerifyCommand implements Callable<Integer> {
             el2Summary = "%s: no EL2 part, no EL2 code to verify".formatted(module.name());
         } else {
             JarImage el2 = module.el2().get();
-            violations = new El2Verifier(policy).verify(el2);
+            violations = new El2Verifier(allowlist).verify(el2);
             long classes = el2.entryNames().stream().filter(n -> n.endsWith(".class") && !n.endsWith("module-info.class")).count();
-            el2Summary = "%s: EL2 code %s: %d violation%s in %d class%s (policy %s)".formatted(module.name(),
+            el2Summary = "%s: EL2 code %s: %d violation%s in %d class%s (allow-list %s)".formatted(module.name(),
                     violations.isEmpty() ? "ok" : "refused", violations.size(), violations.size() == 1 ? "" : "s",
-                    classes, classes == 1 ? "" : "es", policy.source());
+                    classes, classes == 1 ? "" : "es", allowlist.source());
         }
         boolean passed = violations.isEmpty() && steps.stream().allMatch(st -> st.refusal() == null);
         if (json) {
-            JsonReports.verify(out, module.name(), steps, violations, policy.source().toString(), passed);
+            JsonReports.verify(out, module.name(), steps, violations, allowlist.source(), passed);
             return passed ? 0 : Main.FAILED;
         }
         for (JsonReports.VerifyStep st : steps) {
@@ -106,16 +107,16 @@ final class VerifyCommand implements Callable<Integer> {
         return passed ? 0 : Main.FAILED;
     }
 
-    private El2Policy policy() {
-        if (policyFile == null) {
-            return El2Policy.bundled();
+    private El2Allowlist allowlist() {
+        if (allowlistFile == null) {
+            return El2Allowlist.bundled();
         }
         try {
-            return El2Policy.read(policyFile);
+            return El2Allowlist.read(allowlistFile);
         } catch (IOException e) {
-            throw new BootConfigException("cannot read policy " + policyFile + ": " + e.getMessage(), e);
+            throw new BootConfigException("cannot read allow-list " + allowlistFile + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
-            throw new BootConfigException("malformed policy: " + e.getMessage(), e);
+            throw new BootConfigException("malformed allow-list: " + e.getMessage(), e);
         }
     }
 }

@@ -1,15 +1,39 @@
 package org.pkvm4j.host.verify;
 
+import java.lang.classfile.Annotation;
+import java.lang.classfile.AnnotationElement;
+import java.lang.classfile.AnnotationValue;
+import java.lang.classfile.Attribute;
+import java.lang.classfile.Attributes;
 import java.lang.classfile.BootstrapMethodEntry;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
 import java.lang.classfile.CodeElement;
 import java.lang.classfile.CodeModel;
+import java.lang.classfile.FieldModel;
+import java.lang.classfile.Instruction;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.Opcode;
+import java.lang.classfile.TypeAnnotation;
+import java.lang.classfile.attribute.AnnotationDefaultAttribute;
+import java.lang.classfile.attribute.CodeAttribute;
+import java.lang.classfile.attribute.NestHostAttribute;
+import java.lang.classfile.attribute.NestMembersAttribute;
+import java.lang.classfile.attribute.PermittedSubclassesAttribute;
+import java.lang.classfile.attribute.RecordAttribute;
+import java.lang.classfile.attribute.RecordComponentInfo;
+import java.lang.classfile.attribute.RuntimeInvisibleAnnotationsAttribute;
+import java.lang.classfile.attribute.RuntimeInvisibleParameterAnnotationsAttribute;
+import java.lang.classfile.attribute.RuntimeInvisibleTypeAnnotationsAttribute;
+import java.lang.classfile.attribute.RuntimeVisibleAnnotationsAttribute;
+import java.lang.classfile.attribute.RuntimeVisibleParameterAnnotationsAttribute;
+import java.lang.classfile.attribute.RuntimeVisibleTypeAnnotationsAttribute;
+import java.lang.classfile.attribute.StackMapFrameInfo;
+import java.lang.classfile.attribute.StackMapTableAttribute;
 import java.lang.classfile.constantpool.ClassEntry;
 import java.lang.classfile.constantpool.ConstantDynamicEntry;
 import java.lang.classfile.constantpool.FieldRefEntry;
+import java.lang.classfile.constantpool.InterfaceMethodRefEntry;
 import java.lang.classfile.constantpool.LoadableConstantEntry;
 import java.lang.classfile.constantpool.MemberRefEntry;
 import java.lang.classfile.constantpool.MethodHandleEntry;
@@ -19,282 +43,510 @@ import java.lang.classfile.instruction.ExceptionCatch;
 import java.lang.classfile.instruction.FieldInstruction;
 import java.lang.classfile.instruction.InvokeDynamicInstruction;
 import java.lang.classfile.instruction.InvokeInstruction;
+import java.lang.classfile.instruction.LineNumber;
 import java.lang.classfile.instruction.MonitorInstruction;
 import java.lang.classfile.instruction.NewMultiArrayInstruction;
 import java.lang.classfile.instruction.NewObjectInstruction;
 import java.lang.classfile.instruction.NewReferenceArrayInstruction;
 import java.lang.classfile.instruction.TypeCheckInstruction;
+import java.lang.invoke.MethodHandleInfo;
 import java.lang.reflect.AccessFlag;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.pkvm4j.host.initramfs.JarImage;
-import org.pkvm4j.host.verify.El2Policy.Decision;
-import org.pkvm4j.host.verify.El2Policy.Kind;
+import org.pkvm4j.host.verify.MemberResolver.Found;
+import org.pkvm4j.host.verify.MemberResolver.Resolution;
 
 /**
- * Verifies the classes of an EL2 jar against an {@link El2Policy}, reading every class file and
+ * Verifies the classes of an EL2 jar against an {@link El2Allowlist}, reading every class file and
  * every instruction with the JDK's Class-File API, without loading or defining anything.
  *
  * <p>Kernel counterpart: the link step of {@code hyp/Makefile.module}, where an EL2 object that
- * names a host symbol fails to build ({@code EXPORT_SYMBOL_GPL} is an error at EL2). Checked: the
- * supertypes of every class; field and method references ({@code invoke*}, {@code get*}/{@code
- * put*}); the classes of {@code new}, {@code checkcast}, {@code instanceof}, {@code anewarray},
- * {@code multianewarray}, {@code ldc} and {@code catch}; method handles and method types loaded by
- * {@code ldc}; the bootstrap method and arguments of every {@code invokedynamic} and dynamic
- * constant; {@code monitorenter} and {@code ACC_SYNCHRONIZED}; native methods and finalizers.
- * References to the module's own classes are always fine (except bootstraps: only javac's own may
- * link a call site).
+ * names a host symbol fails to build. EL2 code may reference its own classes (those its loader will
+ * define, see {@link ModuleClasses}), the exported types of {@code org.pkvm4j.api} and their
+ * members, and the allow-list's JDK members; each reference is resolved as the JVM resolves it
+ * ({@link MemberResolver}). Checked: supertypes; field and method descriptors; annotations, nest
+ * and permitted-subclass attributes, record components; field and method references; the classes
+ * of {@code new}, {@code checkcast}, {@code instanceof}, {@code anewarray}, {@code multianewarray},
+ * {@code ldc}, {@code catch} and stack-map frames; the bootstrap method, arguments and type of every
+ * {@code invokedynamic} and dynamic constant; {@code monitorenter}, {@code ACC_SYNCHRONIZED},
+ * native methods and finalizers. A class file that is not the module's own defines nothing and is
+ * itself refused.
  *
  * <p>It runs on every load, so it is one pass over the bytes the loader already holds, and each
  * distinct subject is decided once per jar.
  */
 public final class El2Verifier {
-    // Line numbers and local variable tables carry no references: the walk need not see them.
-    private static final ClassFile CLASS_FILE = ClassFile.of(ClassFile.DebugElementsOption.DROP_DEBUG,
-            ClassFile.LineNumbersOption.DROP_LINE_NUMBERS);
+    /** Why a reference outside the allow-list is refused. */
+    public static final String NOT_ALLOWED = "not on the EL2 allow-list: EL2 code may reference only its own classes,"
+            + " org.pkvm4j.api and the listed pure JDK members";
+    /** Why a monitor is refused. */
+    public static final String MONITOR = "EL2 code cannot take a sleeping lock (a contended monitor parks its thread);"
+            + " use ModuleOps.newSpinLock()";
+    /** Why a native method is refused. */
+    public static final String NATIVE = "EL2 code cannot declare native methods: an EL2 image is Java bytecode and nothing else";
+    /** Why a finalizer is refused. */
+    public static final String FINALIZER = "EL2 has no threads (a finalizer runs on the host's finalizer thread)";
+    /** Why a bootstrap method off the list is refused. */
+    public static final String BOOTSTRAP = "EL2 code may link invokedynamic and dynamic constants only through javac's own"
+            + " bootstraps (lambdas, string concatenation, records, switches)";
+    /** Why a method handle or method type constant is refused. */
+    public static final String HANDLE_CONSTANT = "EL2 code cannot hold method handles or method types:"
+            + " a handle reaches members the checks never see";
+    /** Why a reference that resolves to nothing is refused. */
+    public static final String UNRESOLVED = "does not resolve: no such member in the class or its supertypes";
+    /** Why a class file the loader would not define is refused. */
+    public static final String NOT_OWN = "not a class this module defines: its entry path, binary name and this_class"
+            + " must agree, in one of the module's own packages";
+    /** How deep dynamic constants may nest in bootstrap arguments. */
+    private static final int MAX_BOOTSTRAP_DEPTH = 8;
 
-    private final El2Policy policy;
+    // The local variable tables carry no references; line numbers name the line in messages.
+    private static final ClassFile CLASS_FILE = ClassFile.of(ClassFile.DebugElementsOption.DROP_DEBUG);
 
-    /** A verifier applying {@code policy}. */
-    public El2Verifier(El2Policy policy) {
-        this.policy = Objects.requireNonNull(policy);
+    private final El2Allowlist allowlist;
+
+    /** A verifier applying {@code allowlist}. */
+    public El2Verifier(El2Allowlist allowlist) {
+        this.allowlist = Objects.requireNonNull(allowlist);
     }
 
-    /** A verifier applying the bundled policy. */
+    /** A verifier applying the bundled allow-list. */
     public static El2Verifier bundled() {
         return Bundled.VERIFIER;
     }
 
-    /** The policy it applies. */
-    public El2Policy policy() {
-        return policy;
+    /** The allow-list it applies. */
+    public El2Allowlist allowlist() {
+        return allowlist;
     }
 
     /**
      * Every violation in {@code el2Jar}'s classes ({@code module-info.class} excepted: the
-     * descriptor policy checks it), in archive and code order, each distinct one once; empty when the
-     * code passes. A class file that cannot be parsed is itself a violation.
+     * descriptor checks read it), in archive and code order, each distinct one once; empty when the
+     * code passes. A class file that cannot be parsed, or that is not one the module's loader
+     * defines, is itself a violation.
      */
     public List<Violation> verify(JarImage el2Jar) {
+        return verify(el2Jar, null);
+    }
+
+    /**
+     * As {@link #verify(JarImage)}, with the module's own classes limited to {@code approved}: the
+     * binary names of the classes the loader will define from the jar's approved entries.
+     */
+    public List<Violation> verify(JarImage el2Jar, Set<String> approved) {
         List<Violation> violations = new ArrayList<>();
-        List<ClassModel> classes = new ArrayList<>();
-        List<String> entries = new ArrayList<>();
+        Map<String, ClassModel> classes = new LinkedHashMap<>();
         for (Map.Entry<String, byte[]> entry : el2Jar.entries().entrySet()) {
             String name = entry.getKey();
             if (name.endsWith(".class") && !name.equals("module-info.class") && !name.endsWith("/module-info.class")) {
                 try {
-                    classes.add(CLASS_FILE.parse(entry.getValue()));
-                    entries.add(name);
-                } catch (IllegalArgumentException e) {
+                    ClassModel model = CLASS_FILE.parse(entry.getValue());
+                    model.thisClass().asInternalName(); // the one name every later step needs: read it now
+                    classes.put(name, model);
+                } catch (RuntimeException e) {
                     violations.add(unreadable(name, e));
                 }
             }
         }
+        RuntimeTypes types = allowlist.types();
         ModuleClasses own;
         try {
-            own = new ModuleClasses(classes);
-        } catch (IllegalArgumentException e) {
+            own = new ModuleClasses(classes, types::isReservedPackage, approved);
+        } catch (RuntimeException e) {
             violations.add(unreadable(el2Jar.label(), e));
             return violations;
         }
-        Walk walk = new Walk(own, violations);
-        for (int i = 0; i < classes.size(); i++) {
+        Walk walk = new Walk(own, types, violations);
+        for (Map.Entry<String, ClassModel> e : classes.entrySet()) {
+            String internalName = e.getValue().thisClass().asInternalName();
+            if (!own.contains(internalName)) {
+                violations.add(new Violation(e.getKey(), "", -1, 0, "is", "not the class it names (this_class "
+                        + javaName(internalName) + ")", NOT_OWN));
+                continue;
+            }
             try {
-                walk.verifyClass(classes.get(i));
-            } catch (IllegalArgumentException e) {
+                walk.verifyClass(e.getValue());
+            } catch (RuntimeException x) {
                 // The Class-File API parses lazily: a malformed constant or attribute surfaces here.
-                violations.add(unreadable(entries.get(i), e));
+                violations.add(unreadable(e.getKey(), x));
             }
         }
         return violations;
     }
 
-    private static Violation unreadable(String name, IllegalArgumentException e) {
-        return new Violation(name, "", "is", "not a valid class file", String.valueOf(e.getMessage()));
+    private static Violation unreadable(String name, RuntimeException e) {
+        return new Violation(name, "", -1, 0, "is", "not a valid class file", String.valueOf(e.getMessage()));
     }
 
     /** One verification: the module's classes, the decisions taken so far, the violations found. */
     private final class Walk {
         private final ModuleClasses own;
+        private final RuntimeTypes types;
+        private final MemberResolver resolver;
         private final List<Violation> violations;
-        private final Map<String, Decision> decided = new HashMap<>();
-        private final Set<Violation> reported = new HashSet<>();
+        /** Subject to refusal reason ({@code ""}: fine), decided once per jar. */
+        private final Map<String, String[]> decided = new HashMap<>();
+        private final Set<String> reported = new HashSet<>();
         private String className;
         private String method;
+        private int offset;
+        private int line;
 
-        Walk(ModuleClasses own, List<Violation> violations) {
+        Walk(ModuleClasses own, RuntimeTypes types, List<Violation> violations) {
             this.own = own;
+            this.types = types;
             this.violations = violations;
+            this.resolver = new MemberResolver(this::local, types::jdk, n -> allowlist.admitsClass(n.replace('/', '.')));
+        }
+
+        private TypeInfo local(String internalName) {
+            TypeInfo t = own.get(internalName);
+            return t != null ? t : types.api(internalName);
         }
 
         void verifyClass(ClassModel model) {
             className = javaName(model.thisClass().asInternalName());
-            method = "";
+            at("", -1, 0);
             if (model.superclass().isPresent()) {
-                classRef("extends", model.superclass().get());
+                classRef("extends", model.superclass().get().asInternalName());
             }
             for (ClassEntry i : model.interfaces()) {
-                classRef("implements", i);
+                classRef("implements", i.asInternalName());
+            }
+            attributes(model.attributes());
+            for (FieldModel f : model.fields()) {
+                at(f.fieldName().stringValue() + ":" + f.fieldType().stringValue(), -1, 0);
+                descriptor("declares a field of type", f.fieldType().stringValue());
+                attributes(f.attributes());
             }
             for (MethodModel m : model.methods()) {
                 String name = m.methodName().stringValue();
                 String type = m.methodType().stringValue();
-                method = name.concat(type);
+                at(name.concat(type), -1, 0);
                 if (m.flags().has(AccessFlag.SYNCHRONIZED)) {
-                    pseudo(Kind.MONITOR, "is", "synchronized");
+                    pseudo("is", "synchronized", MONITOR);
                 }
                 if (m.flags().has(AccessFlag.NATIVE)) {
-                    pseudo(Kind.NATIVE, "is", "native");
+                    pseudo("is", "native", NATIVE);
                 }
                 if (name.equals("finalize") && type.equals("()V") && !m.flags().has(AccessFlag.STATIC)) {
-                    pseudo(Kind.FINALIZER, "declares", "a finalizer");
+                    pseudo("declares", "a finalizer", FINALIZER);
                 }
+                descriptor("has in its signature", type);
+                attributes(m.attributes());
                 if (m.code().isPresent()) {
                     walkCode(m.code().get());
                 }
             }
         }
 
+        private void at(String member, int bci, int lineNumber) {
+            method = member;
+            offset = bci;
+            line = lineNumber;
+        }
+
         // instanceof chains rather than pattern switches, lambdas or streams: each of those links a
         // call site on first use, and at boot this code runs once, cold.
         private void walkCode(CodeModel code) {
+            CodeAttribute attribute = code instanceof CodeAttribute a ? a : null;
+            int bci = 0;
+            int current = 0;
+            List<int[]> lines = new ArrayList<>();
             for (CodeElement e : code) {
-                if (e instanceof InvokeInstruction i) {
-                    member("calls", i.method());
-                } else if (e instanceof FieldInstruction f) {
-                    member(f.opcode() == Opcode.GETFIELD || f.opcode() == Opcode.GETSTATIC ? "reads" : "writes", f.field());
-                } else if (e instanceof NewObjectInstruction n) {
-                    classRef("instantiates", n.className());
-                } else if (e instanceof TypeCheckInstruction t) {
-                    classRef(t.opcode() == Opcode.CHECKCAST ? "casts to" : "tests instanceof", t.type());
-                } else if (e instanceof NewReferenceArrayInstruction a) {
-                    classRef("creates an array of", a.componentType());
-                } else if (e instanceof NewMultiArrayInstruction a) {
-                    classRef("creates an array of", a.arrayType());
-                } else if (e instanceof ConstantInstruction.LoadConstantInstruction l) {
-                    constant(l.constantEntry());
-                } else if (e instanceof InvokeDynamicInstruction d) {
-                    bootstrap("links invokedynamic through", d.invokedynamic().bootstrap());
-                } else if (e instanceof MonitorInstruction m && m.opcode() == Opcode.MONITORENTER) {
-                    pseudo(Kind.MONITOR, "enters", "a monitor (synchronized block)");
-                } else if (e instanceof ExceptionCatch c && c.catchType().isPresent()) {
-                    classRef("catches", c.catchType().get());
+                if (e instanceof LineNumber n) {
+                    current = n.line();
+                    lines.add(new int[] {bci, current});
+                } else if (e instanceof Instruction i) {
+                    offset = bci;
+                    line = current;
+                    instruction(i);
+                    bci += i.sizeInBytes();
+                } else if (e instanceof RuntimeVisibleTypeAnnotationsAttribute a) {
+                    typeAnnotations(a.annotations());
+                } else if (e instanceof RuntimeInvisibleTypeAnnotationsAttribute a) {
+                    typeAnnotations(a.annotations());
                 }
+            }
+            for (ExceptionCatch c : code.exceptionHandlers()) {
+                if (c.catchType().isPresent()) {
+                    codeAt(attribute, c.handler(), lines);
+                    classRef("catches", c.catchType().get().asInternalName());
+                }
+            }
+            // The JVM's verifier loads the classes a frame names (assignability checks) through the module's loader.
+            if (attribute != null) {
+                for (Attribute<?> a : attribute.attributes()) {
+                    if (a instanceof StackMapTableAttribute frames) {
+                        for (StackMapFrameInfo frame : frames.entries()) {
+                            codeAt(attribute, frame.target(), lines);
+                            frameTypes(frame.locals());
+                            frameTypes(frame.stack());
+                        }
+                    }
+                }
+            }
+        }
+
+        private void codeAt(CodeAttribute attribute, java.lang.classfile.Label label, List<int[]> lines) {
+            offset = attribute == null ? -1 : attribute.labelToBci(label);
+            line = 0;
+            for (int[] l : lines) {
+                if (l[0] <= offset) {
+                    line = l[1];
+                }
+            }
+        }
+
+        private void frameTypes(List<StackMapFrameInfo.VerificationTypeInfo> infos) {
+            for (StackMapFrameInfo.VerificationTypeInfo v : infos) {
+                if (v instanceof StackMapFrameInfo.ObjectVerificationTypeInfo o) {
+                    classRef("keeps a value of type", o.className().asInternalName());
+                }
+            }
+        }
+
+        private void instruction(Instruction e) {
+            if (e instanceof InvokeInstruction i) {
+                member("calls", i.method(), i.method() instanceof InterfaceMethodRefEntry);
+            } else if (e instanceof FieldInstruction f) {
+                member(f.opcode() == Opcode.GETFIELD || f.opcode() == Opcode.GETSTATIC ? "reads" : "writes", f.field(), false);
+            } else if (e instanceof NewObjectInstruction n) {
+                classRef("instantiates", n.className().asInternalName());
+            } else if (e instanceof TypeCheckInstruction t) {
+                classRef(t.opcode() == Opcode.CHECKCAST ? "casts to" : "tests instanceof", t.type().asInternalName());
+            } else if (e instanceof NewReferenceArrayInstruction a) {
+                classRef("creates an array of", a.componentType().asInternalName());
+            } else if (e instanceof NewMultiArrayInstruction a) {
+                classRef("creates an array of", a.arrayType().asInternalName());
+            } else if (e instanceof ConstantInstruction.LoadConstantInstruction l) {
+                constant(l.constantEntry());
+            } else if (e instanceof InvokeDynamicInstruction d) {
+                descriptor("links a call site of type", d.invokedynamic().type().stringValue());
+                bootstrap("links invokedynamic through", d.invokedynamic().bootstrap(), 0);
+            } else if (e instanceof MonitorInstruction m && m.opcode() == Opcode.MONITORENTER) {
+                pseudo("enters", "a monitor (synchronized block)", MONITOR);
             }
         }
 
         private void constant(LoadableConstantEntry entry) {
             if (entry instanceof ClassEntry c) {
-                classRef("references", c);
+                classRef("loads the class constant", c.asInternalName());
             } else if (entry instanceof MethodHandleEntry h) {
-                reference("loads a constant of type", "java.lang.invoke.MethodHandle");
-                member("takes a method handle to", h.reference());
-            } else if (entry instanceof MethodTypeEntry) {
-                reference("loads a constant of type", "java.lang.invoke.MethodType");
+                pseudo("loads a method handle constant", "to " + memberName(h.reference()), HANDLE_CONSTANT);
+            } else if (entry instanceof MethodTypeEntry t) {
+                pseudo("loads a method type constant", t.descriptor().stringValue(), HANDLE_CONSTANT);
             } else if (entry instanceof ConstantDynamicEntry d) {
-                bootstrap("loads a dynamic constant through", d.bootstrap());
+                descriptor("loads a dynamic constant of type", d.type().stringValue());
+                bootstrap("loads a dynamic constant through", d.bootstrap(), 0);
             }
         }
 
-        /** A bootstrap method is checked even when it is the module's own: it receives a full-privilege lookup. */
-        private void bootstrap(String action, BootstrapMethodEntry bootstrap) {
-            MemberRefEntry bsm = bootstrap.bootstrapMethod().reference();
-            String subject = javaName(bsm.owner().asInternalName()).concat(".").concat(bsm.name().stringValue())
-                    .concat(bsm.type().stringValue());
-            Decision d = decide(Kind.BOOTSTRAP, subject);
-            if (!d.allowed()) {
-                report(new Violation(className, method, action, subject, d.reason()));
+        /** A bootstrap method must be on the list exactly, even when it is the module's own: it receives a full-privilege lookup. */
+        private void bootstrap(String action, BootstrapMethodEntry bootstrap, int depth) {
+            MethodHandleEntry handle = bootstrap.bootstrapMethod();
+            MemberRefEntry bsm = handle.reference();
+            String owner = javaName(bsm.owner().asInternalName());
+            String subject = owner + "." + bsm.name().stringValue() + bsm.type().stringValue();
+            if (handle.kind() != MethodHandleInfo.REF_invokeStatic
+                    || !allowlist.admitsBootstrap(owner, bsm.name().stringValue(), bsm.type().stringValue())) {
+                report(action, subject, BOOTSTRAP);
+            }
+            if (depth >= MAX_BOOTSTRAP_DEPTH) {
+                report("nests dynamic constants deeper than", MAX_BOOTSTRAP_DEPTH + " levels", BOOTSTRAP);
+                return;
             }
             // Its arguments are references too: the method handle of a lambda is the lambda's body.
             for (LoadableConstantEntry arg : bootstrap.arguments()) {
                 if (arg instanceof ClassEntry c) {
-                    classRef("references", c);
+                    classRef("names in a bootstrap argument", c.asInternalName());
                 } else if (arg instanceof MethodHandleEntry h) {
-                    member("takes a method handle to", h.reference());
+                    member("takes a method handle to", h.reference(), h.reference() instanceof InterfaceMethodRefEntry);
+                } else if (arg instanceof MethodTypeEntry t) {
+                    descriptor("names in a bootstrap argument", t.descriptor().stringValue());
                 } else if (arg instanceof ConstantDynamicEntry c) {
-                    bootstrap("loads a dynamic constant through", c.bootstrap());
+                    descriptor("loads a dynamic constant of type", c.type().stringValue());
+                    bootstrap("loads a dynamic constant through", c.bootstrap(), depth + 1);
                 }
             }
         }
 
-        private void member(String action, MemberRefEntry ref) {
+        private void member(String action, MemberRefEntry ref, boolean interfaceRef) {
             String owner = ref.owner().asInternalName();
-            String key = ref instanceof FieldRefEntry ? ref.name().stringValue()
-                    : ref.name().stringValue().concat(ref.type().stringValue());
+            boolean field = ref instanceof FieldRefEntry;
+            String name = ref.name().stringValue();
+            String type = ref.type().stringValue();
             if (owner.startsWith("[")) {
                 owner = "java/lang/Object"; // clone() and the rest of an array's methods are Object's
             }
-            if (!own.contains(owner)) {
-                reference(action, javaName(owner).concat(".").concat(key));
+            String key = field ? name + ":" + type : name + type;
+            String subject = owner + "." + key + (interfaceRef ? "/I" : "");
+            String[] d = decided.get(subject);
+            if (d == null) {
+                d = decideMember(owner, key, name, type, field, interfaceRef);
+                decided.put(subject, d);
+            }
+            if (d.length > 0) {
+                report(action, d[0], d[1]);
+            }
+        }
+
+        /** {@code {}} when fine, else {@code {referenced, reason}}. */
+        private String[] decideMember(String owner, String key, String name, String type, boolean field, boolean interfaceRef) {
+            String written = javaName(owner) + "." + key;
+            if (classReason(owner) != null) {
+                return new String[] {written, NOT_ALLOWED};
+            }
+            Resolution r = field ? resolver.field(owner, key) : resolver.method(owner, key, interfaceRef);
+            if (r.blockedAt() != null) {
+                String at = javaName(r.blockedAt()) + "." + key;
+                return new String[] {at.equals(written) ? written : at + " (through " + javaName(owner) + ")", NOT_ALLOWED};
+            }
+            if (r.found().isEmpty()) {
+                // A JDK member that does not resolve (a signature-polymorphic invoke, a forged name) is simply not listed.
+                TypeInfo named = local(owner);
+                return new String[] {written, named != null ? UNRESOLVED : NOT_ALLOWED};
+            }
+            for (Found f : r.found()) {
+                TypeInfo t = f.declarer();
+                boolean fine = switch (t.realm()) {
+                    case OWN -> true;
+                    case API -> (t.flags(key) & TypeInfo.VISIBLE) != 0;
+                    case JDK -> allowlist.admitsMember(javaName(f.judgedAs()), name, type);
+                };
+                if (!fine) {
+                    String at = javaName(f.judgedAs()) + "." + key;
+                    return new String[] {at.equals(written) ? written : at + " (through " + javaName(owner) + ")", NOT_ALLOWED};
+                }
+            }
+            return new String[0];
+        }
+
+        private void classRef(String action, String internalName) {
+            String c = ModuleClasses.elementClass(internalName);
+            if (c == null) {
                 return;
             }
-            List<String> from = own.inheritedFrom(owner, key);
-            if (from.isEmpty()) {
-                return;
+            String reason = classReason(c);
+            if (reason != null) {
+                report(action, javaName(c), reason);
             }
-            // Inherited from outside the module: refused only if every place it may come from refuses it.
-            Decision first = null;
-            for (String candidate : from) {
-                Decision d = decide(Kind.REFERENCE, javaName(candidate).concat(".").concat(key));
-                if (d.allowed()) {
+        }
+
+        /** Null if EL2 code may name class {@code c} (an internal name, not an array), else why not. */
+        private String classReason(String c) {
+            String[] d = decided.get(c);
+            if (d == null) {
+                boolean fine = own.contains(c) || types.api(c) != null || allowlist.admitsClass(javaName(c));
+                d = fine ? new String[0] : new String[] {NOT_ALLOWED};
+                decided.put(c, d);
+            }
+            return d.length == 0 ? null : d[0];
+        }
+
+        /** Every class in a field or method descriptor. */
+        private void descriptor(String action, String descriptor) {
+            for (int i = descriptor.indexOf('L'); i >= 0; i = descriptor.indexOf('L', i)) {
+                int end = descriptor.indexOf(';', i);
+                if (end < 0) {
                     return;
                 }
-                first = first == null ? d : first;
-            }
-            report(new Violation(className, method, action, javaName(from.getFirst()) + "." + key
-                    + " (through " + javaName(owner) + ")", first.reason()));
-        }
-
-        private void classRef(String action, ClassEntry entry) {
-            String c = ModuleClasses.elementClass(entry.asInternalName());
-            if (c != null && !own.contains(c)) {
-                reference(action, javaName(c));
+                classRef(action, descriptor.substring(i + 1, end));
+                i = end + 1;
             }
         }
 
-        private void reference(String action, String subject) {
-            Decision d = decide(Kind.REFERENCE, subject);
-            if (!d.allowed()) {
-                report(new Violation(className, method, action, subject, d.reason()));
+        private void attributes(List<Attribute<?>> attributes) {
+            for (Attribute<?> a : attributes) {
+                if (a instanceof RuntimeVisibleAnnotationsAttribute v) {
+                    annotations(v.annotations());
+                } else if (a instanceof RuntimeInvisibleAnnotationsAttribute v) {
+                    annotations(v.annotations());
+                } else if (a instanceof RuntimeVisibleParameterAnnotationsAttribute v) {
+                    v.parameterAnnotations().forEach(this::annotations);
+                } else if (a instanceof RuntimeInvisibleParameterAnnotationsAttribute v) {
+                    v.parameterAnnotations().forEach(this::annotations);
+                } else if (a instanceof RuntimeVisibleTypeAnnotationsAttribute v) {
+                    typeAnnotations(v.annotations());
+                } else if (a instanceof RuntimeInvisibleTypeAnnotationsAttribute v) {
+                    typeAnnotations(v.annotations());
+                } else if (a instanceof AnnotationDefaultAttribute v) {
+                    annotationValue(v.defaultValue());
+                } else if (a instanceof NestHostAttribute v) {
+                    classRef("names as its nest host", v.nestHost().asInternalName());
+                } else if (a instanceof NestMembersAttribute v) {
+                    v.nestMembers().forEach(c -> classRef("names as a nest member", c.asInternalName()));
+                } else if (a instanceof PermittedSubclassesAttribute v) {
+                    v.permittedSubclasses().forEach(c -> classRef("permits the subclass", c.asInternalName()));
+                } else if (a instanceof RecordAttribute v) {
+                    for (RecordComponentInfo c : v.components()) {
+                        descriptor("has a record component of type", c.descriptor().stringValue());
+                        attributes(c.attributes());
+                    }
+                }
             }
         }
 
-        private void pseudo(Kind kind, String action, String what) {
-            Decision d = decide(kind, "");
-            if (!d.allowed()) {
-                report(new Violation(className, method, action, what, d.reason()));
+        private void typeAnnotations(List<TypeAnnotation> annotations) {
+            for (TypeAnnotation t : annotations) {
+                annotation(t.annotation());
             }
         }
 
-        /** Records {@code v} once: a method that calls the same refused member twice has one violation. */
-        private void report(Violation v) {
-            if (reported.add(v)) {
-                violations.add(v);
+        private void annotations(List<Annotation> annotations) {
+            annotations.forEach(this::annotation);
+        }
+
+        private void annotation(Annotation a) {
+            descriptor("is annotated with", a.className().stringValue());
+            for (AnnotationElement e : a.elements()) {
+                annotationValue(e.value());
             }
         }
 
-        private Decision decide(Kind kind, String subject) {
-            String key = kind.token().concat(subject);
-            Decision d = decided.get(key);
-            if (d == null) {
-                d = policy.decide(kind, subject);
-                decided.put(key, d);
+        private void annotationValue(AnnotationValue v) {
+            if (v instanceof AnnotationValue.OfClass c) {
+                descriptor("names in an annotation", c.className().stringValue());
+            } else if (v instanceof AnnotationValue.OfEnum e) {
+                descriptor("names in an annotation", e.className().stringValue());
+            } else if (v instanceof AnnotationValue.OfAnnotation a) {
+                annotation(a.annotation());
+            } else if (v instanceof AnnotationValue.OfArray a) {
+                a.values().forEach(this::annotationValue);
             }
-            return d;
         }
+
+        private void pseudo(String action, String what, String reason) {
+            report(action, what, reason);
+        }
+
+        /** Records a violation once: a method that names the same refused member twice has one, at the first place. */
+        private void report(String action, String referenced, String reason) {
+            if (reported.add(className + '\0' + method + '\0' + action + '\0' + referenced)) {
+                violations.add(new Violation(className, method, offset, line, action, referenced, reason));
+            }
+        }
+    }
+
+    private static String memberName(MemberRefEntry ref) {
+        return javaName(ref.owner().asInternalName()) + "." + ref.name().stringValue()
+                + (ref instanceof FieldRefEntry ? ":" : "") + ref.type().stringValue();
     }
 
     private static String javaName(String internalName) {
         return internalName.replace('/', '.');
     }
 
-    /** The bundled policy's verifier, built on first use. */
+    /** The bundled allow-list's verifier, built on first use. */
     private static final class Bundled {
-        static final El2Verifier VERIFIER = new El2Verifier(El2Policy.bundled());
+        static final El2Verifier VERIFIER = new El2Verifier(El2Allowlist.bundled());
     }
 }

@@ -72,6 +72,20 @@ final class ForgedClasses {
         return simple("fx.JdkInternal", c -> c.invokestatic(unsafe, "getUnsafe", MethodTypeDesc.of(unsafe)).pop().return_());
     }
 
+    /** A class file whose this_class is {@code name}, with a static initializer that exits the JVM. */
+    static byte[] decoy(String name) {
+        ClassDesc system = ClassDesc.of("java.lang.System");
+        return ClassFile.of().build(ClassDesc.of(name), cb -> cb.withSuperclass(CD_Object)
+                .withMethodBody("<clinit>", RUN, ClassFile.ACC_STATIC,
+                        c -> c.iconst_1().invokestatic(system, "exit", MethodTypeDesc.ofDescriptor("(I)V")).return_()));
+    }
+
+    /** A class {@code name} whose {@code run()} calls {@code System.exit(1)}. */
+    static byte[] callsExit(String name) {
+        ClassDesc system = ClassDesc.of("java.lang.System");
+        return simple(name, c -> c.iconst_1().invokestatic(system, "exit", MethodTypeDesc.ofDescriptor("(I)V")).return_());
+    }
+
     /** A class that is not a class file at all. */
     static byte[] garbage() {
         return new byte[] {(byte) 0xCA, (byte) 0xFE, (byte) 0xBA, (byte) 0xBE, 0, 0, 0, 69, 1, 2, 3};
