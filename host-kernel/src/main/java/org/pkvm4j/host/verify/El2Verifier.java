@@ -531,7 +531,8 @@ public final class El2Verifier {
         /** Records a violation once: a method that names the same refused member twice has one, at the first place. */
         private void report(String action, String referenced, String reason) {
             if (reported.add(className + '\0' + method + '\0' + action + '\0' + referenced)) {
-                violations.add(new Violation(className, method, offset, line, action, referenced, reason));
+                String why = reason.equals(NOT_ALLOWED) ? RefusalHints.explain(reason, referenced) : reason;
+                violations.add(new Violation(className, method, offset, line, action, referenced, why));
             }
         }
     }

@@ -86,6 +86,11 @@ final class ForgedClasses {
         return simple(name, c -> c.iconst_1().invokestatic(system, "exit", MethodTypeDesc.ofDescriptor("(I)V")).return_());
     }
 
+    /** A class {@code name} whose {@code run()} calls static {@code owner.method type} and drops the result. */
+    static byte[] callsOther(String name, String owner, String method, String type) {
+        return simple(name, c -> c.invokestatic(ClassDesc.of(owner), method, MethodTypeDesc.ofDescriptor(type)).pop().return_());
+    }
+
     /** A class that is not a class file at all. */
     static byte[] garbage() {
         return new byte[] {(byte) 0xCA, (byte) 0xFE, (byte) 0xBA, (byte) 0xBE, 0, 0, 0, 69, 1, 2, 3};

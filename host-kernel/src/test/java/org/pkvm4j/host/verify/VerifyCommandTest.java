@@ -79,7 +79,8 @@ class VerifyCommandTest {
         assertEquals(1, r.code(), r.toString());
         // Each violation names class, method, bytecode offset and line, the kind of reference and the member, and its code.
         assertTrue(r.out().contains("fixture.sleeper_mod.hyp.Hyp.hvc(Lorg/pkvm4j/api/UserPtRegs;)V [bci 1, line 6] calls"
-                + " java.lang.Thread.sleep(J)V: " + El2Verifier.NOT_ALLOWED + " [PKVM-EL2-POLICY-VIOLATION]"), r.out());
+                + " java.lang.Thread.sleep(J)V: " + El2Verifier.NOT_ALLOWED + " (EL2 has no threads) [PKVM-EL2-POLICY-VIOLATION]"),
+                r.out());
         assertTrue(r.out().contains("fixture.sleeper_mod.hyp.Hyp.hvc(Lorg/pkvm4j/api/UserPtRegs;)V [bci 12, line 6] enters a"
                 + " monitor (synchronized block): " + El2Verifier.MONITOR), r.out());
         assertTrue(r.out().contains("sleeper_mod: EL2 code refused: 4 violations in 1 class"), r.out());
