@@ -12,7 +12,7 @@ import org.pkvm4j.host.initramfs.ModuleFile;
  * <p>Kernel counterpart: what {@code modpost} reports at build time and {@code load_module()}
  * refuses at load. Offline there is no initramfs to resolve {@code depends=} against, so when the
  * module names dependencies, the EL1 module's other requires are taken to be theirs; with no
- * {@code depends=} they are refused exactly as at load. The EL2 code policy is {@link
+ * {@code depends=} they are refused exactly as at load. The EL2 allow-list is {@link
  * org.pkvm4j.host.verify.El2Verifier}'s job.
  */
 public final class PreloadChecks {

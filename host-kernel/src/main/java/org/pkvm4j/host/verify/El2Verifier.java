@@ -17,6 +17,8 @@ import java.lang.classfile.Opcode;
 import java.lang.classfile.TypeAnnotation;
 import java.lang.classfile.attribute.AnnotationDefaultAttribute;
 import java.lang.classfile.attribute.CodeAttribute;
+import java.lang.classfile.attribute.LineNumberInfo;
+import java.lang.classfile.attribute.LineNumberTableAttribute;
 import java.lang.classfile.attribute.NestHostAttribute;
 import java.lang.classfile.attribute.NestMembersAttribute;
 import java.lang.classfile.attribute.PermittedSubclassesAttribute;
@@ -28,8 +30,6 @@ import java.lang.classfile.attribute.RuntimeInvisibleTypeAnnotationsAttribute;
 import java.lang.classfile.attribute.RuntimeVisibleAnnotationsAttribute;
 import java.lang.classfile.attribute.RuntimeVisibleParameterAnnotationsAttribute;
 import java.lang.classfile.attribute.RuntimeVisibleTypeAnnotationsAttribute;
-import java.lang.classfile.attribute.StackMapFrameInfo;
-import java.lang.classfile.attribute.StackMapTableAttribute;
 import java.lang.classfile.constantpool.ClassEntry;
 import java.lang.classfile.constantpool.ConstantDynamicEntry;
 import java.lang.classfile.constantpool.FieldRefEntry;
@@ -43,7 +43,6 @@ import java.lang.classfile.instruction.ExceptionCatch;
 import java.lang.classfile.instruction.FieldInstruction;
 import java.lang.classfile.instruction.InvokeDynamicInstruction;
 import java.lang.classfile.instruction.InvokeInstruction;
-import java.lang.classfile.instruction.LineNumber;
 import java.lang.classfile.instruction.MonitorInstruction;
 import java.lang.classfile.instruction.NewMultiArrayInstruction;
 import java.lang.classfile.instruction.NewObjectInstruction;
@@ -74,7 +73,7 @@ import org.pkvm4j.host.verify.MemberResolver.Resolution;
  * ({@link MemberResolver}). Checked: supertypes; field and method descriptors; annotations, nest
  * and permitted-subclass attributes, record components; field and method references; the classes
  * of {@code new}, {@code checkcast}, {@code instanceof}, {@code anewarray}, {@code multianewarray},
- * {@code ldc}, {@code catch} and stack-map frames; the bootstrap method, arguments and type of every
+ * {@code ldc} and {@code catch}; the bootstrap method, arguments and type of every
  * {@code invokedynamic} and dynamic constant; {@code monitorenter}, {@code ACC_SYNCHRONIZED},
  * native methods and finalizers. A class file that is not the module's own defines nothing and is
  * itself refused.
@@ -107,8 +106,10 @@ public final class El2Verifier {
     /** How deep dynamic constants may nest in bootstrap arguments. */
     private static final int MAX_BOOTSTRAP_DEPTH = 8;
 
-    // The local variable tables carry no references; line numbers name the line in messages.
-    private static final ClassFile CLASS_FILE = ClassFile.of(ClassFile.DebugElementsOption.DROP_DEBUG);
+    // Local variable tables and line numbers carry no references: the walk need not see them. A
+    // violation's line is read from the code's line number table when it is reported.
+    private static final ClassFile CLASS_FILE = ClassFile.of(ClassFile.DebugElementsOption.DROP_DEBUG,
+            ClassFile.LineNumbersOption.DROP_LINE_NUMBERS);
 
     private final El2Allowlist allowlist;
 
@@ -198,7 +199,8 @@ public final class El2Verifier {
         private String className;
         private String method;
         private int offset;
-        private int line;
+        /** The code being walked, for line numbers; null outside code. */
+        private CodeAttribute code;
 
         Walk(ModuleClasses own, RuntimeTypes types, List<Violation> violations) {
             this.own = own;
@@ -214,7 +216,7 @@ public final class El2Verifier {
 
         void verifyClass(ClassModel model) {
             className = javaName(model.thisClass().asInternalName());
-            at("", -1, 0);
+            at("", -1);
             if (model.superclass().isPresent()) {
                 classRef("extends", model.superclass().get().asInternalName());
             }
@@ -223,14 +225,14 @@ public final class El2Verifier {
             }
             attributes(model.attributes());
             for (FieldModel f : model.fields()) {
-                at(f.fieldName().stringValue() + ":" + f.fieldType().stringValue(), -1, 0);
+                at(f.fieldName().stringValue() + ":" + f.fieldType().stringValue(), -1);
                 descriptor("declares a field of type", f.fieldType().stringValue());
                 attributes(f.attributes());
             }
             for (MethodModel m : model.methods()) {
                 String name = m.methodName().stringValue();
                 String type = m.methodType().stringValue();
-                at(name.concat(type), -1, 0);
+                at(name.concat(type), -1);
                 if (m.flags().has(AccessFlag.SYNCHRONIZED)) {
                     pseudo("is", "synchronized", MONITOR);
                 }
@@ -248,26 +250,19 @@ public final class El2Verifier {
             }
         }
 
-        private void at(String member, int bci, int lineNumber) {
+        private void at(String member, int bci) {
             method = member;
             offset = bci;
-            line = lineNumber;
         }
 
         // instanceof chains rather than pattern switches, lambdas or streams: each of those links a
         // call site on first use, and at boot this code runs once, cold.
         private void walkCode(CodeModel code) {
-            CodeAttribute attribute = code instanceof CodeAttribute a ? a : null;
+            this.code = code instanceof CodeAttribute a ? a : null;
             int bci = 0;
-            int current = 0;
-            List<int[]> lines = new ArrayList<>();
             for (CodeElement e : code) {
-                if (e instanceof LineNumber n) {
-                    current = n.line();
-                    lines.add(new int[] {bci, current});
-                } else if (e instanceof Instruction i) {
+                if (e instanceof Instruction i) {
                     offset = bci;
-                    line = current;
                     instruction(i);
                     bci += i.sizeInBytes();
                 } else if (e instanceof RuntimeVisibleTypeAnnotationsAttribute a) {
@@ -278,40 +273,38 @@ public final class El2Verifier {
             }
             for (ExceptionCatch c : code.exceptionHandlers()) {
                 if (c.catchType().isPresent()) {
-                    codeAt(attribute, c.handler(), lines);
-                    classRef("catches", c.catchType().get().asInternalName());
+                    String type = c.catchType().get().asInternalName();
+                    String element = ModuleClasses.elementClass(type);
+                    if (element != null && classReason(element) != null) {
+                        offset = this.code == null ? -1 : this.code.labelToBci(c.handler());
+                        classRef("catches", type);
+                    }
                 }
             }
-            // The JVM's verifier loads the classes a frame names (assignability checks) through the module's loader.
-            if (attribute != null) {
-                for (Attribute<?> a : attribute.attributes()) {
-                    if (a instanceof StackMapTableAttribute frames) {
-                        for (StackMapFrameInfo frame : frames.entries()) {
-                            codeAt(attribute, frame.target(), lines);
-                            frameTypes(frame.locals());
-                            frameTypes(frame.stack());
+            this.code = null;
+        }
+
+        /**
+         * The source line of {@code bci} in the code being walked, from its line number table; 0 if
+         * none. Read only for a violation: the walk itself skips line numbers.
+         */
+        private int lineAt(int bci) {
+            if (code == null || bci < 0) {
+                return 0;
+            }
+            int line = 0;
+            int best = -1;
+            for (Attribute<?> a : code.attributes()) {
+                if (a instanceof LineNumberTableAttribute table) {
+                    for (LineNumberInfo l : table.lineNumbers()) {
+                        if (l.startPc() <= bci && l.startPc() > best) {
+                            best = l.startPc();
+                            line = l.lineNumber();
                         }
                     }
                 }
             }
-        }
-
-        private void codeAt(CodeAttribute attribute, java.lang.classfile.Label label, List<int[]> lines) {
-            offset = attribute == null ? -1 : attribute.labelToBci(label);
-            line = 0;
-            for (int[] l : lines) {
-                if (l[0] <= offset) {
-                    line = l[1];
-                }
-            }
-        }
-
-        private void frameTypes(List<StackMapFrameInfo.VerificationTypeInfo> infos) {
-            for (StackMapFrameInfo.VerificationTypeInfo v : infos) {
-                if (v instanceof StackMapFrameInfo.ObjectVerificationTypeInfo o) {
-                    classRef("keeps a value of type", o.className().asInternalName());
-                }
-            }
+            return line;
         }
 
         private void instruction(Instruction e) {
@@ -532,7 +525,7 @@ public final class El2Verifier {
         private void report(String action, String referenced, String reason) {
             if (reported.add(className + '\0' + method + '\0' + action + '\0' + referenced)) {
                 String why = reason.equals(NOT_ALLOWED) ? RefusalHints.explain(reason, referenced) : reason;
-                violations.add(new Violation(className, method, offset, line, action, referenced, why));
+                violations.add(new Violation(className, method, offset, lineAt(offset), action, referenced, why));
             }
         }
     }

@@ -99,7 +99,11 @@ final class MemberResolver {
             chain.add(c);
         } else {
             String lastPublic = c.name();
+            Set<String> seen = new HashSet<>();
             for (TypeInfo k = c; k != null; ) {
+                if (!seen.add(k.name())) {
+                    return new Resolution(List.of(), null); // a superclass cycle only a forged class file has; the JVM refuses it
+                }
                 if (k.realm() != Realm.JDK || k.isPublic()) {
                     lastPublic = k.name();
                 }

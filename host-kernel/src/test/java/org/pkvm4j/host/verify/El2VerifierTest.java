@@ -2,11 +2,13 @@ package org.pkvm4j.host.verify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,6 +103,16 @@ class El2VerifierTest {
     }
 
     @Test
+    void theParallelStreamOfAConcurrentQueueIsNamedAsWritten() {
+        // ConcurrentLinkedQueue is off the list, so its call is refused as javac wrote it; through an
+        // admitted class (DequeParallelStream) it resolves to Collection.parallelStream().
+        List<String> refs = VERIFIER.verify(fixtureJar("ConcurrentQueueParallelStream")).stream()
+                .map(v -> v.action() + " " + v.referenced()).toList();
+        assertTrue(refs.contains("calls java.util.concurrent.ConcurrentLinkedQueue.parallelStream()Ljava/util/stream/Stream;"),
+                refs.toString());
+    }
+
+    @Test
     void aMemberReferencedTwiceInOneMethodIsOneViolation() {
         assertEquals(1, VERIFIER.verify(fixtureJar("SleepsTwice")).size());
     }
@@ -189,6 +201,16 @@ class El2VerifierTest {
         assertTrue(violations.getFirst().toString().startsWith("fx/Garbage.class is not a valid class file: "),
                 violations.getFirst().toString());
         assertEquals(1, forged("fx/Two.class", new byte[] {(byte) 0xCA, (byte) 0xFE}).size());
+    }
+
+    @Test
+    void aForgedSuperclassCycleEndsWithAViolation() {
+        List<Violation> violations = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> forged("fx/Loop.class", ForgedClasses.ownSuperclass()));
+        assertTrue(violations.stream().anyMatch(v -> v.referenced().equals("fx.Loop.missing()V")
+                && v.reason().equals(El2Verifier.UNRESOLVED)), violations.toString());
+        assertTrue(violations.stream().anyMatch(v -> v.referenced().equals("fx.Loop.missing:Ljava/lang/Object;")),
+                violations.toString());
     }
 
     @Test

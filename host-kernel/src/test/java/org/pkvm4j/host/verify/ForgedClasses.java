@@ -91,6 +91,15 @@ final class ForgedClasses {
         return simple(name, c -> c.invokestatic(ClassDesc.of(owner), method, MethodTypeDesc.ofDescriptor(type)).pop().return_());
     }
 
+    /** A class that is its own superclass, calling a method it does not declare: the JVM refuses it, the checks must end. */
+    static byte[] ownSuperclass() {
+        ClassDesc self = ClassDesc.of("fx.Loop");
+        return ClassFile.of().build(self, cb -> cb.withSuperclass(self).withInterfaceSymbols(self)
+                .withMethodBody("run", RUN, ClassFile.ACC_PUBLIC,
+                        c -> c.aload(0).invokevirtual(self, "missing", RUN).aload(0)
+                                .getfield(self, "missing", CD_Object).pop().return_()));
+    }
+
     /** A class that is not a class file at all. */
     static byte[] garbage() {
         return new byte[] {(byte) 0xCA, (byte) 0xFE, (byte) 0xBA, (byte) 0xBE, 0, 0, 0, 69, 1, 2, 3};
