@@ -59,7 +59,10 @@ public final class El2Allowlist {
             admit(e);
         }
         // A non-public class in a descriptor cannot be named by EL2 code: the JVM's access check refuses it.
-        classes.removeIf(c -> !types.jdk(c.replace('.', '/')).isPublic());
+        classes.removeIf(c -> {
+            TypeInfo t = types.jdk(c.replace('.', '/'));
+            return t == null || !t.isPublic();
+        });
     }
 
     /** The bundled allow-list, read once. */
