@@ -141,7 +141,7 @@ final class JsonReports {
     static void verify(PrintWriter out, VerifyReport report) {
         JsonGenerator json = JsonOutput.generator(out);
         json.writeStartObject().writeStringProperty("module", report.module()).writeBooleanProperty("passed", report.passed())
-                .writeStringProperty("policy", report.policy()).writeName("checks").writeStartArray();
+                .writeStringProperty("allowlist", report.allowlist()).writeName("checks").writeStartArray();
         for (VerifyReport.Step s : report.steps()) {
             json.writeStartObject().writeStringProperty("check", s.check()).writeBooleanProperty("ok", s.refusal() == null);
             if (s.refusal() == null) {
@@ -157,6 +157,7 @@ final class JsonReports {
         for (Violation v : report.violations()) {
             json.writeStartObject().writeStringProperty("code", v.code().code())
                     .writeStringProperty("class", v.className()).writeStringProperty("method", v.method())
+                    .writeNumberProperty("offset", v.offset()).writeNumberProperty("line", v.line())
                     .writeStringProperty("action", v.action()).writeStringProperty("referenced", v.referenced())
                     .writeStringProperty("reason", v.reason())
                     .writeStringProperty("message", v.toString()).writeEndObject();

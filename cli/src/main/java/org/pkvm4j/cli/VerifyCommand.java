@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.initramfs.ModuleFile;
-import org.pkvm4j.host.verify.El2Policy;
+import org.pkvm4j.host.verify.El2Allowlist;
 import org.pkvm4j.tools.abi.ApiLocation;
 import org.pkvm4j.tools.verify.VerifyReport;
 import picocli.CommandLine.Command;
@@ -17,19 +17,20 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code pkvm verify MODULE-FILE [--policy FILE]}: the checks the loader runs before defining any
- * class, offline, with every EL2 code violation listed rather than the first.
+ * {@code pkvm verify MODULE-FILE [--allowlist FILE]}: the checks the loader runs before defining
+ * any class, offline, with every EL2 code violation listed rather than the first: class, method,
+ * bytecode offset and line, the kind of reference and the member referenced.
  *
  * <p>Kernel counterpart: building a module against the hyp {@code Makefile.module} rules, which
  * fail the link of any EL2 object naming a symbol EL2 may not use.
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Check a vendor module file as modprobe would before loading it: its descriptors and EL2"
-                + " symbols, then its EL2 code against the EL2 policy (what EL2 classes may reference).",
+                + " symbols, then its EL2 code against the EL2 allow-list (what EL2 classes may reference).",
                 "Prints one line per violation."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the module passes", "1:violations found, or not a module file",
-                "2:usage error (bad option, unreadable or malformed policy)"})
+                "2:usage error (bad option, unreadable or malformed allow-list)"})
 final class VerifyCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -37,21 +38,21 @@ final class VerifyCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODULE-FILE", description = "A vendor module file (<name>.jar).")
     private Path file;
 
-    @Option(names = "--policy", paramLabel = "FILE",
-            description = "An EL2 policy file to use instead of the bundled el2-policy.conf (same format).")
-    private Path policyFile;
+    @Option(names = "--allowlist", paramLabel = "FILE",
+            description = "An EL2 allow-list to use instead of the bundled el2-allowlist.conf (same format).")
+    private Path allowlistFile;
 
     @Option(names = "--json", description = "Print the checks and every violation, with their codes, as one JSON document.")
     private boolean json;
 
     @Override
     public Integer call() {
-        El2Policy policy = VerifyReport.policy(policyFile);
+        El2Allowlist allowlist = VerifyReport.allowlist(allowlistFile);
         ModuleFile module = ModuleFile.read(file);
         PrintWriter out = spec.commandLine().getOut();
         VerifyReport report;
         try {
-            report = VerifyReport.of(module, ApiLocation.running(), policy);
+            report = VerifyReport.of(module, ApiLocation.running(), allowlist);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the running org.pkvm4j.api", e);
         }

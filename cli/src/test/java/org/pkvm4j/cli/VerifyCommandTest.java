@@ -69,18 +69,21 @@ class VerifyCommandTest {
         Run r = pkvm("verify", clean.toString());
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("clean_mod: descriptors and EL2 symbols ok"), r.out());
-        assertTrue(r.out().contains("clean_mod: EL2 code ok: 0 violations in 1 class (policy bundled el2-policy.conf)"), r.out());
+        assertTrue(r.out().contains("clean_mod: EL2 code ok: 0 violations in 1 class (allow-list bundled el2-allowlist.conf)"),
+                r.out());
     }
 
     @Test
     void everyViolationIsPrintedAndTheExitCodeIsOne() {
         Run r = pkvm("verify", sleeper.toString());
         assertEquals(1, r.code(), r.toString());
-        assertTrue(r.out().contains("fixture.sleeper_mod.hyp.Hyp.hvc(Lorg/pkvm4j/api/UserPtRegs;)V calls"
-                + " java.lang.Thread.sleep(J)V: EL2 code cannot block: pKVM's EL2 is not preemptible"), r.out());
-        assertTrue(r.out().contains("fixture.sleeper_mod.hyp.Hyp.hvc(Lorg/pkvm4j/api/UserPtRegs;)V enters a monitor"
-                + " (synchronized block): EL2 code cannot take a sleeping lock"), r.out());
-        assertTrue(r.out().contains("sleeper_mod: EL2 code refused: 2 violations in 1 class"), r.out());
+        // Each violation names class, method, bytecode offset and line, the kind of reference and the member, and its code.
+        assertTrue(r.out().contains("fixture.sleeper_mod.hyp.Hyp.hvc(Lorg/pkvm4j/api/UserPtRegs;)V [bci 1, line 6] calls"
+                + " java.lang.Thread.sleep(J)V: " + El2Verifier.NOT_ALLOWED + " (EL2 has no threads) [PKVM-EL2-POLICY-VIOLATION]"),
+                r.out());
+        assertTrue(r.out().contains("fixture.sleeper_mod.hyp.Hyp.hvc(Lorg/pkvm4j/api/UserPtRegs;)V [bci 12, line 6] enters a"
+                + " monitor (synchronized block): " + El2Verifier.MONITOR), r.out());
+        assertTrue(r.out().contains("sleeper_mod: EL2 code refused: 3 violations in 1 class"), r.out());
     }
 
     @Test
@@ -93,20 +96,35 @@ class VerifyCommandTest {
     }
 
     @Test
-    void anotherPolicyFileCanBeGiven(@TempDir Path dir) throws IOException {
-        Path lenient = Files.writeString(dir.resolve("lenient.conf"), "allow **\nallow <monitor>\n");
-        Run r = pkvm("verify", sleeper.toString(), "--policy", lenient.toString());
-        assertEquals(0, r.code(), r.toString());
-        assertTrue(r.out().contains("(policy " + lenient + ")"), r.out());
+    void theJsonReportListsTheSameViolations() {
+        Run r = pkvm("verify", sleeper.toString(), "--json");
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.out().contains("\"allowlist\":\"bundled el2-allowlist.conf\""), r.out());
+        assertTrue(r.out().contains("\"code\":\"PKVM-EL2-POLICY-VIOLATION\",\"class\":\"fixture.sleeper_mod.hyp.Hyp\","
+                + "\"method\":\"hvc(Lorg/pkvm4j/api/UserPtRegs;)V\",\"offset\":1,\"line\":6,\"action\":\"calls\","
+                + "\"referenced\":\"java.lang.Thread.sleep(J)V\""), r.out());
     }
 
     @Test
-    void aMalformedOrMissingPolicyIsAUsageError(@TempDir Path dir) throws IOException {
-        Path broken = Files.writeString(dir.resolve("broken.conf"), "allow **\ndeny java.io.**\n");
-        Run r = pkvm("verify", clean.toString(), "--policy", broken.toString());
+    void anotherAllowlistCanBeGiven(@TempDir Path dir) throws IOException {
+        // The clean module's handler calls UserPtRegs.set only: an empty list refuses nothing it uses but Object's constructor.
+        Path narrow = Files.writeString(dir.resolve("narrow.conf"), "java.lang.Object.<init>()V\n");
+        Run r = pkvm("verify", clean.toString(), "--allowlist", narrow.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("(allow-list " + narrow + ")"), r.out());
+        Path empty = Files.writeString(dir.resolve("empty.conf"), "# nothing\n");
+        Run refused = pkvm("verify", clean.toString(), "--allowlist", empty.toString());
+        assertEquals(1, refused.code(), refused.toString());
+        assertTrue(refused.out().contains("calls java.lang.Object.<init>()V"), refused.out());
+    }
+
+    @Test
+    void aMalformedOrMissingAllowlistIsAUsageError(@TempDir Path dir) throws IOException {
+        Path broken = Files.writeString(dir.resolve("broken.conf"), "java.lang.Math.*\njava.lang.Nope\n");
+        Run r = pkvm("verify", clean.toString(), "--allowlist", broken.toString());
         assertEquals(2, r.code(), r.toString());
-        assertTrue(r.err().contains(broken + " line 2: deny needs a reason"), r.err());
-        assertEquals(2, pkvm("verify", clean.toString(), "--policy", dir.resolve("absent.conf").toString()).code());
+        assertTrue(r.err().contains(broken + " line 2: no class java.lang.Nope in the running JDK"), r.err());
+        assertEquals(2, pkvm("verify", clean.toString(), "--allowlist", dir.resolve("absent.conf").toString()).code());
         assertEquals(2, pkvm("verify").code());
     }
 

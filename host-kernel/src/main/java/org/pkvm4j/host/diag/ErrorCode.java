@@ -33,7 +33,7 @@ public enum ErrorCode {
     LOAD_DEPENDENCY_CYCLE("PKVM-LOAD-DEPENDENCY-CYCLE", "the modules' depends= form a cycle"),
     LOAD_FORBIDDEN_REQUIRES("PKVM-LOAD-FORBIDDEN-REQUIRES", "a module descriptor requires, uses or provides what its level may not"),
     LOAD_BAD_EL2_SYMBOL("PKVM-LOAD-BAD-EL2-SYMBOL", "an @El2Symbol is duplicated, not public static, or has no accepted signature"),
-    LOAD_EL2_POLICY("PKVM-LOAD-EL2-POLICY", "the EL2 code breaks the EL2 code rules (blocking, threads, reflection, I/O...)"),
+    LOAD_EL2_POLICY("PKVM-LOAD-EL2-POLICY", "the EL2 code references something off the EL2 allow-list (threads, blocking, reflection, I/O...)"),
     LOAD_UNKNOWN_SYMBOL("PKVM-LOAD-UNKNOWN-SYMBOL", "the module uses a symbol the running API or its own EL2 part lacks"),
     LOAD_MODVERSION_CRC("PKVM-LOAD-MODVERSION-CRC", "a recorded symbol CRC differs from the running API's (disagrees about version)"),
     LOAD_MODVERSION_STALE("PKVM-LOAD-MODVERSION-STALE", "the modversions record is malformed, stale, or made for other classes"),
@@ -45,7 +45,7 @@ public enum ErrorCode {
     RMMOD_NOT_LOADED("PKVM-RMMOD-NOT-LOADED", "rmmod of a module that is not loaded"),
     RMMOD_IN_USE("PKVM-RMMOD-IN-USE", "rmmod of a module that is in use: others depend on it, or it is a pKVM module"),
     // The rest.
-    EL2_POLICY_VIOLATION("PKVM-EL2-POLICY-VIOLATION", "one reference of EL2 code the policy refuses (pkvm verify)"),
+    EL2_POLICY_VIOLATION("PKVM-EL2-POLICY-VIOLATION", "one reference of EL2 code the allow-list refuses (pkvm verify)"),
     ABI_BREAKING("PKVM-ABI-BREAKING", "an ABI change that breaks modules built against the old ABI"),
     ABI_COMPATIBLE("PKVM-ABI-COMPATIBLE", "an ABI change modules built against the old ABI survive"),
     HVC_NOT_SUPPORTED("PKVM-HVC-NOT-SUPPORTED", "the hypervisor refused the HVC in x0 (SMCCC_RET_NOT_SUPPORTED)"),

@@ -132,7 +132,7 @@ public final class ModuleChecks {
         if (el2.isPresent()) {
             JarImage jar = el2.get().jar();
             if (options.verifier() != null) {
-                violations = cached(options, sha, "el2 verify", guarded(module, jar, () -> List.copyOf(options.verifier().verify(jar))));
+                violations = cached(options, sha, "el2 verify", guarded(module, jar, () -> List.copyOf(options.verifier().verify(jar, el2.get().classes().binaryNames()))));
             }
             sections = cached(options, sha, "el2 sections", guarded(module, jar, () -> El2Sections.of(jar)));
         }

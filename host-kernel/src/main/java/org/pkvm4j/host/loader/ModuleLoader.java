@@ -28,6 +28,7 @@ import org.pkvm4j.host.initramfs.Initramfs;
 import org.pkvm4j.host.initramfs.ModuleFile;
 import org.pkvm4j.host.log.KernelLog;
 import org.pkvm4j.host.trace.BootTrace;
+import org.pkvm4j.host.verify.El2Allowlist;
 import org.pkvm4j.host.verify.El2Verifier;
 import org.pkvm4j.machine.HypPanicException;
 import org.pkvm4j.machine.ModuleRam;
@@ -78,7 +79,7 @@ public final class ModuleLoader {
     /**
      * The JDK classes an EL2 loader resolves: the run-time allow-list, wired here and nowhere else.
      */
-    private static final java.util.function.Predicate<String> EL2_JDK_CLASSES = El2JdkClasses.ADMITTED;
+    private static final java.util.function.Predicate<String> EL2_JDK_CLASSES = El2Allowlist.bundled()::admitsClass;
     /** What the hypervisor's build adds to each module's EL2 classes (none yet): by module name. */
     private final java.util.function.Function<String, El2ClassHooks> el2Hooks = module -> El2ClassHooks.NONE;
 

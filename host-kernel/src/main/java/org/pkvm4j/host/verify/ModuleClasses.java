@@ -4,106 +4,71 @@ import java.lang.classfile.ClassModel;
 import java.lang.classfile.FieldModel;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.constantpool.ClassEntry;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
+import org.pkvm4j.host.verify.TypeInfo.Realm;
 
 /**
- * The module's own classes, by internal name, with what each declares and extends.
+ * The module's own classes: those its layer's loader will define from its own entries, by internal
+ * name, with what each declares and extends.
  *
- * <p>A reference to the module's own code is always fine, but javac names the static type as the
- * owner, so {@code this.wait()} in {@code acme.Foo} compiles to {@code acme/Foo.wait()V}: a member
- * the module does not declare is checked where it is inherited from, as the JVM resolves it.
+ * <p>A class file is the module's own only if its entry path is its {@code this_class} plus {@code
+ * .class} (the lookup the JVM's loader does), it is not under {@code META-INF/} (no multi-release
+ * variant), and its package is none of the boot layer's: such a name resolves to the JDK's or the
+ * API's class whatever the jar holds. Any other class file defines nothing; a name it claims is
+ * foreign and checked as such wherever the module's code uses it.
  */
 final class ModuleClasses {
-    private static final String OBJECT = "java/lang/Object";
-    /** java.lang.Object's methods, which a class inherits whatever its superclass. */
-    private static final Set<String> OBJECT_METHODS = Set.of("wait()V", "wait(J)V", "wait(JI)V", "notify()V",
-            "notifyAll()V", "getClass()Ljava/lang/Class;", "hashCode()I", "equals(Ljava/lang/Object;)Z",
-            "toString()Ljava/lang/String;", "clone()Ljava/lang/Object;", "finalize()V");
+    private final Map<String, TypeInfo> types = new HashMap<>();
 
-    /** One own class: its superclass (internal name, null for none), interfaces and member keys. */
-    private record Own(String superName, List<String> interfaces, Set<String> members) {
-    }
-
-    private final Map<String, Own> types = new HashMap<>();
-
-    ModuleClasses(List<ClassModel> classes) {
-        for (ClassModel model : classes) {
-            Set<String> members = new HashSet<>();
+    /**
+     * @param entries each class file's entry path and parsed model
+     * @param reservedPackage whether a Java package name resolves outside the module's layer
+     * @param approved when the loader already decided which binary names it defines, only those; null to decide here
+     */
+    ModuleClasses(Map<String, ClassModel> entries, Predicate<String> reservedPackage, Set<String> approved) {
+        for (Map.Entry<String, ClassModel> e : entries.entrySet()) {
+            ClassModel model = e.getValue();
+            String name = model.thisClass().asInternalName();
+            if (!isOwn(e.getKey(), name, reservedPackage) || approved != null && !approved.contains(name.replace('/', '.'))) {
+                continue;
+            }
+            Map<String, Integer> members = new HashMap<>();
             for (MethodModel m : model.methods()) {
-                members.add(m.methodName().stringValue().concat(m.methodType().stringValue()));
+                members.put(m.methodName().stringValue().concat(m.methodType().stringValue()), m.flags().flagsMask());
             }
             for (FieldModel f : model.fields()) {
-                members.add(f.fieldName().stringValue());
+                members.put(f.fieldName().stringValue() + ":" + f.fieldType().stringValue(), f.flags().flagsMask());
             }
             List<String> interfaces = new ArrayList<>();
             for (ClassEntry i : model.interfaces()) {
                 interfaces.add(i.asInternalName());
             }
-            types.put(model.thisClass().asInternalName(), new Own(
-                    model.superclass().isPresent() ? model.superclass().get().asInternalName() : null, interfaces, members));
+            types.put(name, new TypeInfo(name, Realm.OWN, (model.flags().flagsMask() & 0x0200) != 0,
+                    (model.flags().flagsMask() & 0x0001) != 0,
+                    model.superclass().isPresent() ? model.superclass().get().asInternalName() : null,
+                    List.copyOf(interfaces), members));
         }
     }
 
-    /** Whether the module declares {@code internalName}. */
+    /** Whether entry {@code path} holding class {@code internalName} is a class the module's loader defines. */
+    static boolean isOwn(String path, String internalName, Predicate<String> reservedPackage) {
+        return path.equals(internalName + ".class") && !path.startsWith("META-INF/")
+                && !reservedPackage.test(RuntimeTypes.packageOf(internalName));
+    }
+
+    /** The own class of that internal name, or null. */
+    TypeInfo get(String internalName) {
+        return types.get(internalName);
+    }
+
+    /** Whether the module defines {@code internalName}. */
     boolean contains(String internalName) {
         return types.containsKey(internalName);
-    }
-
-    /**
-     * Where a member named through own class {@code owner} comes from, when the module does not
-     * declare it: {@code java/lang/Object} for Object's methods, else the first superclass outside
-     * the module, else (that superclass being Object) the interfaces outside the module, any of
-     * which may supply a default method. Empty when the module declares the member.
-     *
-     * @param key {@code name(descriptor)} for a method, {@code name} for a field
-     */
-    List<String> inheritedFrom(String owner, String key) {
-        Set<String> externalInterfaces = new LinkedHashSet<>();
-        Set<String> seen = new HashSet<>();
-        Deque<String> interfaces = new ArrayDeque<>();
-        String superclass = null;
-        for (String c = owner; c != null; ) {
-            Own own = types.get(c);
-            if (own == null) {
-                superclass = c;
-                break;
-            }
-            if (!seen.add(c)) {
-                break; // a cycle only a forged class file has; the JVM would refuse it
-            }
-            if (own.members().contains(key)) {
-                return List.of();
-            }
-            interfaces.addAll(own.interfaces());
-            c = own.superName();
-        }
-        while (!interfaces.isEmpty()) {
-            String i = interfaces.pop();
-            Own own = types.get(i);
-            if (own == null) {
-                externalInterfaces.add(i);
-            } else if (seen.add(i)) {
-                if (own.members().contains(key)) {
-                    return List.of();
-                }
-                interfaces.addAll(own.interfaces());
-            }
-        }
-        if (superclass == null || OBJECT_METHODS.contains(key)) {
-            return List.of(OBJECT);
-        }
-        if (!superclass.equals(OBJECT) || externalInterfaces.isEmpty()) {
-            return List.of(superclass);
-        }
-        return new ArrayList<>(externalInterfaces);
     }
 
     /** The element class of an array type's internal name, or the name itself; null for primitive elements. */
@@ -115,7 +80,7 @@ final class ModuleClasses {
         if (dims == 0) {
             return internalName;
         }
-        return dims < internalName.length() && internalName.charAt(dims) == 'L'
+        return dims < internalName.length() && internalName.charAt(dims) == 'L' && internalName.endsWith(";")
                 ? internalName.substring(dims + 1, internalName.length() - 1)
                 : null;
     }

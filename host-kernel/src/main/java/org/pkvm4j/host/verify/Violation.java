@@ -3,28 +3,42 @@ package org.pkvm4j.host.verify;
 import org.pkvm4j.host.diag.ErrorCode;
 
 /**
- * One reference of EL2 code the policy refuses.
+ * One reference of EL2 code the allow-list refuses.
  *
  * <p>{@link #toString()} is the one-line message the loader and {@code pkvm verify} print, for
- * example {@code acme.x.hyp.Foo.bar(J)V calls java.lang.Thread.sleep(J)V: EL2 code cannot block:
- * pKVM's EL2 is not preemptible}, as modpost names the object, the symbol and the rule.
+ * example {@code acme.x.hyp.Foo.bar(J)V [bci 7, line 42] calls java.lang.Thread.sleep(J)V: not on
+ * the EL2 allow-list (...)}, as modpost names the object, the symbol and the rule.
  *
- * @param className the class holding the reference, as a Java name
- * @param method the method holding it, {@code name(descriptor)}; {@code ""} for the class itself
- *     (its supertypes)
- * @param action what the code does with it ("calls", "reads", "extends", "enters", ...)
- * @param referenced the member or class referenced, {@code owner.name(descriptor)} or {@code
- *     owner.field}, or what a pseudo-rule is about ("a monitor (synchronized block)")
- * @param reason why the policy refuses it
+ * @param className the class holding the reference, as a Java name (the entry path for a class
+ *     file that is not the module's own)
+ * @param method the method holding it, {@code name(descriptor)}, or the field, {@code
+ *     name:descriptor}; {@code ""} for the class itself (its supertypes, attributes)
+ * @param offset the bytecode offset (bci) of the instruction in {@code method}; -1 when not in code
+ * @param line the source line of that instruction from the class file's line number table; 0 when
+ *     unknown
+ * @param action the kind of reference ("calls", "reads", "instantiates", "extends", "enters"...)
+ * @param referenced the member or class referenced, {@code owner.name(descriptor)}, {@code
+ *     owner.name:descriptor} or {@code owner}, or what a rule is about ("a monitor (synchronized block)")
+ * @param reason why it is refused
  */
-public record Violation(String className, String method, String action, String referenced, String reason) {
+public record Violation(String className, String method, int offset, int line, String action, String referenced,
+        String reason) {
     /** Its stable code: {@code PKVM-EL2-POLICY-VIOLATION}. */
     public ErrorCode code() {
         return ErrorCode.EL2_POLICY_VIOLATION;
     }
 
+    /** Where it is: {@code class.method [bci N, line L]}. */
+    public String where() {
+        String at = method.isEmpty() ? className : className + "." + method;
+        if (offset < 0) {
+            return at;
+        }
+        return at + " [bci " + offset + (line > 0 ? ", line " + line : "") + "]";
+    }
+
     @Override
     public String toString() {
-        return (method.isEmpty() ? className : className + "." + method) + " " + action + " " + referenced + ": " + reason;
+        return where() + " " + action + " " + referenced + ": " + reason;
     }
 }

@@ -23,6 +23,9 @@ import org.pkvm4j.host.initramfs.JarImage;
  * only through the run-time allow-list.
  */
 class ApprovedClassLoaderTest {
+    /** The run-time half of the bundled EL2 allow-list, as the loader uses it. */
+    private static final java.util.function.Predicate<String> ADMITTED = org.pkvm4j.host.verify.El2Allowlist.bundled()::admitsClass;
+
     private static final String PKG = "acme.t.hyp";
 
     private static CheckedModule.Part part(JarImage jar, ModuleDescriptor d) {
@@ -35,7 +38,7 @@ class ApprovedClassLoaderTest {
 
     private static Module el2(JarImage jar, El2ClassHooks hooks) {
         ModuleDescriptor d = hypDescriptor();
-        return new VendorLayers().defineEl2("t", part(jar, d), El2JdkClasses.ADMITTED, hooks).layer()
+        return new VendorLayers().defineEl2("t", part(jar, d), ADMITTED, hooks).layer()
                 .findModule(d.name()).orElseThrow();
     }
 
@@ -77,7 +80,7 @@ class ApprovedClassLoaderTest {
         CheckedModule.Part approved = part(jar, d);
         // JarImage hands out its arrays: a holder could change one after approval.
         jar.entry("acme/t/hyp/Foo.class").orElseThrow()[bytes.length - 1] ^= 1;
-        Module m = new VendorLayers().defineEl2("t", approved, El2JdkClasses.ADMITTED, El2ClassHooks.NONE).layer()
+        Module m = new VendorLayers().defineEl2("t", approved, ADMITTED, El2ClassHooks.NONE).layer()
                 .findModule(d.name()).orElseThrow();
         ClassNotFoundException e = assertThrows(ClassNotFoundException.class,
                 () -> Class.forName(PKG + ".Foo", false, m.getClassLoader()));
@@ -109,7 +112,7 @@ class ApprovedClassLoaderTest {
         assertEquals(1, transformed.get(), "generated classes are not transformed");
         ModuleDescriptor d = hypDescriptor();
         CheckedModule.Part p = part(TestClasses.jar("acme/t/hyp/Foo.class", TestClasses.type(PKG + ".Foo")), d);
-        assertThrows(IllegalArgumentException.class, () -> new VendorLayers().defineEl2("t", p, El2JdkClasses.ADMITTED,
+        assertThrows(IllegalArgumentException.class, () -> new VendorLayers().defineEl2("t", p, ADMITTED,
                 new El2ClassHooks(UnaryOperator.identity(), Map.of("elsewhere.Gen", new byte[0]))));
     }
 

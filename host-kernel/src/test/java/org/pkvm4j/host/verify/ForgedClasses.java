@@ -72,6 +72,34 @@ final class ForgedClasses {
         return simple("fx.JdkInternal", c -> c.invokestatic(unsafe, "getUnsafe", MethodTypeDesc.of(unsafe)).pop().return_());
     }
 
+    /** A class file whose this_class is {@code name}, with a static initializer that exits the JVM. */
+    static byte[] decoy(String name) {
+        ClassDesc system = ClassDesc.of("java.lang.System");
+        return ClassFile.of().build(ClassDesc.of(name), cb -> cb.withSuperclass(CD_Object)
+                .withMethodBody("<clinit>", RUN, ClassFile.ACC_STATIC,
+                        c -> c.iconst_1().invokestatic(system, "exit", MethodTypeDesc.ofDescriptor("(I)V")).return_()));
+    }
+
+    /** A class {@code name} whose {@code run()} calls {@code System.exit(1)}. */
+    static byte[] callsExit(String name) {
+        ClassDesc system = ClassDesc.of("java.lang.System");
+        return simple(name, c -> c.iconst_1().invokestatic(system, "exit", MethodTypeDesc.ofDescriptor("(I)V")).return_());
+    }
+
+    /** A class {@code name} whose {@code run()} calls static {@code owner.method type} and drops the result. */
+    static byte[] callsOther(String name, String owner, String method, String type) {
+        return simple(name, c -> c.invokestatic(ClassDesc.of(owner), method, MethodTypeDesc.ofDescriptor(type)).pop().return_());
+    }
+
+    /** A class that is its own superclass, calling a method it does not declare: the JVM refuses it, the checks must end. */
+    static byte[] ownSuperclass() {
+        ClassDesc self = ClassDesc.of("fx.Loop");
+        return ClassFile.of().build(self, cb -> cb.withSuperclass(self).withInterfaceSymbols(self)
+                .withMethodBody("run", RUN, ClassFile.ACC_PUBLIC,
+                        c -> c.aload(0).invokevirtual(self, "missing", RUN).aload(0)
+                                .getfield(self, "missing", CD_Object).pop().return_()));
+    }
+
     /** A class that is not a class file at all. */
     static byte[] garbage() {
         return new byte[] {(byte) 0xCA, (byte) 0xFE, (byte) 0xBA, (byte) 0xBE, 0, 0, 0, 69, 1, 2, 3};

@@ -3,26 +3,14 @@ package org.pkvm4j.host.verify;
 import java.util.List;
 
 /**
- * One fixture class per policy rule: Java source that breaks the rule, and the first violation the
- * bundled policy must report for it. Compiled with javac against the module API, as vendor code is.
+ * One fixture class per thing EL2 code may not do: Java source that does it, and the first
+ * violation the bundled allow-list must report for it (the member or class named exactly). Compiled
+ * with javac against the module API, as vendor code is.
  */
 final class RuleFixtures {
-    static final String BLOCK = "EL2 code cannot block: pKVM's EL2 is not preemptible";
-    static final String THREADS = "EL2 has no threads";
-    static final String LOCK = "EL2 code cannot take a sleeping lock";
-    static final String REFLECT = "EL2 code cannot use reflection";
-    static final String METHOD_HANDLES = "EL2 code cannot look up or invoke method handles";
-    static final String BOOTSTRAP = "EL2 code may link invokedynamic only through javac's own bootstraps";
-    static final String CLASS_LOADING = "EL2 code cannot load classes";
-    static final String FILE_IO = "EL2 code cannot do file";
-    static final String NETWORK = "EL2 code cannot use the network";
-    static final String EXIT = "EL2 code cannot exit the host";
-    static final String RUNTIME = "EL2 code cannot use the host's Runtime";
-    static final String STREAMS = "EL2 has no standard streams";
-    static final String FOREIGN = "EL2 code cannot reach native memory or code";
-    static final String INTERNALS = "EL2 code cannot use JDK internals";
-    static final String HOST_STATE = "EL2 code cannot read or change the host's state";
-    static final String NATIVE = "EL2 code cannot declare native methods";
+    static final String NOT_ALLOWED = El2Verifier.NOT_ALLOWED;
+    static final String MONITOR = El2Verifier.MONITOR;
+    static final String OBJ = "Ljava/lang/Object;";
 
     /**
      * A fixture.
@@ -30,11 +18,15 @@ final class RuleFixtures {
      * @param name the class, {@code fx.<name>}
      * @param declaration everything after {@code public class <name>}
      * @param method the method expected to hold the first violation ({@code ""}: the class)
-     * @param action the expected verb
+     * @param action the expected kind of reference
      * @param referenced the expected member or class
-     * @param reason how the expected reason starts
+     * @param reason the expected reason
      */
     record Fixture(String name, String declaration, String method, String action, String referenced, String reason) {
+        Fixture(String name, String declaration, String method, String action, String referenced) {
+            this(name, declaration, method, action, referenced, NOT_ALLOWED);
+        }
+
         String source() {
             return "package fx;\n\npublic class " + name + " " + declaration + "\n";
         }
@@ -49,134 +41,147 @@ final class RuleFixtures {
     }
 
     static final List<Fixture> ALL = List.of(
-            // Blocking
-            new Fixture("Sleeps", "{ public void run() throws InterruptedException { Thread.sleep(1); } }",
-                    "run()V", "calls", "java.lang.Thread.sleep(J)V", BLOCK),
-            new Fixture("SleepsTwice", "{ public void run() throws InterruptedException { Thread.sleep(1); Thread.sleep(2); } }",
-                    "run()V", "calls", "java.lang.Thread.sleep(J)V", BLOCK),
-            new Fixture("Waits", "{ public void run(Object o) throws InterruptedException { o.wait(); } }",
-                    "run(Ljava/lang/Object;)V", "calls", "java.lang.Object.wait()V", BLOCK),
-            new Fixture("Joins", "{ public void run(Thread t) throws InterruptedException { t.join(); } }",
-                    "run(Ljava/lang/Thread;)V", "calls", "java.lang.Thread.join()V", BLOCK),
-            new Fixture("Parks", "{ public void run() { java.util.concurrent.locks.LockSupport.park(); } }",
-                    "run()V", "calls", "java.util.concurrent.locks.LockSupport.park()V", BLOCK),
-            new Fixture("TakesFromQueue", "{ public Object run(java.util.concurrent.BlockingQueue<Object> q)"
-                    + " throws InterruptedException { return q.take(); } }",
-                    "run(Ljava/util/concurrent/BlockingQueue;)Ljava/lang/Object;", "calls",
-                    "java.util.concurrent.BlockingQueue.take()Ljava/lang/Object;", BLOCK),
-            new Fixture("AwaitsLatch", "{ public void run() throws InterruptedException {"
-                    + " new java.util.concurrent.CountDownLatch(1).await(); } }",
-                    "run()V", "instantiates", "java.util.concurrent.CountDownLatch", BLOCK),
-            new Fixture("GetsFuture", "{ public Object run(java.util.concurrent.Future<?> f) throws Exception { return f.get(); } }",
-                    "run(Ljava/util/concurrent/Future;)Ljava/lang/Object;", "calls",
-                    "java.util.concurrent.Future.get()Ljava/lang/Object;", BLOCK),
-            new Fixture("SeedsSecureRandom", "{ public long run() { return new java.security.SecureRandom().nextLong(); } }",
-                    "run()J", "instantiates", "java.security.SecureRandom", BLOCK),
-            // Threads
+            // Threads, executors, timers
             new Fixture("StartsThread", "{ public void run() { new Thread(() -> { }).start(); } }",
-                    "run()V", "instantiates", "java.lang.Thread", THREADS),
-            new Fixture("StartsVirtualThread", "{ public void run(Runnable r) { Thread.ofVirtual().start(r); } }",
-                    "run(Ljava/lang/Runnable;)V", "calls",
-                    "java.lang.Thread.ofVirtual()Ljava/lang/Thread$Builder$OfVirtual;", THREADS),
-            new Fixture("UsesExecutor", "{ public Object run() { return java.util.concurrent.Executors.newSingleThreadExecutor(); } }",
-                    "run()Ljava/lang/Object;", "calls",
-                    "java.util.concurrent.Executors.newSingleThreadExecutor()Ljava/util/concurrent/ExecutorService;", THREADS),
-            new Fixture("ExtendsThread", "extends Thread { }", "", "extends", "java.lang.Thread", THREADS),
+                    "run()V", "instantiates", "java.lang.Thread"),
+            new Fixture("StartsThreadItGot", "{ public void run(Thread t) { t.start(); } }",
+                    "run(Ljava/lang/Thread;)V", "has in its signature", "java.lang.Thread"),
+            new Fixture("StartsVirtualThread", "{ public void run() { Thread.ofVirtual(); } }",
+                    "run()V", "calls", "java.lang.Thread.ofVirtual()Ljava/lang/Thread$Builder$OfVirtual;"),
+            new Fixture("UsesExecutor", "{ public void run() { java.util.concurrent.Executors.newSingleThreadExecutor(); } }",
+                    "run()V", "calls",
+                    "java.util.concurrent.Executors.newSingleThreadExecutor()Ljava/util/concurrent/ExecutorService;"),
+            new Fixture("SuppliesAsync", "{ public void run() {"
+                    + " java.util.concurrent.CompletableFuture.supplyAsync(() -> 1L); } }",
+                    "run()V", "calls", "java.util.concurrent.CompletableFuture.supplyAsync("
+                    + "Ljava/util/function/Supplier;)Ljava/util/concurrent/CompletableFuture;"),
+            new Fixture("CommonPool", "{ public void run() { java.util.concurrent.ForkJoinPool.commonPool(); } }",
+                    "run()V", "calls", "java.util.concurrent.ForkJoinPool.commonPool()Ljava/util/concurrent/ForkJoinPool;"),
+            new Fixture("SchedulesTimer", "{ public void run() { new java.util.Timer(); } }",
+                    "run()V", "instantiates", "java.util.Timer"),
+            new Fixture("ExtendsThread", "extends Thread { }", "", "extends", "java.lang.Thread"),
             new Fixture("PerThreadState", "{ private final ThreadLocal<Long> state = new ThreadLocal<>(); }",
-                    "<init>()V", "instantiates", "java.lang.ThreadLocal", THREADS),
+                    "state:Ljava/lang/ThreadLocal;", "declares a field of type", "java.lang.ThreadLocal"),
+            new Fixture("MethodRefToYield", "{ public Runnable run() { return Thread::yield; } }",
+                    "run()Ljava/lang/Runnable;", "takes a method handle to", "java.lang.Thread.yield()V"),
+            // Parallel streams: resolved as the JVM does, so no collection class lets one through.
             new Fixture("ParallelStream", "{ public long run(java.util.List<Long> l) { return l.parallelStream().count(); } }",
-                    "run(Ljava/util/List;)J", "calls", "java.util.List.parallelStream()Ljava/util/stream/Stream;", THREADS),
-            // javac names the receiver's static type: a member the module inherits is checked where it comes from.
+                    "run(Ljava/util/List;)J", "calls", "java.util.Collection.parallelStream()Ljava/util/stream/Stream;"
+                    + " (through java.util.List)"),
+            new Fixture("DequeParallelStream", "{ public long run(java.util.ArrayDeque<Long> q) {"
+                    + " return q.parallelStream().count(); } }",
+                    "run(Ljava/util/ArrayDeque;)J", "calls", "java.util.Collection.parallelStream()Ljava/util/stream/Stream;"
+                    + " (through java.util.ArrayDeque)"),
+            new Fixture("ConcurrentQueueParallelStream", "{ public long run() {"
+                    + " return new java.util.concurrent.ConcurrentLinkedQueue<Long>().parallelStream().count(); } }",
+                    "run()J", "instantiates", "java.util.concurrent.ConcurrentLinkedQueue"),
+            new Fixture("StreamSupportParallel", "{ public long run(java.util.List<Long> l) {"
+                    + " return java.util.stream.StreamSupport.stream(l.spliterator(), true).count(); } }",
+                    "run(Ljava/util/List;)J", "calls", "java.util.stream.StreamSupport.stream("
+                    + "Ljava/util/Spliterator;Z)Ljava/util/stream/Stream;"),
+            new Fixture("StreamParallel", "{ public long run(java.util.List<Long> l) { return l.stream().parallel().count(); } }",
+                    "run(Ljava/util/List;)J", "calls", "java.util.stream.BaseStream.parallel()Ljava/util/stream/BaseStream;"
+                    + " (through java.util.stream.Stream)"),
+            // javac names the receiver's static type: a member the module inherits is judged where it is declared.
             new Fixture("InheritedParallelStream", "extends java.util.AbstractList<Long> { public Long get(int i) { return 0L; }"
                     + " public int size() { return 0; } public long run() { return parallelStream().count(); } }",
-                    "run()J", "calls", "java.util.AbstractList.parallelStream()Ljava/util/stream/Stream;"
-                    + " (through fx.InheritedParallelStream)", THREADS),
-            new Fixture("MethodRefToYield", "{ public Runnable run() { return Thread::yield; } }",
-                    "run()Ljava/lang/Runnable;", "takes a method handle to", "java.lang.Thread.yield()V", THREADS),
+                    "run()J", "calls", "java.util.Collection.parallelStream()Ljava/util/stream/Stream;"
+                    + " (through fx.InheritedParallelStream)"),
+            new Fixture("ArraysParallelSort", "{ public void run(int[] a) { java.util.Arrays.parallelSort(a); } }",
+                    "run([I)V", "calls", "java.util.Arrays.parallelSort([I)V"),
             new Fixture("Finalizes", "{ @SuppressWarnings(\"removal\") @Override protected void finalize() { } }",
-                    "finalize()V", "declares", "a finalizer", THREADS),
-            // Locks that sleep
-            new Fixture("SyncMethod", "{ public synchronized void run() { } }",
-                    "run()V", "is", "synchronized", LOCK),
-            new Fixture("SyncBlock", "{ public void run() { synchronized (this) { } } }",
-                    "run()V", "enters", "a monitor (synchronized block)", LOCK),
+                    "finalize()V", "declares", "a finalizer", El2Verifier.FINALIZER),
+            // Blocking and monitors
+            new Fixture("Sleeps", "{ public void run() throws InterruptedException { Thread.sleep(1); } }",
+                    "run()V", "calls", "java.lang.Thread.sleep(J)V"),
+            new Fixture("SleepsTwice", "{ public void run() throws InterruptedException { Thread.sleep(1); Thread.sleep(2); } }",
+                    "run()V", "calls", "java.lang.Thread.sleep(J)V"),
+            new Fixture("Waits", "{ public void run(Object o) throws InterruptedException { o.wait(); } }",
+                    "run(Ljava/lang/Object;)V", "calls", "java.lang.Object.wait()V"),
             new Fixture("Notifies", "{ public void run() { notifyAll(); } }",
-                    "run()V", "calls", "java.lang.Object.notifyAll()V", LOCK),
+                    "run()V", "calls", "java.lang.Object.notifyAll()V"),
+            new Fixture("SyncMethod", "{ public synchronized void run() { } }", "run()V", "is", "synchronized", MONITOR),
+            new Fixture("SyncBlock", "{ public void run() { synchronized (this) { } } }",
+                    "run()V", "enters", "a monitor (synchronized block)", MONITOR),
+            new Fixture("Parks", "{ public void run() { java.util.concurrent.locks.LockSupport.park(); } }",
+                    "run()V", "calls", "java.util.concurrent.locks.LockSupport.park()V"),
             new Fixture("TakesReentrantLock", "{ public void run() { new java.util.concurrent.locks.ReentrantLock().lock(); } }",
-                    "run()V", "instantiates", "java.util.concurrent.locks.ReentrantLock", LOCK),
+                    "run()V", "instantiates", "java.util.concurrent.locks.ReentrantLock"),
+            // StringBuffer is a type in admitted descriptors (String.contentEquals), so the class resolves; none of its members does.
             new Fixture("UsesStringBuffer", "{ public String run() { return new StringBuffer().append(1).toString(); } }",
-                    "run()Ljava/lang/String;", "instantiates", "java.lang.StringBuffer", LOCK),
-            new Fixture("UsesConcurrentHashMap", "{ public Object run() { return new java.util.concurrent.ConcurrentHashMap<String, String>(); } }",
-                    "run()Ljava/lang/Object;", "instantiates", "java.util.concurrent.ConcurrentHashMap", LOCK),
-            new Fixture("CollectsConcurrently", "{ public Object run() { return java.util.stream.Stream.of(\"a\")"
-                    + ".collect(java.util.stream.Collectors.toConcurrentMap(x -> x, x -> x)); } }",
-                    "run()Ljava/lang/Object;", "calls", "java.util.stream.Collectors.toConcurrentMap("
-                    + "Ljava/util/function/Function;Ljava/util/function/Function;)Ljava/util/stream/Collector;", LOCK),
-            // Reflection and method handles
+                    "run()Ljava/lang/String;", "calls", "java.lang.StringBuffer.<init>()V"),
+            new Fixture("SynchronizedList", "{ public Object run() { return java.util.Collections.synchronizedList(new"
+                    + " java.util.ArrayList<String>()); } }",
+                    "run()Ljava/lang/Object;", "calls",
+                    "java.util.Collections.synchronizedList(Ljava/util/List;)Ljava/util/List;"),
+            // Reflection, method handles, class loading
+            new Fixture("ForName", "{ public Object run() throws Exception { return Class.forName(\"org.pkvm4j.host.HostKernel\"); } }",
+                    "run()Ljava/lang/Object;", "calls", "java.lang.Class.forName(Ljava/lang/String;)Ljava/lang/Class;"),
+            new Fixture("GetsClass", "{ public Object run(Object o) { return o.getClass(); } }",
+                    "run(Ljava/lang/Object;)Ljava/lang/Object;", "calls", "java.lang.Object.getClass()Ljava/lang/Class;"),
+            new Fixture("EnumDeclaringClass", "{ enum E { A } public Object run() { return E.A.getDeclaringClass(); } }",
+                    "run()Ljava/lang/Object;", "calls", "java.lang.Enum.getDeclaringClass()Ljava/lang/Class; (through fx.EnumDeclaringClass$E)"),
+            new Fixture("LooksUp", "{ public Object run() { return java.lang.invoke.MethodHandles.lookup(); } }",
+                    "run()Ljava/lang/Object;", "calls",
+                    "java.lang.invoke.MethodHandles.lookup()Ljava/lang/invoke/MethodHandles$Lookup;"),
+            new Fixture("InvokesHandle", "{ public void run(java.lang.invoke.MethodHandle h) throws Throwable { h.invokeExact(); } }",
+                    "run(Ljava/lang/invoke/MethodHandle;)V", "calls", "java.lang.invoke.MethodHandle.invokeExact()V"),
             new Fixture("FieldUpdater", "{ volatile long v; public Object run() {"
                     + " return java.util.concurrent.atomic.AtomicLongFieldUpdater.newUpdater(FieldUpdater.class, \"v\"); } }",
                     "run()Ljava/lang/Object;", "calls", "java.util.concurrent.atomic.AtomicLongFieldUpdater.newUpdater("
-                    + "Ljava/lang/Class;Ljava/lang/String;)Ljava/util/concurrent/atomic/AtomicLongFieldUpdater;", REFLECT),
-            new Fixture("Reflects", "{ public Object run(Object o) { return o.getClass().getDeclaredFields(); } }",
-                    "run(Ljava/lang/Object;)Ljava/lang/Object;", "calls",
-                    "java.lang.Class.getDeclaredFields()[Ljava/lang/reflect/Field;", REFLECT),
-            new Fixture("InvokesMethod", "{ public Object run(java.lang.reflect.Method m) throws Exception { return m.invoke(null); } }",
-                    "run(Ljava/lang/reflect/Method;)Ljava/lang/Object;", "calls",
-                    "java.lang.reflect.Method.invoke(Ljava/lang/Object;[Ljava/lang/Object;)Ljava/lang/Object;", REFLECT),
-            new Fixture("LooksUp", "{ public Object run() { return java.lang.invoke.MethodHandles.lookup(); } }",
+                    + "Ljava/lang/Class;Ljava/lang/String;)Ljava/util/concurrent/atomic/AtomicLongFieldUpdater;"),
+            new Fixture("OwnClassLoader", "extends ClassLoader { }", "", "extends", "java.lang.ClassLoader"),
+            new Fixture("LoadsServices", "{ public Object run() { return java.util.ServiceLoader.load(Runnable.class); } }",
                     "run()Ljava/lang/Object;", "calls",
-                    "java.lang.invoke.MethodHandles.lookup()Ljava/lang/invoke/MethodHandles$Lookup;", METHOD_HANDLES),
-            new Fixture("InvokesHandle", "{ public void run(java.lang.invoke.MethodHandle h) throws Throwable { h.invokeExact(); } }",
-                    "run(Ljava/lang/invoke/MethodHandle;)V", "calls", "java.lang.invoke.MethodHandle.invokeExact()V",
-                    METHOD_HANDLES),
-            // Class loading
-            new Fixture("ForName", "{ public Object run() throws Exception { return Class.forName(\"org.pkvm4j.host.HostKernel\"); } }",
-                    "run()Ljava/lang/Object;", "calls", "java.lang.Class.forName(Ljava/lang/String;)Ljava/lang/Class;",
-                    CLASS_LOADING),
-            new Fixture("SystemLoader", "{ public Object run() { return ClassLoader.getSystemClassLoader(); } }",
-                    "run()Ljava/lang/Object;", "calls", "java.lang.ClassLoader.getSystemClassLoader()Ljava/lang/ClassLoader;",
-                    CLASS_LOADING),
+                    "java.util.ServiceLoader.load(Ljava/lang/Class;)Ljava/util/ServiceLoader;"),
+            new Fixture("WalksStack", "{ public Object run() { return StackWalker.getInstance(); } }",
+                    "run()Ljava/lang/Object;", "calls", "java.lang.StackWalker.getInstance()Ljava/lang/StackWalker;"),
             new Fixture("BootLayer", "{ public Object run() { return ModuleLayer.boot(); } }",
-                    "run()Ljava/lang/Object;", "calls", "java.lang.ModuleLayer.boot()Ljava/lang/ModuleLayer;", CLASS_LOADING),
-            // File and network I/O
-            new Fixture("ReadsFile", "{ public Object run() throws Exception { return new java.io.FileInputStream(\"/etc/passwd\"); } }",
-                    "run()Ljava/lang/Object;", "instantiates", "java.io.FileInputStream", FILE_IO),
-            new Fixture("NioFiles", "{ public byte[] run() throws Exception {"
-                    + " return java.nio.file.Files.readAllBytes(java.nio.file.Path.of(\"x\")); } }",
-                    "run()[B", "calls", "java.nio.file.Path.of(Ljava/lang/String;[Ljava/lang/String;)Ljava/nio/file/Path;",
-                    FILE_IO),
-            new Fixture("OpensSocket", "{ public Object run() { return new java.net.Socket(); } }",
-                    "run()Ljava/lang/Object;", "instantiates", "java.net.Socket", NETWORK),
-            new Fixture("Logs", "{ public Object run() { return java.util.logging.Logger.getLogger(\"x\"); } }",
-                    "run()Ljava/lang/Object;", "calls",
-                    "java.util.logging.Logger.getLogger(Ljava/lang/String;)Ljava/util/logging/Logger;", FILE_IO),
-            // The host's process
-            new Fixture("Exits", "{ public void run() { System.exit(1); } }",
-                    "run()V", "calls", "java.lang.System.exit(I)V", EXIT),
+                    "run()Ljava/lang/Object;", "calls", "java.lang.ModuleLayer.boot()Ljava/lang/ModuleLayer;"),
+            // The host's process, files, network, environment, clocks
+            new Fixture("Exits", "{ public void run() { System.exit(1); } }", "run()V", "calls", "java.lang.System.exit(I)V"),
             new Fixture("UsesRuntime", "{ public int run() { return Runtime.getRuntime().availableProcessors(); } }",
-                    "run()I", "calls", "java.lang.Runtime.getRuntime()Ljava/lang/Runtime;", RUNTIME),
-            new Fixture("PrintsOut", "{ public void run() { System.out.println(\"hi\"); } }",
-                    "run()V", "reads", "java.lang.System.out", STREAMS),
-            new Fixture("PrintsStackTrace", "{ public void run(RuntimeException e) { e.printStackTrace(); } }",
-                    "run(Ljava/lang/RuntimeException;)V", "calls", "java.lang.RuntimeException.printStackTrace()V", STREAMS),
+                    "run()I", "calls", "java.lang.Runtime.getRuntime()Ljava/lang/Runtime;"),
+            new Fixture("StartsProcess", "{ public Object run() { return new ProcessBuilder(\"jcmd\"); } }",
+                    "run()Ljava/lang/Object;", "instantiates", "java.lang.ProcessBuilder"),
+            new Fixture("OpensFile", "{ public boolean run() { return new java.io.File(\"/etc/passwd\").exists(); } }",
+                    "run()Z", "instantiates", "java.io.File"),
+            new Fixture("NioFiles", "{ public byte[] run() throws Exception { return java.nio.file.Files.readAllBytes(null); } }",
+                    "run()[B", "calls", "java.nio.file.Files.readAllBytes(Ljava/nio/file/Path;)[B"),
+            new Fixture("OpensSocket", "{ public Object run() { return new java.net.Socket(); } }",
+                    "run()Ljava/lang/Object;", "instantiates", "java.net.Socket"),
             new Fixture("ReadsEnvironment", "{ public String run() { return System.getenv(\"HOME\"); } }",
-                    "run()Ljava/lang/String;", "calls", "java.lang.System.getenv(Ljava/lang/String;)Ljava/lang/String;",
-                    HOST_STATE),
-            // Native memory and code, JDK internals
-            new Fixture("ForeignMemory", "{ public Object run() { return java.lang.foreign.Arena.ofConfined(); } }",
-                    "run()Ljava/lang/Object;", "calls", "java.lang.foreign.Arena.ofConfined()Ljava/lang/foreign/Arena;",
-                    FOREIGN),
-            new Fixture("DeclaresNative", "{ public native void run(); }", "run()V", "is", "native", NATIVE),
+                    "run()Ljava/lang/String;", "calls", "java.lang.System.getenv(Ljava/lang/String;)Ljava/lang/String;"),
+            new Fixture("ReadsProperty", "{ public String run() { return System.getProperty(\"user.home\"); } }",
+                    "run()Ljava/lang/String;", "calls", "java.lang.System.getProperty(Ljava/lang/String;)Ljava/lang/String;"),
+            new Fixture("ReadsPropertyThroughInteger", "{ public Integer run() { return Integer.getInteger(\"x\"); } }",
+                    "run()Ljava/lang/Integer;", "calls", "java.lang.Integer.getInteger(Ljava/lang/String;)Ljava/lang/Integer;"),
+            new Fixture("ReadsClock", "{ public long run() { return System.nanoTime(); } }",
+                    "run()J", "calls", "java.lang.System.nanoTime()J"),
+            new Fixture("ReadsWallClock", "{ public Object run() { return java.time.Instant.now(); } }",
+                    "run()Ljava/lang/Object;", "calls", "java.time.Instant.now()Ljava/time/Instant;"),
+            new Fixture("PrintsOut", "{ public void run() { System.out.println(\"hi\"); } }",
+                    "run()V", "reads", "java.lang.System.out:Ljava/io/PrintStream;"),
+            new Fixture("PrintsStackTrace", "{ public void run(RuntimeException e) { e.printStackTrace(); } }",
+                    "run(Ljava/lang/RuntimeException;)V", "calls",
+                    "java.lang.Throwable.printStackTrace()V (through java.lang.RuntimeException)"),
+            // Native memory and code
+            new Fixture("ForeignArena", "{ public Object run() { return java.lang.foreign.Arena.ofConfined(); } }",
+                    "run()Ljava/lang/Object;", "calls", "java.lang.foreign.Arena.ofConfined()Ljava/lang/foreign/Arena;"),
+            new Fixture("ForeignLinker", "{ public Object run() { return java.lang.foreign.Linker.nativeLinker(); } }",
+                    "run()Ljava/lang/Object;", "calls", "java.lang.foreign.Linker.nativeLinker()Ljava/lang/foreign/Linker;"),
+            new Fixture("DeclaresNative", "{ public native void run(); }", "run()V", "is", "native", El2Verifier.NATIVE),
             new Fixture("SunMiscUnsafe", "{ public Object run() { return sun.misc.Unsafe.class; } }",
-                    "run()Ljava/lang/Object;", "references", "sun.misc.Unsafe", INTERNALS),
-            // Outside the allowlist
-            new Fixture("OutsideAllowlist", "{ public Object run() { return java.time.Instant.now(); } }",
-                    "run()Ljava/lang/Object;", "calls", "java.time.Instant.now()Ljava/time/Instant;", El2Policy.DEFAULT_REASON));
+                    "run()Ljava/lang/Object;", "loads the class constant", "sun.misc.Unsafe"),
+            // Annotations name classes too
+            new Fixture("AnnotatedOffTheList", "{ @Deprecated public void run() { } }",
+                    "run()V", "is annotated with", "java.lang.Deprecated"));
 
-    /** EL2 code that uses what EL2 code may: kvstore's spinlock and more of the allowlist. */
+    /** EL2 code that uses what EL2 code may: a hyp spinlock, records, enums, lambdas, switches, collections. */
     static final String CLEAN = """
             package clean;
 
+            import java.util.ArrayDeque;
             import java.util.ArrayList;
             import java.util.Arrays;
             import java.util.HashMap;
@@ -185,15 +190,16 @@ final class RuleFixtures {
             import java.util.Map;
             import java.util.Objects;
             import java.util.Optional;
-            import java.util.concurrent.atomic.AtomicBoolean;
             import java.util.concurrent.atomic.AtomicLongArray;
             import java.util.function.LongUnaryOperator;
             import java.util.function.Supplier;
+            import java.util.stream.Collectors;
             import org.pkvm4j.api.Errno;
             import org.pkvm4j.api.PkvmException;
             import org.pkvm4j.api.Smccc;
             import org.pkvm4j.api.UserPtRegs;
             import org.pkvm4j.api.el2.El2Symbol;
+            import org.pkvm4j.api.el2.HypSpinLock;
             import org.pkvm4j.api.el2.ModuleOps;
 
             public final class Clean {
@@ -205,18 +211,30 @@ final class RuleFixtures {
                 static final class Failure extends RuntimeException {
                     Failure(String message) { super(message); }
                 }
+                static final class Held implements AutoCloseable {
+                    private final HypSpinLock lock;
+                    Held(HypSpinLock lock) { this.lock = lock; lock.lock(); }
+                    @Override public void close() { lock.unlock(); }
+                }
 
                 private static Clean state;
-                private final AtomicBoolean lock = new AtomicBoolean();
+                private final HypSpinLock lock;
                 private final AtomicLongArray perCpu = new AtomicLongArray(4);
                 private final long[] table = new long[16];
                 private final Map<String, Long> map = new HashMap<>();
                 private final List<Long> list = new ArrayList<>();
+                private final ArrayDeque<Long> queue = new ArrayDeque<>();
+                private final LongUnaryOperator clock;
+
+                private Clean(ModuleOps ops) {
+                    lock = ops.newSpinLock();
+                    clock = t -> ops.getTime() - t;
+                }
 
                 @El2Symbol("clean_init")
                 public static void init(ModuleOps ops) {
-                    state = new Clean();
-                    ops.puts("clean: " + ops.nrCpus() + " CPUs, mode " + Mode.FAST);
+                    state = new Clean(ops);
+                    ops.puts("clean: " + ops.nrCpus() + " CPUs, mode " + Mode.FAST + ", " + Mode.valueOf("SLOW").ordinal());
                 }
 
                 @El2Symbol("clean_hvc")
@@ -228,23 +246,11 @@ final class RuleFixtures {
                     regs.set(1, (long) state.run(regs.get(1)));
                 }
 
-                private void lock() {
-                    while (!lock.compareAndSet(false, true)) {
-                        Thread.onSpinWait();
-                    }
-                }
-
-                private void unlock() {
-                    lock.set(false);
-                }
-
                 static double area(Shape s) {
                     return switch (s) {
                         case Circle c -> Math.PI * c.r() * c.r();
                         case Square q -> q.side() * q.side();
-                        // javac links enum labels of a pattern switch through a dynamic constant
-                        case Point.ORIGIN -> 0;
-                        case Point.UNIT -> 1;
+                        case Point p -> p.ordinal();
                     };
                 }
 
@@ -267,26 +273,25 @@ final class RuleFixtures {
                     if (o instanceof Circle(double r) && r > 1) {
                         return "big circle " + r;
                     }
-                    return String.format("%s/%d", o, Objects.hashCode(o));
+                    return o + "/" + Objects.hashCode(o);
                 }
 
                 double run(long x) {
                     assert x >= 0 : "negative";
-                    lock();
-                    try {
+                    try (Held held = new Held(lock)) {
                         table[(int) (x & 15)] = x;
                         map.merge("k" + x, x, Long::sum);
                         list.add(x);
-                        long[] copy = table.clone();
-                        System.arraycopy(copy, 0, table, 0, copy.length);
+                        queue.addLast(x);
+                        long[] copy = Arrays.copyOf(table, table.length);
                         Arrays.sort(copy);
                         Supplier<Long> next = () -> x + 1;
                         LongUnaryOperator twice = v -> v * 2;
                         long sum = list.stream().mapToLong(Long::longValue).filter(v -> v > 0).sum();
+                        String keys = map.keySet().stream().sorted().collect(Collectors.joining(","));
                         Optional<String> first = map.keySet().stream().sorted().findFirst();
-                        StringBuilder sb = new StringBuilder().append(first.orElse("")).append(sum);
+                        StringBuilder sb = new StringBuilder().append(first.orElse("")).append(sum).append(keys);
                         perCpu.incrementAndGet(0);
-                        int h = System.identityHashCode(this) ^ Long.hashCode(System.nanoTime());
                         Iterator<Long> it = list.iterator();
                         while (it.hasNext()) {
                             if (it.next() < 0) {
@@ -294,19 +299,18 @@ final class RuleFixtures {
                             }
                         }
                         long[][] grid = new long[2][3];
-                        Shape[] shapes = {new Circle(1), new Square(2)};
-                        return next.get() + twice.applyAsLong(sum) + sb.length() + h + area(shapes[0]) + speed(Mode.SLOW)
-                                + kind("a") + describe(this).length() + grid.length + Math.max(1, 2);
+                        Shape[] shapes = {new Circle(1), new Square(2), Point.UNIT};
+                        return next.get() + twice.applyAsLong(sum) + sb.length() + area(shapes[0]) + speed(Mode.SLOW)
+                                + kind("a") + describe(this).length() + grid.length + Math.max(1, 2) + queue.size()
+                                + clock.applyAsLong(0) + Long.hashCode(x) + Integer.parseInt("7", 16);
                     } catch (IllegalStateException | ArithmeticException e) {
                         throw new Failure("bad " + x + ": " + e.getMessage());
-                    } finally {
-                        unlock();
                     }
                 }
 
                 @Override
                 public String toString() {
-                    return "Clean" + Arrays.toString(table) + new Circle(2).equals(new Circle(2));
+                    return "Clean" + Arrays.toString(table) + new Circle(2).equals(new Circle(2)) + new Square(1);
                 }
 
                 @Override
@@ -316,7 +320,7 @@ final class RuleFixtures {
 
                 @Override
                 public int hashCode() {
-                    return getClass().getName().hashCode();
+                    return Arrays.hashCode(table);
                 }
             }
             """;

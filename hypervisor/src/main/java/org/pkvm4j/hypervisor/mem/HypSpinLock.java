@@ -3,7 +3,8 @@ package org.pkvm4j.hypervisor.mem;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A spinlock for EL2's page-table locks: EL2 is not preemptible, so it never sleeps on a lock.
+ * A spinlock for EL2's page-table locks and for EL2 modules' state: EL2 is not preemptible, so it
+ * never sleeps on a lock.
  *
  * <p>Kernel counterpart: {@code hyp_spinlock_t} ({@code nvhe/spinlock.h}), taken by {@code
  * host_lock_component} and {@code hyp_lock_component}. A test-and-test-and-set lock: a waiter reads
@@ -11,15 +12,18 @@ import java.util.concurrent.atomic.AtomicReference;
  * model's "CPUs" are host threads the OS can preempt, which real EL2 code never is: a waiter that
  * has spun for {@value #SPINS_BEFORE_YIELD} rounds yields its core, so a preempted holder gets to
  * run. Not reentrant, as the kernel's: taking it twice on one thread is a bug, raised at once
- * instead of spinning forever.
+ * instead of spinning forever, and so is releasing a lock another thread holds: both are hyp panics
+ * when EL2 module code does them ({@link org.pkvm4j.api.el2.ModuleOps#newSpinLock()} hands modules
+ * this lock through the API's interface).
  */
-final class HypSpinLock {
+public final class HypSpinLock implements org.pkvm4j.api.el2.HypSpinLock {
     private static final int SPINS_BEFORE_YIELD = 1 << 10;
 
     private final AtomicReference<Thread> owner = new AtomicReference<>();
 
     /** {@code hyp_spin_lock}. */
-    void lock() {
+    @Override
+    public void lock() {
         Thread me = Thread.currentThread();
         if (owner.compareAndSet(null, me)) {
             return;
@@ -41,8 +45,28 @@ final class HypSpinLock {
         }
     }
 
+    /** The try variant: takes the lock only if it is free; taking it twice is the same bug as for {@link #lock()}. */
+    @Override
+    public boolean tryLock() {
+        Thread me = Thread.currentThread();
+        if (owner.compareAndSet(null, me)) {
+            return true;
+        }
+        if (owner.getPlain() == me) {
+            throw new IllegalStateException("BUG: hyp spinlock taken twice by " + me);
+        }
+        return false;
+    }
+
+    /** {@code hyp_spin_is_locked}. */
+    @Override
+    public boolean isLocked() {
+        return owner.get() != null;
+    }
+
     /** {@code hyp_spin_unlock}. */
-    void unlock() {
+    @Override
+    public void unlock() {
         if (owner.getPlain() != Thread.currentThread()) {
             throw new IllegalStateException("BUG: hyp spinlock released by " + Thread.currentThread() + ", not its holder");
         }

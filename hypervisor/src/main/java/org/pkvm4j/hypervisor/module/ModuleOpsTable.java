@@ -9,6 +9,7 @@ import org.pkvm4j.api.el2.ModuleOps;
 import org.pkvm4j.api.el2.SerialDriver;
 import org.pkvm4j.hypervisor.console.HypConsole;
 import org.pkvm4j.hypervisor.mem.HostPermFaultHandlers;
+import org.pkvm4j.hypervisor.mem.HypSpinLock;
 import org.pkvm4j.hypervisor.mem.HypVaSpace;
 import org.pkvm4j.hypervisor.mem.IllegalAbtNotifiers;
 import org.pkvm4j.hypervisor.mem.MemProtect;
@@ -115,6 +116,18 @@ public final class ModuleOpsTable implements ModuleOps {
     @Override
     public int nrCpus() {
         return platform.nrCpus();
+    }
+
+    /** The hypervisor's own spinlock kind ({@code hyp_spinlock_t}), one per call. */
+    @Override
+    public HypSpinLock newSpinLock() {
+        return new HypSpinLock();
+    }
+
+    /** The machine's counter ({@code CNTVCT_EL0}) in nanoseconds since power-on. */
+    @Override
+    public long getTime() {
+        return platform.uptimeNanos();
     }
 
     @Override

@@ -72,4 +72,24 @@ class HypSpinLockTest {
         }
         lock.unlock();
     }
+
+    @Test
+    void tryLockTakesOnlyAFreeLock() throws Exception {
+        HypSpinLock lock = new HypSpinLock();
+        assertEquals(false, lock.isLocked());
+        assertEquals(true, lock.tryLock());
+        assertEquals(true, lock.isLocked());
+        assertThrows(IllegalStateException.class, lock::tryLock, "taking it twice is a bug for the try variant too");
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            assertEquals(false, other.submit(lock::tryLock).get(), "held by this thread");
+            lock.unlock();
+            assertEquals(true, other.submit(lock::tryLock).get(), "free again");
+            assertEquals(true, lock.isLocked());
+            other.submit(lock::unlock).get();
+        } finally {
+            other.shutdownNow();
+        }
+        assertEquals(false, lock.isLocked());
+    }
 }

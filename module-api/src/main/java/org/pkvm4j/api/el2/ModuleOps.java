@@ -71,6 +71,25 @@ public interface ModuleOps {
      */
     int nrCpus();
 
+    /**
+     * A new spinlock, free, for module state that several CPUs change: EL2 code may spin, never
+     * sleep, so this is the only lock it may take.
+     *
+     * <p>Kernel counterpart: a module's {@code hyp_spinlock_t}, set up with {@code
+     * hyp_spin_lock_init}; the hypervisor's own locks are the same kind. Take them in the EL2 init:
+     * a lock is a small object of EL2 memory, like the state it guards.
+     */
+    HypSpinLock newSpinLock();
+
+    /**
+     * The hypervisor's clock: nanoseconds since the machine powered on, monotonic, the same on every
+     * CPU. EL2 code has no other clock: the JDK's clocks are the host's and refused at EL2.
+     *
+     * <p>Kernel counterpart: the {@code get_time} member of newer {@code pkvm_module_ops} layouts,
+     * over the hypervisor's {@code hyp_clock()} ({@code CNTVCT_EL0} scaled to nanoseconds).
+     */
+    long getTime();
+
     // ---------------------------------------------------------------- memory ownership
 
     /**

@@ -13,7 +13,7 @@ import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.host.initramfs.ModuleFile;
 import org.pkvm4j.host.loader.CheckedModule;
 import org.pkvm4j.host.loader.ModuleChecks;
-import org.pkvm4j.host.verify.El2Policy;
+import org.pkvm4j.host.verify.El2Allowlist;
 import org.pkvm4j.host.verify.El2Verifier;
 import org.pkvm4j.host.verify.Violation;
 
@@ -28,9 +28,9 @@ import org.pkvm4j.host.verify.Violation;
  * @param steps the descriptor and ABI checks, each passed or refused
  * @param violations every EL2 code violation (empty when the EL2 code passes or there is none)
  * @param el2Summary one line on the EL2 code: ok, refused with counts, or no EL2 part
- * @param policy where the EL2 policy came from
+ * @param allowlist where the EL2 allow-list came from
  */
-public record VerifyReport(String module, List<Step> steps, List<Violation> violations, String el2Summary, String policy) {
+public record VerifyReport(String module, List<Step> steps, List<Violation> violations, String el2Summary, String allowlist) {
     /** One check: passed with {@code detail}, or refused with the loader's exception. */
     public record Step(String check, String detail, PkvmException refusal) {
     }
@@ -48,23 +48,23 @@ public record VerifyReport(String module, List<Step> steps, List<Violation> viol
 
     /**
      * Runs every check on {@code module} against the API at {@code api} (a jar or class folder)
-     * and {@code policy}.
+     * and {@code allowlist}.
      *
      * @throws IOException if the API cannot be read
      */
-    public static VerifyReport of(ModuleFile module, Path api, El2Policy policy) throws IOException {
+    public static VerifyReport of(ModuleFile module, Path api, El2Allowlist allowlist) throws IOException {
         AbiModel model = AbiModel.read(Files.isDirectory(api) ? JarImage.ofDirectory(api)
                 : JarImage.read(api.toString(), Files.readAllBytes(api)));
         List<Step> steps = new ArrayList<>();
         // The pipeline modprobe runs; here every check reports, a refused one does not stop the next.
         CheckedModule checked;
         try {
-            checked = ModuleChecks.report(module, ModuleChecks.Options.offline(() -> model, new El2Verifier(policy)));
+            checked = ModuleChecks.report(module, ModuleChecks.Options.offline(() -> model, new El2Verifier(allowlist)));
         } catch (PkvmException e) {
             // An entry or class file refused: nothing else may be read.
             steps.add(new Step(ModuleChecks.ENTRIES, null, e));
             return new VerifyReport(module.name(), steps, List.of(), "%s: not checked further".formatted(module.name()),
-                    policy.source().toString());
+                    allowlist.source());
         }
         PkvmException descriptors = checked.refusals().get(ModuleChecks.DESCRIPTORS);
         steps.add(new Step("descriptors", module.name() + ": descriptors and EL2 symbols ok", descriptors));
@@ -78,28 +78,28 @@ public record VerifyReport(String module, List<Step> steps, List<Violation> viol
             el2Summary = "%s: no EL2 part, no EL2 code to verify".formatted(module.name());
         } else {
             int classes = checked.el2Classes();
-            el2Summary = "%s: EL2 code %s: %d violation%s in %d class%s (policy %s)".formatted(module.name(),
+            el2Summary = "%s: EL2 code %s: %d violation%s in %d class%s (allow-list %s)".formatted(module.name(),
                     violations.isEmpty() ? "ok" : "refused", violations.size(), violations.size() == 1 ? "" : "s",
-                    classes, classes == 1 ? "" : "es", policy.source());
+                    classes, classes == 1 ? "" : "es", allowlist.source());
         }
-        return new VerifyReport(module.name(), steps, violations, el2Summary, policy.source().toString());
+        return new VerifyReport(module.name(), steps, violations, el2Summary, allowlist.source());
     }
 
     /**
-     * The EL2 policy in {@code file}, or the bundled one if null.
+     * The EL2 allow-list in {@code file}, or the bundled one if null.
      *
      * @throws BootConfigException if the file cannot be read or is malformed
      */
-    public static El2Policy policy(Path file) {
+    public static El2Allowlist allowlist(Path file) {
         if (file == null) {
-            return El2Policy.bundled();
+            return El2Allowlist.bundled();
         }
         try {
-            return El2Policy.read(file);
+            return El2Allowlist.read(file);
         } catch (IOException e) {
-            throw new BootConfigException("cannot read policy " + file + ": " + e.getMessage(), e);
+            throw new BootConfigException("cannot read allow-list " + file + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
-            throw new BootConfigException("malformed policy: " + e.getMessage(), e);
+            throw new BootConfigException("malformed allow-list: " + e.getMessage(), e);
         }
     }
 }

@@ -15,23 +15,23 @@ import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.diag.BootConfigException;
 
-/** The report's policy choice and its verdict (modules are verified end to end by the CLI's VerifyCommandTest). */
+/** The report's allow-list choice and its verdict (modules are verified end to end by the CLI's VerifyCommandTest). */
 class VerifyReportTest {
     @TempDir
     Path dir;
 
     @Test
-    void noPolicyFileMeansTheBundledPolicy() {
-        assertEquals("bundled el2-policy.conf", VerifyReport.policy(null).source());
+    void noAllowlistFileMeansTheBundledAllowlist() {
+        assertEquals(org.pkvm4j.host.verify.El2Allowlist.bundled().source(), VerifyReport.allowlist(null).source());
     }
 
     @Test
-    void anUnreadableOrMalformedPolicyIsAConfigurationError() throws IOException {
-        BootConfigException missing = assertThrows(BootConfigException.class, () -> VerifyReport.policy(dir.resolve("none.conf")));
-        assertTrue(missing.getMessage().startsWith("cannot read policy"), missing.getMessage());
+    void anUnreadableOrMalformedAllowlistIsAConfigurationError() throws IOException {
+        BootConfigException missing = assertThrows(BootConfigException.class, () -> VerifyReport.allowlist(dir.resolve("none.conf")));
+        assertTrue(missing.getMessage().startsWith("cannot read allow-list"), missing.getMessage());
         Path bad = Files.writeString(dir.resolve("bad.conf"), "this is not a rule\n");
-        BootConfigException malformed = assertThrows(BootConfigException.class, () -> VerifyReport.policy(bad));
-        assertTrue(malformed.getMessage().startsWith("malformed policy"), malformed.getMessage());
+        BootConfigException malformed = assertThrows(BootConfigException.class, () -> VerifyReport.allowlist(bad));
+        assertTrue(malformed.getMessage().startsWith("malformed allow-list"), malformed.getMessage());
     }
 
     @Test

@@ -23,7 +23,7 @@ public final class KvStoreHyp {
     /** Allocates the table. */
     @El2Symbol("kvstore_hyp_init")
     public static void init(ModuleOps ops) {
-        table = new KvTable(CAPACITY);
+        table = new KvTable(CAPACITY, ops.newSpinLock());
         ops.puts("kvstore: EL2 table of " + CAPACITY + " entries ready");
     }
 

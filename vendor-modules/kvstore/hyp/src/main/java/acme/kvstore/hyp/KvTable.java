@@ -1,10 +1,11 @@
 package acme.kvstore.hyp;
 
-import java.util.concurrent.atomic.AtomicBoolean;
+import org.pkvm4j.api.el2.HypSpinLock;
 
 /**
  * An open-addressing hash table of {@code long} keys and values with a fixed capacity, guarded by
- * a spinlock: EL2 memory is allocated once at init and EL2 code may spin, never sleep.
+ * the hypervisor's spinlock ({@code hyp_spinlock_t}): EL2 memory is allocated once at init and EL2
+ * code may spin, never sleep.
  */
 final class KvTable {
     private static final byte FREE = 0;
@@ -14,10 +15,11 @@ final class KvTable {
     private final long[] keys;
     private final long[] values;
     private final byte[] state;
-    private final AtomicBoolean lock = new AtomicBoolean();
+    private final HypSpinLock lock;
     private int size;
 
-    KvTable(int capacity) {
+    KvTable(int capacity, HypSpinLock lock) {
+        this.lock = lock;
         keys = new long[capacity];
         values = new long[capacity];
         state = new byte[capacity];
@@ -113,12 +115,10 @@ final class KvTable {
     }
 
     private void lock() {
-        while (!lock.compareAndSet(false, true)) {
-            Thread.onSpinWait();
-        }
+        lock.lock();
     }
 
     private void unlock() {
-        lock.set(false);
+        lock.unlock();
     }
 }

@@ -1,19 +1,20 @@
 package acme.page_guard.hyp;
 
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.pkvm4j.api.el2.HypSpinLock;
 
 /**
  * The guards of this module: a fixed number of slots allocated at init (EL2 memory is not grown on
- * demand). Writers (the protect and unprotect handlers) serialise on a spinlock; the permission-fault
+ * demand). Writers (the protect and unprotect handlers) serialise on a hyp spinlock; the permission-fault
  * handler reads the slots without it, so a fault never waits for an HVC on another CPU.
  */
 final class GuardTable {
     private final AtomicReferenceArray<Guard> slots;
-    private final AtomicBoolean lock = new AtomicBoolean();
+    private final HypSpinLock lock;
 
-    GuardTable(int capacity) {
+    GuardTable(int capacity, HypSpinLock lock) {
         slots = new AtomicReferenceArray<>(capacity);
+        this.lock = lock;
     }
 
     /** The guard holding page {@code pfn}, or null; lock-free, for the fault handler. */
@@ -72,12 +73,10 @@ final class GuardTable {
     }
 
     void lock() {
-        while (!lock.compareAndSet(false, true)) {
-            Thread.onSpinWait();
-        }
+        lock.lock();
     }
 
     void unlock() {
-        lock.set(false);
+        lock.unlock();
     }
 }

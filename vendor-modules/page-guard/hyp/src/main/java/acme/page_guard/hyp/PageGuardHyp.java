@@ -36,7 +36,7 @@ public final class PageGuardHyp {
     @El2Symbol("page_guard_hyp_init")
     public static void init(ModuleOps moduleOps) {
         ops = moduleOps;
-        guards = new GuardTable(MAX_GUARDS);
+        guards = new GuardTable(MAX_GUARDS, ops.newSpinLock());
         ops.registerHostPermFaultHandler(new FaultHandler());
         ops.puts("page_guard: EL2 ready, " + MAX_GUARDS + " guards");
     }

@@ -52,7 +52,7 @@ public final class Pl011Hyp {
     /** {@code hyp_putc}: spin while the FIFO is full (the model's never is), then write UARTDR. */
     static void putc(char c) {
         while ((ops.load8(base + UART01X_FR) & UART01X_FR_TXFF) != 0) {
-            Thread.onSpinWait();
+            // cpu_relax(): each round is already an MMIO read of the flag register
         }
         ops.store8(base + UART01X_DR, (byte) c);
         CHARS.incrementAndGet();

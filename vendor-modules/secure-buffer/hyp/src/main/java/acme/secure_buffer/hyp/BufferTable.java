@@ -1,20 +1,21 @@
 package acme.secure_buffer.hyp;
 
-import java.util.concurrent.atomic.AtomicBoolean;
+import org.pkvm4j.api.el2.HypSpinLock;
 
 /**
  * The live buffers, indexed by handle, with the module's page accounting. A fixed number of slots
- * allocated at init; every handler that changes memory state runs under the one spinlock, so a
+ * allocated at init; every handler that changes memory state runs under the one hyp spinlock, so a
  * release cannot race a MAC over the same buffer.
  */
 final class BufferTable {
     private final Buffer[] slots;
-    private final AtomicBoolean lock = new AtomicBoolean();
+    private final HypSpinLock lock;
     private long pagesHeld;
     private long sharesHeld;
 
-    BufferTable(int capacity) {
+    BufferTable(int capacity, HypSpinLock lock) {
         slots = new Buffer[capacity];
+        this.lock = lock;
     }
 
     /** The buffer of {@code handle}, or null (also for a handle out of range). */
@@ -65,12 +66,10 @@ final class BufferTable {
     }
 
     void lock() {
-        while (!lock.compareAndSet(false, true)) {
-            Thread.onSpinWait();
-        }
+        lock.lock();
     }
 
     void unlock() {
-        lock.set(false);
+        lock.unlock();
     }
 }

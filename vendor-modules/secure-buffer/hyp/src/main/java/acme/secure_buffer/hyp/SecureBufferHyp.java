@@ -46,8 +46,8 @@ public final class SecureBufferHyp {
     @El2Symbol("secure_buffer_hyp_init")
     public static void init(ModuleOps moduleOps) {
         ops = moduleOps;
-        buffers = new BufferTable(MAX_BUFFERS);
-        entropy = new Entropy();
+        buffers = new BufferTable(MAX_BUFFERS, ops.newSpinLock());
+        entropy = new Entropy(ops::getTime);
         ops.puts("secure_buffer: EL2 ready, " + MAX_BUFFERS + " buffers of up to " + MAX_PAGES + " pages");
     }
 
