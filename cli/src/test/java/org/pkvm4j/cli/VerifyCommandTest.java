@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pkvm4j.cli.Main;
+import org.pkvm4j.host.verify.El2Verifier;
 
 /** {@code pkvm verify} on real module files: an EL1 jar with its modinfo and its EL2 jar inside. */
 class VerifyCommandTest {

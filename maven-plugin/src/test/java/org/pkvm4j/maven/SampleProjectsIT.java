@@ -37,13 +37,13 @@ class SampleProjectsIT {
         assertTrue(log.contains("BUILD FAILURE"), log);
     }
 
-    /** Scenario: EL2 code the policy refuses (a blocking call) fails the build with the violation and its code. */
+    /** Scenario: EL2 code off the allow-list (a blocking call) fails the build with the violation and its code. */
     @Test
     void el2CodeTheChecksRefuseFailsTheBuild() throws IOException {
         String log = log("refused-el2");
         assertTrue(log.contains("java.lang.Thread.sleep"), log);
-        assertTrue(log.contains("EL2 code cannot block"), log);
-        assertTrue(log.contains("[PKVM-"), log);
+        assertTrue(log.contains("not on the EL2 allow-list"), log);
+        assertTrue(log.contains("[PKVM-EL2-POLICY-VIOLATION]"), log);
         assertTrue(log.contains("BUILD FAILURE"), log);
     }
 }
