@@ -27,6 +27,7 @@ module org.pkvm4j.host {
     exports org.pkvm4j.host.kvm;
     exports org.pkvm4j.host.loader;
     exports org.pkvm4j.host.log;
+    exports org.pkvm4j.host.preempt;
     exports org.pkvm4j.host.shell;
     exports org.pkvm4j.host.trace;
     exports org.pkvm4j.host.verify;

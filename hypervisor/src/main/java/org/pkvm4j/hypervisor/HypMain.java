@@ -11,6 +11,7 @@ import org.pkvm4j.machine.El2Vector;
 import org.pkvm4j.machine.HostHcall;
 import org.pkvm4j.machine.HypPlatform;
 import org.pkvm4j.machine.OwnerId;
+import org.pkvm4j.machine.SafeThrowables;
 
 /**
  * The EL2 trap entry: dispatches the host's hypercalls.
@@ -56,13 +57,13 @@ public final class HypMain implements El2Vector {
         UserPtRegs regs = cpu.regs();
         long id = (regs.get(0) & ~Smccc.CALL_HINTS) - Smccc.KVM_HOST_SMCCC_ID_BASE;
         try {
-            if (dynamicHcalls.handle(id, cpu.hostContext())) {
+            if (dynamicHcalls.handle(id, cpu)) {
                 return;
             }
             handleStatic(id, cpu, regs);
         } catch (Throwable t) {
             // The kernel would take a synchronous exception at EL2 and hyp_panic(); so do we.
-            platform.panic(cpu, "%s threw %s".formatted(dynamicHcalls.describe(id), t), t);
+            platform.panic(cpu, "%s threw %s".formatted(dynamicHcalls.describe(id), SafeThrowables.describe(t)), t);
         }
     }
 
@@ -79,7 +80,7 @@ public final class HypMain implements El2Vector {
             }
             return owner;
         } catch (Throwable t) {
-            platform.panic(cpu, "handle_host_mem_abort at PA 0x%x threw %s".formatted(pa, t), t);
+            platform.panic(cpu, "handle_host_mem_abort at PA 0x%x threw %s".formatted(pa, SafeThrowables.describe(t)), t);
             return null;
         }
     }
@@ -97,7 +98,7 @@ public final class HypMain implements El2Vector {
             }
             return claimed;
         } catch (Throwable t) {
-            platform.panic(cpu, "host perm fault handler at PA 0x%x threw %s".formatted(pa, t), t);
+            platform.panic(cpu, "host perm fault handler at PA 0x%x threw %s".formatted(pa, SafeThrowables.describe(t)), t);
             return false;
         }
     }

@@ -1,6 +1,7 @@
 package org.pkvm4j.api;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * The general-purpose registers of a trapped context: x0..x30, sp, pc and pstate.
@@ -10,73 +11,121 @@ import java.util.Arrays;
  * x0 and its results to x1..x3 ({@code regs->regs[n]}). The object belongs to the CPU that trapped
  * and is only valid during the call: do not keep it.
  *
+ * <p>What a handler receives is a <em>view</em> of the CPU's register file ({@link RegsGate}): it
+ * reads and writes the live registers only on the thread of the trap and only while the handler
+ * runs. Used from any other thread, or after the handler returned, a read answers 0 and a write
+ * changes nothing; the hypervisor counts and reports each such use. A register file made with
+ * {@link #UserPtRegs()} is not a view and has no such limit.
+ *
  * @since 0.1
  */
 public final class UserPtRegs {
     /** Number of general-purpose registers x0..x30. */
     public static final int NR_GPRS = 31;
 
-    private final long[] regs = new long[NR_GPRS];
-    private long sp;
-    private long pc;
-    private long pstate;
+    private static final int SP = NR_GPRS;
+    private static final int PC = NR_GPRS + 1;
+    private static final int PSTATE = NR_GPRS + 2;
+
+    // x0..x30, sp, pc, pstate: one array, so that a view shares every register with its file.
+    private final long[] file;
+    // Null for a register file; for a view, the gate that decides who may use it now.
+    private final RegsGate gate;
 
     /** A register file with every register zero. */
     public UserPtRegs() {
+        this.file = new long[NR_GPRS + 3];
+        this.gate = null;
     }
 
-    /** Reads {@code x<n>}; {@code n} is 0..30. */
+    /** A view of {@code file}'s registers through {@code gate} (see {@link RegsGate}). */
+    UserPtRegs(UserPtRegs file, RegsGate gate) {
+        this.file = file.file;
+        this.gate = gate;
+    }
+
+    /** Whether this is a gated view rather than a register file of its own. */
+    boolean isView() {
+        return gate != null;
+    }
+
+    /** Reads {@code x<n>}; {@code n} is 0..30. A closed view reads 0. */
     public long get(int n) {
-        return regs[n];
+        Objects.checkIndex(n, NR_GPRS);
+        return read(n);
     }
 
-    /** Writes {@code x<n>}; {@code n} is 0..30. */
+    /** Writes {@code x<n>}; {@code n} is 0..30. A closed view changes nothing. */
     public void set(int n, long value) {
-        regs[n] = value;
+        Objects.checkIndex(n, NR_GPRS);
+        write(n, value);
     }
 
     /** The stack pointer of the trapped context. */
     public long sp() {
-        return sp;
+        return read(SP);
     }
 
     /** Sets the stack pointer. */
     public void setSp(long value) {
-        sp = value;
+        write(SP, value);
     }
 
     /** The program counter (ELR) of the trapped context. */
     public long pc() {
-        return pc;
+        return read(PC);
     }
 
     /** Sets the program counter, as an EL2 handler does to rewind or skip an instruction. */
     public void setPc(long value) {
-        pc = value;
+        write(PC, value);
     }
 
     /** The saved processor state (SPSR). */
     public long pstate() {
-        return pstate;
+        return read(PSTATE);
     }
 
     /** Sets the saved processor state. */
     public void setPstate(long value) {
-        pstate = value;
+        write(PSTATE, value);
     }
 
-    /** Zeroes every register, as a fresh context. */
+    /** Zeroes every register, as a fresh context. A closed view changes nothing. */
     public void clear() {
-        Arrays.fill(regs, 0);
-        sp = 0;
-        pc = 0;
-        pstate = 0;
+        if (gate == null || gate.isOpenHere()) {
+            Arrays.fill(file, 0);
+        } else {
+            gate.refused();
+        }
     }
 
-    /** x0..x3 in hex, the registers of an SMCCC call. */
+    /** x0..x3 in hex, the registers of an SMCCC call; a closed view shows none. */
     @Override
     public String toString() {
+        if (gate != null && !gate.isOpenHere()) {
+            gate.refused();
+            return "UserPtRegs[closed view]";
+        }
         return "UserPtRegs[x0=0x%x, x1=0x%x, x2=0x%x, x3=0x%x]"
-                .formatted(regs[0], regs[1], regs[2], regs[3]);
+                .formatted(file[0], file[1], file[2], file[3]);
+    }
+
+    private long read(int i) {
+        RegsGate g = gate;
+        if (g == null || g.isOpenHere()) {
+            return file[i];
+        }
+        g.refused();
+        return 0;
+    }
+
+    private void write(int i, long value) {
+        RegsGate g = gate;
+        if (g == null || g.isOpenHere()) {
+            file[i] = value;
+        } else {
+            g.refused();
+        }
     }
 }

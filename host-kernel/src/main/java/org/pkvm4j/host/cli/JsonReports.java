@@ -33,7 +33,7 @@ final class JsonReports {
         security(json.name("security"), r.security());
         json.member("deprivileged", r.deprivileged()).member("cpus", kernel.machine().nrCpus());
         json.name("panic");
-        r.panic().ifPresentOrElse(p -> json.beginObject().member("code", ErrorCode.HYP_PANIC.code())
+        r.panic().ifPresentOrElse(p -> json.beginObject().member("code", ErrorCode.ofPanic(p).code())
                 .member("cpu", p.cpu()).member("reason", p.reason()).member("detail", p.detail())
                 .member("uptimeNanos", p.uptimeNanos()).endObject(), json::nullValue);
         json.member("totalNanos", r.totalNanos()).name("steps").beginArray();

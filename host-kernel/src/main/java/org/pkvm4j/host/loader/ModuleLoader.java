@@ -126,7 +126,7 @@ public final class ModuleLoader {
             trace.moduleLoad(module, start, System.nanoTime() - start, e.getMessage(), ErrorCode.ofLoad(e).code());
             throw e;
         } catch (HypPanicException e) {
-            trace.moduleLoad(module, start, System.nanoTime() - start, "hyp panic", ErrorCode.HYP_PANIC.code());
+            trace.moduleLoad(module, start, System.nanoTime() - start, "hyp panic", ErrorCode.of(e).code());
             throw e;
         }
     }

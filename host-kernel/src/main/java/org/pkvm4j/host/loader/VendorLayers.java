@@ -15,6 +15,8 @@ import org.pkvm4j.api.el1.KernelModule;
 import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.diag.Refusal;
 import org.pkvm4j.host.initramfs.JarImage;
+import org.pkvm4j.host.preempt.PreemptionException;
+import org.pkvm4j.host.preempt.PreemptionPoints;
 
 /**
  * Defines vendor module layers: one per EL1 part, one per EL2 part.
@@ -66,9 +68,21 @@ final class VendorLayers {
         return define(module, descriptor, jar, dependencies, ClassLoader.getPlatformClassLoader());
     }
 
-    /** Defines an EL2 part's layer, whose loader has no parent. */
+    /**
+     * Defines an EL2 part's layer, whose loader has no parent, from its classes with preemption
+     * points and its generated preemption flag class ({@link PreemptionPoints}).
+     *
+     * @throws PkvmException {@code ENOEXEC} if the code cannot be made stoppable or the layer defined
+     */
     ModuleLayer.Controller defineEl2(String module, ModuleDescriptor descriptor, JarImage jar) {
-        return define(module, descriptor, jar, List.of(), null);
+        JarImage stoppable;
+        try {
+            stoppable = JarImage.of(jar.label(), PreemptionPoints.apply(descriptor.packages(), jar.entries()));
+        } catch (PreemptionException e) {
+            throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, module + ": EL2 code cannot be made stoppable: "
+                    + e.getMessage(), e);
+        }
+        return define(module, descriptor, stoppable, List.of(), null);
     }
 
     private ModuleLayer.Controller define(String module, ModuleDescriptor descriptor, JarImage jar,

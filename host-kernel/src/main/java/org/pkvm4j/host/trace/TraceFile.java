@@ -151,8 +151,14 @@ public final class TraceFile implements BootTrace, AutoCloseable {
             return;
         }
         unit.drain(s -> {
-            complete(s.symbol(), "el2", s.cpu(), s.startNanos() + machineEpochNanos - originNanos, s.durNanos());
-            json.name("args").beginObject().member("module", s.module()).member("hvc", s.hvc()).endObject();
+            if (s.hvc() == TraceUnit.OVER_BUDGET) {
+                // The lockup watchdog's finding: code that ran past pkvm.hyp_budget_ms and returned.
+                complete("over budget: " + s.symbol(), "el2_over_budget", s.cpu(), s.startNanos() + machineEpochNanos - originNanos, s.durNanos());
+                json.name("args").beginObject().member("module", s.module()).member("symbol", s.symbol()).endObject();
+            } else {
+                complete(s.symbol(), "el2", s.cpu(), s.startNanos() + machineEpochNanos - originNanos, s.durNanos());
+                json.name("args").beginObject().member("module", s.module()).member("hvc", s.hvc()).endObject();
+            }
             json.endObject();
         });
     }

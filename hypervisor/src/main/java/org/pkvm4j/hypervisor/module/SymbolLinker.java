@@ -45,6 +45,40 @@ final class SymbolLinker {
         }
     }
 
+    /**
+     * The simple name of the class the EL2 loader generates in a module's package to hold its
+     * preemption flag (host-kernel {@code org.pkvm4j.host.preempt}, which also defines it): a
+     * private static volatile boolean {@code stop}, polled by the code inserted into every EL2
+     * class.
+     */
+    static final String PREEMPT_CLASS = "$pkvm_preempt";
+    /** The flag's field name in {@link #PREEMPT_CLASS}. */
+    static final String PREEMPT_FLAG = "stop";
+
+    /**
+     * What sets the preemption flag of every package of {@code image}'s module that has one, or null
+     * if none does (a module defined without preemption points). Needs {@link #grantAccess} first.
+     */
+    Runnable stopSwitch(El2Image image) throws ReflectiveOperationException {
+        Module el2 = image.module();
+        java.util.List<java.lang.invoke.VarHandle> flags = new java.util.ArrayList<>();
+        for (String pkg : el2.getPackages()) {
+            Class<?> flagClass = Class.forName(el2, pkg + "." + PREEMPT_CLASS);
+            if (flagClass != null && flagClass.getModule() == el2) {
+                flags.add(privateLookup(flagClass).findStaticVarHandle(flagClass, PREEMPT_FLAG, boolean.class));
+            }
+        }
+        if (flags.isEmpty()) {
+            return null;
+        }
+        java.util.List<java.lang.invoke.VarHandle> all = java.util.List.copyOf(flags);
+        return () -> {
+            for (java.lang.invoke.VarHandle flag : all) {
+                flag.setVolatile(true);
+            }
+        };
+    }
+
     /** The init symbol as a handle of type {@code (ModuleOps)void}. */
     MethodHandle linkInit(El2Image image, El2Image.Symbol symbol) throws ReflectiveOperationException {
         Class<?> owner = declaringClass(image, symbol);
