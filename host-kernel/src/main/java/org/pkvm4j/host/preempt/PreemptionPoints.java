@@ -12,16 +12,24 @@ import java.lang.classfile.CodeElement;
 import java.lang.classfile.CodeModel;
 import java.lang.classfile.CodeTransform;
 import java.lang.classfile.Label;
+import java.lang.classfile.Instruction;
 import java.lang.classfile.MethodModel;
+import java.lang.classfile.Opcode;
 import java.lang.classfile.attribute.CodeAttribute;
 import java.lang.classfile.instruction.BranchInstruction;
 import java.lang.classfile.instruction.ExceptionCatch;
 import java.lang.classfile.instruction.LabelTarget;
+import java.lang.classfile.instruction.LoadInstruction;
+import java.lang.classfile.instruction.MonitorInstruction;
+import java.lang.classfile.instruction.NopInstruction;
+import java.lang.classfile.instruction.StackInstruction;
+import java.lang.classfile.instruction.StoreInstruction;
 import java.lang.classfile.instruction.LookupSwitchInstruction;
 import java.lang.classfile.instruction.SwitchCase;
 import java.lang.classfile.instruction.TableSwitchInstruction;
 import java.lang.constant.ClassDesc;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -40,10 +48,11 @@ import org.pkvm4j.api.el2.ModuleOps;
  * <p>Kernel counterpart: none (see the package). A poll is a static call of a two-instruction
  * method, which the JIT inlines into a load of a volatile boolean and a branch never taken. The poll
  * at a handler's entry throws again while the flag stays set, so a {@code catch (Throwable t) {}} in a
- * loop cannot swallow a stop. That needs one rule: no exception handler may cover its own handler
- * code, directly or through other handlers (javac emits that only for {@code synchronized}, which
- * EL2 code may not use): the re-thrown stop would be caught by the same handler forever. Such code is
- * refused with {@link PreemptionException}.
+ * loop cannot swallow a stop. That needs one rule: the stop thrown by a handler's poll must not come
+ * back to that handler, directly or through other handlers, or it would be caught forever. javac
+ * makes every {@code finally} (and {@code synchronized}) handler cover its own first instructions
+ * (the store of the exception); there the poll goes right after that prologue. Any other handler
+ * that leads back to itself is refused with {@link PreemptionException}.
  *
  * <p>Stack maps are regenerated; the class hierarchy they need comes from the module's own class
  * files, the module API and the JDK, so nothing of the module is loaded to transform it.
@@ -97,17 +106,14 @@ public final class PreemptionPoints {
         if (model.thisClass().asSymbol().equals(flagClass)) {
             throw new PreemptionException(className + ": the module defines a class named like the generated preemption flag");
         }
+        Map<String, Set<Label>> handlerPolls = new HashMap<>();
         for (MethodModel m : model.methods()) {
-            m.code().ifPresent(code -> checkHandlers(className, m, (CodeAttribute) code));
+            m.code().ifPresent(code -> handlerPolls.put(key(m), handlerPolls(className, m, (CodeAttribute) code)));
         }
         try {
             return classFile.transformClass(model, ClassTransform.transformingMethods((mb, me) -> {
                 if (me instanceof CodeModel code) {
-                    Set<Label> handlers = new HashSet<>();
-                    for (ExceptionCatch c : code.exceptionHandlers()) {
-                        handlers.add(c.handler());
-                    }
-                    mb.transformCode(code, new Polls(handlers));
+                    mb.transformCode(code, new Polls(handlerPolls.get(key(code.parent().orElseThrow()))));
                 } else {
                     mb.with(me);
                 }
@@ -118,38 +124,93 @@ public final class PreemptionPoints {
     }
 
     /**
-     * Refuses a method where a stop thrown at a handler's entry can come back to that handler: follow
-     * from each handler the handler that would catch the stop thrown at its entry (the first entry of
-     * the table whose range covers it and whose type can catch an {@code Error}); a cycle is refused.
+     * Where each exception handler of a method polls, as labels the poll follows; refuses a method
+     * where a stop could come back to the handler that threw it.
+     *
+     * <p>A handler polls at its entry, unless entries that lead to itself cover its first
+     * instructions: javac emits that for every {@code finally} (the catch-any range covers the
+     * handler's {@code astore} of the exception) and for {@code synchronized}. Then the poll goes
+     * right after that self-covered prologue, which must be straight-line code that cannot call or
+     * throw anything (loads, stores, stack shuffles, {@code monitorexit}). From each handler's poll,
+     * follow the handler that would catch a stop thrown there (the first entry of the table whose
+     * range covers it and whose type can catch an {@code Error}); a cycle is refused.
      */
-    private void checkHandlers(String className, MethodModel m, CodeAttribute code) {
+    private Set<Label> handlerPolls(String className, MethodModel m, CodeAttribute code) {
         List<ExceptionCatch> table = code.exceptionHandlers();
+        Set<Label> polls = new HashSet<>();
         if (table.isEmpty()) {
-            return;
+            return polls;
         }
+        String where = className + "." + m.methodName().stringValue() + m.methodType().stringValue();
         int n = table.size();
+        int[] pollBci = new int[n];
+        for (int i = 0; i < n; i++) {
+            Label handler = table.get(i).handler();
+            int h = code.labelToBci(handler);
+            Label at = handler;
+            int p = h;
+            for (boolean moved = true; moved; ) {
+                moved = false;
+                for (ExceptionCatch e : table) {
+                    if (e.handler().equals(handler) && catchesStop(e) && covers(code, e, p)) {
+                        at = e.tryEnd();
+                        p = code.labelToBci(at);
+                        moved = true;
+                    }
+                }
+            }
+            if (p != h) {
+                checkPrologue(where, code, h, p);
+            }
+            pollBci[i] = p;
+            polls.add(at);
+        }
         int[] next = new int[n];
         for (int i = 0; i < n; i++) {
-            next[i] = catcherAt(code, table, code.labelToBci(table.get(i).handler()));
+            next[i] = catcherAt(code, table, pollBci[i]);
         }
         for (int start = 0; start < n; start++) {
             Set<Integer> seen = new HashSet<>();
             for (int at = start; at >= 0; at = next[at]) {
                 if (!seen.add(at)) {
-                    throw new PreemptionException("%s.%s%s: exception handler at bytecode %d covers its own handler code (as javac"
-                            .formatted(className, m.methodName().stringValue(), m.methodType().stringValue(),
-                                    code.labelToBci(table.get(at).handler()))
-                            + " emits for synchronized, which EL2 code may not use): a stopped trap could not unwind");
+                    throw new PreemptionException("%s: exception handler at bytecode %d is covered by handlers that lead back to it:"
+                            .formatted(where, code.labelToBci(table.get(at).handler()))
+                            + " a stopped trap could not unwind");
                 }
             }
         }
+        return polls;
+    }
+
+    /** The self-covered prologue {@code [from, to)} of a handler: only instructions that cannot call or throw. */
+    private static void checkPrologue(String where, CodeAttribute code, int from, int to) {
+        int bci = 0;
+        for (CodeElement e : code) {
+            if (e instanceof Instruction i) {
+                if (bci >= from && bci < to && !(i instanceof LoadInstruction || i instanceof StoreInstruction
+                        || i instanceof StackInstruction || i instanceof NopInstruction
+                        || (i instanceof MonitorInstruction mi && mi.opcode() == Opcode.MONITOREXIT))) {
+                    throw new PreemptionException("%s: exception handler at bytecode %d covers its own code up to bytecode %d, which"
+                            .formatted(where, from, to) + " holds " + i.opcode() + ": a stopped trap could not unwind");
+                }
+                bci += i.sizeInBytes();
+            }
+        }
+    }
+
+    private static String key(MethodModel m) {
+        return m.methodName().stringValue() + m.methodType().stringValue();
+    }
+
+    private static boolean covers(CodeAttribute code, ExceptionCatch e, int bci) {
+        return bci >= code.labelToBci(e.tryStart()) && bci < code.labelToBci(e.tryEnd());
     }
 
     /** The index of the first entry that catches a stop thrown at {@code bci}, or -1. */
     private int catcherAt(CodeAttribute code, List<ExceptionCatch> table, int bci) {
         for (int j = 0; j < table.size(); j++) {
             ExceptionCatch e = table.get(j);
-            if (bci >= code.labelToBci(e.tryStart()) && bci < code.labelToBci(e.tryEnd()) && catchesStop(e)) {
+            if (covers(code, e, bci) && catchesStop(e)) {
                 return j;
             }
         }
@@ -168,6 +229,7 @@ public final class PreemptionPoints {
     /** The code transform: polls at method entry, backward branches and handler entries. */
     private final class Polls implements CodeTransform {
         private final Set<Label> seen = new HashSet<>();
+        // The labels a handler's poll follows: its entry, or the end of its self-covered prologue.
         private final Set<Label> handlers;
 
         Polls(Set<Label> handlers) {
