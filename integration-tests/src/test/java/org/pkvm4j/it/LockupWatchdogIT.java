@@ -7,11 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.pkvm4j.host.HostKernel;
+import org.pkvm4j.host.cli.Main;
 import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.machine.Dram;
 import org.pkvm4j.machine.HypPanic;
@@ -177,12 +181,39 @@ class LockupWatchdogIT {
                 && l.contains("el2_lockup_hvc of module el2_lockup") && l.contains("over the 5 ms budget"));
     }
 
-    /** Scenario: the bound and budget are kernel parameters; malformed values stop the boot as PKVM-BOOT-CMDLINE. */
+    /** Scenario: the bound and budget are kernel parameters; malformed values stop the boot as PKVM-BOOT-CMDLINE (exit 2). */
     @Test
     void theBoundIsAKernelParameter() {
         HostKernel kernel = bootLockup("pkvm.hyp_budget_ms=250");
         assertEquals(BOUND_MS, kernel.cmdline().hypLockupMillis());
         assertEquals(250, kernel.cmdline().hypBudgetMillis());
         assertNotNull(kernel.machine());
+        for (String bad : List.of("pkvm.hyp_lockup_ms=soon", "pkvm.hyp_lockup_ms=-1", "pkvm.hyp_budget_ms=0", "pkvm.hyp_budget_ms")) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            assertEquals(2, Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "boot", "--initramfs",
+                    System.getProperty("pkvm4j.it.initramfs"), "--cmdline", "kvm-arm.mode=protected " + bad), bad);
+            assertTrue(err.toString().contains("[PKVM-BOOT-CMDLINE]"), err.toString());
+        }
+    }
+
+    /**
+     * Scenario: {@code pkvm boot} of a device whose EL2 init never returns exits 1 with the panic
+     * report, within the bound plus the boot (the issue asks for the bound plus a second: see
+     * docs/benchmarks.md for the figure measured on an idle machine; this test allows for a loaded one).
+     */
+    @Test
+    void pkvmBootWithAnInitThatNeverReturnsExitsOne() {
+        Path initramfs = Devices.newInitramfs();
+        String name = Devices.addFixture(initramfs, "el2-init-lockup");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        long start = System.nanoTime();
+        int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "boot", "--initramfs", initramfs.toString(),
+                "--cmdline", "kvm-arm.mode=protected kvm-arm.protected_modules=" + name + " pkvm.hyp_lockup_ms=1000");
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(1, exit, err.toString());
+        assertTrue(out.toString().contains("HYP PANIC") && out.toString().contains("PKVM-HYP-LOCKUP: el2_init_lockup_init"), out.toString());
+        assertTrue(tookMs >= 1000 && tookMs < 1000 + 10_000, "took " + tookMs + " ms");
     }
 }
