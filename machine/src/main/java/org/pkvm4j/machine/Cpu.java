@@ -42,6 +42,7 @@ public final class Cpu {
     // that thread reads them opaquely. A thread that reads el2Thread sees itself only if it wrote it.
     private Thread el2Thread;
     private El2Code el2Code;
+    // Set only while nested code runs: the outermost code of the trap (null otherwise, el2Code is it).
     private El2Code el2Trap;
     private long el2Seq;
 
@@ -128,8 +129,10 @@ public final class Cpu {
         El2Code outer = el2Code;
         if (outer == null) {
             EL2_THREAD.setOpaque(this, Thread.currentThread());
-            EL2_TRAP.setOpaque(this, code);
             EL2_SEQ.setOpaque(this, el2Seq + 1);
+        } else if (el2Trap == null) {
+            // Nested (a handler's puts reaching a serial driver): keep the trap's own code apart.
+            EL2_TRAP.setOpaque(this, outer);
         }
         EL2_CODE.setOpaque(this, code);
         return outer;
@@ -139,8 +142,10 @@ public final class Cpu {
     void exitEl2(El2Code outer) {
         EL2_CODE.setOpaque(this, outer);
         if (outer == null) {
-            EL2_TRAP.setOpaque(this, null);
             EL2_THREAD.setOpaque(this, null);
+        }
+        if (outer != null && el2Trap == outer) {
+            EL2_TRAP.setOpaque(this, null); // back at the outermost level (or out): no longer nested
         }
     }
 
@@ -172,7 +177,8 @@ public final class Cpu {
 
     /** The outermost code of the trap running here, or null: the lockup detector's read. */
     El2Code el2TrapSample() {
-        return (El2Code) EL2_TRAP.getOpaque(this);
+        El2Code nestedIn = (El2Code) EL2_TRAP.getOpaque(this);
+        return nestedIn != null ? nestedIn : (El2Code) EL2_CODE.getOpaque(this);
     }
 
     Machine machine() {

@@ -35,9 +35,6 @@ public final class RegsGate {
     private final UserPtRegs view;
     private final KvmCpuContext context;
     private final Runnable onRefused;
-    // The thread the gate is open for, or null. Written only by that thread (open, close); any other
-    // thread reads null or another thread, never itself, so the test needs no ordering.
-    private Thread openFor;
     @SuppressWarnings("unused") // through REFUSED
     private volatile long refusals;
 
@@ -70,21 +67,19 @@ public final class RegsGate {
 
     /** Opens the view for the calling thread until {@link #close()}. */
     public void open() {
-        openFor = Thread.currentThread();
+        // Written only by the thread it opens for (open, close): any other thread reads null or
+        // another thread, never itself, so the view's test needs no ordering.
+        view.openFor = Thread.currentThread();
     }
 
     /** Closes the view: from now on every use of it is refused. */
     public void close() {
-        openFor = null;
+        view.openFor = null;
     }
 
     /** How many uses of the view were refused so far. */
     public long refusals() {
         return (long) REFUSED.getVolatile(this);
-    }
-
-    boolean isOpenHere() {
-        return openFor == Thread.currentThread();
     }
 
     void refused() {

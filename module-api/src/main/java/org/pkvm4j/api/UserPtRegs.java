@@ -29,8 +29,11 @@ public final class UserPtRegs {
 
     // x0..x30, sp, pc, pstate: one array, so that a view shares every register with its file.
     private final long[] file;
-    // Null for a register file; for a view, the gate that decides who may use it now.
+    // Null for a register file; for a view, the gate that opens and closes it and hears refusals.
     private final RegsGate gate;
+    // A view: the thread it is open for, or null (written by its gate, on that thread only). Kept
+    // here rather than in the gate so that the test on every access reads this object alone.
+    Thread openFor;
 
     /** A register file with every register zero. */
     public UserPtRegs() {
@@ -93,7 +96,7 @@ public final class UserPtRegs {
 
     /** Zeroes every register, as a fresh context. A closed view changes nothing. */
     public void clear() {
-        if (gate == null || gate.isOpenHere()) {
+        if (usable()) {
             Arrays.fill(file, 0);
         } else {
             gate.refused();
@@ -103,7 +106,7 @@ public final class UserPtRegs {
     /** x0..x3 in hex, the registers of an SMCCC call; a closed view shows none. */
     @Override
     public String toString() {
-        if (gate != null && !gate.isOpenHere()) {
+        if (!usable()) {
             gate.refused();
             return "UserPtRegs[closed view]";
         }
@@ -111,21 +114,24 @@ public final class UserPtRegs {
                 .formatted(file[0], file[1], file[2], file[3]);
     }
 
+    /** A register file, or a view open for the calling thread. */
+    private boolean usable() {
+        return gate == null || openFor == Thread.currentThread();
+    }
+
     private long read(int i) {
-        RegsGate g = gate;
-        if (g == null || g.isOpenHere()) {
+        if (usable()) {
             return file[i];
         }
-        g.refused();
+        gate.refused();
         return 0;
     }
 
     private void write(int i, long value) {
-        RegsGate g = gate;
-        if (g == null || g.isOpenHere()) {
+        if (usable()) {
             file[i] = value;
         } else {
-            g.refused();
+            gate.refused();
         }
     }
 }
