@@ -38,8 +38,10 @@ public final class Cpu {
     // Written and read only by the thread that pinned this CPU (nobody else can hold it meanwhile).
     boolean pinned;
     // Vendor EL2 code running on this CPU (HypPlatform.enterEl2): written only by the thread of the
-    // trap, with opaque stores so the lockup detector's thread sees them without a fence on the trap;
-    // that thread reads them opaquely. A thread that reads el2Thread sees itself only if it wrote it.
+    // trap, with plain stores (no fence, no compiler barrier on the trap); the lockup detector's
+    // thread reads them opaquely, so it sees them change. A stuck trap sits in a loop whose
+    // safepoint and preemption polls keep every earlier store in place, so the detector sees what
+    // it runs. A thread that reads el2Thread sees itself only if it wrote it.
     private Thread el2Thread;
     private El2Code el2Code;
     // Set only while nested code runs: the outermost code of the trap (null otherwise, el2Code is it).
@@ -128,24 +130,23 @@ public final class Cpu {
     El2Code enterEl2(El2Code code) {
         El2Code outer = el2Code;
         if (outer == null) {
-            EL2_THREAD.setOpaque(this, Thread.currentThread());
-            EL2_SEQ.setOpaque(this, el2Seq + 1);
+            el2Thread = Thread.currentThread();
+            el2Seq++;
         } else if (el2Trap == null) {
             // Nested (a handler's puts reaching a serial driver): keep the trap's own code apart.
-            EL2_TRAP.setOpaque(this, outer);
+            el2Trap = outer;
         }
-        EL2_CODE.setOpaque(this, code);
+        el2Code = code;
         return outer;
     }
 
     /** Publishes that the code entered last returned, and {@code outer} (or nothing) runs again. */
     void exitEl2(El2Code outer) {
-        EL2_CODE.setOpaque(this, outer);
+        el2Code = outer;
         if (outer == null) {
-            EL2_THREAD.setOpaque(this, null);
-        }
-        if (outer != null && el2Trap == outer) {
-            EL2_TRAP.setOpaque(this, null); // back at the outermost level (or out): no longer nested
+            el2Thread = null;
+        } else if (el2Trap == outer) {
+            el2Trap = null; // back at the outermost level: no longer nested
         }
     }
 

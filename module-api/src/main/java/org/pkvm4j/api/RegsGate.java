@@ -65,11 +65,18 @@ public final class RegsGate {
         return context;
     }
 
-    /** Opens the view for the calling thread until {@link #close()}. */
-    public void open() {
+    /** Opens the view for the calling thread until {@link #close()}, and returns it. */
+    public UserPtRegs open() {
         // Written only by the thread it opens for (open, close): any other thread reads null or
         // another thread, never itself, so the view's test needs no ordering.
-        view.openFor = Thread.currentThread();
+        UserPtRegs v = view;
+        v.openFor = Thread.currentThread();
+        return v;
+    }
+
+    /** Whether the view is open for the calling thread (the hypervisor's test: is this thread in that trap). */
+    public boolean isOpenHere() {
+        return view.openFor == Thread.currentThread();
     }
 
     /** Closes the view: from now on every use of it is refused. */

@@ -23,12 +23,14 @@ public final class UserPtRegs {
     /** Number of general-purpose registers x0..x30. */
     public static final int NR_GPRS = 31;
 
-    private static final int SP = NR_GPRS;
-    private static final int PC = NR_GPRS + 1;
-    private static final int PSTATE = NR_GPRS + 2;
+    private static final int SP = 0;
+    private static final int PC = 1;
+    private static final int PSTATE = 2;
 
-    // x0..x30, sp, pc, pstate: one array, so that a view shares every register with its file.
-    private final long[] file;
+    // x0..x30, and sp, pc, pstate: arrays a view shares with its file. Two arrays, so that the
+    // array's own bounds check is the only check of n.
+    private final long[] x;
+    private final long[] sys;
     // Null for a register file; for a view, the gate that opens and closes it and hears refusals.
     private final RegsGate gate;
     // A view: the thread it is open for, or null (written by its gate, on that thread only). Kept
@@ -37,13 +39,15 @@ public final class UserPtRegs {
 
     /** A register file with every register zero. */
     public UserPtRegs() {
-        this.file = new long[NR_GPRS + 3];
+        this.x = new long[NR_GPRS];
+        this.sys = new long[3];
         this.gate = null;
     }
 
     /** A view of {@code file}'s registers through {@code gate} (see {@link RegsGate}). */
     UserPtRegs(UserPtRegs file, RegsGate gate) {
-        this.file = file.file;
+        this.x = file.x;
+        this.sys = file.sys;
         this.gate = gate;
     }
 
@@ -54,50 +58,57 @@ public final class UserPtRegs {
 
     /** Reads {@code x<n>}; {@code n} is 0..30. A closed view reads 0. */
     public long get(int n) {
-        Objects.checkIndex(n, NR_GPRS);
-        return read(n);
+        long v = x[n];
+        return usable() ? v : refusedRead();
     }
 
     /** Writes {@code x<n>}; {@code n} is 0..30. A closed view changes nothing. */
     public void set(int n, long value) {
-        Objects.checkIndex(n, NR_GPRS);
-        write(n, value);
+        if (usable()) {
+            x[n] = value;
+        } else {
+            refusedWrite(n);
+        }
     }
 
     /** The stack pointer of the trapped context. */
     public long sp() {
-        return read(SP);
+        long v = sys[SP];
+        return usable() ? v : refusedRead();
     }
 
     /** Sets the stack pointer. */
     public void setSp(long value) {
-        write(SP, value);
+        writeSys(SP, value);
     }
 
     /** The program counter (ELR) of the trapped context. */
     public long pc() {
-        return read(PC);
+        long v = sys[PC];
+        return usable() ? v : refusedRead();
     }
 
     /** Sets the program counter, as an EL2 handler does to rewind or skip an instruction. */
     public void setPc(long value) {
-        write(PC, value);
+        writeSys(PC, value);
     }
 
     /** The saved processor state (SPSR). */
     public long pstate() {
-        return read(PSTATE);
+        long v = sys[PSTATE];
+        return usable() ? v : refusedRead();
     }
 
     /** Sets the saved processor state. */
     public void setPstate(long value) {
-        write(PSTATE, value);
+        writeSys(PSTATE, value);
     }
 
     /** Zeroes every register, as a fresh context. A closed view changes nothing. */
     public void clear() {
         if (usable()) {
-            Arrays.fill(file, 0);
+            Arrays.fill(x, 0);
+            Arrays.fill(sys, 0);
         } else {
             gate.refused();
         }
@@ -111,7 +122,7 @@ public final class UserPtRegs {
             return "UserPtRegs[closed view]";
         }
         return "UserPtRegs[x0=0x%x, x1=0x%x, x2=0x%x, x3=0x%x]"
-                .formatted(file[0], file[1], file[2], file[3]);
+                .formatted(x[0], x[1], x[2], x[3]);
     }
 
     /** A register file, or a view open for the calling thread. */
@@ -119,19 +130,23 @@ public final class UserPtRegs {
         return gate == null || openFor == Thread.currentThread();
     }
 
-    private long read(int i) {
+    private void writeSys(int i, long value) {
         if (usable()) {
-            return file[i];
+            sys[i] = value;
+        } else {
+            gate.refused();
         }
+    }
+
+    /** A read through a closed view: 0, and the gate hears of it. */
+    private long refusedRead() {
         gate.refused();
         return 0;
     }
 
-    private void write(int i, long value) {
-        if (usable()) {
-            file[i] = value;
-        } else {
-            gate.refused();
-        }
+    /** A write through a closed view: nothing, and the gate hears of it ({@code n} checked as for an open one). */
+    private void refusedWrite(int n) {
+        Objects.checkIndex(n, NR_GPRS);
+        gate.refused();
     }
 }

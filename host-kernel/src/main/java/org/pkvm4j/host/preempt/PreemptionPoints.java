@@ -62,6 +62,7 @@ public final class PreemptionPoints {
     private static final ClassDesc CD_THROWABLE = ClassDesc.of("java.lang.Throwable");
 
     private final ClassDesc flagClass;
+    private final ClassDesc stopClass;
     private final ClassFile classFile;
 
     /**
@@ -71,6 +72,7 @@ public final class PreemptionPoints {
      */
     public PreemptionPoints(String flagBinaryName, Function<String, byte[]> moduleClass) {
         this.flagClass = ClassDesc.of(flagBinaryName);
+        this.stopClass = ClassDesc.of(flagBinaryName + "$Stop");
         Objects.requireNonNull(moduleClass, "moduleClass");
         ClassHierarchyResolver own = ClassHierarchyResolver.ofResourceParsing(desc -> {
             String internal = desc.descriptorString();
@@ -103,7 +105,7 @@ public final class PreemptionPoints {
             throw new PreemptionException("not a class file the transform can read: " + e.getMessage(), e);
         }
         String className = model.thisClass().asInternalName().replace('/', '.');
-        if (model.thisClass().asSymbol().equals(flagClass)) {
+        if (model.thisClass().asSymbol().equals(flagClass) || model.thisClass().asSymbol().equals(stopClass)) {
             throw new PreemptionException(className + ": the module defines a class named like the generated preemption flag");
         }
         Map<String, Set<Label>> handlerPolls = new HashMap<>();
@@ -223,7 +225,7 @@ public final class PreemptionPoints {
             return true;
         }
         ClassDesc type = e.catchType().get().asSymbol();
-        return type.equals(CD_THROWABLE) || type.equals(CD_ERROR) || type.equals(flagClass);
+        return type.equals(CD_THROWABLE) || type.equals(CD_ERROR) || type.equals(stopClass);
     }
 
     /** The code transform: polls at method entry, backward branches and handler entries. */
@@ -305,7 +307,8 @@ public final class PreemptionPoints {
         String pkg = packages.stream().sorted().findFirst().orElseThrow();
         String flag = PreemptFlagClass.binaryName(pkg);
         String flagEntry = flag.replace('.', '/') + ".class";
-        if (classes.containsKey(flagEntry)) {
+        String stopEntry = PreemptFlagClass.stopBinaryName(pkg).replace('.', '/') + ".class";
+        if (classes.containsKey(flagEntry) || classes.containsKey(stopEntry)) {
             throw new PreemptionException(flag + ": the module defines a class named like the generated preemption flag");
         }
         PreemptionPoints points = new PreemptionPoints(flag, internal -> classes.get(internal + ".class"));
@@ -316,6 +319,7 @@ public final class PreemptionPoints {
             out.put(name, isClassOf(name, packages) ? points.transform(bytes) : bytes);
         }
         out.put(flagEntry, PreemptFlagClass.bytes(pkg));
+        out.put(stopEntry, PreemptFlagClass.stopBytes(pkg));
         return out;
     }
 

@@ -109,7 +109,7 @@ class PreemptionPointsTest {
         await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(t::isAlive);
         flagOf(spinners).setVolatile(true);
         await().atMost(Duration.ofSeconds(20)).until(() -> !t.isAlive());
-        assertEquals(FLAG, ended.get().getClass().getName());
+        assertEquals(PreemptFlagClass.stopBinaryName(PKG), ended.get().getClass().getName());
         assertEquals(PreemptFlagClass.MESSAGE, ended.get().getMessage());
         assertInstanceOf(Error.class, ended.get());
     }
@@ -135,14 +135,19 @@ class PreemptionPointsTest {
         assertEquals(3, polls);
     }
 
-    /** Scenario: the flag class is public, final, and its flag private: code can poll but not clear it. */
+    /**
+     * Scenario: the flag class is public, final, and its flag private: code can poll but not clear
+     * it; it is no Throwable (C2 would not inline its poll), the stop it throws is an Error.
+     */
     @Test
     void theFlagCannotBeWrittenByTheModule() {
         var model = ClassFile.of().parse(PreemptFlagClass.bytes(PKG));
         assertTrue(model.flags().has(AccessFlag.PUBLIC) && model.flags().has(AccessFlag.FINAL));
         var flag = model.fields().stream().filter(f -> f.fieldName().equalsString(PreemptFlagClass.FLAG)).findFirst().orElseThrow();
         assertTrue(flag.flags().has(AccessFlag.PRIVATE) && flag.flags().has(AccessFlag.VOLATILE) && flag.flags().has(AccessFlag.STATIC));
-        assertEquals("java/lang/Error", model.superclass().orElseThrow().asInternalName());
+        assertEquals("java/lang/Object", model.superclass().orElseThrow().asInternalName());
+        var stop = ClassFile.of().parse(PreemptFlagClass.stopBytes(PKG));
+        assertEquals("java/lang/Error", stop.superclass().orElseThrow().asInternalName());
     }
 
     /** Scenario: a handler whose range covers its own code beyond a plain store (it calls) is refused. */
@@ -201,8 +206,11 @@ class PreemptionPointsTest {
     /** Scenario: a module class named like the generated flag is refused, not overwritten. */
     @Test
     void aClassNamedLikeTheFlagIsRefused() {
-        Map<String, byte[]> in = Map.of(FLAG.replace('.', '/') + ".class", PreemptFlagClass.bytes(PKG));
-        assertThrows(PreemptionException.class, () -> PreemptionPoints.apply(Set.of(PKG), in));
+        Map<String, byte[]> flag = Map.of(FLAG.replace('.', '/') + ".class", PreemptFlagClass.bytes(PKG));
+        assertThrows(PreemptionException.class, () -> PreemptionPoints.apply(Set.of(PKG), flag));
+        String stopEntry = PreemptFlagClass.stopBinaryName(PKG).replace('.', '/') + ".class";
+        Map<String, byte[]> stop = Map.of(stopEntry, PreemptFlagClass.stopBytes(PKG));
+        assertThrows(PreemptionException.class, () -> PreemptionPoints.apply(Set.of(PKG), stop));
     }
 
     /** Scenario: not a class file: refused with a message, never an unchecked parse error. */

@@ -2,6 +2,7 @@ package org.pkvm4j.hypervisor.module;
 
 import org.pkvm4j.api.RegsGate;
 import org.pkvm4j.api.Smccc;
+import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el2.KvmCpuContextHandler;
 import org.pkvm4j.api.el2.UserPtRegsHandler;
 import org.pkvm4j.machine.Cpu;
@@ -39,9 +40,9 @@ sealed interface Hcall {
         public void call(HypPlatform platform, Cpu cpu) {
             RegsGate gate = gates[cpu.id()];
             El2Code outer = platform.enterEl2(cpu, code);
-            gate.open();
+            UserPtRegs view = gate.open();
             try {
-                handler.handle(gate.regs());
+                handler.handle(view);
             } finally {
                 gate.close();
                 platform.exitEl2(cpu, outer);
