@@ -58,35 +58,40 @@ final class LockupDetector {
     }
 
     private static void run() {
-        List<Watch> live = new ArrayList<>();
+        List<Watch> due = new ArrayList<>();
         while (true) {
-            long periodNanos = Long.MAX_VALUE;
+            long now = System.nanoTime();
+            long next = now + 200_000_000L;
             synchronized (LOCK) {
                 WATCHES.removeIf(r -> r.refersTo(null));
                 if (WATCHES.isEmpty()) {
                     thread = null;
                     return;
                 }
+                // Each machine at its own period: one with a 5 ms budget does not make the others sampled every 2 ms.
                 for (WeakReference<Watch> r : WATCHES) {
                     Watch w = r.get();
                     if (w != null) {
-                        live.add(w);
-                        periodNanos = Math.min(periodNanos, w.periodNanos());
+                        if (w.nextSample - now <= 0) {
+                            due.add(w);
+                            w.nextSample = now + w.periodNanos();
+                        }
+                        next = Math.min(next, w.nextSample);
                     }
                 }
             }
-            long now = System.nanoTime();
-            for (Watch w : live) {
+            for (Watch w : due) {
                 try {
                     w.sample(now);
                 } catch (RuntimeException | StackOverflowError e) {
                     // One machine's listener must not stop the watch of the others.
                 }
             }
-            live.clear(); // hold no machine between samples
+            due.clear(); // hold no machine between samples
             synchronized (LOCK) {
+                long waitMillis = Math.max(1, (next - System.nanoTime()) / 1_000_000);
                 try {
-                    LOCK.wait(Math.max(1, periodNanos / 1_000_000));
+                    LOCK.wait(waitMillis);
                 } catch (InterruptedException e) {
                     // Nobody may stop the watch of every machine: keep sampling.
                 }
@@ -106,6 +111,8 @@ final class LockupDetector {
         private final El2Code[] seenTrap;
         private final boolean[] overBudget;
         private final boolean[] lockedUp;
+        // When the detector samples this machine next (its clock); guarded by LOCK.
+        long nextSample = System.nanoTime();
 
         Watch(Cpu[] cpus, long boundNanos, long budgetNanos, LockupListener listener) {
             this.cpus = cpus;
