@@ -1,5 +1,7 @@
 package org.pkvm4j.machine;
 
+import java.util.function.Consumer;
+
 /**
  * The privileged capabilities of a machine: what only EL2 may hold.
  *
@@ -104,7 +106,7 @@ public final class HypPlatform {
     }
 
     /** Calls {@code listener} when this machine panics, for any reason, on the panicking thread. */
-    public void onPanic(java.util.function.Consumer<HypPanic> listener) {
+    public void onPanic(Consumer<HypPanic> listener) {
         machine.onHypPanic(listener);
     }
 

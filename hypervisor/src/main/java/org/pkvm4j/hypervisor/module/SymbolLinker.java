@@ -11,7 +11,10 @@ import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
 import java.lang.reflect.AccessFlag;
+import java.util.ArrayList;
+import java.util.List;
 import org.pkvm4j.api.KvmCpuContext;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el2.KvmCpuContextHandler;
@@ -61,7 +64,7 @@ final class SymbolLinker {
      */
     Runnable stopSwitch(El2Image image) throws ReflectiveOperationException {
         Module el2 = image.module();
-        java.util.List<java.lang.invoke.VarHandle> flags = new java.util.ArrayList<>();
+        List<VarHandle> flags = new ArrayList<>();
         for (String pkg : el2.getPackages()) {
             Class<?> flagClass = Class.forName(el2, pkg + "." + PREEMPT_CLASS);
             if (flagClass != null && flagClass.getModule() == el2) {
@@ -71,9 +74,9 @@ final class SymbolLinker {
         if (flags.isEmpty()) {
             return null;
         }
-        java.util.List<java.lang.invoke.VarHandle> all = java.util.List.copyOf(flags);
+        List<VarHandle> all = List.copyOf(flags);
         return () -> {
-            for (java.lang.invoke.VarHandle flag : all) {
+            for (VarHandle flag : all) {
                 flag.setVolatile(true);
             }
         };
