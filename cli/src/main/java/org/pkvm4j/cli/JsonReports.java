@@ -34,7 +34,7 @@ final class JsonReports {
         security(json.writeName("security"), r.security());
         json.writeBooleanProperty("deprivileged", r.deprivileged()).writeNumberProperty("cpus", kernel.machine().nrCpus());
         json.writeName("panic");
-        r.panic().ifPresentOrElse(p -> json.writeStartObject().writeStringProperty("code", ErrorCode.HYP_PANIC.code())
+        r.panic().ifPresentOrElse(p -> json.writeStartObject().writeStringProperty("code", ErrorCode.ofPanic(p).code())
                 .writeNumberProperty("cpu", p.cpu()).writeStringProperty("reason", p.reason())
                 .writeStringProperty("detail", p.detail())
                 .writeNumberProperty("uptimeNanos", p.uptimeNanos()).writeEndObject(), json::writeNull);

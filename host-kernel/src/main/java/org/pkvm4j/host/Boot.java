@@ -137,7 +137,8 @@ final class Boot {
     private void installHypervisor(Machine machine, KernelCmdline cmdline) {
         // Held only in this frame: once the vector is installed the host keeps no hypervisor object.
         El2Vector vector = HypervisorLayer.load(config.hypervisor())
-                .pkvmInit(machine.takeHypPlatform(), new HypOptions(cmdline.isProtectedMode(), config.faults().hypFaults()));
+                .pkvmInit(machine.takeHypPlatform(), new HypOptions(cmdline.isProtectedMode(), config.faults().hypFaults(),
+                        cmdline.hypLockupMillis(), cmdline.hypBudgetMillis()));
         machine.installEl2Vector(vector);
         log.info(LOG, "kvm: hyp mode initialized, {} mode", cmdline.mode().spelling());
     }

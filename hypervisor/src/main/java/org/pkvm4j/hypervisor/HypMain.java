@@ -57,7 +57,7 @@ public final class HypMain implements El2Vector {
         UserPtRegs regs = cpu.regs();
         long id = (regs.get(0) & ~Smccc.CALL_HINTS) - Smccc.KVM_HOST_SMCCC_ID_BASE;
         try {
-            if (dynamicHcalls.handle(id, cpu.hostContext())) {
+            if (dynamicHcalls.handle(id, cpu)) {
                 return;
             }
             handleStatic(id, cpu, regs);

@@ -35,7 +35,7 @@ class HypMainPanicTest {
         handlers.put(HostHcall.PKVM_REGISTER_HCALL, (cpu, regs) -> {
             throw new IllegalStateException("boom");
         });
-        machine.installEl2Vector(new HypMain(platform, new DynamicHcalls(), HostHcallTable.of(handlers),
+        machine.installEl2Vector(new HypMain(platform, new DynamicHcalls(platform), HostHcallTable.of(handlers),
                 new Deprivilege(platform.nrCpus()), new MemProtect(platform.memory()), new HostPermFaultHandlers()));
     }
 

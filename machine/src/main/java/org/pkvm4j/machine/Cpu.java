@@ -1,5 +1,7 @@
 package org.pkvm4j.machine;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import org.pkvm4j.api.KvmCpuContext;
 import org.pkvm4j.api.UserPtRegs;
 
@@ -13,11 +15,38 @@ import org.pkvm4j.api.UserPtRegs;
  * longer stretch instead ({@link Machine#pinCurrentThread()}, a {@code preempt_disable()} region).
  */
 public final class Cpu {
+    private static final VarHandle EL2_THREAD;
+    private static final VarHandle EL2_CODE;
+    private static final VarHandle EL2_TRAP;
+    private static final VarHandle EL2_SEQ;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            EL2_THREAD = l.findVarHandle(Cpu.class, "el2Thread", Thread.class);
+            EL2_CODE = l.findVarHandle(Cpu.class, "el2Code", El2Code.class);
+            EL2_TRAP = l.findVarHandle(Cpu.class, "el2Trap", El2Code.class);
+            EL2_SEQ = l.findVarHandle(Cpu.class, "el2Seq", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final int id;
     private final Machine machine;
     private final KvmCpuContext hostContext = new KvmCpuContext();
     // Written and read only by the thread that pinned this CPU (nobody else can hold it meanwhile).
     boolean pinned;
+    // Vendor EL2 code running on this CPU (HypPlatform.enterEl2): written only by the thread of the
+    // trap, with plain stores (no fence, no compiler barrier on the trap); the lockup detector's
+    // thread reads them opaquely, so it sees them change. A stuck trap sits in a loop whose
+    // safepoint and preemption polls keep every earlier store in place, so the detector sees what
+    // it runs. A thread that reads el2Thread sees itself only if it wrote it.
+    private Thread el2Thread;
+    private El2Code el2Code;
+    // Set only while nested code runs: the outermost code of the trap (null otherwise, el2Code is it).
+    private El2Code el2Trap;
+    private long el2Seq;
 
     Cpu(int id, Machine machine) {
         this.id = id;
@@ -91,6 +120,70 @@ public final class Cpu {
         if (panic != null) {
             throw new HypPanicException(panic);
         }
+    }
+
+    /**
+     * Publishes that {@code code} starts running on this CPU, on the calling thread; returns the code
+     * it interrupts (null at the outermost level), which {@link #exitEl2} restores. Only the
+     * outermost entry counts as a new trap for the lockup detector.
+     */
+    El2Code enterEl2(El2Code code) {
+        El2Code outer = el2Code;
+        if (outer == null) {
+            el2Thread = Thread.currentThread();
+            el2Seq++;
+        } else if (el2Trap == null) {
+            // Nested (a handler's puts reaching a serial driver): keep the trap's own code apart.
+            el2Trap = outer;
+        }
+        el2Code = code;
+        return outer;
+    }
+
+    /** Publishes that the code entered last returned, and {@code outer} (or nothing) runs again. */
+    void exitEl2(El2Code outer) {
+        el2Code = outer;
+        if (outer == null) {
+            el2Thread = null;
+        } else if (el2Trap == outer) {
+            el2Trap = null; // back at the outermost level: no longer nested
+        }
+    }
+
+    /** Whether the calling thread runs code of {@code owner} on this CPU right now. */
+    boolean runsEl2Of(Thread me, Object owner) {
+        El2Code code = el2Code;
+        return el2Thread == me && code != null && code.owner() == owner;
+    }
+
+    /** Whether the calling thread runs vendor EL2 code on this CPU right now. */
+    boolean runsEl2(Thread me) {
+        return el2Thread == me;
+    }
+
+    /** The thread running vendor EL2 code here, or null: the lockup detector's read. */
+    Thread el2ThreadSample() {
+        return (Thread) EL2_THREAD.getOpaque(this);
+    }
+
+    /** The count of outermost EL2 entries so far: the lockup detector's read. */
+    long el2SeqSample() {
+        return (long) EL2_SEQ.getOpaque(this);
+    }
+
+    /** The innermost code running here, or null: the lockup detector's read. */
+    El2Code el2CodeSample() {
+        return (El2Code) EL2_CODE.getOpaque(this);
+    }
+
+    /** The outermost code of the trap running here, or null: the lockup detector's read. */
+    El2Code el2TrapSample() {
+        El2Code nestedIn = (El2Code) EL2_TRAP.getOpaque(this);
+        return nestedIn != null ? nestedIn : (El2Code) EL2_CODE.getOpaque(this);
+    }
+
+    Machine machine() {
+        return machine;
     }
 
     boolean tryClaim() {

@@ -26,4 +26,14 @@ public final class HandlerTrace {
         Cpu cpu = machine.currentCpu();
         unit.record(cpu == null ? 0 : cpu.id(), module, symbol, hvc, startNanos, end - startNanos);
     }
+
+    /**
+     * Records that code {@code symbol} of {@code module} ran on {@code cpu} for at least {@code
+     * durNanos}, over its budget, ending about now: a span whose hvc is {@link TraceUnit#OVER_BUDGET}.
+     * Called by the lockup detector's listener, off the trap.
+     */
+    public void overBudget(Cpu cpu, String module, String symbol, long durNanos) {
+        long end = machine.uptimeNanos();
+        unit.record(cpu.id(), module, symbol, TraceUnit.OVER_BUDGET, end - durNanos, durNanos);
+    }
 }

@@ -8,12 +8,32 @@ import java.util.List;
  * @param protectedMode {@code kvm-arm.mode=protected}: pKVM is on and the host will be deprivileged
  * @param faults faults the hypervisor injects into its own module hypercalls (a debug build's
  *     fault injection, armed here while the host is privileged); empty for a production boot
+ * @param lockupMillis vendor EL2 code still running after this long is a hyp panic ({@code
+ *     pkvm.hyp_lockup_ms=}); 0 switches the lockup detector off
+ * @param budgetMillis vendor EL2 code that returns after running this long is reported ({@code
+ *     pkvm.hyp_budget_ms=})
  */
-public record HypOptions(boolean protectedMode, List<HypFault> faults) {
+public record HypOptions(boolean protectedMode, List<HypFault> faults, long lockupMillis, long budgetMillis) {
+    /** The default lockup bound: a few seconds, far beyond any handler and any EL2 init. */
+    public static final long DEFAULT_LOCKUP_MILLIS = 3_000;
+    /** The default handler budget. */
+    public static final long DEFAULT_BUDGET_MILLIS = 500;
 
-    /** Copies the list. */
+    /**
+     * Copies the list.
+     *
+     * @throws IllegalArgumentException for a negative bound or a budget below 1 ms
+     */
     public HypOptions {
         faults = List.copyOf(faults);
+        if (lockupMillis < 0 || budgetMillis < 1) {
+            throw new IllegalArgumentException("lockup bound %d ms, budget %d ms".formatted(lockupMillis, budgetMillis));
+        }
+    }
+
+    /** Options with the default lockup bound and budget. */
+    public HypOptions(boolean protectedMode, List<HypFault> faults) {
+        this(protectedMode, faults, DEFAULT_LOCKUP_MILLIS, DEFAULT_BUDGET_MILLIS);
     }
 
     /** Options without fault injection. */

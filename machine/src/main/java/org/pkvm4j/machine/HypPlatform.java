@@ -1,5 +1,6 @@
 package org.pkvm4j.machine;
 
+import java.util.function.Consumer;
 
 /**
  * The privileged capabilities of a machine: what only EL2 may hold.
@@ -46,6 +47,69 @@ public final class HypPlatform {
         return unit == null ? null : new HandlerTrace(machine, unit);
     }
 
+    /** CPU {@code id}, 0..nr_cpus-1: the hypervisor makes per-CPU state (register views) from it. */
+    public Cpu cpu(int id) {
+        return machine.cpus().get(id);
+    }
+
+    /**
+     * Publishes that vendor EL2 code {@code code} starts running on {@code cpu}, on the calling
+     * thread (the thread of the trap). Pair with {@link #exitEl2} in a {@code finally}, passing what
+     * this returns.
+     *
+     * @return the code this entry interrupts, or null at the outermost level
+     */
+    public El2Code enterEl2(Cpu cpu, El2Code code) {
+        return cpu.enterEl2(code);
+    }
+
+    /** Publishes that the code entered last on {@code cpu} returned and {@code outer} runs again. */
+    public void exitEl2(Cpu cpu, El2Code outer) {
+        cpu.exitEl2(outer);
+    }
+
+    /**
+     * Whether the calling thread runs vendor code of {@code owner} (an {@link El2Code#owner()}) on
+     * one of this machine's CPUs right now: inside a trap, in that module's code.
+     */
+    public boolean runsEl2Of(Object owner) {
+        Thread me = Thread.currentThread();
+        for (Cpu cpu : machine.cpuArray()) {
+            if (cpu.runsEl2Of(me, owner)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The CPU on which the calling thread runs vendor EL2 code right now, or null. */
+    public Cpu el2Cpu() {
+        Thread me = Thread.currentThread();
+        for (Cpu cpu : machine.cpuArray()) {
+            if (cpu.runsEl2(me)) {
+                return cpu;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Arms the lockup detector for this machine: vendor code published with {@link #enterEl2} that
+     * runs past {@code budgetNanos} and returns is reported to {@code listener} as over budget; code
+     * still running after {@code boundNanos} as a lockup. Once per machine.
+     *
+     * @throws IllegalArgumentException unless {@code 0 < budgetNanos} and {@code 0 < boundNanos}
+     * @throws IllegalStateException if it is armed already
+     */
+    public void armLockupDetector(long boundNanos, long budgetNanos, LockupListener listener) {
+        machine.armLockupDetector(boundNanos, budgetNanos, listener);
+    }
+
+    /** Calls {@code listener} when this machine panics, for any reason, on the panicking thread. */
+    public void onPanic(Consumer<HypPanic> listener) {
+        machine.onHypPanic(listener);
+    }
+
     /** The hypervisor's own serial port. */
     public Uart uart() {
         return machine.uart();
@@ -65,6 +129,11 @@ public final class HypPlatform {
         return machine.uptimeNanos();
     }
 
+    /** Whether the hypervisor has panicked: EL2 code still running then is only unwinding. */
+    public boolean panicked() {
+        return machine.panic() != null;
+    }
+
     /**
      * Panics the hypervisor: records the report, and from then on every {@link Cpu#hvc()} throws
      * {@link HypPanicException}. The first panic wins.
@@ -73,7 +142,14 @@ public final class HypPlatform {
      */
     public void panic(Cpu cpu, String reason, Throwable cause) {
         // Quoted as data: never a module's toString or getMessage (PanicCause).
-        String detail = cause == null ? "" : PanicCause.stackTrace(cause);
+        panicWithDetail(cpu, reason, cause == null ? "" : PanicCause.stackTrace(cause));
+    }
+
+    /**
+     * Panics the hypervisor with a report whose detail is {@code detail} (e.g. a stack the lockup
+     * detector read). The first panic wins.
+     */
+    public void panicWithDetail(Cpu cpu, String reason, String detail) {
         machine.recordPanic(new HypPanic(cpu.id(), reason, detail, machine.uptimeNanos()));
     }
 }

@@ -44,6 +44,8 @@ public final class Machine {
     private volatile El2Vector el2Vector;
     private HypPlatform platform;
     private TraceUnit traceUnit;
+    // Strongly held here, weakly by the detector's thread: a machine nobody holds stops being watched.
+    private LockupDetector.Watch lockupWatch;
 
     /** Powers on a machine of the given shape. */
     public Machine(MachineConfig config) {
@@ -129,6 +131,33 @@ public final class Machine {
         }
         traceUnit = new TraceUnit(cpus.length, spansPerCpu);
         return traceUnit;
+    }
+
+    synchronized void armLockupDetector(long boundNanos, long budgetNanos, LockupListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        if (boundNanos <= 0 || budgetNanos <= 0) {
+            throw new IllegalArgumentException("lockup bound and budget must be positive: %d, %d".formatted(boundNanos, budgetNanos));
+        }
+        if (lockupWatch != null) {
+            throw new IllegalStateException("the lockup detector of this machine is armed already");
+        }
+        lockupWatch = new LockupDetector.Watch(cpus, boundNanos, budgetNanos, listener);
+        LockupDetector.watch(lockupWatch);
+    }
+
+    /**
+     * Stops watching this machine for lockups, if it was watched: the machine is shut down. The
+     * detector's thread ends once no machine is watched (a machine nobody holds is dropped anyway).
+     */
+    public synchronized void stopLockupDetector() {
+        if (lockupWatch != null) {
+            LockupDetector.unwatch(lockupWatch);
+            lockupWatch = null;
+        }
+    }
+
+    Cpu[] cpuArray() {
+        return cpus;
     }
 
     synchronized TraceUnit traceUnit() {

@@ -24,6 +24,9 @@ public final class TraceUnit {
         void accept(Span span);
     }
 
+    /** The hvc of a span that reports code over its budget rather than one handler run. */
+    public static final long OVER_BUDGET = -1;
+
     private final Ring[] rings;
 
     TraceUnit(int nrCpus, int spansPerCpu) {

@@ -5,7 +5,8 @@ package org.pkvm4j.api;
  *
  * <p>Kernel counterpart: {@code struct kvm_cpu_context}, read with {@code cpu_reg(ctxt, n)}. It
  * wraps the same {@link UserPtRegs} that android14-6.1 and later handlers receive directly, so both
- * ABIs see one register file. Only valid during the call that received it.
+ * ABIs see one register file. Only valid during the call that received it: the context a handler
+ * receives wraps a gated view of the CPU's registers ({@link RegsGate}), dead once it returns.
  *
  * @since 0.1
  */

@@ -12,6 +12,13 @@ public final class BootParam {
     public static final String NR_CPUS = "nr_cpus";
     /** {@code mem=}: how much memory to use ({@code memparse} syntax: 512M, 4G). */
     public static final String MEM = "mem";
+    /**
+     * {@code pkvm.hyp_lockup_ms=}: EL2 module code still running after this many milliseconds is a
+     * hyp panic ({@code PKVM-HYP-LOCKUP}); 0 switches the lockup watchdog off.
+     */
+    public static final String HYP_LOCKUP_MS = "pkvm.hyp_lockup_ms";
+    /** {@code pkvm.hyp_budget_ms=}: EL2 module code that returns after running this long is a warning. */
+    public static final String HYP_BUDGET_MS = "pkvm.hyp_budget_ms";
 
     private BootParam() {
     }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.pkvm4j.host.diag.BootConfigException;
 import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.machine.HypOptions;
 import org.pkvm4j.machine.MachineConfig;
 
 /**
@@ -25,6 +26,8 @@ public final class KernelCmdline {
     private final KvmMode mode;
     private final ProtectedModules protectedModules;
     private final MachineConfig machineConfig;
+    private final long hypLockupMillis;
+    private final long hypBudgetMillis;
 
     private KernelCmdline(String raw, Map<String, String> params) {
         this.raw = raw;
@@ -35,6 +38,10 @@ public final class KernelCmdline {
                 ? parseNrCpus(valueOf(BootParam.NR_CPUS)) : MachineConfig.DEFAULT_CPUS;
         long mem = params.containsKey(BootParam.MEM) ? parseMem(valueOf(BootParam.MEM)) : MachineConfig.DEFAULT_MEM;
         this.machineConfig = new MachineConfig(nrCpus, mem);
+        this.hypLockupMillis = params.containsKey(BootParam.HYP_LOCKUP_MS)
+                ? parseMillis(BootParam.HYP_LOCKUP_MS, valueOf(BootParam.HYP_LOCKUP_MS), 0) : HypOptions.DEFAULT_LOCKUP_MILLIS;
+        this.hypBudgetMillis = params.containsKey(BootParam.HYP_BUDGET_MS)
+                ? parseMillis(BootParam.HYP_BUDGET_MS, valueOf(BootParam.HYP_BUDGET_MS), 1) : HypOptions.DEFAULT_BUDGET_MILLIS;
     }
 
     /**
@@ -78,6 +85,16 @@ public final class KernelCmdline {
         return machineConfig;
     }
 
+    /** {@code pkvm.hyp_lockup_ms=}: the lockup watchdog's bound in milliseconds, 0 for off. */
+    public long hypLockupMillis() {
+        return hypLockupMillis;
+    }
+
+    /** {@code pkvm.hyp_budget_ms=}: the EL2 code budget in milliseconds. */
+    public long hypBudgetMillis() {
+        return hypBudgetMillis;
+    }
+
     /** The value of any parameter; empty if it is absent or given without {@code =}. */
     public Optional<String> get(String key) {
         return Optional.ofNullable(params.get(key));
@@ -112,6 +129,20 @@ public final class KernelCmdline {
         }
         // The kernel's early_param returns -EINVAL for a NULL argument.
         return ProtectedModules.parse(valueOf(BootParam.PROTECTED_MODULES));
+    }
+
+    /** A whole number of milliseconds, at least {@code min} and at most a day. */
+    private static long parseMillis(String key, String value, long min) {
+        try {
+            long n = Long.parseLong(value.trim());
+            if (n >= min && n <= 86_400_000L) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new BootConfigException(ErrorCode.BOOT_CMDLINE, key + "=" + value + " is not a time in milliseconds; use "
+                + min + "..86400000, e.g. " + key + "=" + (min == 0 ? HypOptions.DEFAULT_LOCKUP_MILLIS : HypOptions.DEFAULT_BUDGET_MILLIS));
     }
 
     private static int parseNrCpus(String value) {

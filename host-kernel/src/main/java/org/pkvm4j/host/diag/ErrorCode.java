@@ -2,6 +2,7 @@ package org.pkvm4j.host.diag;
 
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.Smccc;
+import org.pkvm4j.machine.HypPanic;
 import org.pkvm4j.machine.HypPanicException;
 
 /**
@@ -24,6 +25,7 @@ public enum ErrorCode {
     BOOT_TAINTED("PKVM-BOOT-TAINTED", "a test-only switch turned checks of EL2 code off: the device is tainted, not protected, and refuses protected VMs"),
     BOOT_INITRAMFS_REJECTED("PKVM-BOOT-INITRAMFS-REJECTED", "the initramfs did not verify against the trusted key: no protected module was loaded"),
     HYP_PANIC("PKVM-HYP-PANIC", "a throwable escaped EL2 code: the hypervisor panicked and takes no more traps"),
+    HYP_LOCKUP("PKVM-HYP-LOCKUP", "the lockup watchdog found EL2 code that did not return within the bound; a hyp panic"),
     // Module loads (modprobe), before any class is defined.
     LOAD_NOT_FOUND("PKVM-LOAD-NOT-FOUND", "the module is not in the initramfs, or its file cannot be read"),
     LOAD_NOT_MODULE_FILE("PKVM-LOAD-NOT-MODULE-FILE", "the file is not a module file (jar, modinfo, hyp.jar, module-info)"),
@@ -94,6 +96,11 @@ public enum ErrorCode {
         return c == ERRNO ? LOAD_INIT_FAILED : c;
     }
 
+    /** The code of a hyp panic: {@link #HYP_LOCKUP} for the lockup watchdog's, else {@link #HYP_PANIC}. */
+    public static ErrorCode ofPanic(HypPanic panic) {
+        return panic.reason().startsWith(HYP_LOCKUP.code()) ? HYP_LOCKUP : HYP_PANIC;
+    }
+
     /**
      * The code of a refusal: the one it carries, else one read from its kind (a hyp panic, an SMCCC
      * status, a configuration error), else {@link #ERRNO}.
@@ -102,7 +109,7 @@ public enum ErrorCode {
         return switch (t) {
             case Refusal r -> r.code();
             case BootConfigException b -> b.code();
-            case HypPanicException p -> HYP_PANIC;
+            case HypPanicException p -> ofPanic(p.panic());
             case PkvmException p when p.smcccStatus() == Smccc.RET_NOT_SUPPORTED -> HVC_NOT_SUPPORTED;
             case PkvmException p when p.smcccStatus() == Smccc.RET_INVALID_PARAMETER -> HVC_INVALID_PARAMETER;
             default -> ERRNO;

@@ -10,7 +10,7 @@ import java.net.URLStreamHandler;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
-import java.util.function.UnaryOperator;
+import java.util.function.BiFunction;
 import org.pkvm4j.host.initramfs.JarImage;
 
 /**
@@ -44,7 +44,7 @@ final class ApprovedClassLoader extends ClassLoader {
     private final Map<String, Module> remotePackages;
     private final Predicate<String> jdkAdmitted;
     private final ClassLoader fallback;
-    private final UnaryOperator<byte[]> transform;
+    private final BiFunction<String, byte[], byte[]> transform;
     private final Map<String, byte[]> generated;
 
     /**
@@ -130,7 +130,7 @@ final class ApprovedClassLoader extends ClassLoader {
             throw new ClassNotFoundException(cn + ": the bytes of " + jar.label() + "!/" + entry.get()
                     + " are not the approved bytes (digest differs); refused");
         }
-        byte[] defined = transform.apply(bytes.clone());
+        byte[] defined = transform.apply(cn, bytes.clone());
         return defineClass(cn, defined, 0, defined.length);
     }
 

@@ -2,7 +2,7 @@ package org.pkvm4j.host.loader;
 
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.UnaryOperator;
+import java.util.function.BiFunction;
 
 /**
  * What the hypervisor's build adds to an EL2 layer's classes, and nothing else may: a transform of
@@ -12,14 +12,14 @@ import java.util.function.UnaryOperator;
  * adds its entry code and instrumentation; the vendor never supplies them). For EL2 layers only;
  * the EL1 loader has no hooks. {@link #NONE} changes nothing.
  *
- * @param transform applied to the approved bytes of every class, after their digest was checked,
- *     right before they are defined (for example to insert preemption points)
+ * @param transform given a class's binary name and its approved bytes, after their digest was
+ *     checked, the bytes to define (for example with preemption points inserted)
  * @param generated extra classes by binary name, each in one of the module's packages and named
  *     unlike any class of the module; the loader defines them when the JVM asks for them
  */
-public record El2ClassHooks(UnaryOperator<byte[]> transform, Map<String, byte[]> generated) {
+public record El2ClassHooks(BiFunction<String, byte[], byte[]> transform, Map<String, byte[]> generated) {
     /** No transform, no generated class. */
-    public static final El2ClassHooks NONE = new El2ClassHooks(UnaryOperator.identity(), Map.of());
+    public static final El2ClassHooks NONE = new El2ClassHooks((name, bytes) -> bytes, Map.of());
 
     /** Copies the map. */
     public El2ClassHooks {

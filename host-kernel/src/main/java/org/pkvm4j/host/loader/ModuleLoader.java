@@ -80,8 +80,6 @@ public final class ModuleLoader {
      * The JDK classes an EL2 loader resolves: the run-time allow-list, wired here and nowhere else.
      */
     private static final java.util.function.Predicate<String> EL2_JDK_CLASSES = El2Allowlist.bundled()::admitsClass;
-    /** What the hypervisor's build adds to each module's EL2 classes (none yet): by module name. */
-    private final java.util.function.Function<String, El2ClassHooks> el2Hooks = module -> El2ClassHooks.NONE;
 
     /** What the loader keeps of a loaded module: its report and the layer its dependents read. */
     private record Loaded(LoadedModule module, ModuleLayer el1Layer, KernelModule instance, ModulePkvm pkvm,
@@ -140,7 +138,7 @@ public final class ModuleLoader {
             trace.moduleLoad(module, start, System.nanoTime() - start, e.getMessage(), ErrorCode.ofLoad(e).code());
             throw e;
         } catch (HypPanicException e) {
-            trace.moduleLoad(module, start, System.nanoTime() - start, "hyp panic", ErrorCode.HYP_PANIC.code());
+            trace.moduleLoad(module, start, System.nanoTime() - start, "hyp panic", ErrorCode.of(e).code());
             throw e;
         }
     }
@@ -248,7 +246,7 @@ public final class ModuleLoader {
         }
         ModuleDescriptor el1 = checked.el1().descriptor();
         Optional<ModulePkvm.El2Part> el2 = checked.el2().map(part -> new ModulePkvm.El2Part(part, checked.symbols(),
-                checked.sections(), EL2_JDK_CLASSES, el2Hooks.apply(module)));
+                checked.sections(), EL2_JDK_CLASSES, El2Preemption.hooks(module, file.sha256(), part)));
         // 2. The EL1 layer, and its one KernelModule.
         ModuleLayer el1Layer = layers.defineEl1(module, checked.el1(),
                 dependencies.stream().map(Loaded::el1Layer).toList()).layer();

@@ -150,9 +150,17 @@ public final class TraceFile implements BootTrace, AutoCloseable {
             return;
         }
         unit.drain(s -> {
-            complete(s.symbol(), "el2", s.cpu(), s.startNanos() + machineEpochNanos - originNanos, s.durNanos());
-            json.writeName("args").writeStartObject().writeStringProperty("module", s.module())
-                    .writeNumberProperty("hvc", s.hvc()).writeEndObject();
+            if (s.hvc() == TraceUnit.OVER_BUDGET) {
+                // The lockup watchdog's finding: code that ran past pkvm.hyp_budget_ms and returned.
+                complete("over budget: " + s.symbol(), "el2_over_budget", s.cpu(), s.startNanos() + machineEpochNanos - originNanos,
+                        s.durNanos());
+                json.writeName("args").writeStartObject().writeStringProperty("module", s.module())
+                        .writeStringProperty("symbol", s.symbol()).writeEndObject();
+            } else {
+                complete(s.symbol(), "el2", s.cpu(), s.startNanos() + machineEpochNanos - originNanos, s.durNanos());
+                json.writeName("args").writeStartObject().writeStringProperty("module", s.module())
+                        .writeNumberProperty("hvc", s.hvc()).writeEndObject();
+            }
             json.writeEndObject();
         });
     }

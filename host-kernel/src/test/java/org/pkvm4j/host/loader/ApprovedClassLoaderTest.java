@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.pkvm4j.host.initramfs.JarImage;
 
@@ -100,7 +99,7 @@ class ApprovedClassLoaderTest {
     @Test
     void el2HooksTransformEveryApprovedClassAndAddGeneratedOnes() throws Exception {
         AtomicInteger transformed = new AtomicInteger();
-        UnaryOperator<byte[]> count = b -> {
+        java.util.function.BiFunction<String, byte[], byte[]> count = (n, b) -> {
             transformed.incrementAndGet();
             return b;
         };
@@ -113,7 +112,7 @@ class ApprovedClassLoaderTest {
         ModuleDescriptor d = hypDescriptor();
         CheckedModule.Part p = part(TestClasses.jar("acme/t/hyp/Foo.class", TestClasses.type(PKG + ".Foo")), d);
         assertThrows(IllegalArgumentException.class, () -> new VendorLayers().defineEl2("t", p, ADMITTED,
-                new El2ClassHooks(UnaryOperator.identity(), Map.of("elsewhere.Gen", new byte[0]))));
+                new El2ClassHooks((n, b) -> b, Map.of("elsewhere.Gen", new byte[0]))));
     }
 
     @Test

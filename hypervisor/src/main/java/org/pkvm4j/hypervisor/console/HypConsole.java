@@ -68,6 +68,20 @@ public final class HypConsole {
         putc('\n');
     }
 
+    /**
+     * Writes one line of the hypervisor's own straight to the UART, never through a module's serial
+     * driver: a report may be written off any trap (by the lockup detector, or on a thread that
+     * misused a register view), where no vendor code may run. The line is written whole.
+     */
+    public void report(String line) {
+        synchronized (uart) {
+            for (int i = 0; i < line.length(); i++) {
+                uart.putc(line.charAt(i));
+            }
+            uart.putc('\n');
+        }
+    }
+
     /** Writes {@code 0x} and 16 hex digits, then a newline. */
     public void putx64(long x) {
         puts("0x%016x".formatted(x));

@@ -1,6 +1,7 @@
 package org.pkvm4j.hypervisor.mem;
 
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 
 /**
  * A spinlock for EL2's page-table locks and for EL2 modules' state: EL2 is not preemptible, so it
@@ -15,11 +16,26 @@ import java.util.concurrent.atomic.AtomicReference;
  * instead of spinning forever, and so is releasing a lock another thread holds: both are hyp panics
  * when EL2 module code does them ({@link org.pkvm4j.api.el2.ModuleOps#newSpinLock()} hands modules
  * this lock through the API's interface).
+ *
+ * <p>A module's lock also gives up when the machine hyp-panics: two modules' handlers waiting on
+ * each other's locks spin in this hypervisor code, where no preemption point is, so the lockup
+ * watchdog's panic alone would not end their traps. Each yield checks it instead.
  */
 public final class HypSpinLock implements org.pkvm4j.api.el2.HypSpinLock {
     private static final int SPINS_BEFORE_YIELD = 1 << 10;
 
     private final AtomicReference<Thread> owner = new AtomicReference<>();
+    private final BooleanSupplier abandoned;
+
+    /** A lock of the hypervisor's own, never abandoned. */
+    public HypSpinLock() {
+        this(() -> false);
+    }
+
+    /** A lock whose waiters give up (throw) once {@code abandoned} is true: an EL2 module's lock. */
+    public HypSpinLock(BooleanSupplier abandoned) {
+        this.abandoned = abandoned;
+    }
 
     /** {@code hyp_spin_lock}. */
     @Override
@@ -38,6 +54,9 @@ public final class HypSpinLock implements org.pkvm4j.api.el2.HypSpinLock {
             }
             if (++spins == SPINS_BEFORE_YIELD) {
                 spins = 0;
+                if (abandoned.getAsBoolean()) {
+                    throw new IllegalStateException("hyp spinlock wait abandoned: the hypervisor panicked");
+                }
                 Thread.yield();
             } else {
                 Thread.onSpinWait();

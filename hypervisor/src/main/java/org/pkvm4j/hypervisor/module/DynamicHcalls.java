@@ -1,9 +1,10 @@
 package org.pkvm4j.hypervisor.module;
 
 import org.pkvm4j.api.Errno;
-import org.pkvm4j.api.KvmCpuContext;
 import org.pkvm4j.api.Smccc;
+import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.HandlerTrace;
+import org.pkvm4j.machine.HypPlatform;
 
 /**
  * The module hypercall table: ids 128..255, each bound to one EL2 handler.
@@ -20,14 +21,16 @@ public final class DynamicHcalls {
     private volatile int count;
     // Null unless boot switched the machine's trace unit on: the untraced dispatch is one null test.
     private final HandlerTrace trace;
+    private final HypPlatform platform;
 
-    /** A table whose handler runs are not traced. */
-    public DynamicHcalls() {
-        this(null);
+    /** A table on {@code platform}'s CPUs whose handler runs are not traced. */
+    public DynamicHcalls(HypPlatform platform) {
+        this(platform, null);
     }
 
-    /** A table that records every handler run into {@code trace}, if not null. */
-    public DynamicHcalls(HandlerTrace trace) {
+    /** A table on {@code platform}'s CPUs that records every handler run into {@code trace}, if not null. */
+    public DynamicHcalls(HypPlatform platform, HandlerTrace trace) {
+        this.platform = platform;
         this.trace = trace;
     }
 
@@ -71,7 +74,7 @@ public final class DynamicHcalls {
      *
      * @return false if {@code id} is not a live dynamic id: the static table gets it next
      */
-    public boolean handle(long id, KvmCpuContext ctx) {
+    public boolean handle(long id, Cpu cpu) {
         long slot = id - Smccc.DYNAMIC_HCALLS_BASE;
         if (slot < 0 || slot >= count) {
             return false;
@@ -81,17 +84,17 @@ public final class DynamicHcalls {
             return false;
         }
         if (trace == null) {
-            hcall.call(ctx);
+            hcall.call(platform, cpu);
         } else {
-            traced(hcall, id, ctx);
+            traced(hcall, id, cpu);
         }
         return true;
     }
 
-    private void traced(Hcall hcall, long id, KvmCpuContext ctx) {
+    private void traced(Hcall hcall, long id, Cpu cpu) {
         long start = trace.now();
         try {
-            hcall.call(ctx);
+            hcall.call(platform, cpu);
         } finally {
             // Also when the handler throws: the span ends where the hyp panic starts.
             trace.span(hcall.owner().name(), hcall.symbol(), id, start);

@@ -13,12 +13,13 @@ import org.pkvm4j.machine.MachineConfig;
  * @param token the hyp VA of the first section (the EL1 token)
  * @param nrPages pages reserved for the sections
  * @param linked the handler symbols linked so far, by name (guarded by {@code El2Modules})
+ * @param containment its register views, running-code identity and stop switch
  */
-record El2Module(El2Image image, long token, long nrPages, Map<String, Hcall> linked) {
+record El2Module(El2Image image, long token, long nrPages, Map<String, Hcall> linked, ModuleContainment containment) {
 
     /** A module with nothing linked yet. */
-    El2Module(El2Image image, long token, long nrPages) {
-        this(image, token, nrPages, new HashMap<>());
+    El2Module(El2Image image, long token, long nrPages, ModuleContainment containment) {
+        this(image, token, nrPages, new HashMap<>(), containment);
     }
 
     /** The vendor module's name. */

@@ -6,6 +6,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.Prot;
@@ -15,6 +16,7 @@ import org.pkvm4j.hypervisor.mem.HypVaSpace;
 import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.Dram;
+import org.pkvm4j.machine.El2Code;
 import org.pkvm4j.machine.El2Image;
 import org.pkvm4j.machine.HypPlatform;
 import org.pkvm4j.machine.PanicCause;
@@ -54,6 +56,8 @@ public final class El2Modules {
     private final Map<El2Module, Long> pagesOf = new IdentityHashMap<>();
     /** Each loaded module's owner-bound ops: what its init (and later code) registered. */
     private final Map<El2Module, ModuleOpsTable> opsOf = new IdentityHashMap<>();
+    /** The containment of every loaded module, also while its init runs: read without this monitor. */
+    private final List<ModuleContainment> live = new CopyOnWriteArrayList<>();
 
     /**
      * Module loading on {@code platform}; every init receives {@code ops}; module pages change hands
@@ -122,11 +126,13 @@ public final class El2Modules {
             regs.set(1, mapped);
             return;
         }
-        El2Module module = new El2Module(image, token, reservation[1]);
+        El2Module module = new El2Module(image, token, reservation[1],
+                new ModuleContainment(image.moduleName(), platform, ops.console()));
         MethodHandle initFn;
         try {
             linker.grantAccess(image);
             initFn = linker.linkInit(image, init.get());
+            module.containment().stopWith(linker.stopSwitch(image));
         } catch (ReflectiveOperationException | RuntimeException e) {
             unmapPages(token, image.nrPages());
             regs.set(1, Errno.ENOEXEC.negated());
@@ -135,24 +141,58 @@ public final class El2Modules {
         reserved.remove(reservation);
         loaded.add(module);
         pagesOf.put(module, pfn);
-        ModuleOpsTable moduleOps = ops.forModule();
+        ModuleOpsTable moduleOps = ops.forModule(module.containment());
         opsOf.put(module, moduleOps);
+        live.add(module.containment());
         Errno injected = faults == null ? null : faults.initModule(module.name());
         if (injected != null) {
             forget(module);
             regs.set(1, injected.negated());
             return;
         }
+        // The init, and a vendor exception's errno(), run published as the module's code on this CPU.
+        Errno failed = null;
+        Throwable escaped = null;
+        El2Code outer = platform.enterEl2(cpu, module.containment().code(init.get().name()));
         try {
-            initFn.invokeExact((ModuleOps) moduleOps);
-            regs.set(1, 0);
-        } catch (PkvmException e) {
-            forget(module);
-            regs.set(1, e.errno().negated());
+            try {
+                initFn.invokeExact((ModuleOps) moduleOps);
+            } catch (PkvmException e) {
+                failed = e.errno() == null ? Errno.EINVAL : e.errno();
+            }
         } catch (Throwable t) {
-            forget(module);
-            platform.panic(cpu, "EL2 init %s of module %s threw %s".formatted(init.get().name(), module.name(), PanicCause.describe(t)), t);
+            escaped = t;
+        } finally {
+            platform.exitEl2(cpu, outer);
         }
+        if (escaped != null) {
+            forget(module);
+            platform.panic(cpu, "EL2 init %s of module %s threw %s".formatted(init.get().name(), module.name(),
+                    PanicCause.describe(escaped)), escaped);
+        } else if (failed != null) {
+            forget(module);
+            regs.set(1, failed.negated());
+        } else {
+            regs.set(1, 0);
+        }
+    }
+
+    /**
+     * Stops the code of every loaded EL2 module: sets each one's preemption flag, so that its code
+     * throws at its next poll (method entry, loop back-edge, exception handler) and unwinds to the
+     * hypervisor. Called when the machine panics; does not take this object's monitor, which a
+     * stuck init may hold.
+     *
+     * @return how many modules had a flag to set
+     */
+    public int stopAll() {
+        int n = 0;
+        for (ModuleContainment c : live) {
+            if (c.stop()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** {@code __pkvm_unmap_module_page}: x1 = token. Unloads that module: x1 = 0 or -EINVAL. */
@@ -273,6 +313,8 @@ public final class El2Modules {
      */
     private void forget(El2Module module) {
         loaded.remove(module);
+        module.containment().kill();
+        live.remove(module.containment());
         hcalls.revoke(module);
         ModuleOpsTable moduleOps = opsOf.remove(module);
         if (moduleOps != null) {

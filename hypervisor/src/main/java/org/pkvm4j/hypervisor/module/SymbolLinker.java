@@ -11,7 +11,10 @@ import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
 import java.lang.reflect.AccessFlag;
+import java.util.ArrayList;
+import java.util.List;
 import org.pkvm4j.api.KvmCpuContext;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el2.KvmCpuContextHandler;
@@ -43,6 +46,40 @@ final class SymbolLinker {
         for (String pkg : el2.getPackages()) {
             image.controller().addOpens(el2, pkg, self);
         }
+    }
+
+    /**
+     * The simple name of the class the EL2 loader generates in a module's package to hold its
+     * preemption flag (host-kernel {@code org.pkvm4j.host.preempt}, which also defines it): a
+     * private static volatile boolean {@code stop}, polled by the code inserted into every EL2
+     * class.
+     */
+    static final String PREEMPT_CLASS = "$pkvm_preempt";
+    /** The flag's field name in {@link #PREEMPT_CLASS}. */
+    static final String PREEMPT_FLAG = "stop";
+
+    /**
+     * What sets the preemption flag of every package of {@code image}'s module that has one, or null
+     * if none does (a module defined without preemption points). Needs {@link #grantAccess} first.
+     */
+    Runnable stopSwitch(El2Image image) throws ReflectiveOperationException {
+        Module el2 = image.module();
+        List<VarHandle> flags = new ArrayList<>();
+        for (String pkg : el2.getPackages()) {
+            Class<?> flagClass = Class.forName(el2, pkg + "." + PREEMPT_CLASS);
+            if (flagClass != null && flagClass.getModule() == el2) {
+                flags.add(privateLookup(flagClass).findStaticVarHandle(flagClass, PREEMPT_FLAG, boolean.class));
+            }
+        }
+        if (flags.isEmpty()) {
+            return null;
+        }
+        List<VarHandle> all = List.copyOf(flags);
+        return () -> {
+            for (VarHandle flag : all) {
+                flag.setVolatile(true);
+            }
+        };
     }
 
     /** The init symbol as a handle of type {@code (ModuleOps)void}. */

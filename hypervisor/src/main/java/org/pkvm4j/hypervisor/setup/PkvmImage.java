@@ -4,6 +4,7 @@ import org.pkvm4j.hypervisor.Deprivilege;
 import org.pkvm4j.hypervisor.HostHcallTable;
 import org.pkvm4j.hypervisor.HostHcalls;
 import org.pkvm4j.hypervisor.HypMain;
+import org.pkvm4j.hypervisor.HypWatchdog;
 import org.pkvm4j.hypervisor.console.HypConsole;
 import org.pkvm4j.hypervisor.mem.GuestMemProtect;
 import org.pkvm4j.hypervisor.mem.GuestVcpus;
@@ -17,6 +18,7 @@ import org.pkvm4j.hypervisor.module.El2Modules;
 import org.pkvm4j.hypervisor.module.InjectedFaults;
 import org.pkvm4j.hypervisor.module.ModuleOpsTable;
 import org.pkvm4j.machine.El2Vector;
+import org.pkvm4j.machine.HandlerTrace;
 import org.pkvm4j.machine.HypOptions;
 import org.pkvm4j.machine.HypPlatform;
 import org.pkvm4j.machine.HypervisorImage;
@@ -36,7 +38,8 @@ public final class PkvmImage implements HypervisorImage {
     @Override
     public El2Vector pkvmInit(HypPlatform platform, HypOptions options) {
         HypConsole console = new HypConsole(platform.uart());
-        DynamicHcalls dynamicHcalls = new DynamicHcalls(platform.handlerTrace());
+        HandlerTrace trace = platform.handlerTrace();
+        DynamicHcalls dynamicHcalls = new DynamicHcalls(platform, trace);
         MemProtect memProtect = new MemProtect(platform.memory());
         HostPermFaultHandlers permFaultHandlers = new HostPermFaultHandlers();
         HypVaSpace va = new HypVaSpace(memProtect, platform.nrCpus());
@@ -48,6 +51,11 @@ public final class PkvmImage implements HypervisorImage {
         Deprivilege deprivilege = new Deprivilege(platform.nrCpus());
         GuestVcpus guests = new GuestVcpus(new GuestMemProtect(memProtect, new VmTable()));
         HostHcallTable table = HostHcalls.table(modules, deprivilege, memProtect, guests, platform.nrCpus());
+        // A panic, for any reason, stops all EL2 module code: every poll inserted into it throws.
+        platform.onPanic(p -> modules.stopAll());
+        if (options.lockupMillis() > 0) {
+            new HypWatchdog(platform, console, trace, options.lockupMillis(), options.budgetMillis()).arm();
+        }
         console.puts("pKVM: hypervisor initialised on %d CPUs%s".formatted(platform.nrCpus(),
                 options.protectedMode() ? ", protected mode" : ""));
         return new HypMain(platform, dynamicHcalls, table, deprivilege, memProtect, permFaultHandlers, abtNotifiers);

@@ -272,7 +272,7 @@ class MemProtectTest {
 
     @Test
     void hostStage2FaultsReachMemProtectThroughTheVector() {
-        machine.installEl2Vector(new HypMain(platform, new DynamicHcalls(),
+        machine.installEl2Vector(new HypMain(platform, new DynamicHcalls(platform),
                 HostHcallTable.of(MemProtectTest.withNoOpGuestCalls(HostHcall.PKVM_ALLOC_MODULE_VA, (c, r) -> { },
                         HostHcall.PKVM_UNMAP_MODULE_PAGE, (c, r) -> { },
                         HostHcall.PKVM_INIT_MODULE, (c, r) -> { },

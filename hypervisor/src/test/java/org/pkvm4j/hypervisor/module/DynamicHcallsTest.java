@@ -12,16 +12,25 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.KvmCpuContext;
 import org.pkvm4j.api.Smccc;
+import org.pkvm4j.hypervisor.console.HypConsole;
+import org.pkvm4j.machine.Cpu;
+import org.pkvm4j.machine.HypPlatform;
+import org.pkvm4j.machine.Machine;
+import org.pkvm4j.machine.MachineConfig;
 
 /** The module hypercall table: ids 128..255, dispatch, and revocation of a module's handlers. */
 class DynamicHcallsTest {
-    private final DynamicHcalls table = new DynamicHcalls();
+    private final Machine machine = new Machine(new MachineConfig(1, MachineConfig.DEFAULT_MEM));
+    private final HypPlatform platform = machine.takeHypPlatform();
+    private final Cpu cpu = machine.cpus().getFirst();
+    private final DynamicHcalls table = new DynamicHcalls(platform);
     private final El2Module a = module("mod_a", 0x0000_8000_0000_0000L);
     private final El2Module b = module("mod_b", 0x0000_8000_0001_0000L);
     private final List<String> calls = new ArrayList<>();
 
-    private static El2Module module(String name, long token) {
-        return new El2Module(TestImages.image(name, 100), token, 1);
+    private El2Module module(String name, long token) {
+        return new El2Module(TestImages.image(name, 100), token, 1,
+                new ModuleContainment(name, platform, new HypConsole(platform.uart())));
     }
 
     /** A handler that records its symbol and writes a marker to x1. */
@@ -48,7 +57,7 @@ class DynamicHcallsTest {
         assertEquals(Errno.ENOMEM.negated(), table.register(hcall(a, "one_too_many")));
         assertEquals(128, table.count());
         // The table still serves the last id.
-        assertTrue(table.handle(255, new KvmCpuContext()));
+        assertTrue(table.handle(255, cpu));
         assertEquals(List.of("h127"), calls);
     }
 
@@ -56,13 +65,13 @@ class DynamicHcallsTest {
     void handleDispatchesToTheRegisteredSlot() {
         table.register(hcall(a, "first"));
         table.register(hcall(b, "second"));
-        KvmCpuContext ctx = new KvmCpuContext();
+        KvmCpuContext ctx = cpu.hostContext();
 
-        assertTrue(table.handle(129, ctx));
+        assertTrue(table.handle(129, cpu));
         assertEquals(List.of("second"), calls);
         assertEquals("second".hashCode(), ctx.reg(1));
 
-        assertTrue(table.handle(128, ctx));
+        assertTrue(table.handle(128, cpu));
         assertEquals(List.of("second", "first"), calls);
     }
 
@@ -71,7 +80,7 @@ class DynamicHcallsTest {
     void handleReturnsFalseForIdsThatAreNotLive(long id) {
         table.register(hcall(a, "h0"));
         table.register(hcall(a, "h1"));
-        assertFalse(table.handle(id, new KvmCpuContext()));
+        assertFalse(table.handle(id, cpu));
         assertTrue(calls.isEmpty());
     }
 
@@ -81,13 +90,13 @@ class DynamicHcallsTest {
         List<Long> x0Seen = new ArrayList<>();
         table.register(new Hcall.KvmCpuContextCall(a, "old_abi", ctx -> x0Seen.add(ctx.reg(0))));
 
-        KvmCpuContext ctx = new KvmCpuContext();
+        KvmCpuContext ctx = cpu.hostContext();
         ctx.setReg(0, 0xC600_0080L);
-        table.handle(128, ctx);
+        table.handle(128, cpu);
         assertEquals(0xC600_0080L, ctx.reg(0), "a 6.1+ handler owns x0; the table must not touch it");
 
         ctx.setReg(0, 0xC600_0081L);
-        table.handle(129, ctx);
+        table.handle(129, cpu);
         assertEquals(List.of(Smccc.RET_SUCCESS), x0Seen);
     }
 
@@ -98,9 +107,9 @@ class DynamicHcallsTest {
         table.register(hcall(a, "a1")); // 130
 
         assertEquals(2, table.revoke(a));
-        assertFalse(table.handle(128, new KvmCpuContext()));
-        assertFalse(table.handle(130, new KvmCpuContext()));
-        assertTrue(table.handle(129, new KvmCpuContext()));
+        assertFalse(table.handle(128, cpu));
+        assertFalse(table.handle(130, cpu));
+        assertTrue(table.handle(129, cpu));
         // 130 was trailing and is given back; 128 sits below a live slot and stays burnt.
         assertEquals(2, table.count());
         assertEquals(130, table.register(hcall(b, "b1")));
@@ -115,7 +124,7 @@ class DynamicHcallsTest {
         table.register(hcall(a, "a0"));
         assertEquals(0, table.revoke(b));
         assertEquals(1, table.count());
-        assertTrue(table.handle(128, new KvmCpuContext()));
+        assertTrue(table.handle(128, cpu));
     }
 
     @Test

@@ -32,7 +32,7 @@ class El2ModulesPagesTest {
     private final MemProtect mp = new MemProtect(platform.memory());
     private final HypVaSpace va = new HypVaSpace(mp, 1);
     private final El2Modules modules = new El2Modules(platform, va, new ModuleOpsTable(new HypConsole(platform.uart()),
-            platform, mp, new HostPermFaultHandlers(), va, new IllegalAbtNotifiers()), new DynamicHcalls());
+            platform, mp, new HostPermFaultHandlers(), va, new IllegalAbtNotifiers()), new DynamicHcalls(platform));
 
     /** Text 2 pages + 1 byte (3 pages), rodata 1 page, data 10 bytes (1 page): 5 pages. */
     private static final El2Image.Sections SECTIONS = new El2Image.Sections(2 * PAGE + 1, PAGE, 10);

@@ -46,7 +46,7 @@ class El2ModulesRegistrationsTest {
     private final IllegalAbtNotifiers notifiers = new IllegalAbtNotifiers();
     private final HypConsole console = new HypConsole(platform.uart());
     private final ModuleOpsTable ops = new ModuleOpsTable(console, platform, mp, handlers, va, notifiers);
-    private final El2Modules modules = new El2Modules(platform, va, ops, new DynamicHcalls());
+    private final El2Modules modules = new El2Modules(platform, va, ops, new DynamicHcalls(platform));
     private final AtomicInteger notified = new AtomicInteger();
     private final long hostPa = (BASE_PFN + 3) * PAGE;
     private final long[] privateVa = new long[1];
