@@ -155,7 +155,12 @@ public final class ModuleFileBuilder {
 
     /** Stamps {@value ModVersions#ENTRY} as {@code pkvm modpost} does in a vendor's build. */
     public ModuleFileBuilder modpost() {
-        modpost = true;
+        return modpost(true);
+    }
+
+    /** Whether to stamp {@value ModVersions#ENTRY} (the compiled classes are kept either way). */
+    public ModuleFileBuilder modpost(boolean stamp) {
+        modpost = stamp;
         return this;
     }
 
@@ -203,6 +208,41 @@ public final class ModuleFileBuilder {
     public ModuleFileBuilder withoutHyp() {
         noHyp = true;
         return this;
+    }
+
+    /**
+     * Compiles the EL1 and EL2 parts of every one of {@code builders} in one javac run, so that
+     * a test building many modules pays for one compilation. Their module names must differ, and
+     * they must compile against the same API with no other module path; the classes are then kept
+     * by each builder as if it had compiled them itself.
+     */
+    public static void compileAll(java.util.Collection<ModuleFileBuilder> builders) {
+        Map<String, Map<String, String>> modules = new LinkedHashMap<>();
+        Path api = null;
+        int i = 0;
+        for (ModuleFileBuilder b : builders) {
+            if (api != null && !api.equals(b.api) || !b.modulePath.isEmpty()) {
+                throw new IllegalArgumentException("compileAll: every builder compiles against one API and nothing else");
+            }
+            api = b.api;
+            if (!b.el1Sources.isEmpty()) {
+                modules.put(i + "/el1", b.el1Sources);
+            }
+            if (!b.hypSources.isEmpty()) {
+                modules.put(i + "/hyp", b.hypSources);
+            }
+            i++;
+        }
+        if (modules.isEmpty()) {
+            return;
+        }
+        Map<String, Map<String, byte[]>> classes = JavaSources.compileModules(modules, builders.iterator().next().defaultModulePath());
+        i = 0;
+        for (ModuleFileBuilder b : builders) {
+            b.el1Classes = classes.getOrDefault(i + "/el1", Map.of());
+            b.hypClasses = classes.getOrDefault(i + "/hyp", Map.of());
+            i++;
+        }
     }
 
     /** The compiled EL1 class files, by entry path. */
