@@ -16,9 +16,6 @@ import java.util.Properties;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.pkvm4j.api.Errno;
-import org.pkvm4j.host.abi.AbiModel;
-import org.pkvm4j.host.abi.ModVersions;
-import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.host.initramfs.ModuleFile;
 
 /**
@@ -49,7 +46,8 @@ public final class ModuleFileBuilder {
     private final Map<String, String> el1Sources = new TreeMap<>();
     private final Map<String, String> hypSources = new TreeMap<>();
     private final List<Path> modulePath = new ArrayList<>();
-    private Path api = runningApi();
+    // Null: the running API, looked up only when needed (a benchmark launcher runs without it).
+    private Path api;
     private boolean modpost;
     private boolean noHyp;
     private byte[] hypJar;
@@ -153,12 +151,12 @@ public final class ModuleFileBuilder {
         return this;
     }
 
-    /** Stamps {@value ModVersions#ENTRY} as {@code pkvm modpost} does in a vendor's build. */
+    /** Stamps {@code META-INF/pkvm/modversions} as {@code pkvm modpost} does in a vendor's build. */
     public ModuleFileBuilder modpost() {
         return modpost(true);
     }
 
-    /** Whether to stamp {@value ModVersions#ENTRY} (the compiled classes are kept either way). */
+    /** Whether to stamp {@code META-INF/pkvm/modversions} (the compiled classes are kept either way). */
     public ModuleFileBuilder modpost(boolean stamp) {
         modpost = stamp;
         return this;
@@ -221,10 +219,10 @@ public final class ModuleFileBuilder {
         Path api = null;
         int i = 0;
         for (ModuleFileBuilder b : builders) {
-            if (api != null && !api.equals(b.api) || !b.modulePath.isEmpty()) {
+            if (api != null && !api.equals(b.apiPath()) || !b.modulePath.isEmpty()) {
                 throw new IllegalArgumentException("compileAll: every builder compiles against one API and nothing else");
             }
-            api = b.api;
+            api = b.apiPath();
             if (!b.el1Sources.isEmpty()) {
                 modules.put(i + "/el1", b.el1Sources);
             }
@@ -297,7 +295,7 @@ public final class ModuleFileBuilder {
             meta.add(RawZip.Entry.of(ModuleFile.EL2_ENTRY, hyp));
         }
         if (modpost) {
-            meta.add(RawZip.Entry.of(ModVersions.ENTRY, modversions(info, hyp)));
+            meta.add(RawZip.Entry.of(ModPost.ENTRY, modversions(info, hyp)));
         }
         return zip(el1Classes(), el1Removed, meta, el1Extra);
     }
@@ -335,15 +333,11 @@ public final class ModuleFileBuilder {
         if (hyp != null) {
             el1.put(ModuleFile.EL2_ENTRY, hyp);
         }
-        try {
-            List<JarImage> jars = new ArrayList<>(List.of(JarImage.of(name(), el1)));
-            if (hyp != null) {
-                jars.add(JarImage.read(name() + "!/" + ModuleFile.EL2_ENTRY, hyp));
-            }
-            return ModVersions.compute(jars, AbiModel.read(api)).format().getBytes(StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("modpost of " + name() + " failed", e);
-        }
+        return ModPost.modversions(name(), el1, hyp, apiPath());
+    }
+
+    private Path apiPath() {
+        return api != null ? api : runningApi();
     }
 
     private static RawZip zip(Map<String, byte[]> classes, List<String> removed, List<RawZip.Entry> meta,
@@ -361,7 +355,7 @@ public final class ModuleFileBuilder {
 
     private List<Path> defaultModulePath() {
         // EL1 code may log (Log4j) and name machine types in its signatures, as the fixtures do.
-        List<Path> path = new ArrayList<>(List.of(api));
+        List<Path> path = new ArrayList<>(List.of(apiPath()));
         for (String type : List.of("org.pkvm4j.machine.Machine", "org.apache.logging.log4j.LogManager")) {
             try {
                 path.add(locationOf(Class.forName(type, false, ModuleFileBuilder.class.getClassLoader())));
