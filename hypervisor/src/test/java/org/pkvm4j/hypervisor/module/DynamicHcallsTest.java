@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.KvmCpuContext;
 import org.pkvm4j.api.Smccc;
+import org.pkvm4j.machine.testing.TestImages;
 
 /** The module hypercall table: ids 128..255, dispatch, and revocation of a module's handlers. */
 class DynamicHcallsTest {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.pkvm4j.machine.testing.TestImages;
 
 class El2ModuleTest {
     private static final long TOKEN = El2Modules.MODULE_VA_BASE + 0x4000;
