@@ -31,6 +31,11 @@ import org.pkvm4j.machine.HypPanicException;
 final class CaseRun {
     /** The boot switch that turns the static EL2 checks off, for tests only. */
     static final String BYPASS = "pkvm.el2_verify=0";
+    /**
+     * The lockup watchdog's bound for the cases that never return: short, so the corpus stays fast.
+     * Only for them: on a busy machine an ordinary case must not come near it.
+     */
+    static final String LOCKUP_BOUND = "pkvm.hyp_lockup_ms=1000";
     private static final AtomicInteger NEXT = new AtomicInteger();
 
     private CaseRun() {
@@ -42,7 +47,8 @@ final class CaseRun {
 
     /** The kernel command line of {@code c}'s device. */
     static String cmdline(HostileCase c) {
-        return "kvm-arm.mode=protected kvm-arm.protected_modules=pkvm_driver," + c.module() + (c.bypass() ? " " + BYPASS : "");
+        return "kvm-arm.mode=protected kvm-arm.protected_modules=pkvm_driver," + c.module() + (c.bypass() ? " " + BYPASS : "")
+                + (c.expect() instanceof HostileCase.Panics p && p.code().equals(HostileCases.HYP_LOCKUP) ? " " + LOCKUP_BOUND : "");
     }
 
     /** A fresh initramfs with {@code pkvm_driver} and {@code c}'s module file packed as {@code variant}. */
