@@ -115,11 +115,23 @@ final class CaseRun {
         if (kernel != null) {
             drive(c, kernel, seen);
         }
-        seen.put("threads.started", threads.getTotalStartedThreadCount() - startedBefore);
-        seen.put("threads.new", Thread.getAllStackTraces().keySet().stream().filter(t -> !before.contains(t))
-                .map(t -> t.getName() + (t.isVirtual() ? " (virtual)" : "")).sorted().collect(Collectors.joining(", ")));
+        recordThreads(seen, before, startedBefore);
+        if (kernel != null && (c.expect() instanceof HostileCase.Panics p && p.absentMarker() != null
+                || c.expect() instanceof HostileCase.Contained k && k.absentMarker() != null)) {
+            // Give a finalizer or a kept thread of the module its chance to run off the CPU. After
+            // the threads are counted: runFinalization starts a JDK thread of its own.
+            System.gc();
+            System.runFinalization();
+            seen.put("log", String.join("\n", kernel.log().lines()));
+        }
         seen.put("files", listing(c.files()));
         return new Result(seen, kernel);
+    }
+
+    private static void recordThreads(Observation seen, Set<Thread> before, long startedBefore) {
+        seen.put("threads.started", ManagementFactory.getThreadMXBean().getTotalStartedThreadCount() - startedBefore);
+        seen.put("threads.new", Thread.getAllStackTraces().keySet().stream().filter(t -> !before.contains(t))
+                .map(t -> t.getName() + (t.isVirtual() ? " (virtual)" : "")).sorted().collect(Collectors.joining(", ")));
     }
 
     private static void drive(HostileCase c, HostKernel kernel, Observation seen) {
@@ -144,12 +156,6 @@ final class CaseRun {
                 long[] call = c.calls().get(i);
                 seen.put("call." + i, call(kernel, c.module(), (int) call[0], call[1]));
             }
-        }
-        if (c.expect() instanceof HostileCase.Panics p && p.absentMarker() != null
-                || c.expect() instanceof HostileCase.Contained k && k.absentMarker() != null) {
-            // Give a finalizer or a kept thread of the module its chance to run off the CPU.
-            System.gc();
-            System.runFinalization();
         }
         seen.put("driver", kernel.panic().isPresent() ? "not called: the hypervisor panicked" : call(kernel, "pkvm_driver", 0, 0));
         kernel.panic().ifPresent(p -> seen.put("panic", describe(p)));

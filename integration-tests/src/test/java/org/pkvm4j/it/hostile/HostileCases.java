@@ -157,7 +157,10 @@ final class HostileCases {
                     refused(BAD_ENTRY, Errno.ENOEXEC, "corpus/mismatched_entry/hyp/Other.class")),
             byHand("class_outside_packages", "carries a class in a package its descriptor does not declare",
                     src("class_outside_packages"),
-                    (b, s) -> b.hypEntry("evil/Payload.class", ClassFiles.emptyClass("evil.Payload")),
+                    (b, s) -> b.removeHypEntry("module-info.class")
+                            .hypEntry("module-info.class", ClassFiles.moduleInfo("corpus.class_outside_packages.hyp",
+                                    List.of("org.pkvm4j.api"), List.of(s.hypPackage())))
+                            .hypEntry("evil/Payload.class", ClassFiles.emptyClass("evil.Payload")),
                     refused(BAD_ENTRY, Errno.ENOEXEC, "evil/Payload.class")),
             byHand("multi_release", "hides a thread-starting handler in a multi-release variant",
                     src("multi_release"),
@@ -200,6 +203,9 @@ final class HostileCases {
                     refused(BAD_CLASS, Errno.ENOEXEC, "corpus/class_version_70/hyp/Later.class")),
             byHand("huge_stored_entry", "carries a 1 GiB stored entry",
                     src("huge_stored_entry"), (b, s) -> b.el1Entry(RawZip.Entry.zeros("blob.bin", 1L << 30)),
+                    refused(BAD_ENTRY, Errno.ENOEXEC, "blob.bin|h_huge_stored_entry.jar")),
+            byHand("big_stored_entry", "carries a stored entry just over the 64 MiB entry limit, in a file under the file limit",
+                    src("big_stored_entry"), (b, s) -> b.el1Entry(RawZip.Entry.zeros("blob.bin", (64L << 20) + 4096)),
                     refused(BAD_ENTRY, Errno.ENOEXEC, "blob.bin")),
 
             // ---- Reserved names.
