@@ -112,18 +112,11 @@ final class CaseRun {
         } catch (Throwable t) {
             seen.put("boot.error", t.getClass().getName() + ": " + t.getMessage());
         }
+        long[] excluded = {0};
         if (kernel != null) {
-            drive(c, kernel, seen);
+            drive(c, kernel, seen, excluded);
         }
-        recordThreads(seen, before, startedBefore);
-        if (kernel != null && (c.expect() instanceof HostileCase.Panics p && p.absentMarker() != null
-                || c.expect() instanceof HostileCase.Contained k && k.absentMarker() != null)) {
-            // Give a finalizer or a kept thread of the module its chance to run off the CPU. After
-            // the threads are counted: runFinalization starts a JDK thread of its own.
-            System.gc();
-            System.runFinalization();
-            seen.put("log", String.join("\n", kernel.log().lines()));
-        }
+        recordThreads(seen, before, startedBefore + excluded[0]);
         seen.put("files", listing(c.files()));
         return new Result(seen, kernel);
     }
@@ -134,7 +127,7 @@ final class CaseRun {
                 .map(t -> t.getName() + (t.isVirtual() ? " (virtual)" : "")).sorted().collect(Collectors.joining(", ")));
     }
 
-    private static void drive(HostileCase c, HostKernel kernel, Observation seen) {
+    private static void drive(HostileCase c, HostKernel kernel, Observation seen, long[] excludedThreads) {
         SecurityState state = kernel.securityState();
         seen.put("security", state.getClass().getSimpleName());
         seen.put("security.protectedVms", state.allowsProtectedVms());
@@ -155,6 +148,15 @@ final class CaseRun {
             for (int i = 0; i < c.calls().size(); i++) {
                 long[] call = c.calls().get(i);
                 seen.put("call." + i, call(kernel, c.module(), (int) call[0], call[1]));
+                if (i == 0 && watchesOffCpu(c)) {
+                    // Give a finalizer or a kept thread of the module its chance to run off the CPU
+                    // before the next call. runFinalization starts (and joins) a JDK thread of its
+                    // own: not the module's, so not counted.
+                    long started = ManagementFactory.getThreadMXBean().getTotalStartedThreadCount();
+                    System.gc();
+                    System.runFinalization();
+                    excludedThreads[0] += ManagementFactory.getThreadMXBean().getTotalStartedThreadCount() - started;
+                }
             }
         }
         seen.put("driver", kernel.panic().isPresent() ? "not called: the hypervisor panicked" : call(kernel, "pkvm_driver", 0, 0));
@@ -163,6 +165,11 @@ final class CaseRun {
         seen.put("log", String.join("\n", log));
         seen.put("log.afterBoot", String.join("\n", log.subList(Math.min(logBeforeCalls, log.size()), log.size())));
         seen.put("bootReport", String.valueOf(kernel.bootReport()));
+    }
+
+    private static boolean watchesOffCpu(HostileCase c) {
+        return c.expect() instanceof HostileCase.Panics p && p.absentMarker() != null
+                || c.expect() instanceof HostileCase.Contained k && k.absentMarker() != null;
     }
 
     private static String call(HostKernel kernel, String device, int cmd, long arg) {

@@ -261,23 +261,6 @@ final class HostileCases {
                             }""")),
 
             // ---- Register views and ModuleOps outside their trap.
-            new HostileCase("retained_regs_written_later", "keeps a handler's register view and writes it in a later call",
-                    src("retained_regs_written_later").members("static UserPtRegs kept;").hvc("""
-                            if (cmd == 0) {
-                                kept = regs;
-                                result = 10;
-                            } else if (cmd == 1) {
-                                regs.set(0, Smccc.RET_SUCCESS);
-                                regs.set(1, 41);
-                                kept.set(1, 0xdeadL);
-                                kept.set(0, -1);
-                                return;
-                            } else {
-                                result = 42;
-                            }"""),
-                    AS_BUILT, List.of(Variant.VENDOR_BUILD), false,
-                    List.of(new long[] {0, 0}, new long[] {1, 0}, new long[] {2, 0}),
-                    new Contained(List.of(10L, 41L, 42L), true, null), false),
             new HostileCase("exception_message_calls_ops", "panics with an exception whose getMessage() calls ModuleOps",
                     src("exception_message_calls_ops").hvc("""
                             if (forever()) {
@@ -339,16 +322,28 @@ final class HostileCases {
                             t.start();"""),
                     AS_BUILT, List.of(Variant.BY_HAND), true, ONE_CALL,
                     new Panics(HYP_PANIC, List.of("h_bypass_ops_from_kept_thread", "java.lang.Thread"), "KEPT-THREAD"), false),
-            new HostileCase("bypass_finalizer_calls_ops", "leaves objects whose finalizer calls ModuleOps on the host's thread",
-                    src("bypass_finalizer_calls_ops").extraClass("Zombie", """
+            new HostileCase("bypass_finalizer_writes_kept_view", "keeps its register view, and writes it and calls"
+                    + " ModuleOps from finalizers on the host's thread, between two calls",
+                    src("bypass_finalizer_writes_kept_view").members("static UserPtRegs kept;").extraClass("Zombie", """
                             final class Zombie {
                                 @Override
                                 protected void finalize() {
+                                    Hyp.kept.set(0, -1);
+                                    Hyp.kept.set(1, 0xdeadL);
                                     Hyp.ops.puts("FINALIZER-MARK\\n");
                                 }
-                            }""").hvc("for (int i = 0; i < 1000; i++) {\n    new Zombie();\n}\nresult = 7;"),
-                    AS_BUILT, List.of(Variant.BY_HAND), true, ONE_CALL,
-                    new Contained(List.of(7L), false, "FINALIZER-MARK"), false));
+                            }""").hvc("""
+                            if (cmd == 0) {
+                                kept = regs;
+                                for (int i = 0; i < 1000; i++) {
+                                    new Zombie();
+                                }
+                                result = 7;
+                            } else {
+                                result = 42;
+                            }"""),
+                    AS_BUILT, List.of(Variant.BY_HAND), true, List.of(new long[] {0, 0}, new long[] {1, 0}),
+                    new Contained(List.of(7L, 42L), false, "FINALIZER-MARK"), false));
 
     private HostileCases() {
     }
