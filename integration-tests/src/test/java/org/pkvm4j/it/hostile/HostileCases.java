@@ -37,11 +37,11 @@ final class HostileCases {
 
     static final List<HostileCase> ALL = List.of(
             // ---- Reflection, method handles, class loading: refused by the allow-list at load.
-            policy("reflection", "reads the hypervisor's private fields by reflection", "java.lang.Class",
-                    src("reflection").hvc("result = ops.getClass().getDeclaredFields().length;")),
-            policy("private_lookup", "opens a private lookup into the hypervisor's ops class", "java.lang.invoke.MethodHandles",
+            policy("reflection", "reads the module API's private fields by reflection", "java.lang.Class",
+                    src("reflection").hvc("result = ModuleOps.class.getDeclaredFields().length;")),
+            policy("private_lookup", "opens a private lookup into the module API's ops interface", "java.lang.invoke.MethodHandles",
                     src("private_lookup").imports("java.lang.invoke.MethodHandles")
-                            .hvc("MethodHandles.privateLookupIn(ops.getClass(), MethodHandles.lookup());")),
+                            .hvc("MethodHandles.privateLookupIn(ModuleOps.class, MethodHandles.lookup());")),
             policy("lookup_define_class", "defines a class with Lookup.defineClass", "java.lang.invoke.MethodHandles",
                     src("lookup_define_class").imports("java.lang.invoke.MethodHandles")
                             .hvc("MethodHandles.lookup().defineClass(new byte[] {(byte) 0xCA, (byte) 0xFE});")),
