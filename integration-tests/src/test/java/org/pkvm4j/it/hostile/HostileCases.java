@@ -296,13 +296,11 @@ final class HostileCases {
             bypass("bypass_ffm_arena", "allocates native memory", "java.lang.foreign",
                     src("bypass_ffm_arena").imports("java.lang.foreign.Arena")
                             .hvc("try (Arena a = Arena.ofConfined()) { result = a.allocate(8).byteSize(); }")),
-            bypass("bypass_socket", "opens a TCP socket", "java.net.Socket",
-                    src("bypass_socket").imports("java.io.IOException", "java.net.Socket").hvc("""
-                            try (Socket s = new Socket("127.0.0.1", 9)) {
-                                result = 2;
-                            } catch (IOException e) {
-                                result = 3;
-                            }""")),
+            bypass("bypass_server_socket", "listens on a TCP port", "java.net.ServerSocket",
+                    src("bypass_server_socket").imports("java.net.ServerSocket").hvc("""
+                            ServerSocket listening = new ServerSocket(0);
+                            result = listening.getLocalPort();
+                            listening.close();""")),
             bypass("bypass_regs_from_thread", "writes its register view a million times from a thread it starts",
                     "java.lang.Thread", src("bypass_regs_from_thread").hvc("""
                             UserPtRegs view = regs;
