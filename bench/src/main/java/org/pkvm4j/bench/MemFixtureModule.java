@@ -1,11 +1,9 @@
 package org.pkvm4j.bench;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import org.pkvm4j.testkit.ModuleFileBuilder;
 
 /**
  * Writes the memory benchmark's vendor module {@value #NAME} into an initramfs directory.
@@ -14,8 +12,8 @@ import java.util.List;
  * has no hypercall for them. A vendor module reaches them through {@code ModuleOps.hostDonateHyp}
  * and {@code hypDonateHost}, so the benchmark does what such a module does: its EL2 part exposes
  * them behind one HVC handler, x1 = {@link #OP_DONATE} or {@link #OP_RECLAIM}, x2 = first pfn, x3 =
- * number of pages; x1 out = 0 or the negative errno. Built like {@link FixtureModules}' modules: a
- * complete module file compiled with javax.tools against the module API jar.
+ * number of pages; x1 out = 0 or the negative errno. Built like {@link FixtureModules}' modules, by
+ * the test kit's {@link ModuleFileBuilder}: a complete module file compiled against the module API jar.
  */
 public final class MemFixtureModule {
     /** The module name (initramfs file {@code membench.jar}). */
@@ -33,17 +31,17 @@ public final class MemFixtureModule {
 
     /** Compiles and writes {@code membench.jar} into {@code initramfs}. */
     public static void write(Path initramfs, Path apiJar) throws IOException {
-        Path work = Files.createTempDirectory("pkvm4j-bench-mem-src");
-        try {
-            Path src = work.resolve("src");
-            Path out = work.resolve("classes");
-            List<Path> sources = new ArrayList<>();
-            sources.add(FixtureModules.source(src.resolve(HYP).resolve("module-info.java"), """
+        Files.createDirectories(initramfs);
+        ModuleFileBuilder.module(NAME).api(apiJar)
+                .modinfo("version", "0.1.0-SNAPSHOT")
+                .modinfo("description", "pkvm4j memory benchmark module: host_donate_hyp/hyp_donate_host behind one HVC")
+                .modinfo("license", "Apache-2.0").modinfo("author", "pkvm4j benchmarks").modinfo("depends", "")
+                .hypSource("module-info.java", """
                     module %s {
                         requires org.pkvm4j.api;
                     }
-                    """.formatted(HYP)));
-            sources.add(FixtureModules.source(src.resolve(HYP).resolve(HYP.replace('.', '/')).resolve("MemBenchHyp.java"), """
+                    """.formatted(HYP))
+                .hypSource(HYP.replace('.', '/') + "/MemBenchHyp.java", """
                     package %s;
 
                     import org.pkvm4j.api.PkvmException;
@@ -84,15 +82,15 @@ public final class MemFixtureModule {
                             regs.set(0, Smccc.RET_SUCCESS);
                         }
                     }
-                    """.formatted(HYP, OP_DONATE, OP_RECLAIM)));
-            sources.add(FixtureModules.source(src.resolve(EL1).resolve("module-info.java"), """
+                    """.formatted(HYP, OP_DONATE, OP_RECLAIM))
+                .el1Source("module-info.java", """
                     module %s {
                         requires org.pkvm4j.api;
 
                         provides org.pkvm4j.api.el1.KernelModule with %s.MemBench;
                     }
-                    """.formatted(EL1, EL1)));
-            sources.add(FixtureModules.source(src.resolve(EL1).resolve(EL1.replace('.', '/')).resolve("MemBench.java"), """
+                    """.formatted(EL1, EL1))
+                .el1Source(EL1.replace('.', '/') + "/MemBench.java", """
                     package %s;
 
                     import org.pkvm4j.api.el1.El2ModuleToken;
@@ -109,19 +107,7 @@ public final class MemFixtureModule {
                             ctx.pkvm().registerEl2ModCall("membench_hvc", token);
                         }
                     }
-                    """.formatted(EL1)));
-            FixtureModules.compile(src, out, apiJar, sources);
-            Files.createDirectories(initramfs);
-            byte[] hyp = FixtureModules.jar(out.resolve(HYP), List.of());
-            byte[] modinfo = ("name=" + NAME + "\nversion=0.1.0-SNAPSHOT\n"
-                    + "description=pkvm4j memory benchmark module: host_donate_hyp/hyp_donate_host behind one HVC\n"
-                    + "license=Apache-2.0\nauthor=pkvm4j benchmarks\ndepends=\n").getBytes(StandardCharsets.UTF_8);
-            byte[] el1 = FixtureModules.jar(out.resolve(EL1), List.of(
-                    new FixtureModules.Extra("META-INF/pkvm/modinfo.properties", modinfo),
-                    new FixtureModules.Extra("META-INF/pkvm/hyp.jar", hyp)));
-            Files.write(initramfs.resolve(NAME + ".jar"), el1);
-        } finally {
-            FixtureModules.deleteTree(work);
-        }
+                    """.formatted(EL1))
+                .writeTo(initramfs);
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.pkvm4j.machine.testing.TestImages;
 
 /** Placing images, freeing the ones EL2 refused, and EL2 taking one over. */
 class ModuleRamTest {

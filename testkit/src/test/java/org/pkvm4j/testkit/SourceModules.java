@@ -1,25 +1,17 @@
 package org.pkvm4j.testkit;
 
-import java.io.File;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
-import java.util.spi.ToolProvider;
-import org.apache.logging.log4j.LogManager;
-import org.pkvm4j.api.Errno;
 
 /**
- * Builds a module file from sources as a vendor module's Maven build does (javac against the module
- * API on the module path, the EL2 jar and modinfo packed into the EL1 jar), for the bundled modules
- * (built after this module in the reactor) and the module {@code new-module} generates.
+ * Builds a module file from sources as a vendor module's Maven build does, with the kit's {@link
+ * ModuleFileBuilder}, for the bundled modules (built after this module in the reactor) and the
+ * module {@code new-module} generates.
  */
 final class SourceModules {
     /** The bundled modules, by folder under {@code vendor-modules/}. */
@@ -51,68 +43,23 @@ final class SourceModules {
     }
 
     /**
-     * Compiles {@code el1Src} (and {@code hypSrc}, may be null), adds the modinfo with the POM's
-     * placeholders filled and writes {@code out/<name>.jar}.
+     * Compiles {@code el1Src} (and {@code hypSrc}, may be null) with {@link ModuleFileBuilder}, adds
+     * the modinfo with the POM's placeholders filled and writes {@code out/<name>.jar}.
      */
     static Path build(Path el1Src, Path hypSrc, Path modinfo, Path out) {
         try {
-            Path work = Files.createDirectories(out).resolve("build-" + el1Src.toAbsolutePath().hashCode());
-            deleteTree(work);
-            Path el1Classes = compile(el1Src, work.resolve("el1"));
-            Path meta = Files.createDirectories(el1Classes.resolve("META-INF/pkvm"));
             String info = Files.readString(modinfo).replace("${project.version}", "0.1.0-SNAPSHOT")
                     .replace("${pkvm.api.version}", "0.1.0-SNAPSHOT").replace("${project.description}", "test build");
-            Files.writeString(meta.resolve("modinfo.properties"), info);
-            if (hypSrc != null) {
-                jar(compile(hypSrc, work.resolve("hyp")), meta.resolve("hyp.jar"));
-            }
             String name = info.lines().filter(l -> l.startsWith("name=")).findFirst()
                     .orElseThrow(() -> new IllegalStateException(modinfo + " has no name=")).substring(5).strip();
-            return jar(el1Classes, out.resolve(name + ".jar"));
+            ModuleFileBuilder module = ModuleFileBuilder.module(name).modinfoBytes(info.getBytes(StandardCharsets.UTF_8))
+                    .el1Sources(el1Src);
+            if (hypSrc != null) {
+                module.hypSources(hypSrc);
+            }
+            return module.writeTo(Files.createDirectories(out));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static Path compile(Path sources, Path out) throws IOException {
-        List<String> files;
-        try (Stream<Path> walk = Files.walk(sources)) {
-            files = walk.filter(p -> p.toString().endsWith(".java")).map(Path::toString).toList();
-        }
-        Files.createDirectories(out);
-        List<String> args = new ArrayList<>(List.of("--release", "25", "-proc:none", "-nowarn",
-                "--module-path", jarOf(Errno.class) + File.pathSeparator + jarOf(LogManager.class), "-d", out.toString()));
-        args.addAll(files);
-        // javac through java.util.spi.ToolProvider (java.base): the test classes are compiled into
-        // org.pkvm4j.testkit, which does not read java.compiler.
-        ToolProvider javac = ToolProvider.findFirst("javac").orElseThrow(() -> new IllegalStateException("no javac: run on a JDK"));
-        StringWriter errors = new StringWriter();
-        int code;
-        try (java.io.PrintWriter err = new java.io.PrintWriter(errors)) {
-            code = javac.run(err, err, args.toArray(String[]::new));
-        }
-        if (code != 0) {
-            throw new IllegalStateException(sources + " does not compile:\n" + errors);
-        }
-        return out;
-    }
-
-    private static Path jar(Path classes, Path file) throws IOException {
-        try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(file)); Stream<Path> walk = Files.walk(classes)) {
-            for (Path p : walk.filter(Files::isRegularFile).sorted().toList()) {
-                jar.putNextEntry(new JarEntry(classes.relativize(p).toString().replace('\\', '/')));
-                jar.write(Files.readAllBytes(p));
-                jar.closeEntry();
-            }
-        }
-        return file;
-    }
-
-    private static String jarOf(Class<?> type) {
-        try {
-            return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -29,6 +29,7 @@ import org.pkvm4j.machine.El2Image;
 import org.pkvm4j.machine.HypPlatform;
 import org.pkvm4j.machine.Machine;
 import org.pkvm4j.machine.MachineConfig;
+import org.pkvm4j.machine.testing.TestImages;
 
 /**
  * EL2 code runs only on a CPU inside a trap (ARCHITECTURE.md §1.6): a handler's register view is

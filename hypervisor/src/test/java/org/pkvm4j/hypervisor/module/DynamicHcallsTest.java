@@ -17,6 +17,7 @@ import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.HypPlatform;
 import org.pkvm4j.machine.Machine;
 import org.pkvm4j.machine.MachineConfig;
+import org.pkvm4j.machine.testing.TestImages;
 
 /** The module hypercall table: ids 128..255, dispatch, and revocation of a module's handlers. */
 class DynamicHcallsTest {

@@ -9,6 +9,7 @@ import org.pkvm4j.hypervisor.console.HypConsole;
 import org.pkvm4j.machine.HypPlatform;
 import org.pkvm4j.machine.Machine;
 import org.pkvm4j.machine.MachineConfig;
+import org.pkvm4j.machine.testing.TestImages;
 
 class El2ModuleTest {
     private static final long TOKEN = El2Modules.MODULE_VA_BASE + 0x4000;

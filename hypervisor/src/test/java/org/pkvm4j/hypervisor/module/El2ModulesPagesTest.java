@@ -19,6 +19,7 @@ import org.pkvm4j.machine.HypPlatform;
 import org.pkvm4j.machine.Machine;
 import org.pkvm4j.machine.MachineConfig;
 import org.pkvm4j.machine.PageState;
+import org.pkvm4j.machine.testing.TestImages;
 
 /**
  * The pages of a module image: each section's EL2 permissions, and a load that fails part-way (at a

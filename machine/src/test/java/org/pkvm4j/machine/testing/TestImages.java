@@ -1,4 +1,4 @@
-package org.pkvm4j.machine;
+package org.pkvm4j.machine.testing;
 
 import java.lang.module.Configuration;
 import java.lang.module.ModuleDescriptor;
@@ -10,14 +10,19 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.pkvm4j.machine.El2Image;
 
-/** Builds {@link El2Image}s around a real, empty JPMS module defined in its own layer. */
-final class TestImages {
+/**
+ * Builds {@link El2Image}s around a real, empty JPMS module defined in its own layer: enough for
+ * the bookkeeping of module RAM and the hypervisor's module table, which never link anything from
+ * it. Shared with the hypervisor's tests through this module's test jar (one copy, not two).
+ */
+public final class TestImages {
     private TestImages() {
     }
 
     /** An image of {@code sizeBytes} whose module {@code test.el2.<name>} has no packages. */
-    static El2Image image(String name, long sizeBytes, List<El2Image.Symbol> symbols) {
+    public static El2Image image(String name, long sizeBytes, List<El2Image.Symbol> symbols) {
         String moduleName = "test.el2." + name.replaceAll("[^A-Za-z0-9_]", "_");
         ModuleReference ref = new ModuleReference(ModuleDescriptor.newModule(moduleName).build(),
                 URI.create("memory:///" + moduleName)) {
@@ -59,7 +64,8 @@ final class TestImages {
         return new El2Image(name, module, controller, symbols, sizeBytes);
     }
 
-    static El2Image image(String name, long sizeBytes) {
+    /** As {@link #image(String, long, List)}, without symbols. */
+    public static El2Image image(String name, long sizeBytes) {
         return image(name, sizeBytes, List.of());
     }
 }
