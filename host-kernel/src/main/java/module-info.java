@@ -31,8 +31,7 @@ module org.pkvm4j.host {
     exports org.pkvm4j.host.trace;
     // The ABI model behind modversions and the EL2 code rules: the tools dump, diff, stamp and
     // verify with them, the CLI prints them; modprobe runs them itself.
-    // The test kit stamps modversions on the module files it builds, as modpost does.
-    exports org.pkvm4j.host.abi to org.pkvm4j.tools, org.pkvm4j.cli, org.pkvm4j.testkit;
+    exports org.pkvm4j.host.abi to org.pkvm4j.tools, org.pkvm4j.cli;
     exports org.pkvm4j.host.verify to org.pkvm4j.tools, org.pkvm4j.cli;
 
     uses org.pkvm4j.api.el1.KernelModule;

@@ -13,6 +13,8 @@ module org.pkvm4j.testkit {
     requires transitive org.junit.jupiter.api;
     // KernelLog records carry a Log4j Level.
     requires org.apache.logging.log4j;
+    // ModuleFileBuilder stamps modversions with the author tools' modpost.
+    requires org.pkvm4j.tools;
     // ModuleFileBuilder compiles module sources in memory.
     requires java.compiler;
 

@@ -34,7 +34,7 @@ class HouseSplitTest {
                 ".trace")) {
             expected.put("org.pkvm4j.host" + p, Set.of());
         }
-        expected.put("org.pkvm4j.host.abi", Set.of("org.pkvm4j.tools", "org.pkvm4j.cli", "org.pkvm4j.testkit"));
+        expected.put("org.pkvm4j.host.abi", Set.of("org.pkvm4j.tools", "org.pkvm4j.cli"));
         expected.put("org.pkvm4j.host.verify", Set.of("org.pkvm4j.tools", "org.pkvm4j.cli"));
         assertEquals(expected, exports);
         assertTrue(KERNEL.opens().isEmpty(), "the kernel opens nothing: " + KERNEL.opens());

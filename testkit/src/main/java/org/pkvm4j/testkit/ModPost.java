@@ -7,19 +7,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.pkvm4j.host.abi.AbiModel;
-import org.pkvm4j.host.abi.ModVersions;
 import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.host.initramfs.ModuleFile;
 
 /**
- * The modversions record {@code pkvm modpost} writes, for {@link ModuleFileBuilder#modpost()}. A
- * class of its own so that a builder used without the host kernel on its path (a benchmark
- * launcher) never loads the kernel's classes.
+ * The modversions record {@code pkvm modpost} writes, for {@link ModuleFileBuilder#modpost()}, from
+ * the author tools' own {@code modpost}. A class of its own so that a builder used without the host
+ * kernel on its path (a benchmark launcher) never loads the kernel's classes.
  */
 final class ModPost {
-    /** Where the record lives in the EL1 jar (the value of {@link ModVersions#ENTRY}). */
-    static final String ENTRY = ModVersions.ENTRY;
+    /** Where the record lives in the EL1 jar. */
+    static final String ENTRY = org.pkvm4j.tools.modpost.ModPost.ENTRY;
 
     private ModPost() {
     }
@@ -31,7 +29,7 @@ final class ModPost {
             if (hyp != null) {
                 jars.add(JarImage.read(name + "!/" + ModuleFile.EL2_ENTRY, hyp));
             }
-            return ModVersions.compute(jars, AbiModel.read(api)).format().getBytes(StandardCharsets.UTF_8);
+            return org.pkvm4j.tools.modpost.ModPost.format(jars, api).getBytes(StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("modpost of " + name + " failed", e);
         }

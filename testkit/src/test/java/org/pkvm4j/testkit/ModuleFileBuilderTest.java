@@ -18,7 +18,6 @@ import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pkvm4j.host.abi.ModVersions;
 import org.pkvm4j.host.initramfs.ModuleFile;
 
 /** The module-file builder writes what a vendor build writes, and what an attacker writes. */
@@ -62,7 +61,7 @@ class ModuleFileBuilderTest {
         assertEquals("hello", read.name());
         assertEquals("2.0", read.modinfo().version());
         assertTrue(read.el1().entry("test/hello/Module.class").isPresent());
-        assertTrue(read.el1().entry(ModVersions.ENTRY).isPresent(), "modpost stamped it");
+        assertTrue(read.el1().entry(org.pkvm4j.tools.modpost.ModPost.ENTRY).isPresent(), "modpost stamped it");
         assertTrue(read.el2().orElseThrow().entry("test/hello/hyp/Hyp.class").isPresent());
     }
 

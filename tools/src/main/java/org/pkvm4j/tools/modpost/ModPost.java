@@ -20,6 +20,9 @@ import org.pkvm4j.host.initramfs.ModuleFile;
  * {@value ModVersions#ENTRY}.
  */
 public final class ModPost {
+    /** Where the record lives in the EL1 jar ({@code META-INF/pkvm/modversions}). */
+    public static final String ENTRY = ModVersions.ENTRY;
+
     private ModPost() {
     }
 
@@ -54,15 +57,30 @@ public final class ModPost {
         if (Files.isRegularFile(el2)) {
             jars.add(JarImage.read(el2.toString(), Files.readAllBytes(el2)));
         }
-        ModVersions record;
-        try {
-            record = ModVersions.compute(jars, builtAgainst);
-        } catch (IllegalArgumentException e) {
-            throw new BootConfigException("modpost: " + e.getMessage());
-        }
+        ModVersions record = record(jars, builtAgainst);
         Path out = el1Classes.resolve(ModVersions.ENTRY);
         Files.createDirectories(out.getParent());
         Files.writeString(out, record.format());
         return new Result(record.crcs().size(), builtAgainst.module(), builtAgainst.version(), out);
+    }
+
+    /**
+     * The record {@code modpost} writes for {@code jars} (the EL1 jar, then the EL2 jar if any), with
+     * the CRCs of the API at {@code api}: for builds that pack module files in memory (the test kit).
+     *
+     * @throws BootConfigException if a class names a symbol the API does not have
+     * @throws IOException if the API cannot be read
+     */
+    public static String format(List<JarImage> jars, Path api) throws IOException {
+        return record(jars, AbiModel.read(Files.isDirectory(api) ? JarImage.ofDirectory(api)
+                : JarImage.read(api.toString(), Files.readAllBytes(api)))).format();
+    }
+
+    private static ModVersions record(List<JarImage> jars, AbiModel builtAgainst) {
+        try {
+            return ModVersions.compute(jars, builtAgainst);
+        } catch (IllegalArgumentException e) {
+            throw new BootConfigException("modpost: " + e.getMessage());
+        }
     }
 }
