@@ -133,9 +133,17 @@ public final class El2Modules {
             linker.grantAccess(image);
             initFn = linker.linkInit(image, init.get());
             module.containment().stopWith(linker.stopSwitch(image));
-        } catch (ReflectiveOperationException | RuntimeException e) {
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             unmapPages(token, image.nrPages());
-            regs.set(1, Errno.ENOEXEC.negated());
+            LinkageError link = linkError(e);
+            if (link != null) {
+                // The EL2 loader refused a name while the JVM linked the module's code (a JDK class off
+                // the run-time allow-list, reached only when the static checks were bypassed): a link
+                // error inside EL2 is a hyp panic naming the module and the class, as any at run time.
+                platform.panic(cpu, "EL2 module %s failed to link: %s".formatted(module.name(), PanicCause.describe(link)), link);
+            } else {
+                regs.set(1, Errno.ENOEXEC.negated());
+            }
             return;
         }
         reserved.remove(reservation);
@@ -339,6 +347,16 @@ public final class El2Modules {
         for (El2Module m : loaded) {
             if (m.contains(va)) {
                 return m;
+            }
+        }
+        return null;
+    }
+
+    /** The link error behind a failed symbol lookup ({@code Lookup} wraps it in a reflective exception), if any. */
+    private static LinkageError linkError(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof LinkageError e) {
+                return e;
             }
         }
         return null;
