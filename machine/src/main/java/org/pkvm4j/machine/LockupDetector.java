@@ -83,8 +83,8 @@ final class LockupDetector {
             for (Watch w : due) {
                 try {
                     w.sample(now);
-                } catch (RuntimeException | StackOverflowError e) {
-                    // One machine's listener must not stop the watch of the others.
+                } catch (Throwable t) {
+                    // One machine's listener must not stop the watch of the others, whatever it throws.
                 }
             }
             due.clear(); // hold no machine between samples

@@ -55,17 +55,29 @@ public final class RegsGate {
         this.context = new KvmCpuContext(view);
     }
 
-    /** The gated view ({@code user_pt_regs} handlers). */
+    /**
+     * The gated view ({@code user_pt_regs} handlers).
+     *
+     * @return the view
+     */
     public UserPtRegs regs() {
         return view;
     }
 
-    /** The gated view as a context ({@code kvm_cpu_context} handlers). */
+    /**
+     * The gated view as a context ({@code kvm_cpu_context} handlers).
+     *
+     * @return the view as a context
+     */
     public KvmCpuContext context() {
         return context;
     }
 
-    /** Opens the view for the calling thread until {@link #close()}, and returns it. */
+    /**
+     * Opens the view for the calling thread until {@link #close()}.
+     *
+     * @return the view, open
+     */
     public UserPtRegs open() {
         // Written only by the thread it opens for (open, close): any other thread reads null or
         // another thread, never itself, so the view's test needs no ordering.
@@ -74,7 +86,11 @@ public final class RegsGate {
         return v;
     }
 
-    /** Whether the view is open for the calling thread (the hypervisor's test: is this thread in that trap). */
+    /**
+     * Whether the view is open for the calling thread (the hypervisor's test: is this thread in that trap).
+     *
+     * @return whether it is open for this thread
+     */
     public boolean isOpenHere() {
         return view.openFor == Thread.currentThread();
     }
@@ -84,7 +100,11 @@ public final class RegsGate {
         view.openFor = null;
     }
 
-    /** How many uses of the view were refused so far. */
+    /**
+     * How many uses of the view were refused so far.
+     *
+     * @return the count of refused uses
+     */
     public long refusals() {
         return (long) REFUSED.getVolatile(this);
     }

@@ -65,6 +65,10 @@ public final class JarImage {
             throw new ZipException(e.getMessage());
         } catch (ZipDirectory.BadZipEntry e) {
             throw new Refusal(ErrorCode.LOAD_BAD_ENTRY, Errno.ENOEXEC, e.getMessage(), e);
+        } catch (IndexOutOfBoundsException | java.nio.BufferUnderflowException e) {
+            // Fail closed: an offset the reader's own bounds checks missed is still a bad archive,
+            // reported as one, never a stack trace.
+            throw new ZipException(label + " is not a readable zip archive: an offset points outside it");
         }
         if (entries.isEmpty()) {
             throw new ZipException(label + " is not a jar (no entries)");

@@ -139,12 +139,17 @@ final class ZipDirectory {
     static byte[] data(String label, byte[] bytes, Entry entry) {
         ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         int loc = (int) entry.localHeader();
-        if (buf.getInt(loc) != LOC_SIG) {
+        // Every offset a local header gives is checked against the archive before it is read: its
+        // lengths are the attacker's, as much as the central directory's are.
+        if (loc < 0 || loc > bytes.length - LOC_SIZE || buf.getInt(loc) != LOC_SIG) {
             throw new BadZipEntry(label, entry.name(), "has no local header where the central directory says");
         }
         int nameLen = Short.toUnsignedInt(buf.getShort(loc + 26));
         int extraLen = Short.toUnsignedInt(buf.getShort(loc + 28));
         int start = loc + LOC_SIZE + nameLen + extraLen;
+        if (start > bytes.length) {
+            throw new BadZipEntry(label, entry.name(), "has a local header that runs past the end of the archive");
+        }
         String localName = name(label, bytes, loc + LOC_SIZE, nameLen);
         if (!localName.equals(entry.name())) {
             throw new BadZipEntry(label, entry.name(), "is named " + localName + " in its local header");

@@ -52,6 +52,8 @@ import org.pkvm4j.host.initramfs.JarImage;
 public final class ApprovedClasses {
     /** The largest class file a module may ship: far above javac's output, far below the jar bound. */
     public static final int MAX_CLASS_FILE_BYTES = 4 << 20;
+    /** The simple-name prefix of the classes the hyp build generates into a module ({@code $pkvm_preempt}). */
+    public static final String GENERATED_PREFIX = "$pkvm_";
     /** The newest class file version the running JDK 25 defines. */
     public static final int LATEST_MAJOR_VERSION = ClassFile.JAVA_25_VERSION;
     private static final String MODULE_INFO = "module-info.class";
@@ -106,6 +108,12 @@ public final class ApprovedClasses {
                 throw badEntry(module, jar, entry, why);
             }
             String binaryName = internal.replace('/', '.');
+            if (internal.substring(internal.lastIndexOf('/') + 1).startsWith(GENERATED_PREFIX)) {
+                // The hyp build's own classes (the preemption flag) carry this prefix, in any package:
+                // a module class named so would be taken for one of them.
+                throw badEntry(module, jar, entry, "is named like a class the hypervisor's build generates ("
+                        + GENERATED_PREFIX + "*); no module class may be");
+            }
             String pkg = binaryName.substring(0, binaryName.lastIndexOf('.'));
             if (!descriptor.packages().contains(pkg)) {
                 throw badEntry(module, jar, entry, "is in package " + pkg + ", not one of module " + descriptor.name()

@@ -37,7 +37,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.function.UnaryOperator;
 import org.pkvm4j.api.el2.ModuleOps;
 
 /**
@@ -84,11 +83,6 @@ public final class PreemptionPoints {
                 .orElse(ClassHierarchyResolver.defaultResolver())
                 .cached();
         this.classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(resolver));
-    }
-
-    /** This transform as the EL2 loader's hook: class bytes in, class bytes with preemption points out. */
-    public UnaryOperator<byte[]> asOperator() {
-        return this::transform;
     }
 
     /**

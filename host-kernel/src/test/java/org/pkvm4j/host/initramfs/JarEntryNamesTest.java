@@ -30,6 +30,19 @@ class JarEntryNamesTest {
         return r.getMessage().substring("ENOEXEC: ".length());
     }
 
+    /**
+     * Scenario: a local header whose name length (bytes 26-27) runs past the end of the archive is a
+     * refusal naming the entry, not an index error (the reviewer's crafted zip).
+     */
+    @Test
+    void aLocalHeaderLongerThanTheArchiveIsRefused() {
+        byte[] zip = new RawZip().with("a.txt", new byte[1]).bytes();
+        zip[26] = (byte) 0xFF;
+        zip[27] = (byte) 0xFF;
+        String message = refused(zip);
+        assertTrue(message.contains("a.txt"), message);
+    }
+
     @Test
     void pathsThatLeaveTheArchiveOrAreAbsoluteAreRefused() {
         for (String name : List.of("../x", "a/../../x", "/abs", "C:x", "c:/windows/x", "a\\b.class", "a//b", "./a", "a/./b")) {

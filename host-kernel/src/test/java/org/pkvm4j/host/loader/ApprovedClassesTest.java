@@ -49,6 +49,18 @@ class ApprovedClassesTest {
         assertTrue(r.getMessage().contains("t.jar!/acme/x/Util.class declares class java/lang/System"), r.getMessage());
     }
 
+    /**
+     * Scenario: a module class named like the hyp build's preemption flag, in any of its packages,
+     * would be taken for it when the hypervisor stops the module's code: refused.
+     */
+    @Test
+    void aClassNamedLikeTheGeneratedPreemptionFlagIsRefused() {
+        Refusal r = refused(ErrorCode.LOAD_BAD_ENTRY, TestClasses.jar("acme/x/$pkvm_preempt.class",
+                TestClasses.type("acme.x.$pkvm_preempt")), ACME);
+        assertTrue(r.getMessage().contains("acme/x/$pkvm_preempt.class is named like a class the hypervisor's build generates"),
+                r.getMessage());
+    }
+
     @Test
     void aClassOutsideTheModulesPackagesIsRefused() {
         Refusal r = refused(ErrorCode.LOAD_BAD_ENTRY, TestClasses.jar("acme/x/Foo.class", TestClasses.type("acme.x.Foo"),

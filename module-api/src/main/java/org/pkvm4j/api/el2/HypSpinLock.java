@@ -45,6 +45,8 @@ public interface HypSpinLock {
      * Whether some CPU holds the lock now; a snapshot, for assertions.
      *
      * <p>Kernel counterpart: {@code hyp_spin_is_locked} ({@code hyp_assert_lock_held} uses it).
+     *
+     * @return whether the lock is held
      */
     boolean isLocked();
 }

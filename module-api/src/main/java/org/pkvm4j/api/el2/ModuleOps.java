@@ -78,6 +78,8 @@ public interface ModuleOps {
      * <p>Kernel counterpart: a module's {@code hyp_spinlock_t}, set up with {@code
      * hyp_spin_lock_init}; the hypervisor's own locks are the same kind. Take them in the EL2 init:
      * a lock is a small object of EL2 memory, like the state it guards.
+     *
+     * @return a new lock, not held
      */
     HypSpinLock newSpinLock();
 
@@ -87,6 +89,8 @@ public interface ModuleOps {
      *
      * <p>Kernel counterpart: the {@code get_time} member of newer {@code pkvm_module_ops} layouts,
      * over the hypervisor's {@code hyp_clock()} ({@code CNTVCT_EL0} scaled to nanoseconds).
+     *
+     * @return nanoseconds since power-on
      */
     long getTime();
 
