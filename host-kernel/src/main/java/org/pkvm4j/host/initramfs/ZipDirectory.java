@@ -205,6 +205,9 @@ final class ZipDirectory {
             why = "contains a backslash";
         } else if (name.indexOf('\0') >= 0) {
             why = "contains a NUL character";
+        } else if (name.chars().anyMatch(Character::isISOControl)) {
+            // A newline or an escape sequence in a name would forge lines in dmesg and pkvm verify.
+            why = "contains a control character";
         } else {
             String path = name.endsWith("/") ? name.substring(0, name.length() - 1) : name;
             for (String segment : path.split("/", -1)) {
@@ -261,13 +264,20 @@ final class ZipDirectory {
         private final String entry;
 
         BadZipEntry(String label, String entry, String why) {
-            super(label + "!/" + entry + " " + why);
+            super(label + "!/" + printable(entry) + " " + why);
             this.entry = entry;
         }
 
         /** The entry refused. */
         String entry() {
             return entry;
+        }
+
+        /** The name as a message may quote it: control characters as {@code \\uXXXX}. */
+        private static String printable(String name) {
+            StringBuilder out = new StringBuilder(name.length());
+            name.chars().forEach(c -> out.append(Character.isISOControl(c) ? "\\u%04x".formatted(c) : String.valueOf((char) c)));
+            return out.toString();
         }
     }
 }

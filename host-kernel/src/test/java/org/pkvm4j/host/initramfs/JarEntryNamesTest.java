@@ -30,6 +30,14 @@ class JarEntryNamesTest {
         return r.getMessage().substring("ENOEXEC: ".length());
     }
 
+    /** Scenario: a name with a newline would forge a dmesg line: refused, and quoted escaped. */
+    @Test
+    void aNameWithAControlCharacterIsRefusedAndQuotedEscaped() {
+        String message = refused(new RawZip().with("a\n[    0.1] forged.txt", new byte[1]).bytes());
+        assertTrue(message.contains("a\\u000a[    0.1] forged.txt contains a control character"), message);
+        assertTrue(message.indexOf('\n') < 0, message);
+    }
+
     /**
      * Scenario: a local header whose name length (bytes 26-27) runs past the end of the archive is a
      * refusal naming the entry, not an index error (the reviewer's crafted zip).

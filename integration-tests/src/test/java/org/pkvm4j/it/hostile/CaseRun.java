@@ -83,6 +83,13 @@ final class CaseRun {
     }
 
     /**
+     * The warm-up device, kept for the whole run: while one machine is watched the hypervisor's
+     * lockup detector keeps its one daemon thread, so it is started here, once, and never counted
+     * as a case's thread (it stops when no machine is left and starts again with the next one).
+     */
+    private static HostKernel keeper;
+
+    /**
      * Boots a clean device ({@code pkvm_driver} alone) and calls it: the JDK starts some of its
      * threads lazily (the common cleaner) on the first device, and those are not a case's.
      */
@@ -93,6 +100,7 @@ final class CaseRun {
             Files.copy(Path.of(System.getProperty("pkvm4j.it.initramfs")).resolve("pkvm_driver.jar"), dir.resolve("pkvm_driver.jar"));
             HostKernel kernel = HostKernel.boot(BootConfig.of("kvm-arm.mode=protected kvm-arm.protected_modules=pkvm_driver", dir));
             kernel.ioctl("pkvm_driver", 0, 0);
+            keeper = kernel;
             System.gc();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
