@@ -8,7 +8,7 @@ import java.util.Map;
  * page's tree ({@code el1.c}, {@code hyp/el2.c}, their build files) in Java and Maven, plus a test.
  *
  * <p>Kept as text here, not as resources, so the template is compiled with the kernel it targets;
- * {@code NewModuleTest} (in the test kit) builds and boots what it produces, so it cannot rot.
+ * {@code NewModuleIT} (in integration-tests) builds and boots what it produces, so it cannot rot.
  */
 final class ModuleTemplate {
     private final String name;

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pkvm4j.testkit.ModuleFileBuilder;
+import org.pkvm4j.testkit.RawZip;
 
 /** {@code pkvm abi dump|diff} end to end through {@link Main}, with abidiff's exit codes. */
 class AbiCommandTest {
@@ -20,6 +22,19 @@ class AbiCommandTest {
 
     private int run(String... args) {
         return Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    }
+
+    /**
+     * A tiny API jar, module {@code fixture.api} exporting {@code p} with the one type {@code ops}:
+     * compiled by the test kit's builder as a module's EL1 part, packed as a plain jar (no modinfo).
+     */
+    private Path apiJar(String label, String ops) {
+        RawZip jar = new RawZip();
+        ModuleFileBuilder.module(label)
+                .el1Source("module-info.java", "module fixture.api { exports p; }")
+                .el1Source("p/Ops.java", ops)
+                .el1Classes().forEach(jar::add);
+        return jar.write(dir.resolve(label + ".jar"));
     }
 
     @Test
@@ -40,8 +55,8 @@ class AbiCommandTest {
 
     @Test
     void compatibleChangesExitWith4AndBreakingOnesWith12() throws Exception {
-        Path v1 = ApiJars.compile(dir, "v1", "package p; public interface Ops { void puts(String s); }");
-        Path v2 = ApiJars.compile(dir, "v2", "package p; public interface Ops { void puts(String s); void putx64(long x); }");
+        Path v1 = apiJar("v1", "package p; public interface Ops { void puts(String s); }");
+        Path v2 = apiJar("v2", "package p; public interface Ops { void puts(String s); void putx64(long x); }");
         Path v2dump = dir.resolve("v2.abi");
         assertEquals(0, run("abi", "dump", v2.toString(), "-o", v2dump.toString()), err::toString);
 

@@ -6,16 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pkvm4j.cli.Main;
 import org.pkvm4j.host.verify.El2Verifier;
+import org.pkvm4j.testkit.ModuleFileBuilder;
 
 /** {@code pkvm verify} on real module files: an EL1 jar with its modinfo and its EL2 jar inside. */
 class VerifyCommandTest {
@@ -29,7 +26,7 @@ class VerifyCommandTest {
     }
 
     @BeforeAll
-    static void buildModules() throws IOException {
+    static void buildModules() {
         clean = moduleFile("clean_mod", "", "regs.set(0, 0);");
         sleeper = moduleFile("sleeper_mod", "", "try { Thread.sleep(1); } catch (InterruptedException e) { }"
                 + " synchronized (Hyp.class) { regs.set(0, 0); }");
@@ -37,25 +34,20 @@ class VerifyCommandTest {
     }
 
     /** A module file whose EL2 module also says {@code hypRequires} and whose handler runs {@code handlerBody}. */
-    private static Path moduleFile(String name, String hypRequires, String handlerBody) throws IOException {
-        Path dir = work.resolve(name);
-        Path el1 = FixtureCompiler.compile(dir.resolve("el1"), Map.of(
-                "module-info.java", "module fixture." + name + " { requires org.pkvm4j.api;"
-                        + " provides org.pkvm4j.api.el1.KernelModule with fixture." + name + ".Module; }",
-                "fixture/" + name + "/Module.java", "package fixture." + name + ";\n"
+    private static Path moduleFile(String name, String hypRequires, String handlerBody) {
+        return ModuleFileBuilder.module(name)
+                .el1Source("module-info.java", "module fixture." + name + " { requires org.pkvm4j.api;"
+                        + " provides org.pkvm4j.api.el1.KernelModule with fixture." + name + ".Module; }")
+                .el1Source("fixture/" + name + "/Module.java", "package fixture." + name + ";\n"
                         + "public final class Module implements org.pkvm4j.api.el1.KernelModule {\n"
-                        + "    public void init(org.pkvm4j.api.el1.ModuleContext ctx) { }\n}\n"), true);
-        Path hyp = FixtureCompiler.compile(dir.resolve("hyp"), Map.of(
-                "module-info.java", "module fixture." + name + ".hyp { requires org.pkvm4j.api;" + hypRequires + " }",
-                "fixture/" + name + "/hyp/Hyp.java", "package fixture." + name + ".hyp;\n"
+                        + "    public void init(org.pkvm4j.api.el1.ModuleContext ctx) { }\n}\n")
+                .hypSource("module-info.java", "module fixture." + name + ".hyp { requires org.pkvm4j.api;" + hypRequires + " }")
+                .hypSource("fixture/" + name + "/hyp/Hyp.java", "package fixture." + name + ".hyp;\n"
                         + "import org.pkvm4j.api.UserPtRegs;\nimport org.pkvm4j.api.el2.El2Symbol;\n"
                         + "public final class Hyp {\n"
                         + "    @El2Symbol(\"" + name + "_hvc\")\n"
-                        + "    public static void hvc(UserPtRegs regs) { " + handlerBody + " }\n}\n"), true);
-        Map<String, byte[]> entries = new LinkedHashMap<>(FixtureCompiler.classes(el1, ""));
-        entries.put("META-INF/pkvm/modinfo.properties", ("name=" + name + "\nversion=1.0\n").getBytes(StandardCharsets.UTF_8));
-        entries.put("META-INF/pkvm/hyp.jar", FixtureCompiler.jarBytes(FixtureCompiler.classes(hyp, "")));
-        return Files.write(dir.resolve(name + ".jar"), FixtureCompiler.jarBytes(entries));
+                        + "    public static void hvc(UserPtRegs regs) { " + handlerBody + " }\n}\n")
+                .writeTo(work);
     }
 
     private static Run pkvm(String... args) {

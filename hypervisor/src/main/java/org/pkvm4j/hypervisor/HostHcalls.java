@@ -19,10 +19,8 @@ import org.pkvm4j.machine.HostHcall;
  * checks, call a worker that takes plain values and write its result to x1 (and x2).
  *
  * <p>The table is one exhaustive {@code switch} over {@link HostHcall}: a call added there without
- * a wrapper here does not compile. The module-loading wrappers are still {@link El2Modules}'s own
- * ({@code handle*} there, whose package another change was reworking); they unpack registers the
- * same way. Every wrapper is allocation-free:
- * the guest world switches leave x2 in this CPU's {@link GuestExit}, made once at init.
+ * a wrapper here does not compile. Every wrapper is allocation-free: the guest world switches leave
+ * x2 in this CPU's {@link GuestExit}, made once at init.
  */
 public final class HostHcalls {
     private static final long EINVAL = Errno.EINVAL.negated();
@@ -61,10 +59,10 @@ public final class HostHcalls {
 
     private HostHcallHandler handler(HostHcall call) {
         return switch (call) {
-            case PKVM_ALLOC_MODULE_VA -> modules::handleAllocModuleVa;
-            case PKVM_UNMAP_MODULE_PAGE -> modules::handleUnmapModule;
-            case PKVM_INIT_MODULE -> modules::handleInitModule;
-            case PKVM_REGISTER_HCALL -> modules::handleRegisterHcall;
+            case PKVM_ALLOC_MODULE_VA -> this::allocModuleVa;
+            case PKVM_UNMAP_MODULE_PAGE -> this::unmapModulePage;
+            case PKVM_INIT_MODULE -> this::initModule;
+            case PKVM_REGISTER_HCALL -> this::registerHcall;
             case PKVM_PROT_FINALIZE -> this::protFinalize;
             case PKVM_HOST_SHARE_HYP -> this::hostShareHyp;
             case PKVM_HOST_UNSHARE_HYP -> this::hostUnshareHyp;
@@ -85,6 +83,30 @@ public final class HostHcalls {
             case PKVM_REFILL_MEMCACHE -> this::refillMemcache;
         };
     }
+
+    // ---------------------------------------------------------------- modules (nvhe/modules.c)
+
+    /** {@code handle___pkvm_alloc_module_va}: x1 = nr_pages; x1 = the VA (the load's token) or -errno. */
+    private void allocModuleVa(Cpu cpu, UserPtRegs regs) {
+        regs.set(1, modules.allocModuleVa(regs.get(1)));
+    }
+
+    /** {@code handle___pkvm_init_module}: x1 = PA of the placed image, x2 = token, x3 = hyp VA of the init symbol. */
+    private void initModule(Cpu cpu, UserPtRegs regs) {
+        regs.set(1, modules.initModule(cpu, regs.get(1), regs.get(2), regs.get(3)));
+    }
+
+    /** {@code handle___pkvm_register_hcall}: x1 = hyp VA of the handler; x1 = the new hypercall id or -errno. */
+    private void registerHcall(Cpu cpu, UserPtRegs regs) {
+        regs.set(1, modules.registerHcall(regs.get(1)));
+    }
+
+    /** {@code handle___pkvm_unmap_module_page}: x1 = token; unloads that module. */
+    private void unmapModulePage(Cpu cpu, UserPtRegs regs) {
+        regs.set(1, modules.unmapModule(regs.get(1)));
+    }
+
+    // ---------------------------------------------------------------- deprivilege
 
     /** {@code handle___pkvm_prot_finalize}: deprivileges the calling CPU; x1 = 0 or -EPERM. */
     private void protFinalize(Cpu cpu, UserPtRegs regs) {

@@ -6,12 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Builds a module file from sources as a vendor module's Maven build does, with the kit's {@link
- * ModuleFileBuilder}, for the bundled modules (built after this module in the reactor) and the
- * module {@code new-module} generates.
+ * ModuleFileBuilder}, for the bundled modules (built after this module in the reactor).
  */
 final class SourceModules {
     /** The bundled modules, by folder under {@code vendor-modules/}. */
@@ -23,11 +21,6 @@ final class SourceModules {
     /** {@code vendor-modules/} of this checkout. */
     static Path vendorModules() {
         return Path.of(System.getProperty("pkvm4j.testkit.vendor-modules", "../vendor-modules"));
-    }
-
-    /** Where the tests put what they build. */
-    static Path work() {
-        return Path.of(System.getProperty(PkvmDevice.WORK_PROPERTY, "target/testkit-work"));
     }
 
     /**
@@ -60,17 +53,6 @@ final class SourceModules {
             return module.writeTo(Files.createDirectories(out));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }

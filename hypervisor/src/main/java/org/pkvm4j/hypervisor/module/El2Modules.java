@@ -10,7 +10,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.Prot;
-import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el2.ModuleOps;
 import org.pkvm4j.hypervisor.mem.HypVaSpace;
 import org.pkvm4j.hypervisor.mem.MemProtect;
@@ -28,8 +27,9 @@ import org.pkvm4j.machine.MachineConfig;
  * <p>Kernel counterpart: {@code __pkvm_alloc_module_va}, {@code __pkvm_init_module}, {@code
  * __pkvm_unmap_module_page} and {@code __pkvm_register_hcall} in {@code nvhe/modules.c}. All of
  * them sit in the privileged band: the dispatcher refuses them once the host is deprivileged, so
- * nothing here needs to check that again. Each handler writes its result or {@code -errno} to x1
- * and leaves the table as it was on failure.
+ * nothing here needs to check that again. These are the workers: they take plain values and return
+ * the result or {@code -errno}, which {@code HostHcalls}' {@code handle___X} wrappers unpack from
+ * and write to the host's registers; a failed call leaves the table as it was.
  *
  * <p>Module pages: {@code __pkvm_init_module} maps every page of the image at its token's VA before
  * it links anything, each with {@code __pkvm_map_module_page(pfn, va, prot, false)} (which the kernel's
@@ -84,47 +84,40 @@ public final class El2Modules {
         this.hcalls = hcalls;
     }
 
-    /** {@code __pkvm_alloc_module_va(nr_pages)}: x1 = the VA, or -EINVAL / -ENOMEM. */
-    public synchronized void handleAllocModuleVa(Cpu cpu, UserPtRegs regs) {
-        long nrPages = regs.get(1);
+    /** {@code __pkvm_alloc_module_va(nr_pages)}: the VA (the load's token), or -EINVAL / -ENOMEM. */
+    public synchronized long allocModuleVa(long nrPages) {
         long at = va.allocModuleVa(nrPages);
         if (at > 0) {
             reserved.add(new long[] {at, nrPages});
         }
-        regs.set(1, at);
+        return at;
     }
 
     /**
-     * {@code __pkvm_init_module}: x1 = PA of the placed image, x2 = token (a reserved VA), x3 = hyp
-     * VA of the init symbol. Takes the image, links it and runs its init with the ops table. x1 =
-     * 0, the init's -errno, or -EINVAL for a bad image, token or init address. An init that throws
-     * anything but {@link PkvmException} panics the hypervisor.
+     * {@code __pkvm_init_module} on {@code cpu}: {@code pa} of the placed image, {@code token} (a
+     * reserved VA), {@code initVa} (hyp VA of the init symbol). Takes the image, links it and runs its
+     * init with the ops table.
+     *
+     * @return 0, the init's -errno, -EINVAL for a bad image, token or init address, a page's -errno
+     *     if mapping fails, -ENOEXEC if it cannot be linked. An init that throws anything but {@link
+     *     PkvmException}, or a link error, panics the hypervisor: the trap then ends in {@code
+     *     HypPanicException} on its way out and the host never reads what this returns.
      */
-    public synchronized void handleInitModule(Cpu cpu, UserPtRegs regs) {
-        long pa = regs.get(1);
-        long token = regs.get(2);
-        long initVa = regs.get(3);
+    public synchronized long initModule(Cpu cpu, long pa, long token, long initVa) {
         long[] reservation = reservationAt(token);
         El2Image image = reservation == null ? null : platform.takeModuleImage(pa);
         if (image == null || image.nrPages() > reservation[1]) {
-            regs.set(1, Errno.EINVAL.negated());
-            return;
+            return Errno.EINVAL.negated();
         }
         Optional<El2Image.Symbol> init = image.symbolAt(initVa - token)
                 .filter(s -> s.kind() == El2Image.Kind.INIT);
-        if (init.isEmpty()) {
-            regs.set(1, Errno.EINVAL.negated());
-            return;
-        }
-        if ((pa & (MachineConfig.PAGE_SIZE - 1)) != 0) {
-            regs.set(1, Errno.EINVAL.negated());
-            return;
+        if (init.isEmpty() || (pa & (MachineConfig.PAGE_SIZE - 1)) != 0) {
+            return Errno.EINVAL.negated();
         }
         long pfn = pa >>> Dram.PAGE_SHIFT;
         int mapped = mapPages(image, pfn, token);
         if (mapped != 0) {
-            regs.set(1, mapped);
-            return;
+            return mapped;
         }
         El2Module module = new El2Module(image, token, reservation[1],
                 new ModuleContainment(image.moduleName(), platform, ops.console()));
@@ -141,10 +134,8 @@ public final class El2Modules {
                 // the run-time allow-list, reached only when the static checks were bypassed): a link
                 // error inside EL2 is a hyp panic naming the module and the class, as any at run time.
                 platform.panic(cpu, "EL2 module %s failed to link: %s".formatted(module.name(), PanicCause.describe(link)), link);
-            } else {
-                regs.set(1, Errno.ENOEXEC.negated());
             }
-            return;
+            return Errno.ENOEXEC.negated();
         }
         reserved.remove(reservation);
         loaded.add(module);
@@ -155,8 +146,7 @@ public final class El2Modules {
         Errno injected = faults == null ? null : faults.initModule(module.name());
         if (injected != null) {
             forget(module);
-            regs.set(1, injected.negated());
-            return;
+            return injected.negated();
         }
         // The init, and a vendor exception's errno(), run published as the module's code on this CPU.
         Errno failed = null;
@@ -177,12 +167,13 @@ public final class El2Modules {
             forget(module);
             platform.panic(cpu, "EL2 init %s of module %s threw %s".formatted(init.get().name(), module.name(),
                     PanicCause.describe(escaped)), escaped);
-        } else if (failed != null) {
-            forget(module);
-            regs.set(1, failed.negated());
-        } else {
-            regs.set(1, 0);
+            return Errno.EFAULT.negated(); // never read: see above
         }
+        if (failed != null) {
+            forget(module);
+            return failed.negated();
+        }
+        return 0;
     }
 
     /**
@@ -203,51 +194,51 @@ public final class El2Modules {
         return n;
     }
 
-    /** {@code __pkvm_unmap_module_page}: x1 = token. Unloads that module: x1 = 0 or -EINVAL. */
-    public synchronized void handleUnmapModule(Cpu cpu, UserPtRegs regs) {
-        long token = regs.get(1);
+    /**
+     * {@code __pkvm_unmap_module_page} of the load at {@code token}: unloads that module, or drops a
+     * reservation no module was loaded into.
+     *
+     * @return 0, or -EINVAL if {@code token} is neither
+     */
+    public synchronized long unmapModule(long token) {
         long[] reservation = reservationAt(token);
         if (reservation != null) {
             reserved.remove(reservation);
-            regs.set(1, 0);
-            return;
+            return 0;
         }
         El2Module module = moduleAt(token);
         if (module == null || module.token() != token) {
-            regs.set(1, Errno.EINVAL.negated());
-            return;
+            return Errno.EINVAL.negated();
         }
         forget(module);
-        regs.set(1, 0);
+        return 0;
     }
 
     /**
-     * {@code __pkvm_register_hcall(hfn)}: x1 = hyp VA of a handler symbol inside a loaded module.
-     * x1 = the new hypercall id, or -EINVAL (not a handler symbol of a loaded module), -ENOEXEC (it
-     * cannot be linked) or -ENOMEM (128 handlers already).
+     * {@code __pkvm_register_hcall(hfn)}: {@code hfn} is the hyp VA of a handler symbol inside a
+     * loaded module.
+     *
+     * @return the new hypercall id, or -EINVAL (not a handler symbol of a loaded module), -ENOEXEC
+     *     (it cannot be linked) or -ENOMEM (128 handlers already)
      */
-    public synchronized void handleRegisterHcall(Cpu cpu, UserPtRegs regs) {
-        long hfn = regs.get(1);
+    public synchronized long registerHcall(long hfn) {
         El2Module module = moduleAt(hfn);
         Optional<El2Image.Symbol> symbol = module == null ? Optional.empty()
                 : module.image().symbolAt(hfn - module.token()).filter(s -> s.kind() != El2Image.Kind.INIT);
         if (symbol.isEmpty()) {
-            regs.set(1, Errno.EINVAL.negated());
-            return;
+            return Errno.EINVAL.negated();
         }
         Errno injected = faults == null ? null : faults.registerHcall(module.name());
         if (injected != null) {
-            regs.set(1, injected.negated());
-            return;
+            return injected.negated();
         }
         Hcall hcall;
         try {
             hcall = module.linked().computeIfAbsent(symbol.get().name(), name -> link(module, symbol.get()));
         } catch (LinkFailure e) {
-            regs.set(1, Errno.ENOEXEC.negated());
-            return;
+            return Errno.ENOEXEC.negated();
         }
-        regs.set(1, hcalls.register(hcall));
+        return hcalls.register(hcall);
     }
 
     /** Links a handler symbol; the kernel may register one function twice, so each is linked once. */

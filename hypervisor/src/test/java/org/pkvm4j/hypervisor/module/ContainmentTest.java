@@ -158,20 +158,11 @@ class ContainmentTest {
     private final El2Modules modules = new El2Modules(platform, va,
             new ModuleOpsTable(console, platform, mp, new HostPermFaultHandlers(), va, new IllegalAbtNotifiers()), table);
 
-    private long hvc(Cpu cpu, java.util.function.BiConsumer<Cpu, UserPtRegs> h, long a1, long a2, long a3) {
-        cpu.regs().set(1, a1);
-        cpu.regs().set(2, a2);
-        cpu.regs().set(3, a3);
-        h.accept(cpu, cpu.regs());
-        return cpu.regs().get(1);
-    }
-
     private long load(String name, java.util.function.Consumer<ModuleOps> init) {
         El2Image image = InitImages.image(name, init);
         long pa = machine.moduleRam().place(image);
-        Cpu cpu0 = machine.cpus().get(0);
-        long token = hvc(cpu0, modules::handleAllocModuleVa, image.nrPages(), 0, 0);
-        return hvc(cpu0, modules::handleInitModule, pa, token, token);
+        long token = modules.allocModuleVa(image.nrPages());
+        return modules.initModule(machine.cpus().get(0), pa, token, token);
     }
 
     /**

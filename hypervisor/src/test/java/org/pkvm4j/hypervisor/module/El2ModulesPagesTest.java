@@ -6,7 +6,6 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.Prot;
-import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.hypervisor.console.HypConsole;
 import org.pkvm4j.hypervisor.mem.HostPermFaultHandlers;
 import org.pkvm4j.hypervisor.mem.HypVaSpace;
@@ -44,15 +43,11 @@ class El2ModulesPagesTest {
         return new El2Image(plain.moduleName(), plain.module(), plain.controller(), plain.symbols(), SECTIONS.sizeBytes(), SECTIONS);
     }
 
-    private long[] hvc(java.util.function.BiConsumer<Cpu, UserPtRegs> handler, long a1, long a2, long a3) {
+    /** {@code __pkvm_init_module} on CPU 0, taken as a trap takes it. */
+    private long initModule(long pa, long token) {
         Cpu cpu = machine.getCpu(0);
         try {
-            UserPtRegs regs = cpu.regs();
-            regs.set(1, a1);
-            regs.set(2, a2);
-            regs.set(3, a3);
-            handler.accept(cpu, regs);
-            return new long[] {regs.get(1)};
+            return modules.initModule(cpu, pa, token, token);
         } finally {
             machine.putCpu(cpu);
         }
@@ -81,10 +76,10 @@ class El2ModulesPagesTest {
         long pa = machine.moduleRam().place(image);
         long pfn = pa >>> Dram.PAGE_SHIFT;
         assertEquals(0, mp.hostDonateHyp(pfn + 3, 1));
-        long token = hvc(modules::handleAllocModuleVa, image.nrPages(), 0, 0)[0];
+        long token = modules.allocModuleVa(image.nrPages());
         assertEquals(HypVaSpace.PRIVATE_VA_BASE, token);
 
-        assertEquals(Errno.EPERM.negated(), hvc(modules::handleInitModule, pa, token, token)[0]);
+        assertEquals(Errno.EPERM.negated(), initModule(pa, token));
         for (int i = 0; i < 5; i++) {
             assertEquals(i == 3 ? PageState.NOPAGE : PageState.OWNED, mp.hostState(pfn + i), "page " + i);
             assertEquals(i == 3 ? PageState.OWNED : PageState.NOPAGE, mp.hypState(pfn + i), "page " + i);
@@ -101,8 +96,8 @@ class El2ModulesPagesTest {
         El2Image image = image();
         long pa = machine.moduleRam().place(image);
         long pfn = pa >>> Dram.PAGE_SHIFT;
-        long token = hvc(modules::handleAllocModuleVa, image.nrPages(), 0, 0)[0];
-        assertEquals(Errno.ENOEXEC.negated(), hvc(modules::handleInitModule, pa, token, token)[0]);
+        long token = modules.allocModuleVa(image.nrPages());
+        assertEquals(Errno.ENOEXEC.negated(), initModule(pa, token));
         for (int i = 0; i < 5; i++) {
             assertEquals(PageState.OWNED, mp.hostState(pfn + i), "page " + i);
             assertEquals(PageState.NOPAGE, mp.hypState(pfn + i), "page " + i);

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -58,15 +57,11 @@ class El2ModulesRegistrationsTest {
         InitImages.clear("registers_and_stays");
     }
 
-    private long hvc(BiConsumer<Cpu, UserPtRegs> handler, long a1, long a2, long a3) {
+    /** {@code __pkvm_init_module} on CPU 0, taken as a trap takes it. */
+    private long initModule(long pa, long token) {
         Cpu cpu = machine.getCpu(0);
         try {
-            UserPtRegs regs = cpu.regs();
-            regs.set(1, a1);
-            regs.set(2, a2);
-            regs.set(3, a3);
-            handler.accept(cpu, regs);
-            return regs.get(1);
+            return modules.initModule(cpu, pa, token, token);
         } finally {
             machine.putCpu(cpu);
         }
@@ -76,8 +71,8 @@ class El2ModulesRegistrationsTest {
     private long[] load(String name, Consumer<ModuleOps> init) {
         El2Image image = InitImages.image(name, init);
         long pa = machine.moduleRam().place(image);
-        long token = hvc(modules::handleAllocModuleVa, image.nrPages(), 0, 0);
-        return new long[] {hvc(modules::handleInitModule, pa, token, token), token};
+        long token = modules.allocModuleVa(image.nrPages());
+        return new long[] {initModule(pa, token), token};
     }
 
     /** Registers one of everything, then fails as C's init returning -EINVAL. */
@@ -109,7 +104,7 @@ class El2ModulesRegistrationsTest {
         assertEquals(1, handlers.count());
         assertEquals(Prot.RW, va.hypProt(va.fixmapSlot(0)), "the fixmap slot is the module's");
         assertEquals(Prot.R, va.hypProt(privateVa[0]));
-        assertEquals(0, hvc(modules::handleUnmapModule, r[1], 0, 0));
+        assertEquals(0, modules.unmapModule(r[1]));
         assertLeftNothing();
     }
 

@@ -1,4 +1,4 @@
-package org.pkvm4j.testkit;
+package org.pkvm4j.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,13 +24,23 @@ import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
 import org.pkvm4j.cli.Main;
+import org.pkvm4j.testkit.ModuleFileBuilder;
+import org.pkvm4j.testkit.PkvmDevice;
 
 /**
  * {@code pkvm new-module}: the project it writes compiles, its module file boots protected, and the
  * test it generates passes, so the template cannot rot.
+ *
+ * <p>Here, not in the test kit's tests: it needs the CLI and the kit, and the CLI's own tests build
+ * their fixtures with the kit, so the kit cannot depend on the CLI.
  */
-class NewModuleTest {
+class NewModuleIT {
     private record Run(int code, String out, String err) {
+    }
+
+    /** {@code vendor-modules/} of this checkout, whose POMs the generated ones must match. */
+    private static Path vendorModules() {
+        return Path.of(System.getProperty("pkvm4j.it.vendor-modules", "../vendor-modules"));
     }
 
     private static Run pkvm(String... args) {
@@ -59,8 +69,9 @@ class NewModuleTest {
         Path modinfo = dir.resolve("modinfo.properties");
         Files.writeString(modinfo, "name=demo_mod\nversion=1.0.0-SNAPSHOT\nlicense=GPL-2.0-only\napi.version="
                 + org.pkvm4j.cli.Main.class.getModule().getDescriptor().rawVersion().orElseThrow() + "\ndepends=\n");
-        Path moduleFile = SourceModules.build(project.resolve("src/main/java"), project.resolve("src/hyp/java"),
-                modinfo, dir.resolve("out"));
+        Path moduleFile = ModuleFileBuilder.module("demo_mod").modinfoBytes(Files.readAllBytes(modinfo))
+                .el1Sources(project.resolve("src/main/java")).hypSources(project.resolve("src/hyp/java"))
+                .writeTo(dir.resolve("out"));
         try (PkvmDevice device = PkvmDevice.builder().module(moduleFile).boot()) {
             assertThat(device).isProtected().hasModule("demo_mod", 1).deprivileged();
             assertEquals(42, device.module("demo_mod").call(0, 41));
@@ -77,9 +88,9 @@ class NewModuleTest {
     @Test
     void inVendorModulesTheProjectJoinsTheBuild(@TempDir Path dir) throws IOException {
         // The real parent POM with a fixed module list: the checkout's own list may already hold
-        // the reader's my-driver (the tutorial builds it with -am, which runs this test).
+        // the reader's my-driver (the tutorial has the reader generate it there).
         Path pom = dir.resolve("pom.xml");
-        String before = Files.readString(SourceModules.vendorModules().resolve("pom.xml"))
+        String before = Files.readString(vendorModules().resolve("pom.xml"))
                 .replaceFirst("(?s)<modules>.*?</modules>", "<modules>\n    <module>hello-el1</module>\n  </modules>");
         Files.writeString(pom, before);
         Run run = pkvm("new-module", "my-driver", "--dir", dir.toString());
@@ -92,21 +103,21 @@ class NewModuleTest {
     }
 
     /**
-     * The generated POMs are built by Maven only when a user runs it (NewModuleTest runs no Maven):
+     * The generated POMs are built by Maven only when a user runs it (this test runs no Maven):
      * check they wire the build as the bundled modules' POMs do, so a change there shows up here.
      */
     @Test
     void theGeneratedPomsBuildLikeTheBundledOnes(@TempDir Path dir) throws IOException {
-        Files.writeString(dir.resolve("pom.xml"), Files.readString(SourceModules.vendorModules().resolve("pom.xml"))
+        Files.writeString(dir.resolve("pom.xml"), Files.readString(vendorModules().resolve("pom.xml"))
                 .replaceFirst("(?s)<modules>.*?</modules>", "<modules>\n  </modules>"));
         assertEquals(0, pkvm("new-module", "pom_check", "--dir", dir.toString()).code());
         Path project = dir.resolve("pom-check");
         String version = org.pkvm4j.cli.Main.class.getModule().getDescriptor().rawVersion().orElseThrow();
-        Path bundled = SourceModules.vendorModules().resolve("pkvm-driver");
+        Path bundled = vendorModules().resolve("pkvm-driver");
         assertEquals(elements(Files.readString(bundled.resolve("el1/pom.xml")), "plugin"),
                 elements(Files.readString(project.resolve("el1/pom.xml")), "plugin"), "the EL1 POM's plugins");
         assertEquals(List.of("hyp", "el1"), elements(Files.readString(project.resolve("pom.xml")), "module"));
-        String parent = Files.readString(SourceModules.vendorModules().resolve("pom.xml"));
+        String parent = Files.readString(vendorModules().resolve("pom.xml"));
         assertTrue(parent.contains("<artifactId>vendor-modules</artifactId>") && parent.contains("<version>" + version + "</version>"));
         assertTrue(Files.readString(project.resolve("pom.xml")).contains(
                 "<artifactId>vendor-modules</artifactId>\n    <version>" + version + "</version>"));
@@ -165,7 +176,7 @@ class NewModuleTest {
 
         String old = System.getProperty("pkvm4j.module.file");
         System.setProperty("pkvm4j.module.file", moduleFile.toString());
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, NewModuleTest.class.getClassLoader())) {
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, NewModuleIT.class.getClassLoader())) {
             LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
                     .selectors(DiscoverySelectors.selectClass(loader.loadClass(testClass))).build();
             SummaryGeneratingListener listener = new SummaryGeneratingListener();
