@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
+import org.pkvm4j.host.diag.Printable;
 
 /**
  * The central directory of a zip archive in memory, read from its raw bytes: every entry's name
@@ -264,20 +265,13 @@ final class ZipDirectory {
         private final String entry;
 
         BadZipEntry(String label, String entry, String why) {
-            super(label + "!/" + printable(entry) + " " + why);
+            super(label + "!/" + Printable.of(entry) + " " + why);
             this.entry = entry;
         }
 
         /** The entry refused. */
         String entry() {
             return entry;
-        }
-
-        /** The name as a message may quote it: control characters as {@code \\uXXXX}. */
-        private static String printable(String name) {
-            StringBuilder out = new StringBuilder(name.length());
-            name.chars().forEach(c -> out.append(Character.isISOControl(c) ? "\\u%04x".formatted(c) : String.valueOf((char) c)));
-            return out.toString();
         }
     }
 }

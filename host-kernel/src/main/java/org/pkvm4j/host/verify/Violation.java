@@ -1,6 +1,7 @@
 package org.pkvm4j.host.verify;
 
 import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.diag.Printable;
 
 /**
  * One reference of EL2 code the allow-list refuses.
@@ -23,6 +24,13 @@ import org.pkvm4j.host.diag.ErrorCode;
  */
 public record Violation(String className, String method, int offset, int line, String action, String referenced,
         String reason) {
+    /** Quotes the names from the class file as printable text: they are the module author's. */
+    public Violation {
+        className = Printable.of(className);
+        method = Printable.of(method);
+        referenced = Printable.of(referenced);
+    }
+
     /** Its stable code: {@code PKVM-EL2-POLICY-VIOLATION}. */
     public ErrorCode code() {
         return ErrorCode.EL2_POLICY_VIOLATION;
