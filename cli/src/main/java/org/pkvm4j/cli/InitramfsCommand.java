@@ -117,9 +117,7 @@ final class InitramfsCommand {
                 out.flush();
                 return 0;
             } catch (InvalidImageException e) {
-                spec.commandLine().getErr().println(image + ": INVALID: " + e.getMessage()
-                        + " [" + ErrorCode.BOOT_INITRAMFS_REJECTED.code() + "]");
-                return Main.FAILED;
+                return invalid(spec, image, e);
             }
         }
     }
@@ -150,10 +148,14 @@ final class InitramfsCommand {
                 out.flush();
                 return 0;
             } catch (InvalidImageException e) {
-                spec.commandLine().getErr().println(image + ": INVALID: " + e.getMessage()
-                        + " [" + ErrorCode.BOOT_INITRAMFS_REJECTED.code() + "]");
-                return Main.FAILED;
+                return invalid(spec, image, e);
             }
         }
+    }
+
+    /** Prints why {@code image} is invalid, with its code, as verify and list both do; returns exit 1. */
+    private static int invalid(CommandSpec spec, Path image, InvalidImageException e) {
+        spec.commandLine().getErr().println(image + ": INVALID: " + e.getMessage() + " [" + ErrorCode.BOOT_INITRAMFS_REJECTED.code() + "]");
+        return Main.FAILED;
     }
 }

@@ -11,7 +11,6 @@ import org.pkvm4j.api.Errno;
 import org.pkvm4j.host.HostKernel;
 import org.pkvm4j.host.SecurityState;
 import org.pkvm4j.machine.HypPanic;
-import org.pkvm4j.machine.HypPanicException;
 
 /** The exception-level boundary holds: layers, references and strong encapsulation. */
 class IsolationIT {

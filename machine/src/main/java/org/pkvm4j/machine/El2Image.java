@@ -19,9 +19,12 @@ import java.util.Optional;
  * @param symbols the {@code @El2Symbol} table, in section order
  * @param sizeBytes the size of the sections, {@code sections.sizeBytes()}
  * @param sections how the image splits into text, rodata and data, each page-aligned
+ * @param stopFlag the binary name of the class the host's build generated to hold the module's
+ *     preemption flag, if its code has preemption points: the hypervisor sets that flag, and only
+ *     that class's, to stop the module's code
  */
 public record El2Image(String moduleName, Module module, ModuleLayer.Controller controller,
-        List<Symbol> symbols, long sizeBytes, Sections sections) {
+        List<Symbol> symbols, long sizeBytes, Sections sections, Optional<String> stopFlag) {
 
     /**
      * The sections of a Java EL2 module, each starting on a page boundary as {@code
@@ -74,6 +77,12 @@ public record El2Image(String moduleName, Module module, ModuleLayer.Controller 
         }
     }
 
+    /** An image without preemption points. */
+    public El2Image(String moduleName, Module module, ModuleLayer.Controller controller, List<Symbol> symbols,
+            long sizeBytes, Sections sections) {
+        this(moduleName, module, controller, symbols, sizeBytes, sections, Optional.empty());
+    }
+
     /** An image that is all text ({@code sizeBytes} of code, no rodata, no data). */
     public El2Image(String moduleName, Module module, ModuleLayer.Controller controller, List<Symbol> symbols,
             long sizeBytes) {
@@ -115,6 +124,7 @@ public record El2Image(String moduleName, Module module, ModuleLayer.Controller 
         Objects.requireNonNull(module, "module");
         Objects.requireNonNull(controller, "controller");
         Objects.requireNonNull(sections, "sections");
+        Objects.requireNonNull(stopFlag, "stopFlag");
         if (sizeBytes != sections.sizeBytes()) {
             throw new IllegalArgumentException("sizeBytes %d is not the sections' %d".formatted(sizeBytes, sections.sizeBytes()));
         }

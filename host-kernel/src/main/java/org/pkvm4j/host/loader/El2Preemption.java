@@ -3,9 +3,11 @@ package org.pkvm4j.host.loader;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.diag.Refusal;
+import org.pkvm4j.host.preempt.PreemptFlagClass;
 import org.pkvm4j.host.preempt.PreemptionException;
 import org.pkvm4j.host.preempt.PreemptionPoints;
 
@@ -60,6 +62,8 @@ final class El2Preemption {
             }
         });
         // The loader checked the approved digest before it asks: the rewrite of exactly those bytes.
-        return new El2ClassHooks((cn, bytes) -> rewritten.get(cn), generated);
+        String flag = PreemptFlagClass.binaryName(approved.packages().stream().sorted().findFirst().orElseThrow());
+        return new El2ClassHooks((cn, bytes) -> rewritten.get(cn), generated,
+                generated.containsKey(flag) ? Optional.of(flag) : Optional.empty());
     }
 }

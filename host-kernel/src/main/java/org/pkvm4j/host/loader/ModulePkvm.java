@@ -82,7 +82,8 @@ final class ModulePkvm implements Pkvm {
         ModuleLayer.Controller controller = layers.defineEl2(module, el2.part(), el2.jdkAdmitted(), el2.hooks());
         Module el2Module = controller.layer().findModule(el2.part().descriptor().name()).orElseThrow();
         El2Image.Sections sections = el2.sections();
-        El2Image image = new El2Image(module, el2Module, controller, el2.symbols().symbols(), sections.sizeBytes(), sections);
+        El2Image image = new El2Image(module, el2Module, controller, el2.symbols().symbols(), sections.sizeBytes(), sections,
+                el2.hooks().stopFlag());
         // Real DRAM pages: __pkvm_init_module donates them to EL2, for good on success.
         long pa = moduleRam.place(image);
         boolean kept = false;

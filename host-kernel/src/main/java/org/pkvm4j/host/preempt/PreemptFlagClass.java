@@ -38,7 +38,7 @@ import java.lang.reflect.AccessFlag;
  * per unwinding frame that polls, and carries no vendor state.
  */
 public final class PreemptFlagClass {
-    /** The simple name (the hypervisor's {@code SymbolLinker.PREEMPT_CLASS} names the same class). */
+    /** The simple name; the EL2 image names the class to the hypervisor ({@code El2Image.stopFlag}). */
     public static final String SIMPLE_NAME = "$pkvm_preempt";
     /** The flag field (the hypervisor's {@code SymbolLinker.PREEMPT_FLAG}). */
     public static final String FLAG = "stop";

@@ -13,8 +13,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
 import java.lang.reflect.AccessFlag;
-import java.util.ArrayList;
-import java.util.List;
 import org.pkvm4j.api.KvmCpuContext;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el2.KvmCpuContextHandler;
@@ -49,37 +47,28 @@ final class SymbolLinker {
     }
 
     /**
-     * The simple name of the class the EL2 loader generates in a module's package to hold its
-     * preemption flag (host-kernel {@code org.pkvm4j.host.preempt}, which also defines it): a
-     * private static volatile boolean {@code stop}, polled by the code inserted into every EL2
-     * class.
+     * The flag's field in the class the image names ({@link El2Image#stopFlag()}): a private static
+     * volatile boolean, polled by the code the host's build inserted into every EL2 class
+     * (host-kernel {@code org.pkvm4j.host.preempt}, which generates it).
      */
-    static final String PREEMPT_CLASS = "$pkvm_preempt";
-    /** The flag's field name in {@link #PREEMPT_CLASS}. */
     static final String PREEMPT_FLAG = "stop";
 
     /**
-     * What sets the preemption flag of every package of {@code image}'s module that has one, or null
-     * if none does (a module defined without preemption points). Needs {@link #grantAccess} first.
+     * What sets {@code image}'s preemption flag, or null if its code has none. Only the class the
+     * image names is looked up: never a class of the module's own choosing. Needs {@link
+     * #grantAccess} first.
      */
     Runnable stopSwitch(El2Image image) throws ReflectiveOperationException {
-        Module el2 = image.module();
-        List<VarHandle> flags = new ArrayList<>();
-        for (String pkg : el2.getPackages()) {
-            Class<?> flagClass = Class.forName(el2, pkg + "." + PREEMPT_CLASS);
-            if (flagClass != null && flagClass.getModule() == el2) {
-                flags.add(privateLookup(flagClass).findStaticVarHandle(flagClass, PREEMPT_FLAG, boolean.class));
-            }
-        }
-        if (flags.isEmpty()) {
+        if (image.stopFlag().isEmpty()) {
             return null;
         }
-        List<VarHandle> all = List.copyOf(flags);
-        return () -> {
-            for (VarHandle flag : all) {
-                flag.setVolatile(true);
-            }
-        };
+        Module el2 = image.module();
+        Class<?> flagClass = Class.forName(el2, image.stopFlag().get());
+        if (flagClass == null) {
+            throw new ClassNotFoundException(image.stopFlag().get() + " in " + el2.getName());
+        }
+        VarHandle flag = privateLookup(flagClass).findStaticVarHandle(flagClass, PREEMPT_FLAG, boolean.class);
+        return () -> flag.setVolatile(true);
     }
 
     /** The init symbol as a handle of type {@code (ModuleOps)void}. */
