@@ -27,7 +27,6 @@ final class ModuleContainment {
     private final RegsGate[] gates;
     private final AtomicLong regsRefused = new AtomicLong();
     private final AtomicLong regsReportedAt = new AtomicLong(Long.MIN_VALUE);
-    private final AtomicLong opsRefused = new AtomicLong();
     private final AtomicBoolean opsReported = new AtomicBoolean();
     // Set once its init failed or it was unloaded: its ops view changes nothing from then on.
     private volatile boolean dead;
@@ -74,10 +73,6 @@ final class ModuleContainment {
         dead = true;
     }
 
-    boolean isDead() {
-        return dead;
-    }
-
     /** How the module's code is stopped: set its preemption flag. */
     void stopWith(Runnable setFlag) {
         this.stop = setFlag;
@@ -98,11 +93,6 @@ final class ModuleContainment {
         return regsRefused.get();
     }
 
-    /** How many of its ops calls were refused. */
-    long opsRefusals() {
-        return opsRefused.get();
-    }
-
     /**
      * A use of a closed register view, on the thread that tried: counted, and reported at its first
      * time and then at most once a second. Never throws.
@@ -119,7 +109,6 @@ final class ModuleContainment {
 
     /** A {@code ModuleOps} call off-CPU or after the module died: counted, reported once. */
     void opsRefused(String op) {
-        opsRefused.incrementAndGet();
         if (opsReported.compareAndSet(false, true)) {
             console.report("pKVM: %s: ModuleOps.%s called %s: refused (reported once per module)"
                     .formatted(name, op, dead ? "after the module was unloaded or its init failed" : "outside a trap running its code"));
