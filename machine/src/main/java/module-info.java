@@ -8,6 +8,8 @@
  */
 module org.pkvm4j.machine {
     requires transitive org.pkvm4j.api;
+    // com.sun.management.ThreadMXBean: the per-thread allocation counters the lockup detector samples.
+    requires jdk.management;
 
     exports org.pkvm4j.machine;
 }

@@ -138,7 +138,7 @@ final class Boot {
         // Held only in this frame: once the vector is installed the host keeps no hypervisor object.
         El2Vector vector = HypervisorLayer.load(config.hypervisor())
                 .pkvmInit(machine.takeHypPlatform(), new HypOptions(cmdline.isProtectedMode(), config.faults().hypFaults(),
-                        cmdline.hypLockupMillis(), cmdline.hypBudgetMillis()));
+                        cmdline.hypLockupMillis(), cmdline.hypBudgetMillis(), cmdline.hypAllocBytes()));
         machine.installEl2Vector(vector);
         log.info(LOG, "kvm: hyp mode initialized, {} mode", cmdline.mode().spelling());
     }

@@ -2,6 +2,7 @@ package org.pkvm4j.hypervisor;
 
 import java.util.concurrent.TimeUnit;
 import org.pkvm4j.hypervisor.console.HypConsole;
+import org.pkvm4j.hypervisor.module.El2Memory;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.El2Code;
 import org.pkvm4j.machine.HandlerTrace;
@@ -27,19 +28,33 @@ public final class HypWatchdog implements LockupListener {
     private final HandlerTrace trace;
     private final long boundMillis;
     private final long budgetMillis;
+    private final long allocBytes;
 
-    /** Reports to {@code console} (and {@code trace}, if not null) with the limits it was armed with. */
-    public HypWatchdog(HypPlatform platform, HypConsole console, HandlerTrace trace, long boundMillis, long budgetMillis) {
+    /**
+     * Reports to {@code console} (and {@code trace}, if not null) with the limits it was armed with;
+     * {@code allocBytes} is the EL2 allocation budget of one trap (0: none).
+     */
+    public HypWatchdog(HypPlatform platform, HypConsole console, HandlerTrace trace, long boundMillis, long budgetMillis,
+            long allocBytes) {
         this.platform = platform;
         this.console = console;
         this.trace = trace;
         this.boundMillis = boundMillis;
         this.budgetMillis = budgetMillis;
+        this.allocBytes = allocBytes;
     }
 
     /** Arms the machine's lockup detector with this listener. */
     public void arm() {
-        platform.armLockupDetector(TimeUnit.MILLISECONDS.toNanos(boundMillis), TimeUnit.MILLISECONDS.toNanos(budgetMillis), this);
+        platform.armLockupDetector(TimeUnit.MILLISECONDS.toNanos(boundMillis), TimeUnit.MILLISECONDS.toNanos(budgetMillis),
+                allocBytes, this);
+    }
+
+    @Override
+    public void overAllocation(Cpu cpu, El2Code trap, El2Code running, long bytes) {
+        String where = running == trap ? "" : " (running %s of module %s)".formatted(running.symbol(), running.module());
+        platform.panicWithDetail(cpu, El2Memory.report(trap.module(), trap.symbol(), cpu, allocBytes,
+                "allocated %d bytes through the JDK in one trap%s".formatted(bytes, where)), "");
     }
 
     @Override

@@ -47,6 +47,10 @@ public final class Cpu {
     // Set only while nested code runs: the outermost code of the trap (null otherwise, el2Code is it).
     private El2Code el2Trap;
     private long el2Seq;
+    // What vendor code allocated in arrays during the trap numbered el2ChargedSeq (chargeEl2): only
+    // the trap's own thread touches them, and a new trap starts from 0 without a store on its path.
+    private long el2ChargedSeq = -1;
+    private long el2Charged;
 
     Cpu(int id, Machine machine) {
         this.id = id;
@@ -154,6 +158,20 @@ public final class Cpu {
     boolean runsEl2Of(Thread me, Object owner) {
         El2Code code = el2Code;
         return el2Thread == me && code != null && code.owner() == owner;
+    }
+
+    /**
+     * Adds {@code bytes} to what vendor code allocated during the trap running here and returns the
+     * trap's total so far (saturating). Called only by the trap's own thread.
+     */
+    long chargeEl2(long bytes) {
+        if (el2ChargedSeq != el2Seq) {
+            el2ChargedSeq = el2Seq;
+            el2Charged = 0;
+        }
+        long total = el2Charged + bytes;
+        el2Charged = total < 0 ? Long.MAX_VALUE : total;
+        return el2Charged;
     }
 
     /** Whether the calling thread runs vendor EL2 code on this CPU right now. */

@@ -12,26 +12,37 @@ import java.util.List;
  *     pkvm.hyp_lockup_ms=}); 0 switches the lockup detector off
  * @param budgetMillis vendor EL2 code that returns after running this long is reported ({@code
  *     pkvm.hyp_budget_ms=})
+ * @param allocBytes vendor EL2 code that allocates more than this in one trap is a hyp panic ({@code
+ *     pkvm.hyp_alloc_mb=}); 0 switches the EL2 allocation budget off
  */
-public record HypOptions(boolean protectedMode, List<HypFault> faults, long lockupMillis, long budgetMillis) {
+public record HypOptions(boolean protectedMode, List<HypFault> faults, long lockupMillis, long budgetMillis,
+        long allocBytes) {
     /** The default lockup bound: a few seconds, far beyond any handler and any EL2 init. */
     public static final long DEFAULT_LOCKUP_MILLIS = 3_000;
     /** The default handler budget. */
     public static final long DEFAULT_BUDGET_MILLIS = 500;
+    /** The default EL2 allocation budget of one trap: 64 MiB, far beyond any handler and any EL2 init. */
+    public static final long DEFAULT_ALLOC_BYTES = 64L << 20;
 
     /**
      * Copies the list.
      *
-     * @throws IllegalArgumentException for a negative bound or a budget below 1 ms
+     * @throws IllegalArgumentException for a negative bound or allocation budget, or a budget below 1 ms
      */
     public HypOptions {
         faults = List.copyOf(faults);
-        if (lockupMillis < 0 || budgetMillis < 1) {
-            throw new IllegalArgumentException("lockup bound %d ms, budget %d ms".formatted(lockupMillis, budgetMillis));
+        if (lockupMillis < 0 || budgetMillis < 1 || allocBytes < 0) {
+            throw new IllegalArgumentException("lockup bound %d ms, budget %d ms, allocation budget %d bytes"
+                    .formatted(lockupMillis, budgetMillis, allocBytes));
         }
     }
 
-    /** Options with the default lockup bound and budget. */
+    /** Options with the default EL2 allocation budget. */
+    public HypOptions(boolean protectedMode, List<HypFault> faults, long lockupMillis, long budgetMillis) {
+        this(protectedMode, faults, lockupMillis, budgetMillis, DEFAULT_ALLOC_BYTES);
+    }
+
+    /** Options with the default lockup bound, budget and allocation budget. */
     public HypOptions(boolean protectedMode, List<HypFault> faults) {
         this(protectedMode, faults, DEFAULT_LOCKUP_MILLIS, DEFAULT_BUDGET_MILLIS);
     }

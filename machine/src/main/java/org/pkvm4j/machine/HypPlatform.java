@@ -82,6 +82,26 @@ public final class HypPlatform {
         return false;
     }
 
+    /**
+     * Charges {@code bytes} allocated by code of {@code owner} to the trap running it on the calling
+     * thread, and returns the trap's total so far; -1 if the calling thread runs no code of {@code
+     * owner} on a CPU (the caller fails closed).
+     */
+    public long chargeEl2Allocation(Object owner, long bytes) {
+        Thread me = Thread.currentThread();
+        for (Cpu cpu : machine.cpuArray()) {
+            if (cpu.runsEl2Of(me, owner)) {
+                return cpu.chargeEl2(bytes);
+            }
+        }
+        return -1;
+    }
+
+    /** The innermost vendor EL2 code running on {@code cpu} right now, or null. */
+    public El2Code runningEl2(Cpu cpu) {
+        return cpu.el2CodeSample();
+    }
+
     /** The CPU on which the calling thread runs vendor EL2 code right now, or null. */
     public Cpu el2Cpu() {
         Thread me = Thread.currentThread();
@@ -96,13 +116,16 @@ public final class HypPlatform {
     /**
      * Arms the lockup detector for this machine: vendor code published with {@link #enterEl2} that
      * runs past {@code budgetNanos} and returns is reported to {@code listener} as over budget; code
-     * still running after {@code boundNanos} as a lockup. Once per machine.
+     * still running after {@code boundNanos} as a lockup; a trap seen to have allocated more than
+     * {@code allocBytes} (if positive) since its first sample as over its allocation budget. Once per
+     * machine.
      *
-     * @throws IllegalArgumentException unless {@code 0 < budgetNanos} and {@code 0 < boundNanos}
+     * @throws IllegalArgumentException unless {@code 0 < budgetNanos}, {@code 0 < boundNanos} and
+     *     {@code 0 <= allocBytes}
      * @throws IllegalStateException if it is armed already
      */
-    public void armLockupDetector(long boundNanos, long budgetNanos, LockupListener listener) {
-        machine.armLockupDetector(boundNanos, budgetNanos, listener);
+    public void armLockupDetector(long boundNanos, long budgetNanos, long allocBytes, LockupListener listener) {
+        machine.armLockupDetector(boundNanos, budgetNanos, allocBytes, listener);
     }
 
     /** Calls {@code listener} when this machine panics, for any reason, on the panicking thread. */
@@ -138,11 +161,14 @@ public final class HypPlatform {
      * Panics the hypervisor: records the report, and from then on every {@link Cpu#hvc()} throws
      * {@link HypPanicException}. The first panic wins.
      *
-     * <p>Kernel counterpart: {@code hyp_panic()}.
+     * <p>Kernel counterpart: {@code hyp_panic()}. An {@link OutOfMemoryError} as the cause makes it an
+     * EL2 out-of-memory panic: the reason then starts with {@link PanicCause#OUT_OF_MEMORY}.
      */
     public void panic(Cpu cpu, String reason, Throwable cause) {
+        String why = cause instanceof OutOfMemoryError && !reason.startsWith(PanicCause.OUT_OF_MEMORY)
+                ? PanicCause.OUT_OF_MEMORY + ": " + reason : reason;
         // Quoted as data: never a module's toString or getMessage (PanicCause).
-        panicWithDetail(cpu, reason, cause == null ? "" : PanicCause.stackTrace(cause));
+        panicWithDetail(cpu, why, cause == null ? "" : PanicCause.stackTrace(cause));
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.pkvm4j.machine;
 
+import java.lang.management.ManagementFactory;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,12 +21,22 @@ import java.util.List;
  * first watch and ends when no watch is left, so an idle JVM has no detector thread. This is the
  * machine module's one piece of static state; it reaches no capability: a watch is known only to its
  * machine and to this thread.
+ *
+ * <p>It also samples what each trapped thread has allocated ({@code
+ * com.sun.management.ThreadMXBean.getThreadAllocatedBytes}, a counter the JVM keeps per thread): a
+ * trap that allocated more than the machine's EL2 allocation budget since the first sample that saw
+ * it is reported. That covers what vendor code allocates through the JDK (a collection growing, a
+ * string repeated); the arrays vendor code allocates itself are charged exactly, before they are
+ * allocated, by the code the host inserts into it (see {@link HypPlatform#chargeEl2Allocation}).
  */
 final class LockupDetector {
     private static final Object LOCK = new Object();
     // Guarded by LOCK.
     private static final List<WeakReference<Watch>> WATCHES = new ArrayList<>();
     private static Thread thread;
+    // The JVM's per-thread allocation counters; null where the JVM has none (then only the exact
+    // charges of vendor code's own arrays bound a trap's allocations).
+    private static final com.sun.management.ThreadMXBean ALLOCATIONS = allocationCounters();
 
     private LockupDetector() {
     }
@@ -48,6 +59,20 @@ final class LockupDetector {
             WATCHES.removeIf(r -> r.refersTo(watch) || r.refersTo(null));
             LOCK.notifyAll();
         }
+    }
+
+    private static com.sun.management.ThreadMXBean allocationCounters() {
+        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads
+                && threads.isThreadAllocatedMemorySupported()) {
+            threads.setThreadAllocatedMemoryEnabled(true);
+            return threads;
+        }
+        return null;
+    }
+
+    /** The bytes {@code t} allocated so far, or -1 if the JVM does not count them (a virtual thread). */
+    private static long allocatedBytes(Thread t) {
+        return ALLOCATIONS == null || t.isVirtual() ? -1 : ALLOCATIONS.getThreadAllocatedBytes(t.threadId());
     }
 
     /** The detector thread, or null when no machine is watched (for tests). */
@@ -104,6 +129,7 @@ final class LockupDetector {
         private final Cpu[] cpus;
         private final long boundNanos;
         private final long budgetNanos;
+        private final long allocBytes;
         private final LockupListener listener;
         private final long[] seenSeq;
         private final long[] seenSince;
@@ -111,13 +137,16 @@ final class LockupDetector {
         private final El2Code[] seenTrap;
         private final boolean[] overBudget;
         private final boolean[] lockedUp;
+        private final long[] seenAllocated;
+        private final boolean[] overAllocated;
         // When the detector samples this machine next (its clock); guarded by LOCK.
         long nextSample = System.nanoTime();
 
-        Watch(Cpu[] cpus, long boundNanos, long budgetNanos, LockupListener listener) {
+        Watch(Cpu[] cpus, long boundNanos, long budgetNanos, long allocBytes, LockupListener listener) {
             this.cpus = cpus;
             this.boundNanos = boundNanos;
             this.budgetNanos = budgetNanos;
+            this.allocBytes = allocBytes;
             this.listener = listener;
             this.seenSeq = new long[cpus.length];
             this.seenSince = new long[cpus.length];
@@ -125,6 +154,8 @@ final class LockupDetector {
             this.seenTrap = new El2Code[cpus.length];
             this.overBudget = new boolean[cpus.length];
             this.lockedUp = new boolean[cpus.length];
+            this.seenAllocated = new long[cpus.length];
+            this.overAllocated = new boolean[cpus.length];
         }
 
         /** A fifth of the shorter limit, between 2 ms and 200 ms. */
@@ -151,10 +182,19 @@ final class LockupDetector {
                     seenSince[i] = now;
                     seenLast[i] = now;
                     seenTrap[i] = cpu.el2TrapSample();
+                    seenAllocated[i] = allocBytes > 0 ? allocatedBytes(t) : -1;
                 }
                 return;
             }
             seenLast[i] = now;
+            if (seenAllocated[i] >= 0 && !overAllocated[i]) {
+                long allocated = allocatedBytes(t) - seenAllocated[i];
+                if (allocated > allocBytes) {
+                    overAllocated[i] = true;
+                    El2Code running = cpu.el2CodeSample();
+                    listener.overAllocation(cpu, seenTrap[i], running == null ? seenTrap[i] : running, allocated);
+                }
+            }
             long ran = now - seenSince[i];
             if (ran >= budgetNanos) {
                 overBudget[i] = true;
@@ -176,6 +216,7 @@ final class LockupDetector {
             seenTrap[i] = null;
             overBudget[i] = false;
             lockedUp[i] = false;
+            overAllocated[i] = false;
         }
     }
 }

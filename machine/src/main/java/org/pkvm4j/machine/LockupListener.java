@@ -24,4 +24,13 @@ public interface LockupListener {
      * @param stack the stack of the trapped thread when it was sampled (data, read by the detector)
      */
     void lockup(Cpu cpu, El2Code trap, El2Code running, long nanos, StackTraceElement[] stack);
+
+    /**
+     * A trap still running vendor code was seen to have allocated {@code bytes} on its thread since the
+     * detector first saw it, over the machine's EL2 allocation budget.
+     *
+     * @param trap the outermost code of the trap
+     * @param running the innermost code running when it was sampled
+     */
+    void overAllocation(Cpu cpu, El2Code trap, El2Code running, long bytes);
 }

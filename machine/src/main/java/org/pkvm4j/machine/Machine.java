@@ -133,15 +133,16 @@ public final class Machine {
         return traceUnit;
     }
 
-    synchronized void armLockupDetector(long boundNanos, long budgetNanos, LockupListener listener) {
+    synchronized void armLockupDetector(long boundNanos, long budgetNanos, long allocBytes, LockupListener listener) {
         Objects.requireNonNull(listener, "listener");
-        if (boundNanos <= 0 || budgetNanos <= 0) {
-            throw new IllegalArgumentException("lockup bound and budget must be positive: %d, %d".formatted(boundNanos, budgetNanos));
+        if (boundNanos <= 0 || budgetNanos <= 0 || allocBytes < 0) {
+            throw new IllegalArgumentException("lockup bound and budget must be positive, the allocation budget not negative:"
+                    + " %d, %d, %d".formatted(boundNanos, budgetNanos, allocBytes));
         }
         if (lockupWatch != null) {
             throw new IllegalStateException("the lockup detector of this machine is armed already");
         }
-        lockupWatch = new LockupDetector.Watch(cpus, boundNanos, budgetNanos, listener);
+        lockupWatch = new LockupDetector.Watch(cpus, boundNanos, budgetNanos, allocBytes, listener);
         LockupDetector.watch(lockupWatch);
     }
 

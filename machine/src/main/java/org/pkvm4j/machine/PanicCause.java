@@ -14,6 +14,12 @@ import java.util.Set;
  * methods (every JDK and API exception) is quoted in full; any other by its class name alone.
  */
 public final class PanicCause {
+    /**
+     * The code a panic's reason starts with when EL2 ran out of memory: an {@link OutOfMemoryError}
+     * in EL2 code, or vendor code over its allocation budget (host-kernel's {@code ErrorCode.HYP_NOMEM}).
+     */
+    public static final String OUT_OF_MEMORY = "PKVM-HYP-NOMEM";
+
     private static final String[] REPORTING_METHODS = {"toString", "getMessage", "getLocalizedMessage", "getCause",
             "getStackTrace"};
 

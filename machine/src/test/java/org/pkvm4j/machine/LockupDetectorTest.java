@@ -36,6 +36,11 @@ class LockupDetectorTest {
         public void lockup(Cpu cpu, El2Code trap, El2Code running, long nanos, StackTraceElement[] stack) {
             reports.add(new Report("lockup", cpu.id(), trap, running, nanos, stack));
         }
+
+        @Override
+        public void overAllocation(Cpu cpu, El2Code trap, El2Code running, long bytes) {
+            reports.add(new Report("alloc", cpu.id(), trap, running, bytes, null));
+        }
     };
 
     private final Object owner = new Object();
@@ -65,7 +70,7 @@ class LockupDetectorTest {
     void aTrapPastTheBoundIsALockupReportedOnce() throws InterruptedException {
         Machine machine = new Machine(new MachineConfig(2, MachineConfig.DEFAULT_MEM));
         HypPlatform p = machine.takeHypPlatform();
-        p.armLockupDetector(100 * MS, 50 * MS, listener);
+        p.armLockupDetector(100 * MS, 50 * MS, 0, listener);
         CountDownLatch release = new CountDownLatch(1);
         Cpu cpu1 = machine.cpus().get(1);
         Thread t = stuck(p, cpu1, handler, driver, release);
@@ -90,7 +95,7 @@ class LockupDetectorTest {
     void aTrapOverBudgetIsReportedWhenItReturns() throws InterruptedException {
         Machine machine = new Machine(new MachineConfig(1, MachineConfig.DEFAULT_MEM));
         HypPlatform p = machine.takeHypPlatform();
-        p.armLockupDetector(60_000 * MS, 20 * MS, listener);
+        p.armLockupDetector(60_000 * MS, 20 * MS, 0, listener);
         CountDownLatch release = new CountDownLatch(1);
         Thread t = stuck(p, machine.cpus().getFirst(), handler, null, release);
         // Held well past the budget (several sampling periods), far below the bound: nothing reported meanwhile.
@@ -131,14 +136,73 @@ class LockupDetectorTest {
         assertNull(p.el2Cpu());
     }
 
+    /**
+     * Scenario: a trap whose thread allocates past the allocation budget is reported once, naming
+     * what runs; the allocation before the first sample is not counted.
+     */
+    @Test
+    void aTrapAllocatingPastTheBudgetIsReportedOnce() throws InterruptedException {
+        Machine machine = new Machine(new MachineConfig(1, MachineConfig.DEFAULT_MEM));
+        HypPlatform p = machine.takeHypPlatform();
+        p.armLockupDetector(60_000 * MS, 10 * MS, 8L << 20, listener);
+        Cpu cpu = machine.cpus().getFirst();
+        byte[][] ring = new byte[16][];
+        long deadline = System.nanoTime() + 30_000 * MS;
+        Thread t = Thread.ofPlatform().name("allocating-trap").start(() -> {
+            El2Code outer = p.enterEl2(cpu, handler);
+            try {
+                // 1 MiB at a time (the thread's counter counts allocations, not what is kept) until
+                // the detector has seen more than 8 MiB.
+                for (int i = 0; reports.isEmpty() && System.nanoTime() < deadline; i++) {
+                    ring[i & 15] = new byte[1 << 20];
+                }
+            } finally {
+                p.exitEl2(cpu, outer);
+            }
+        });
+        t.join();
+        Report r = reports.stream().filter(x -> x.kind().equals("alloc")).findFirst().orElseThrow();
+        assertSame(handler, r.trap());
+        assertTrue(r.nanos() > 8L << 20, "more than the budget: " + r.nanos());
+        assertEquals(1, reports.stream().filter(x -> x.kind().equals("alloc")).count());
+        machine.stopLockupDetector();
+    }
+
+    /**
+     * Scenario: the exact charge of vendor arrays counts per trap (a new trap starts from 0) and only
+     * for the owner's code on the calling thread; off any trap it answers -1.
+     */
+    @Test
+    void chargesCountPerTrapAndOnlyOnTheTrapsThread() throws InterruptedException {
+        Machine machine = new Machine(new MachineConfig(2, MachineConfig.DEFAULT_MEM));
+        HypPlatform p = machine.takeHypPlatform();
+        Cpu cpu = machine.cpus().get(1);
+        assertEquals(-1, p.chargeEl2Allocation(owner, 100));
+        El2Code outer = p.enterEl2(cpu, handler);
+        assertEquals(100, p.chargeEl2Allocation(owner, 100));
+        assertEquals(300, p.chargeEl2Allocation(owner, 200));
+        assertEquals(-1, p.chargeEl2Allocation(new Object(), 1), "another owner's charge");
+        assertEquals(Long.MAX_VALUE, p.chargeEl2Allocation(owner, Long.MAX_VALUE), "saturates");
+        long[] elsewhere = new long[1];
+        Thread other = Thread.ofPlatform().start(() -> elsewhere[0] = p.chargeEl2Allocation(owner, 1));
+        other.join();
+        assertEquals(-1, elsewhere[0], "another thread is not in the trap");
+        p.exitEl2(cpu, outer);
+        assertEquals(-1, p.chargeEl2Allocation(owner, 1));
+        outer = p.enterEl2(cpu, handler);
+        assertEquals(7, p.chargeEl2Allocation(owner, 7), "a new trap starts from 0");
+        p.exitEl2(cpu, outer);
+    }
+
     /** Scenario: arming twice is refused; bad limits are refused. */
     @Test
     void armOnceWithPositiveLimits() {
         Machine machine = new Machine(new MachineConfig(1, MachineConfig.DEFAULT_MEM));
         HypPlatform p = machine.takeHypPlatform();
-        assertThrows(IllegalArgumentException.class, () -> p.armLockupDetector(0, 1, listener));
-        p.armLockupDetector(MS, MS, listener);
-        assertThrows(IllegalStateException.class, () -> p.armLockupDetector(MS, MS, listener));
+        assertThrows(IllegalArgumentException.class, () -> p.armLockupDetector(0, 1, 0, listener));
+        assertThrows(IllegalArgumentException.class, () -> p.armLockupDetector(MS, MS, -1, listener));
+        p.armLockupDetector(MS, MS, 0, listener);
+        assertThrows(IllegalStateException.class, () -> p.armLockupDetector(MS, MS, 0, listener));
         machine.stopLockupDetector();
     }
 
@@ -146,13 +210,13 @@ class LockupDetectorTest {
     @Test
     void theThreadEndsWhenNoMachineIsWatched() {
         Machine machine = new Machine(new MachineConfig(1, MachineConfig.DEFAULT_MEM));
-        machine.takeHypPlatform().armLockupDetector(1000 * MS, 100 * MS, listener);
+        machine.takeHypPlatform().armLockupDetector(1000 * MS, 100 * MS, 0, listener);
         Thread t = LockupDetector.thread();
         assertTrue(t != null && t.isDaemon());
         machine.stopLockupDetector();
         await().atMost(Duration.ofSeconds(10)).until(() -> !t.isAlive());
         Machine next = new Machine(new MachineConfig(1, MachineConfig.DEFAULT_MEM));
-        next.takeHypPlatform().armLockupDetector(1000 * MS, 100 * MS, listener);
+        next.takeHypPlatform().armLockupDetector(1000 * MS, 100 * MS, 0, listener);
         assertTrue(LockupDetector.thread().isAlive());
         next.stopLockupDetector();
     }

@@ -19,6 +19,11 @@ public final class BootParam {
     public static final String HYP_LOCKUP_MS = "pkvm.hyp_lockup_ms";
     /** {@code pkvm.hyp_budget_ms=}: EL2 module code that returns after running this long is a warning. */
     public static final String HYP_BUDGET_MS = "pkvm.hyp_budget_ms";
+    /**
+     * {@code pkvm.hyp_alloc_mb=}: EL2 module code that allocates more than this many MiB in one trap
+     * is a hyp panic ({@code PKVM-HYP-NOMEM}); 0 switches the budget off.
+     */
+    public static final String HYP_ALLOC_MB = "pkvm.hyp_alloc_mb";
 
     private BootParam() {
     }

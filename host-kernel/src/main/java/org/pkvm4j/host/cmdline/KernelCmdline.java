@@ -28,6 +28,7 @@ public final class KernelCmdline {
     private final MachineConfig machineConfig;
     private final long hypLockupMillis;
     private final long hypBudgetMillis;
+    private final long hypAllocBytes;
 
     private KernelCmdline(String raw, Map<String, String> params) {
         this.raw = raw;
@@ -42,6 +43,8 @@ public final class KernelCmdline {
                 ? parseMillis(BootParam.HYP_LOCKUP_MS, valueOf(BootParam.HYP_LOCKUP_MS), 0) : HypOptions.DEFAULT_LOCKUP_MILLIS;
         this.hypBudgetMillis = params.containsKey(BootParam.HYP_BUDGET_MS)
                 ? parseMillis(BootParam.HYP_BUDGET_MS, valueOf(BootParam.HYP_BUDGET_MS), 1) : HypOptions.DEFAULT_BUDGET_MILLIS;
+        this.hypAllocBytes = params.containsKey(BootParam.HYP_ALLOC_MB)
+                ? parseMebibytes(BootParam.HYP_ALLOC_MB, valueOf(BootParam.HYP_ALLOC_MB)) : HypOptions.DEFAULT_ALLOC_BYTES;
     }
 
     /**
@@ -95,6 +98,11 @@ public final class KernelCmdline {
         return hypBudgetMillis;
     }
 
+    /** {@code pkvm.hyp_alloc_mb=}: the EL2 allocation budget of one trap in bytes, 0 for none. */
+    public long hypAllocBytes() {
+        return hypAllocBytes;
+    }
+
     /** The value of any parameter; empty if it is absent or given without {@code =}. */
     public Optional<String> get(String key) {
         return Optional.ofNullable(params.get(key));
@@ -143,6 +151,20 @@ public final class KernelCmdline {
         }
         throw new BootConfigException(ErrorCode.BOOT_CMDLINE, key + "=" + value + " is not a time in milliseconds; use "
                 + min + "..86400000, e.g. " + key + "=" + (min == 0 ? HypOptions.DEFAULT_LOCKUP_MILLIS : HypOptions.DEFAULT_BUDGET_MILLIS));
+    }
+
+    /** A whole number of MiB, 0..1048576 (1 TiB), in bytes. */
+    private static long parseMebibytes(String key, String value) {
+        try {
+            long n = Long.parseLong(value.trim());
+            if (n >= 0 && n <= 1L << 20) {
+                return n << 20;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new BootConfigException(ErrorCode.BOOT_CMDLINE, key + "=" + value + " is not a size in MiB; use 0..1048576"
+                + " (0: no budget), e.g. " + key + "=" + (HypOptions.DEFAULT_ALLOC_BYTES >> 20));
     }
 
     private static int parseNrCpus(String value) {

@@ -26,6 +26,7 @@ public enum ErrorCode {
     BOOT_INITRAMFS_REJECTED("PKVM-BOOT-INITRAMFS-REJECTED", "the initramfs did not verify against the trusted key: no protected module was loaded"),
     HYP_PANIC("PKVM-HYP-PANIC", "a throwable escaped EL2 code: the hypervisor panicked and takes no more traps"),
     HYP_LOCKUP("PKVM-HYP-LOCKUP", "the lockup watchdog found EL2 code that did not return within the bound; a hyp panic"),
+    HYP_NOMEM("PKVM-HYP-NOMEM", "EL2 code allocated more than the EL2 allocation budget in one trap, or ran the JVM out of memory; a hyp panic"),
     // Module loads (modprobe), before any class is defined.
     LOAD_NOT_FOUND("PKVM-LOAD-NOT-FOUND", "the module is not in the initramfs, or its file cannot be read"),
     LOAD_NOT_MODULE_FILE("PKVM-LOAD-NOT-MODULE-FILE", "the file is not a module file (jar, modinfo, hyp.jar, module-info)"),
@@ -96,9 +97,15 @@ public enum ErrorCode {
         return c == ERRNO ? LOAD_INIT_FAILED : c;
     }
 
-    /** The code of a hyp panic: {@link #HYP_LOCKUP} for the lockup watchdog's, else {@link #HYP_PANIC}. */
+    /**
+     * The code of a hyp panic: {@link #HYP_LOCKUP} for the lockup watchdog's, {@link #HYP_NOMEM} for
+     * EL2 out of memory, else {@link #HYP_PANIC}.
+     */
     public static ErrorCode ofPanic(HypPanic panic) {
-        return panic.reason().startsWith(HYP_LOCKUP.code()) ? HYP_LOCKUP : HYP_PANIC;
+        if (panic.reason().startsWith(HYP_LOCKUP.code())) {
+            return HYP_LOCKUP;
+        }
+        return panic.reason().startsWith(HYP_NOMEM.code()) ? HYP_NOMEM : HYP_PANIC;
     }
 
     /**

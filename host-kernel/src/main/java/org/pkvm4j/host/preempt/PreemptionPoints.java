@@ -15,12 +15,16 @@ import java.lang.classfile.Label;
 import java.lang.classfile.Instruction;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.Opcode;
+import java.lang.classfile.TypeKind;
 import java.lang.classfile.attribute.CodeAttribute;
 import java.lang.classfile.instruction.BranchInstruction;
 import java.lang.classfile.instruction.ExceptionCatch;
 import java.lang.classfile.instruction.LabelTarget;
 import java.lang.classfile.instruction.LoadInstruction;
 import java.lang.classfile.instruction.MonitorInstruction;
+import java.lang.classfile.instruction.NewMultiArrayInstruction;
+import java.lang.classfile.instruction.NewPrimitiveArrayInstruction;
+import java.lang.classfile.instruction.NewReferenceArrayInstruction;
 import java.lang.classfile.instruction.NopInstruction;
 import java.lang.classfile.instruction.StackInstruction;
 import java.lang.classfile.instruction.StoreInstruction;
@@ -41,8 +45,9 @@ import org.pkvm4j.api.el2.ModuleOps;
 
 /**
  * Inserts a preemption point ({@code invokestatic <flag class>.poll()}) at every method entry, before
- * every backward branch and at every exception handler's entry of an EL2 class: a pure bytes to
- * bytes transform with the JDK's Class-File API.
+ * every backward branch and at every exception handler's entry of an EL2 class, and an allocation
+ * charge ({@code <flag class>.array} or {@code .arrays}) before every array allocation: a pure bytes
+ * to bytes transform with the JDK's Class-File API.
  *
  * <p>Kernel counterpart: none (see the package). A poll is a static call of a two-instruction
  * method, which the JIT inlines into a load of a volatile boolean and a branch never taken. The poll
@@ -59,6 +64,8 @@ import org.pkvm4j.api.el2.ModuleOps;
 public final class PreemptionPoints {
     private static final ClassDesc CD_ERROR = ClassDesc.of("java.lang.Error");
     private static final ClassDesc CD_THROWABLE = ClassDesc.of("java.lang.Throwable");
+    /** log2 of the bytes charged per reference element: 4, as with compressed oops. */
+    private static final int REFERENCE_SHIFT = 2;
 
     private final ClassDesc flagClass;
     private final ClassDesc stopClass;
@@ -265,7 +272,54 @@ public final class PreemptionPoints {
                     }
                     builder.with(element);
                 }
+                case NewPrimitiveArrayInstruction a -> {
+                    chargeArray(builder, shift(a.typeKind()));
+                    builder.with(element);
+                }
+                case NewReferenceArrayInstruction a -> {
+                    chargeArray(builder, REFERENCE_SHIFT);
+                    builder.with(element);
+                }
+                case NewMultiArrayInstruction a -> {
+                    chargeArrays(builder, a);
+                    builder.with(element);
+                }
                 default -> builder.with(element);
+            }
+        }
+
+        /** Before {@code newarray} / {@code anewarray}: the length on the stack, charged and kept. */
+        private void chargeArray(CodeBuilder builder, int shift) {
+            builder.dup().loadConstant(shift).invokestatic(flagClass, PreemptFlagClass.ARRAY, PreemptFlagClass.MTD_ARRAY);
+        }
+
+        /**
+         * Before {@code multianewarray} with d lengths on the stack: charge the product of all d
+         * lengths as elements and the product of the first d-1 as arrays, then put the lengths back.
+         */
+        private void chargeArrays(CodeBuilder builder, NewMultiArrayInstruction a) {
+            int d = a.dimensions();
+            int[] slots = new int[d];
+            for (int i = d - 1; i >= 0; i--) {
+                slots[i] = builder.allocateLocal(TypeKind.INT);
+                builder.istore(slots[i]);
+            }
+            builder.lconst_1();
+            for (int i = 0; i < d - 1; i++) {
+                builder.iload(slots[i]).invokestatic(flagClass, PreemptFlagClass.DIM, PreemptFlagClass.MTD_DIM);
+            }
+            ClassDesc type = a.arrayType().asSymbol();
+            int rank = type.descriptorString().lastIndexOf('[') + 1;
+            ClassDesc leaf = type;
+            for (int i = 0; i < d; i++) {
+                leaf = leaf.componentType();
+            }
+            int shift = d < rank || !leaf.isPrimitive() ? REFERENCE_SHIFT : shift(TypeKind.from(leaf));
+            builder.dup2().iload(slots[d - 1]).invokestatic(flagClass, PreemptFlagClass.DIM, PreemptFlagClass.MTD_DIM)
+                    .loadConstant(shift)
+                    .invokestatic(flagClass, PreemptFlagClass.ARRAYS, PreemptFlagClass.MTD_ARRAYS);
+            for (int slot : slots) {
+                builder.iload(slot);
             }
         }
 
@@ -284,6 +338,17 @@ public final class PreemptionPoints {
         private void poll(CodeBuilder builder) {
             builder.invokestatic(flagClass, PreemptFlagClass.POLL, MTD_void);
         }
+    }
+
+    /** log2 of the size of a primitive array element. */
+    private static int shift(TypeKind kind) {
+        return switch (kind) {
+            case BOOLEAN, BYTE -> 0;
+            case CHAR, SHORT -> 1;
+            case INT, FLOAT -> 2;
+            case LONG, DOUBLE -> 3;
+            default -> REFERENCE_SHIFT;
+        };
     }
 
     /**

@@ -21,10 +21,13 @@ import java.lang.invoke.VarHandle;
 import java.lang.reflect.AccessFlag;
 import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -74,6 +77,78 @@ class PreemptionPointsTest {
         Map<String, byte[]> in = new HashMap<>();
         in.put(entry, bytesOf(entry));
         return PreemptionPoints.apply(Set.of(PKG), in);
+    }
+
+    private static Map<String, byte[]> allocatorClasses() {
+        String entry = Allocators.class.getName().replace('.', '/') + ".class";
+        Map<String, byte[]> in = new HashMap<>();
+        in.put(entry, bytesOf(entry));
+        return PreemptionPoints.apply(Set.of(PKG), in);
+    }
+
+    /** Records every charge; sets the stop flag when a charge exceeds {@code limit}. */
+    private static List<Long> chargeInto(Class<?> allocators, long limit) throws ReflectiveOperationException {
+        Class<?> flag = Class.forName(FLAG, true, allocators.getClassLoader());
+        VarHandle stop = flagOf(allocators);
+        List<Long> charges = new ArrayList<>();
+        LongConsumer charge = bytes -> {
+            charges.add(bytes);
+            if (bytes > limit) {
+                stop.setVolatile(true);
+            }
+        };
+        MethodHandles.privateLookupIn(flag, MethodHandles.lookup())
+                .findStaticVarHandle(flag, PreemptFlagClass.CHARGE, LongConsumer.class).setVolatile(charge);
+        return charges;
+    }
+
+    private static Object call(Class<?> c, String method, int... args) throws Throwable {
+        Class<?>[] types = new Class<?>[args.length];
+        Object[] values = new Object[args.length];
+        for (int i = 0; i < args.length; i++) {
+            types[i] = int.class;
+            values[i] = args[i];
+        }
+        try {
+            return c.getMethod(method, types).invoke(null, values);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    /**
+     * Scenario: every array allocation is charged before it happens: header plus elements, 4 bytes a
+     * reference, all rows of a multi-dimensional array; a negative length charges only a header.
+     */
+    @Test
+    void arrayAllocationsAreChargedBeforeTheyHappen() throws Throwable {
+        Class<?> allocators = load(allocatorClasses(), Allocators.class.getName());
+        List<Long> charges = chargeInto(allocators, Long.MAX_VALUE);
+        assertEquals(10, call(allocators, "longs", 10));
+        assertEquals(3, call(allocators, "bytes", 3));
+        assertEquals(5, call(allocators, "objects", 5));
+        assertEquals(4, call(allocators, "grid", 4, 6));
+        assertEquals(2, call(allocators, "partial", 2, 7));
+        assertThrows(NegativeArraySizeException.class, () -> call(allocators, "longs", -1));
+        assertEquals(List.of(16 + 80L, 16 + 3L, 16 + 20L, 4 * 16 + 4 * 6 * 4L, 2 * 16 + 2 * 7 * 4L, 16L), charges);
+    }
+
+    /**
+     * Scenario: a charge that stops the module (the hypervisor's answer to a trap over its budget)
+     * ends the code before the array exists; lengths that overflow a long saturate.
+     */
+    @Test
+    void aChargeOverTheLimitStopsTheCodeBeforeTheArrayExists() throws Throwable {
+        Class<?> allocators = load(allocatorClasses(), Allocators.class.getName());
+        List<Long> charges = chargeInto(allocators, 1L << 20);
+        Throwable stopped = assertThrows(Throwable.class, () -> call(allocators, "longs", Integer.MAX_VALUE));
+        assertEquals(PreemptFlagClass.stopBinaryName(PKG), stopped.getClass().getName(), "not an OutOfMemoryError");
+        assertEquals(List.of(16 + 8L * Integer.MAX_VALUE), charges);
+        // 2^31 rows of 2^31 ints: more bytes than a long holds, charged as Long.MAX_VALUE.
+        flagOf(allocators).setVolatile(false);
+        charges.clear();
+        assertThrows(Throwable.class, () -> call(allocators, "grid", Integer.MAX_VALUE, Integer.MAX_VALUE));
+        assertEquals(List.of(Long.MAX_VALUE), charges);
     }
 
     private static Class<?> load(Map<String, byte[]> classes, String name) throws ClassNotFoundException {

@@ -17,6 +17,7 @@ import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.Dram;
 import org.pkvm4j.machine.El2Code;
 import org.pkvm4j.machine.El2Image;
+import org.pkvm4j.machine.HypOptions;
 import org.pkvm4j.machine.HypPlatform;
 import org.pkvm4j.machine.PanicCause;
 import org.pkvm4j.machine.MachineConfig;
@@ -49,6 +50,7 @@ public final class El2Modules {
     private final ModuleOpsTable ops;
     private final DynamicHcalls hcalls;
     private final InjectedFaults faults;
+    private final long allocBytes;
     private final SymbolLinker linker = new SymbolLinker();
     private final List<El2Module> loaded = new ArrayList<>();
     private final List<long[]> reserved = new ArrayList<>();
@@ -77,7 +79,17 @@ public final class El2Modules {
      * this hypervisor was booted to inject (null: none).
      */
     public El2Modules(HypPlatform platform, HypVaSpace va, ModuleOpsTable ops, DynamicHcalls hcalls, InjectedFaults faults) {
+        this(platform, va, ops, hcalls, faults, HypOptions.DEFAULT_ALLOC_BYTES);
+    }
+
+    /**
+     * As above, and the code of each module may allocate at most {@code allocBytes} in one trap (0:
+     * no budget; code running off its trap is stopped all the same).
+     */
+    public El2Modules(HypPlatform platform, HypVaSpace va, ModuleOpsTable ops, DynamicHcalls hcalls, InjectedFaults faults,
+            long allocBytes) {
         this.faults = faults;
+        this.allocBytes = allocBytes;
         this.platform = platform;
         this.va = va;
         this.ops = ops;
@@ -126,6 +138,7 @@ public final class El2Modules {
             linker.grantAccess(image);
             initFn = linker.linkInit(image, init.get());
             module.containment().stopWith(linker.stopSwitch(image));
+            linker.chargeTo(image, new El2Memory(platform, module.containment(), allocBytes));
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             unmapPages(token, image.nrPages());
             LinkageError link = linkError(e);

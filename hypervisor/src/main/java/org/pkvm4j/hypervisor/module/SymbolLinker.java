@@ -13,6 +13,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
 import java.lang.reflect.AccessFlag;
+import java.util.function.LongConsumer;
 import org.pkvm4j.api.KvmCpuContext;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el2.KvmCpuContextHandler;
@@ -69,6 +70,28 @@ final class SymbolLinker {
         }
         VarHandle flag = privateLookup(flagClass).findStaticVarHandle(flagClass, PREEMPT_FLAG, boolean.class);
         return () -> flag.setVolatile(true);
+    }
+
+    /**
+     * The field of the same class through which the code inserted before each of the module's array
+     * allocations charges the trap: a private static {@code LongConsumer} (host-kernel {@code
+     * PreemptFlagClass.CHARGE}).
+     */
+    static final String ALLOC_CHARGE = "charge";
+
+    /**
+     * Makes {@code charge} what {@code image}'s array allocations charge, before any of its code
+     * runs; nothing if its code has no preemption flag. Needs {@link #grantAccess} first.
+     */
+    void chargeTo(El2Image image, LongConsumer charge) throws ReflectiveOperationException {
+        if (image.stopFlag().isEmpty()) {
+            return;
+        }
+        Class<?> flagClass = Class.forName(image.module(), image.stopFlag().get());
+        if (flagClass == null) {
+            throw new ClassNotFoundException(image.stopFlag().get() + " in " + image.module().getName());
+        }
+        privateLookup(flagClass).findStaticVarHandle(flagClass, ALLOC_CHARGE, LongConsumer.class).setVolatile(charge);
     }
 
     /** The init symbol as a handle of type {@code (ModuleOps)void}. */

@@ -47,14 +47,15 @@ public final class PkvmImage implements HypervisorImage {
         // A debug build's fault injection, armed now while the host is still privileged (empty: none).
         InjectedFaults faults = options.faults().isEmpty() ? null : new InjectedFaults(options.faults(), console);
         El2Modules modules = new El2Modules(platform, va,
-                new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers), dynamicHcalls, faults);
+                new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers), dynamicHcalls, faults,
+                options.allocBytes());
         Deprivilege deprivilege = new Deprivilege(platform.nrCpus());
         GuestVcpus guests = new GuestVcpus(new GuestMemProtect(memProtect, new VmTable()));
         HostHcallTable table = HostHcalls.table(modules, deprivilege, memProtect, guests, platform.nrCpus());
         // A panic, for any reason, stops all EL2 module code: every poll inserted into it throws.
         platform.onPanic(p -> modules.stopAll());
         if (options.lockupMillis() > 0) {
-            new HypWatchdog(platform, console, trace, options.lockupMillis(), options.budgetMillis()).arm();
+            new HypWatchdog(platform, console, trace, options.lockupMillis(), options.budgetMillis(), options.allocBytes()).arm();
         }
         console.puts("pKVM: hypervisor initialised on %d CPUs%s".formatted(platform.nrCpus(),
                 options.protectedMode() ? ", protected mode" : ""));

@@ -31,6 +31,8 @@ final class HostileCases {
     static final String HYP_PANIC = "PKVM-HYP-PANIC";
     /** The lockup watchdog's hyp panic. */
     static final String HYP_LOCKUP = "PKVM-HYP-LOCKUP";
+    /** EL2 over its allocation budget, or out of the JVM's memory: a hyp panic. */
+    static final String HYP_NOMEM = "PKVM-HYP-NOMEM";
 
     private static final BiFunction<ModuleFileBuilder, HostileSource, ModuleFileBuilder> AS_BUILT = (b, s) -> b;
     private static final List<long[]> ONE_CALL = List.of(new long[] {0, 0});
@@ -228,6 +230,14 @@ final class HostileCases {
                             .hypEntry("java/lang/evil/Payload.class", ClassFiles.emptyClass("java.lang.evil.Payload")),
                     refused(RESERVED_NAME, Errno.EPERM, "java.lang.evil")),
 
+            // ---- EL2 code that takes the host's memory: a hyp panic before the JVM runs out.
+            nomem("array_bomb", "asks for an 8 GiB array in its HVC handler", "array_bomb_hvc", false,
+                    src("array_bomb").hvc("result = new long[1 << 30].length;")),
+            nomem("grid_bomb", "asks for a 4 GiB two-dimensional array in its HVC handler", "grid_bomb_hvc", false,
+                    src("grid_bomb").hvc("result = new byte[1 << 16][1 << 16].length;")),
+            nomem("jdk_hoard", "makes the JDK grow a string without end in its HVC handler", "jdk_hoard_hvc", true,
+                    src("jdk_hoard").hvc("StringBuilder sb = new StringBuilder();\nwhile (forever()) {\n    sb.append(\"0123456789abcdef\");\n}\nresult = sb.length();")),
+
             // ---- EL2 code that never returns: the lockup watchdog (run in a JVM of their own).
             lockup("init_never_returns", "spins for ever in its EL2 init", "init_never_returns_init",
                     src("init_never_returns").members("static long spins;").init("while (forever()) {\n    spins++;\n}")),
@@ -380,6 +390,12 @@ final class HostileCases {
     private static HostileCase lockup(String id, String what, String symbol, HostileSource source) {
         return new HostileCase(id, what, source, AS_BUILT, List.of(Variant.VENDOR_BUILD), false, ONE_CALL,
                 new Panics(HYP_LOCKUP, List.of(HostileSource.moduleName(id), symbol), null), true);
+    }
+
+    /** EL2 code over its allocation budget: a PKVM-HYP-NOMEM panic naming the module and symbol. */
+    private static HostileCase nomem(String id, String what, String symbol, boolean ownJvm, HostileSource source) {
+        return new HostileCase(id, what, source, AS_BUILT, List.of(Variant.VENDOR_BUILD), false, ONE_CALL,
+                new Panics(HYP_NOMEM, List.of(HostileSource.moduleName(id), symbol), null), ownJvm);
     }
 
     /** Loaded with the static checks off: the EL2 loader does not resolve {@code jdkClass}, a hyp panic naming both. */
