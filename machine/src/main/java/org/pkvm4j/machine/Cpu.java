@@ -15,6 +15,7 @@ import org.pkvm4j.api.UserPtRegs;
  * longer stretch instead ({@link Machine#pinCurrentThread()}, a {@code preempt_disable()} region).
  */
 public final class Cpu {
+    private static final VarHandle EL2_TID;
     private static final VarHandle EL2_THREAD;
     private static final VarHandle EL2_CODE;
     private static final VarHandle EL2_TRAP;
@@ -23,6 +24,7 @@ public final class Cpu {
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
+            EL2_TID = l.findVarHandle(Cpu.class, "el2Tid", long.class);
             EL2_THREAD = l.findVarHandle(Cpu.class, "el2Thread", Thread.class);
             EL2_CODE = l.findVarHandle(Cpu.class, "el2Code", El2Code.class);
             EL2_TRAP = l.findVarHandle(Cpu.class, "el2Trap", El2Code.class);
@@ -41,7 +43,12 @@ public final class Cpu {
     // trap, with plain stores (no fence, no compiler barrier on the trap); the lockup detector's
     // thread reads them opaquely, so it sees them change. A stuck trap sits in a loop whose
     // safepoint and preemption polls keep every earlier store in place, so the detector sees what
-    // it runs. A thread that reads el2Thread sees itself only if it wrote it.
+    // it runs. el2Tid, the id of the trap's thread (0: none), says whether anything runs; a thread
+    // that reads its own id there wrote it itself (ids are never reused). el2Thread and el2Code keep
+    // the last trap's values after it returned and are stored only when they change: a reference
+    // store into this long-lived object costs a G1 write barrier with a StoreLoad fence, and a CPU
+    // usually runs the same handler for the same thread many times in a row.
+    private long el2Tid;
     private Thread el2Thread;
     private El2Code el2Code;
     // Set only while nested code runs: the outermost code of the trap (null otherwise, el2Code is it).
@@ -132,12 +139,21 @@ public final class Cpu {
      * outermost entry counts as a new trap for the lockup detector.
      */
     El2Code enterEl2(El2Code code) {
-        El2Code outer = el2Code;
-        if (outer == null) {
-            el2Thread = Thread.currentThread();
+        if (el2Tid == 0) {
+            Thread me = Thread.currentThread();
+            if (el2Thread != me) {
+                el2Thread = me;
+            }
+            if (el2Code != code) {
+                el2Code = code;
+            }
             el2Seq++;
-        } else if (el2Trap == null) {
-            // Nested (a handler's puts reaching a serial driver): keep the trap's own code apart.
+            el2Tid = me.threadId();
+            return null;
+        }
+        // Nested (a handler's puts reaching a serial driver): keep the trap's own code apart.
+        El2Code outer = el2Code;
+        if (el2Trap == null) {
             el2Trap = outer;
         }
         el2Code = code;
@@ -146,18 +162,19 @@ public final class Cpu {
 
     /** Publishes that the code entered last returned, and {@code outer} (or nothing) runs again. */
     void exitEl2(El2Code outer) {
-        el2Code = outer;
         if (outer == null) {
-            el2Thread = null;
-        } else if (el2Trap == outer) {
+            el2Tid = 0; // el2Thread and el2Code stay, as the last trap's (see the fields)
+            return;
+        }
+        el2Code = outer;
+        if (el2Trap == outer) {
             el2Trap = null; // back at the outermost level: no longer nested
         }
     }
 
     /** Whether the calling thread runs code of {@code owner} on this CPU right now. */
     boolean runsEl2Of(Thread me, Object owner) {
-        El2Code code = el2Code;
-        return el2Thread == me && code != null && code.owner() == owner;
+        return el2Tid == me.threadId() && el2Code.owner() == owner;
     }
 
     /**
@@ -176,12 +193,12 @@ public final class Cpu {
 
     /** Whether the calling thread runs vendor EL2 code on this CPU right now. */
     boolean runsEl2(Thread me) {
-        return el2Thread == me;
+        return el2Tid == me.threadId();
     }
 
     /** The thread running vendor EL2 code here, or null: the lockup detector's read. */
     Thread el2ThreadSample() {
-        return (Thread) EL2_THREAD.getOpaque(this);
+        return (long) EL2_TID.getOpaque(this) == 0 ? null : (Thread) EL2_THREAD.getOpaque(this);
     }
 
     /** The count of outermost EL2 entries so far: the lockup detector's read. */
@@ -191,11 +208,14 @@ public final class Cpu {
 
     /** The innermost code running here, or null: the lockup detector's read. */
     El2Code el2CodeSample() {
-        return (El2Code) EL2_CODE.getOpaque(this);
+        return (long) EL2_TID.getOpaque(this) == 0 ? null : (El2Code) EL2_CODE.getOpaque(this);
     }
 
     /** The outermost code of the trap running here, or null: the lockup detector's read. */
     El2Code el2TrapSample() {
+        if ((long) EL2_TID.getOpaque(this) == 0) {
+            return null;
+        }
         El2Code nestedIn = (El2Code) EL2_TRAP.getOpaque(this);
         return nestedIn != null ? nestedIn : (El2Code) EL2_CODE.getOpaque(this);
     }

@@ -79,10 +79,10 @@ public final class RegsGate {
      * @return the view, open
      */
     public UserPtRegs open() {
-        // Written only by the thread it opens for (open, close): any other thread reads null or
-        // another thread, never itself, so the view's test needs no ordering.
+        // Written only by the thread it opens for (open, close): any other thread reads 0 or another
+        // thread's id, never its own (ids are never reused), so the view's test needs no ordering.
         UserPtRegs v = view;
-        v.openFor = Thread.currentThread();
+        v.openFor = Thread.currentThread().threadId();
         return v;
     }
 
@@ -92,12 +92,12 @@ public final class RegsGate {
      * @return whether it is open for this thread
      */
     public boolean isOpenHere() {
-        return view.openFor == Thread.currentThread();
+        return view.openFor == Thread.currentThread().threadId();
     }
 
     /** Closes the view: from now on every use of it is refused. */
     public void close() {
-        view.openFor = null;
+        view.openFor = 0;
     }
 
     /**

@@ -33,9 +33,11 @@ public final class UserPtRegs {
     private final long[] sys;
     // Null for a register file; for a view, the gate that opens and closes it and hears refusals.
     private final RegsGate gate;
-    // A view: the thread it is open for, or null (written by its gate, on that thread only). Kept
-    // here rather than in the gate so that the test on every access reads this object alone.
-    Thread openFor;
+    // A view: the id of the thread it is open for, 0 when closed (written by its gate, on that thread
+    // only). Kept here rather than in the gate so that the test on every access reads this object
+    // alone; an id rather than the Thread, so that opening and closing store no reference (a G1
+    // write barrier with a StoreLoad fence on every trap).
+    long openFor;
 
     /** A register file with every register zero. */
     public UserPtRegs() {
@@ -161,7 +163,7 @@ public final class UserPtRegs {
 
     /** A register file, or a view open for the calling thread. */
     private boolean usable() {
-        return gate == null || openFor == Thread.currentThread();
+        return gate == null || openFor == Thread.currentThread().threadId();
     }
 
     private void writeSys(int i, long value) {
