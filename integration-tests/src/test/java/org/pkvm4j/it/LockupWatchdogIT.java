@@ -163,8 +163,10 @@ class LockupWatchdogIT {
      */
     @Test
     void aHandlerOverBudgetThatReturnsIsAWarning() {
-        HostKernel kernel = bootLockup("pkvm.hyp_budget_ms=5");
-        long rounds = 20_000_000;
+        // A bound far above the budget (the last value given wins): on a loaded machine the doubling
+        // computation must not turn into a lockup before a trap over 5 ms returns.
+        HostKernel kernel = bootLockup("pkvm.hyp_budget_ms=5 pkvm.hyp_lockup_ms=60000");
+        long rounds = 1_000_000;
         long answer = kernel.ioctl("el2_lockup", 3, rounds);
         for (int i = 0; i < 20 && !overBudget(kernel); i++) {
             rounds *= 2;

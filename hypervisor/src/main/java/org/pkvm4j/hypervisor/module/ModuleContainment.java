@@ -71,6 +71,9 @@ final class ModuleContainment {
     /** From now on its ops change nothing (a failed init, an unload). */
     void kill() {
         dead = true;
+        // Its code runs no more, and a CPU keeps the last code it ran (Cpu.enterEl2), hence this
+        // object: the switch must not keep the module's classes, and so its layer, reachable.
+        stop = null;
     }
 
     /** How the module's code is stopped: set its preemption flag. */
