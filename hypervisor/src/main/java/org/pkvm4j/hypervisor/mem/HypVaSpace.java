@@ -164,6 +164,63 @@ public final class HypVaSpace {
         }
     }
 
+    /**
+     * {@code map_module_pages(pfn, va, nr_pages, prot, is_protected)}: {@link #mapModulePage} for each
+     * page; all or nothing (a failing page unmaps, and gives back, the ones before it).
+     *
+     * @return 0; -EINVAL for a count that is not positive or a range overflowing; else the first
+     *     failing page's errno
+     */
+    public int mapModulePages(long pfn, long va, long nrPages, int prot, boolean isProtected) {
+        if (nrPages <= 0 || nrPages > MODULE_VA_SIZE / PAGE_SIZE) {
+            return EINVAL;
+        }
+        for (long i = 0; i < nrPages; i++) {
+            int ret = mapModulePage(pfn + i, va + (i << Dram.PAGE_SHIFT), prot, isProtected);
+            if (ret != 0) {
+                while (i-- > 0) {
+                    if (unmapModulePage(va + (i << Dram.PAGE_SHIFT), isProtected) != 0) {
+                        throw new IllegalStateException("BUG: undoing map_module_pages at 0x%x".formatted(va + (i << Dram.PAGE_SHIFT)));
+                    }
+                }
+                return ret;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * {@code unmap_module_pages(pfn, va, nr_pages)}: every page of {@code [va, va + nrPages)} must map
+     * {@code pfn + i}; then each is unmapped and donated back to the host.
+     *
+     * @return 0; -EINVAL if a page is not mapped there from that pfn (nothing changes); the
+     *     give-back's errno
+     */
+    public int unmapModulePages(long pfn, long va, long nrPages) {
+        if (nrPages <= 0 || nrPages > MODULE_VA_SIZE / PAGE_SIZE || va < PRIVATE_VA_BASE
+                || va + (nrPages << Dram.PAGE_SHIFT) > PRIVATE_VA_BASE + MODULE_VA_SIZE) {
+            return EINVAL;
+        }
+        lock.lock();
+        try {
+            for (long i = 0; i < nrPages; i++) {
+                long leaf = pgt.leaf(va + (i << Dram.PAGE_SHIFT));
+                if (leaf == 0 || HypPgTable.pa(leaf) != (pfn + i) << Dram.PAGE_SHIFT) {
+                    return EINVAL;
+                }
+            }
+            for (long i = 0; i < nrPages; i++) {
+                int ret = unmapModulePage(va + (i << Dram.PAGE_SHIFT), false);
+                if (ret != 0) {
+                    return ret;
+                }
+            }
+            return 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The end of the reserved part of the module window; it only grows, so a snapshot stays valid. */
     private long moduleNext() {
         lock.lock();
@@ -309,7 +366,7 @@ public final class HypVaSpace {
      */
     public int hypProt(long va) {
         if (va >= 0 && va < LINEAR_END) {
-            return memProtect.hypCanAccess(va, 1) ? Prot.RW : 0;
+            return memProtect.hypCanAccess(va, 1, true) ? Prot.RW : memProtect.hypCanAccess(va, 1) ? Prot.R : 0;
         }
         long leaf = pgt.leaf(va);
         return leaf == 0 ? 0 : HypPgTable.prot(leaf);
@@ -334,7 +391,7 @@ public final class HypVaSpace {
     public void store64(long va, long value) {
         checkAligned(va, 8, "store64");
         if (va < LINEAR_END) {
-            if (!memProtect.hypCanAccess(va, 8)) {
+            if (!memProtect.hypCanAccess(va, 8, true)) {
                 throw fault("store64", va, true);
             }
             mem.store64(va, value);
@@ -371,7 +428,7 @@ public final class HypVaSpace {
     public void memcpy(long dstVa, long srcVa, long size) {
         checkSize(size, "memcpy");
         if (linear(dstVa, size) && linear(srcVa, size)) {
-            if (!memProtect.hypCanAccess(dstVa, size) || !memProtect.hypCanAccess(srcVa, size)) {
+            if (!memProtect.hypCanAccess(dstVa, size, true) || !memProtect.hypCanAccess(srcVa, size)) {
                 throw new PkvmException(Errno.EFAULT, "memcpy: [0x%x, +0x%x) or [0x%x, +0x%x) is not mapped at EL2"
                         .formatted(dstVa, size, srcVa, size));
             }
@@ -397,7 +454,7 @@ public final class HypVaSpace {
     public void memset(long va, byte b, long size) {
         checkSize(size, "memset");
         if (linear(va, size)) {
-            if (!memProtect.hypCanAccess(va, size)) {
+            if (!memProtect.hypCanAccess(va, size, true)) {
                 throw new PkvmException(Errno.EFAULT, "memset: [0x%x, +0x%x) is not mapped at EL2".formatted(va, size));
             }
             long i = 0;
@@ -433,7 +490,7 @@ public final class HypVaSpace {
     /** The PA {@code va} maps for this access ({@link #DEVICE_PA} set for device memory), or EFAULT. */
     private long translate(long va, boolean write, String op) {
         if (va >= 0 && va < LINEAR_END) {
-            if (!memProtect.hypCanAccess(va, 1)) {
+            if (!memProtect.hypCanAccess(va, 1, write)) {
                 throw fault(op, va, write);
             }
             return va;

@@ -6,6 +6,7 @@ import org.pkvm4j.hypervisor.HostHcalls;
 import org.pkvm4j.hypervisor.HypMain;
 import org.pkvm4j.hypervisor.HypWatchdog;
 import org.pkvm4j.hypervisor.console.HypConsole;
+import org.pkvm4j.hypervisor.iommu.KvmIommu;
 import org.pkvm4j.hypervisor.mem.GuestMemProtect;
 import org.pkvm4j.hypervisor.mem.GuestVcpus;
 import org.pkvm4j.hypervisor.mem.HostPermFaultHandlers;
@@ -46,11 +47,12 @@ public final class PkvmImage implements HypervisorImage {
         IllegalAbtNotifiers abtNotifiers = new IllegalAbtNotifiers();
         // A debug build's fault injection, armed now while the host is still privileged (empty: none).
         InjectedFaults faults = options.faults().isEmpty() ? null : new InjectedFaults(options.faults(), console);
+        KvmIommu iommu = new KvmIommu(memProtect, platform.memory(), console::puts);
         El2Modules modules = new El2Modules(platform, va,
-                new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers), dynamicHcalls, faults);
+                new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers, iommu), dynamicHcalls, faults);
         Deprivilege deprivilege = new Deprivilege(platform.nrCpus());
         GuestVcpus guests = new GuestVcpus(new GuestMemProtect(memProtect, new VmTable()));
-        HostHcallTable table = HostHcalls.table(modules, deprivilege, memProtect, guests, platform.nrCpus());
+        HostHcallTable table = HostHcalls.table(modules, deprivilege, memProtect, guests, platform.nrCpus(), iommu);
         // A panic, for any reason, stops all EL2 module code: every poll inserted into it throws.
         platform.onPanic(p -> modules.stopAll());
         if (options.lockupMillis() > 0) {
