@@ -10,6 +10,9 @@ package org.pkvm4j.machine;
  * DmaAbortException} names the fault the SMMU recorded.
  */
 public final class DmaEngine {
+    /** The register page of stream 0's engine; stream {@code s}'s is {@code s} pages above. */
+    public static final long REGS_BASE = 0x0A00_0000L;
+
     private final int streamId;
     private final Smmu smmu;
     private final HypMemory mem;
@@ -23,6 +26,11 @@ public final class DmaEngine {
     /** The stream id its transactions carry ({@code StreamID}). */
     public int streamId() {
         return streamId;
+    }
+
+    /** The physical address of its register page (MMIO): how the hypervisor's device table knows it. */
+    public long regsPhys() {
+        return REGS_BASE + ((long) streamId << Dram.PAGE_SHIFT);
     }
 
     /**

@@ -85,7 +85,12 @@ public enum HostHcall {
      * since the last refill ({@code __pkvm_hyp_alloc_mgt_refill} for the IOMMU allocator; pkvm4j
      * passes a contiguous range instead of a memcache).
      */
-    PKVM_IOMMU_REFILL(39, "kvm_iommu_refill");
+    PKVM_IOMMU_REFILL(39, "kvm_iommu_refill"),
+    /**
+     * Assigns the device whose registers are at PA x2 ({@link DmaEngine#regsPhys}) to protected VM x1,
+     * after its reset callback ran; x1 = 0 or -errno. The VM's teardown gives it back.
+     */
+    PKVM_DEVICE_ASSIGN(40, "__pkvm_device_assign");
 
     private final int id;
     private final String symbol;

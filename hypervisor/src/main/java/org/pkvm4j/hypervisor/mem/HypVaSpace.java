@@ -41,6 +41,8 @@ public final class HypVaSpace {
 
     private static final long PAGE_SIZE = 1L << Dram.PAGE_SHIFT;
     private static final long OFFSET_MASK = PAGE_SIZE - 1;
+    /** A fixblock: PMD size. */
+    private static final long BLOCK_SIZE = 2L << 20;
     /** Marks a translated address as device memory; PAs stay below bit 48. */
     private static final long DEVICE_PA = 1L << 62;
     private static final int EINVAL = -Errno.EINVAL.code();
@@ -53,6 +55,8 @@ public final class HypVaSpace {
     private final HypPgTable pgt = new HypPgTable();
     private final ReentrantLock lock = new ReentrantLock();
     private final long[] fixmapSlots;
+    // Per CPU: its 2 MiB fixblock slot, taken on first use (0: none yet).
+    private final long[] fixblockSlots;
     private long moduleNext = PRIVATE_VA_BASE;
     private long privateNext = PRIVATE_VA_BASE + MODULE_VA_SIZE;
 
@@ -61,6 +65,7 @@ public final class HypVaSpace {
         this.memProtect = memProtect;
         this.mem = memProtect.mem;
         this.fixmapSlots = new long[nrCpus];
+        this.fixblockSlots = new long[nrCpus];
         for (int cpu = 0; cpu < nrCpus; cpu++) {
             fixmapSlots[cpu] = allocPrivateVaRange(PAGE_SIZE);
         }
@@ -348,6 +353,54 @@ public final class HypVaSpace {
                 long leaf = pgt.leaf(page);
                 if (leaf != 0 && HypPgTable.pa(leaf) == start + (i << Dram.PAGE_SHIFT)) {
                     pgt.unmap(page);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@code hyp_fixblock_map(phys)}: maps the 2 MiB block of memory holding {@code phys} in {@code
+     * cpu}'s fixblock slot, RW.
+     *
+     * @return the VA of {@code phys} in the slot; -EINVAL if the block is not all memory; -EBUSY if the
+     *     slot is mapped; -ENOMEM if the private range cannot hold the slot
+     */
+    public long fixblockMap(int cpu, long phys) {
+        long block = phys & -BLOCK_SIZE;
+        if (phys < 0 || phys >= 1L << Dram.PA_BITS || memProtect.ranges.checkRangeAllowedMemory(block, block + BLOCK_SIZE) != 0) {
+            return EINVAL;
+        }
+        lock.lock();
+        try {
+            long slot = fixblockSlots[cpu];
+            if (slot == 0) {
+                privateNext = (privateNext + BLOCK_SIZE - 1) & -BLOCK_SIZE;
+                slot = allocPrivateVaRange(BLOCK_SIZE);
+                if (slot < 0) {
+                    return slot;
+                }
+                fixblockSlots[cpu] = slot;
+            }
+            if (pgt.leaf(slot) != 0) {
+                return EBUSY;
+            }
+            pgt.map(slot, block, BLOCK_SIZE >>> Dram.PAGE_SHIFT, Prot.RW, false);
+            return slot + (phys - block);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@code hyp_fixblock_unmap()}: empties {@code cpu}'s fixblock slot (already empty: nothing). */
+    public void fixblockUnmap(int cpu) {
+        lock.lock();
+        try {
+            long slot = fixblockSlots[cpu];
+            if (slot != 0 && pgt.leaf(slot) != 0) {
+                for (long off = 0; off < BLOCK_SIZE; off += PAGE_SIZE) {
+                    pgt.unmap(slot + off);
                 }
             }
         } finally {

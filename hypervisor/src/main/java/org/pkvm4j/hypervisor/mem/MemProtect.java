@@ -44,6 +44,9 @@ public final class MemProtect {
     final HypSpinLock hypLock = new HypSpinLock();
     // Donated pages EL2 maps without W (host_donate_hyp_prot with a read-only prot); cleared on return.
     private final java.util.Set<Long> hypReadOnly = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    // linear_map_early: page -> prot mapped in the hyp linear map outside the ownership rules.
+    private final java.util.concurrent.ConcurrentHashMap<Long, Integer> earlyLinear = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile boolean registrationClosed;
     // The IOMMU's host idmap domain, once a module snapshotted the host stage-2 into it; written under the host lock.
     private volatile IommuIdmap iommuIdmap;
 
@@ -483,6 +486,88 @@ public final class MemProtect {
         return HypPage.hostState(w) == PageState.OWNED ? HypPage.refcount(w) : 0;
     }
 
+    // ---------------------------------------------------------------- early linear mappings
+
+    /**
+     * {@code __pkvm_linear_map_early(phys, size, prot)}: maps memory pages in the hyp linear map whoever
+     * owns them, until module registration closes.
+     *
+     * @return 0; -EPERM once registration closed; -EINVAL for an unaligned or empty range, one that is
+     *     not memory, or a refused prot; -EEXIST if a page is mapped at EL2 already
+     */
+    public int linearMapEarly(long phys, long size, int prot) {
+        if (registrationClosed) {
+            return EPERM;
+        }
+        if (size <= 0 || ((phys | size) & (PAGE_SIZE - 1)) != 0 || !ranges.pfnRangeIsValid(phys >>> Dram.PAGE_SHIFT, size >>> Dram.PAGE_SHIFT)
+                || ranges.checkRangeAllowedMemory(phys, phys + size) != 0 || HypPgTable.checkProt(prot, false) != 0) {
+            return EINVAL;
+        }
+        long first = phys >>> Dram.PAGE_SHIFT;
+        long nr = size >>> Dram.PAGE_SHIFT;
+        hypLock.lock();
+        try {
+            for (long i = 0; i < nr; i++) {
+                if (isHypMapped(first + i)) {
+                    return -Errno.EEXIST.code();
+                }
+            }
+            for (long i = 0; i < nr; i++) {
+                earlyLinear.put(first + i, prot);
+            }
+            return 0;
+        } finally {
+            hypLock.unlock();
+        }
+    }
+
+    /**
+     * {@code __pkvm_linear_unmap_early(addr, size)}.
+     *
+     * @return 0; -EPERM once registration closed; -EINVAL if a page was not mapped early
+     */
+    public int linearUnmapEarly(long va, long size) {
+        if (registrationClosed) {
+            return EPERM;
+        }
+        if (size <= 0 || ((va | size) & (PAGE_SIZE - 1)) != 0 || va < 0 || va + size < va) {
+            return EINVAL;
+        }
+        long first = va >>> Dram.PAGE_SHIFT;
+        long nr = size >>> Dram.PAGE_SHIFT;
+        hypLock.lock();
+        try {
+            for (long i = 0; i < nr; i++) {
+                if (!earlyLinear.containsKey(first + i)) {
+                    return EINVAL;
+                }
+            }
+            for (long i = 0; i < nr; i++) {
+                earlyLinear.remove(first + i);
+            }
+            return 0;
+        } finally {
+            hypLock.unlock();
+        }
+    }
+
+    /**
+     * {@code __pkvm_close_module_registration}: no early linear mapping may be made or removed from
+     * now on.
+     *
+     * @return the bytes still mapped early (the kernel's {@code WARN_ON_ONCE(early_lm_pages)}); they
+     *     stay mapped
+     */
+    public long closeModuleRegistration() {
+        hypLock.lock();
+        try {
+            registrationClosed = true;
+            return (long) earlyLinear.size() << Dram.PAGE_SHIFT;
+        } finally {
+            hypLock.unlock();
+        }
+    }
+
     // ---------------------------------------------------------------- the IOMMU idmap
 
     /**
@@ -678,9 +763,10 @@ public final class MemProtect {
         if (!hypCanAccess(va, size)) {
             return false;
         }
-        if (write && size > 0 && !hypReadOnly.isEmpty()) {
+        if (write && size > 0 && (!hypReadOnly.isEmpty() || !earlyLinear.isEmpty())) {
             for (long pfn = va >>> Dram.PAGE_SHIFT; pfn <= (va + size - 1) >>> Dram.PAGE_SHIFT; pfn++) {
-                if (hypReadOnly.contains(pfn)) {
+                Integer early = earlyLinear.get(pfn);
+                if (hypReadOnly.contains(pfn) || (early != null && !isHypMapped(pfn) && (early & Prot.W) == 0)) {
                     return false;
                 }
             }
@@ -699,7 +785,7 @@ public final class MemProtect {
         long first = va >>> Dram.PAGE_SHIFT;
         long last = (va + size - 1) >>> Dram.PAGE_SHIFT;
         for (long pfn = first; pfn <= last; pfn++) {
-            if (!ranges.isMemoryPfn(pfn) || !isHypMapped(pfn)) {
+            if (!ranges.isMemoryPfn(pfn) || (!isHypMapped(pfn) && !earlyLinear.containsKey(pfn))) {
                 return false;
             }
         }

@@ -94,4 +94,22 @@ final class ContainedCallbacks {
             }
         }
     }
+
+    /**
+     * A module's device reset callback, run from the host's assignment hypercall or a VM's teardown:
+     * published as the module's {@code device_reset} code on the trap's CPU while it runs.
+     */
+    record DeviceReset(org.pkvm4j.api.el2.DeviceResetHandler handler, El2Code code, HypPlatform platform)
+            implements org.pkvm4j.api.el2.DeviceResetHandler {
+        @Override
+        public int reset(long cookie, boolean hostToGuest) {
+            Cpu cpu = platform.currentCpu();
+            El2Code outer = platform.enterEl2(cpu, code);
+            try {
+                return handler.reset(cookie, hostToGuest);
+            } finally {
+                platform.exitEl2(cpu, outer);
+            }
+        }
+    }
 }

@@ -2,6 +2,7 @@ package org.pkvm4j.hypervisor.module;
 
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.api.el2.DeviceResetHandler;
 import org.pkvm4j.api.el2.HostPermFaultHandler;
 import org.pkvm4j.api.el2.HostStage2Leaf;
 import org.pkvm4j.api.el2.IllegalAbtNotifier;
@@ -10,6 +11,7 @@ import org.pkvm4j.api.el2.IotlbSync;
 import org.pkvm4j.api.el2.ModuleOps;
 import org.pkvm4j.api.el2.SerialDriver;
 import org.pkvm4j.hypervisor.console.HypConsole;
+import org.pkvm4j.hypervisor.device.PkvmDevices;
 import org.pkvm4j.hypervisor.iommu.KvmIommu;
 import org.pkvm4j.hypervisor.mem.HostPermFaultHandlers;
 import org.pkvm4j.hypervisor.mem.HypSpinLock;
@@ -37,6 +39,7 @@ public final class ModuleOpsTable implements ModuleOps {
     private final HostPermFaultHandlers permFaultHandlers;
     private final IllegalAbtNotifiers abtNotifiers;
     private final KvmIommu iommu;
+    private final PkvmDevices devices;
     /** What the module this view belongs to registered; null for the shared table. */
     private final ModuleRegistrations owned;
     /** The module this view belongs to; null for the shared table, which no module is handed. */
@@ -50,13 +53,18 @@ public final class ModuleOpsTable implements ModuleOps {
     public ModuleOpsTable(HypConsole console, HypPlatform platform, MemProtect memProtect,
             HostPermFaultHandlers permFaultHandlers, HypVaSpace va, IllegalAbtNotifiers abtNotifiers) {
         this(console, platform, memProtect, permFaultHandlers, va, abtNotifiers,
-                new KvmIommu(memProtect, platform.memory(), console::puts));
+                new KvmIommu(memProtect, platform.memory(), console::puts), new PkvmDevices());
     }
 
-    /** As the other constructor, over the hypervisor's IOMMU layer {@code iommu} (its pools, its idmap domain). */
+    /**
+     * As the other constructor, over the hypervisor's IOMMU layer {@code iommu} (its pools, its idmap
+     * domain) and its assignable {@code devices}.
+     */
     public ModuleOpsTable(HypConsole console, HypPlatform platform, MemProtect memProtect,
-            HostPermFaultHandlers permFaultHandlers, HypVaSpace va, IllegalAbtNotifiers abtNotifiers, KvmIommu iommu) {
+            HostPermFaultHandlers permFaultHandlers, HypVaSpace va, IllegalAbtNotifiers abtNotifiers, KvmIommu iommu,
+            PkvmDevices devices) {
         this.iommu = iommu;
+        this.devices = devices;
         this.console = console;
         this.platform = platform;
         this.memProtect = memProtect;
@@ -75,6 +83,7 @@ public final class ModuleOpsTable implements ModuleOps {
         this.permFaultHandlers = shared.permFaultHandlers;
         this.abtNotifiers = shared.abtNotifiers;
         this.iommu = shared.iommu;
+        this.devices = shared.devices;
         this.owned = owned;
         this.module = module;
     }
@@ -123,6 +132,7 @@ public final class ModuleOpsTable implements ModuleOps {
     void undoRegistrations() {
         if (owned != null) {
             owned.undo(console, permFaultHandlers, abtNotifiers, va);
+            owned.undoIommu(memProtect, va, devices);
         }
     }
 
@@ -500,6 +510,58 @@ public final class ModuleOpsTable implements ModuleOps {
     public void unmapModulePages(long pfn, long va, long nrPages) {
         require("unmapModulePages");
         check(this.va.unmapModulePages(pfn, va, nrPages), "unmap_module_pages", pfn);
+    }
+
+    @Override
+    public long linearMapEarly(long phys, long size, int prot) {
+        require("linearMapEarly");
+        check(memProtect.linearMapEarly(phys, size, prot), "linear_map_early", phys);
+        if (owned != null) {
+            owned.linearMapped(phys, size);
+        }
+        return phys; // hyp VA = PA in the linear map
+    }
+
+    @Override
+    public void linearUnmapEarly(long va, long size) {
+        require("linearUnmapEarly");
+        check(memProtect.linearUnmapEarly(va, size), "linear_unmap_early", va);
+        if (owned != null) {
+            owned.linearUnmapped(va, size);
+        }
+    }
+
+    @Override
+    public long fixblockMap(long phys) {
+        require("fixblockMap");
+        int cpu = smpProcessorId();
+        long at = checkVa(va.fixblockMap(cpu, phys), "fixblock_map", phys);
+        if (owned != null) {
+            owned.fixblockMapped(cpu);
+        }
+        return at;
+    }
+
+    @Override
+    public void fixblockUnmap() {
+        if (!allowed("fixblockUnmap")) {
+            return;
+        }
+        va.fixblockUnmap(smpProcessorId());
+    }
+
+    @Override
+    public void deviceRegisterReset(long phys, long cookie, DeviceResetHandler handler) {
+        require("deviceRegisterReset");
+        if (handler == null) {
+            throw new PkvmException(Errno.EINVAL, "device_register_reset(0x%x): no callback".formatted(phys));
+        }
+        DeviceResetHandler registered = module == null ? handler
+                : new ContainedCallbacks.DeviceReset(handler, module.code("device_reset"), platform);
+        check(devices.registerReset(phys, cookie, registered), "device_register_reset", phys);
+        if (owned != null) {
+            owned.deviceReset(registered);
+        }
     }
 
     /** A VA or a negative errno (hyp VAs are below 2^48, never negative). */

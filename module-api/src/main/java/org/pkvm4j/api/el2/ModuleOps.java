@@ -676,4 +676,75 @@ public interface ModuleOps {
      *     (nothing is unmapped); the give-back's errno
      */
     void unmapModulePages(long pfn, long va, long nrPages);
+
+    /**
+     * Maps {@code [phys, phys + size)} of memory in the hyp linear map (hyp VA = {@link #hypVa} of
+     * {@code phys}) with {@code prot}, for an EL2 init that must reach memory before it owns it; undo
+     * it with {@link #linearUnmapEarly} before the host is deprivileged. A mapping still present then
+     * is reported (a {@code WARNING} on the hyp console and in the boot report), as the kernel WARNs
+     * when module registration closes.
+     *
+     * <p>Kernel counterpart: {@code linear_map_early(phys, size, prot)} ({@code
+     * __pkvm_linear_map_early}, counted in {@code early_lm_pages}). pkvm4j maps memory only.
+     *
+     * @param phys the first physical address, page aligned
+     * @param size the number of bytes, page aligned and positive
+     * @param prot {@link org.pkvm4j.api.Prot} bits ({@code hyp_set_prot_attr})
+     * @return the hyp VA of {@code phys}
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} for an unaligned or empty range, one that is
+     *     not memory, or a refused {@code prot}; {@code EEXIST} if a page is mapped at EL2 already;
+     *     {@code EPERM} once the host is deprivileged
+     */
+    long linearMapEarly(long phys, long size, int prot);
+
+    /**
+     * Removes a mapping {@link #linearMapEarly} made.
+     *
+     * <p>Kernel counterpart: {@code linear_unmap_early(addr, size)}.
+     *
+     * @param va the hyp VA {@link #linearMapEarly} returned
+     * @param size the number of bytes it mapped
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} if a page was not mapped early; {@code EPERM}
+     *     once the host is deprivileged
+     */
+    void linearUnmapEarly(long va, long size);
+
+    /**
+     * Maps the 2 MiB block of memory holding {@code phys} in this CPU's fixblock slot, RW, and returns
+     * the hyp VA of {@code phys} there; unmap it before the trap returns, as {@link #fixmapMap}.
+     *
+     * <p>Kernel counterpart: {@code fixblock_map(phys)} ({@code hyp_fixblock_map}), a PMD-size fixmap:
+     * one mapping where 512 {@code fixmap_map} calls would each need a TLB invalidation.
+     *
+     * @param phys a physical address in DRAM
+     * @return the hyp VA of {@code phys} in this CPU's fixblock slot
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} if the 2 MiB block holding {@code phys} is
+     *     not all memory; {@code EBUSY} if this CPU's slot is mapped
+     */
+    long fixblockMap(long phys);
+
+    /**
+     * Unmaps this CPU's fixblock slot; an empty slot stays empty.
+     *
+     * <p>Kernel counterpart: {@code fixblock_unmap()} ({@code hyp_fixblock_unmap}).
+     */
+    void fixblockUnmap();
+
+    /**
+     * Registers the reset callback of the assignable device whose registers are at {@code phys}: it
+     * runs whenever the device is assigned to a protected guest ({@code hostToGuest}) and when it
+     * comes back at the guest's teardown. Resetting is mandatory: a device without a callback cannot
+     * be assigned ({@code ENODEV}); a callback that fails blocks the assignment, and fails the
+     * teardown with a hyp panic. One per device.
+     *
+     * <p>Kernel counterpart: {@code device_register_reset(phys, cookie, cb)} ({@code
+     * pkvm_device_register_reset}).
+     *
+     * @param phys the physical address of the device's register page
+     * @param cookie passed back to every call of {@code handler}
+     * @param handler the reset callback, kept for the life of the module
+     * @throws org.pkvm4j.api.PkvmException {@code ENODEV} if no assignable device has registers at
+     *     {@code phys}; {@code EBUSY} if the device has a callback already
+     */
+    void deviceRegisterReset(long phys, long cookie, DeviceResetHandler handler);
 }
