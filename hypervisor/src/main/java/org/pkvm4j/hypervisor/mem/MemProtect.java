@@ -508,7 +508,7 @@ public final class MemProtect {
         hypLock.lock();
         try {
             for (long i = 0; i < nr; i++) {
-                if (isHypMapped(first + i)) {
+                if (isHypMapped(first + i) || earlyLinear.containsKey(first + i)) {
                     return -Errno.EEXIST.code();
                 }
             }
