@@ -102,7 +102,8 @@ public interface ModuleOps {
      * (usable with {@link #load64}, {@link #store64}, {@link #memcpy}, {@link #memset}).
      *
      * <p>Kernel counterpart: {@code host_donate_hyp(pfn, nr_pages, accept_mmio)} ({@code
-     * __pkvm_host_donate_hyp}); pkvm4j donates memory only, as with {@code accept_mmio = false}.
+     * __pkvm_host_donate_hyp}) with {@code accept_mmio = false}; see {@link #hostDonateHyp(long, long,
+     * boolean)} for MMIO.
      * Pre: every page host OWNED (and not restricted by {@link #hostStage2ModProt}), hyp NOPAGE.
      * All or nothing.
      *
@@ -273,8 +274,9 @@ public interface ModuleOps {
      * handlers registered with {@link #registerHostPermFaultHandler} see first. {@link
      * org.pkvm4j.api.Prot#RWX} gives the pages back to the host as pristine memory.
      *
-     * <p>Kernel counterpart: {@code host_stage2_mod_prot(pfn, prot, nr_pages, update_iommu)} ({@code
-     * module_change_host_page_prot}); there is no IOMMU in pkvm4j, so no {@code update_iommu}. A
+     * <p>Kernel counterpart: {@code host_stage2_mod_prot(pfn, prot, nr_pages)} (android14-6.1, {@code
+     * module_change_host_page_prot}); the host's DMA view (the IOMMU's idmap domain) follows, as with
+     * {@link #hostStage2ModProt(long, int, long, boolean)} and {@code update_iommu}. A
      * restricted page is "module owned": the host may still use it within the permissions, but can no
      * longer share or donate it ({@code EPERM}). pkvm4j models only data accesses, so {@code X} is
      * recorded but never checked; {@link org.pkvm4j.api.Prot#NONE} is a permission fault on every
