@@ -608,8 +608,19 @@ public final class MemProtect {
         if (idmap == null) {
             return;
         }
-        for (long i = 0; i < nrPages; i++) {
-            idmap.hostStage2Idmap(pfn + i, 1, HypPage.hostAccessible(mem.pageWord(pfn + i)) ? Prot.R | Prot.W : 0);
+        // One call (one IOTLB invalidation) per run of pages that end up with the same prot.
+        long runStart = pfn;
+        int runProt = -1;
+        for (long p = pfn; p < pfn + nrPages; p++) {
+            int prot = HypPage.hostAccessible(mem.pageWord(p)) ? Prot.R | Prot.W : 0;
+            if (prot != runProt && runProt >= 0) {
+                idmap.hostStage2Idmap(runStart, p - runStart, runProt);
+                runStart = p;
+            }
+            runProt = prot;
+        }
+        if (runProt >= 0) {
+            idmap.hostStage2Idmap(runStart, pfn + nrPages - runStart, runProt);
         }
     }
 
