@@ -58,6 +58,12 @@ final class ReportPrinter {
                 out.printf("    %-16s %s%n", l.module(), l.errno().map(e -> e + ": " + l.message()).orElse(l.message()));
             }
         }
+        if (!r.hypWarnings().isEmpty()) {
+            out.printf("  %-14s%n", "hyp warnings");
+            for (String w : r.hypWarnings()) {
+                out.printf("    %s%n", w);
+            }
+        }
         if (!checks.isEmpty()) {
             out.printf("  %-14s%n", "demo");
             for (DemoWorkload.Check c : checks) {

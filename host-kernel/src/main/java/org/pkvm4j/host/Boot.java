@@ -129,7 +129,9 @@ final class Boot {
         initramfs.measurements().freeze();
         List<LoadedModule> modules = loader.lsmod();
         kernel.completeBoot(new BootReport(cmdline.raw(), steps, modules, security, deprivileged,
-                Optional.ofNullable(machine.panic()), initramfs.describe(), initramfs.measurements(), lateLoads));
+                Optional.ofNullable(machine.panic()), initramfs.describe(), initramfs.measurements(), lateLoads,
+                log.records().stream().filter(r -> r.origin() == KernelLog.Origin.EL2 && r.text().startsWith("WARNING"))
+                        .map(KernelLog.Record::text).toList()));
         log.info(LOG, "kvm: {}", security.describe());
         return kernel;
     }

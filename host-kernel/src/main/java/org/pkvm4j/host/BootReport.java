@@ -21,10 +21,12 @@ import org.pkvm4j.machine.HypPanic;
  *     (entries after it keep arriving as modules load later)
  * @param lateLoads the modules a {@link BootFault.LoadsLate} fault moved to a modprobe after
  *     deprivilege, with how each went
+ * @param hypWarnings the {@code WARNING} lines the hypervisor printed during the boot (for example an
+ *     early linear mapping a module left when module registration closed), in order
  */
 public record BootReport(String cmdline, List<Step> steps, List<LoadedModule> modules, SecurityState security,
         boolean deprivileged, Optional<HypPanic> panic, String initramfs, MeasurementLog measurements,
-        List<LateLoad> lateLoads) {
+        List<LateLoad> lateLoads, List<String> hypWarnings) {
 
     /**
      * A module modprobed after deprivilege because a fault moved it out of the protected list.
@@ -51,6 +53,7 @@ public record BootReport(String cmdline, List<Step> steps, List<LoadedModule> mo
         steps = List.copyOf(steps);
         modules = List.copyOf(modules);
         lateLoads = List.copyOf(lateLoads);
+        hypWarnings = List.copyOf(hypWarnings);
     }
 
     /** The total time of the boot steps. */

@@ -14,16 +14,30 @@ import org.pkvm4j.api.Errno;
 public final class Deprivilege {
     private final AtomicIntegerArray finalized;
     private volatile boolean privilegedBandClosed;
+    private final Runnable closeRegistration;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** State for {@code nrCpus} CPUs, none deprivileged. */
     public Deprivilege(int nrCpus) {
+        this(nrCpus, () -> { });
+    }
+
+    /**
+     * As the other constructor; {@code closeRegistration} runs once, at the first finalize ({@code
+     * __pkvm_close_module_registration}).
+     */
+    public Deprivilege(int nrCpus, Runnable closeRegistration) {
         this.finalized = new AtomicIntegerArray(nrCpus);
+        this.closeRegistration = closeRegistration;
     }
 
     /** {@code __pkvm_prot_finalize} on CPU {@code cpu}: 0, or -EPERM if this CPU was done before. */
     public long protFinalize(int cpu) {
         // The band closes with the first CPU: the host sets the static key before any finalize.
         privilegedBandClosed = true;
+        if (closed.compareAndSet(false, true)) {
+            closeRegistration.run();
+        }
         boolean first = finalized.compareAndSet(cpu, 0, 1);
         return first ? 0 : Errno.EPERM.negated();
     }

@@ -4,6 +4,8 @@ import java.util.EnumMap;
 import java.util.Map;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.UserPtRegs;
+import org.pkvm4j.hypervisor.device.PkvmDevices;
+import org.pkvm4j.hypervisor.iommu.KvmIommu;
 import org.pkvm4j.hypervisor.mem.GuestExit;
 import org.pkvm4j.hypervisor.mem.GuestMemProtect;
 import org.pkvm4j.hypervisor.mem.GuestVcpus;
@@ -32,8 +34,13 @@ public final class HostHcalls {
     private final GuestMemProtect guest;
     private final VmTable vms;
     private final GuestExit[] exits;
+    private final KvmIommu iommu;
+    private final PkvmDevices devices;
 
-    private HostHcalls(El2Modules modules, Deprivilege deprivilege, MemProtect memProtect, GuestVcpus vcpus, int nrCpus) {
+    private HostHcalls(El2Modules modules, Deprivilege deprivilege, MemProtect memProtect, GuestVcpus vcpus, int nrCpus,
+            KvmIommu iommu, PkvmDevices devices) {
+        this.iommu = iommu;
+        this.devices = devices;
         this.modules = modules;
         this.deprivilege = deprivilege;
         this.memProtect = memProtect;
@@ -48,8 +55,8 @@ public final class HostHcalls {
 
     /** {@code host_hcall[]} over these workers, for a machine of {@code nrCpus} CPUs. */
     public static HostHcallTable table(El2Modules modules, Deprivilege deprivilege, MemProtect memProtect, GuestVcpus vcpus,
-            int nrCpus) {
-        HostHcalls h = new HostHcalls(modules, deprivilege, memProtect, vcpus, nrCpus);
+            int nrCpus, KvmIommu iommu, PkvmDevices devices) {
+        HostHcalls h = new HostHcalls(modules, deprivilege, memProtect, vcpus, nrCpus, iommu, devices);
         Map<HostHcall, HostHcallHandler> table = new EnumMap<>(HostHcall.class);
         for (HostHcall call : HostHcall.values()) {
             table.put(call, h.handler(call));
@@ -81,6 +88,8 @@ public final class HostHcalls {
             case PKVM_VCPU_GUEST_ACCESS -> this::vcpuGuestAccess;
             case PKVM_VCPU_GUEST_HVC -> this::vcpuGuestHvc;
             case PKVM_REFILL_MEMCACHE -> this::refillMemcache;
+            case PKVM_IOMMU_REFILL -> this::iommuRefill;
+            case PKVM_DEVICE_ASSIGN -> this::deviceAssign;
         };
     }
 
@@ -149,7 +158,11 @@ public final class HostHcalls {
 
     /** {@code handle___pkvm_finalize_teardown_vm}: x1 = handle. */
     private void finalizeTeardownVm(Cpu cpu, UserPtRegs regs) {
-        regs.set(1, guest.finalizeTeardownVm(regs.get(1)));
+        long ret = guest.finalizeTeardownVm(regs.get(1));
+        if (ret == 0) {
+            devices.releaseVm(regs.get(1)); // a failed reset throws: a hyp panic, as the kernel's
+        }
+        regs.set(1, ret);
     }
 
     // ---------------------------------------------------------------- guest memory
@@ -187,6 +200,19 @@ public final class HostHcalls {
         long handle = a1 & 0xFFFF;
         regs.set(1, vcpus.isProtected(handle) != Boolean.TRUE || (a1 >>> 32) != 0 ? EINVAL
                 : guest.refillMemcache(handle, (int) (a1 >>> 16) & 0xFFFF, regs.get(2), regs.get(3)));
+    }
+
+    /** {@code kvm_iommu_refill}: x1 = pfn, x2 = pages, x3 = atomic pool if non-zero; x1 = 0 or -errno, x2 = pages requested. */
+    private void iommuRefill(Cpu cpu, UserPtRegs regs) {
+        long[] requested = new long[1];
+        regs.set(1, iommu.refill(regs.get(1), regs.get(2), regs.get(3) != 0, requested));
+        regs.set(2, requested[0]);
+    }
+
+    /** {@code __pkvm_device_assign}: x1 = protected VM handle, x2 = the device's register PA; x1 = 0 or -errno. */
+    private void deviceAssign(Cpu cpu, UserPtRegs regs) {
+        long handle = regs.get(1);
+        regs.set(1, vcpus.isProtected(handle) != Boolean.TRUE ? EINVAL : devices.assign(regs.get(2), handle));
     }
 
     /** {@code handle___pkvm_reclaim_dying_guest_page}: x1 = handle, x2 = gfn. */

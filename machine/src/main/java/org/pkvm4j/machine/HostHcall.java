@@ -78,7 +78,19 @@ public enum HostHcall {
      * guest memory, reading the memcache from the host vCPU it shares with EL2; pkvm4j shares no
      * structure, so the host passes it in registers.
      */
-    PKVM_REFILL_MEMCACHE(38, "pkvm_refill_memcache");
+    PKVM_REFILL_MEMCACHE(38, "pkvm_refill_memcache"),
+    /**
+     * Donates x2 host pages from pfn x1 to the hypervisor's IOMMU pool (the atomic one if x3 != 0),
+     * which IOMMU drivers take their tables from; x1 = 0 or -errno, x2 = the pages drivers asked for
+     * since the last refill ({@code __pkvm_hyp_alloc_mgt_refill} for the IOMMU allocator; pkvm4j
+     * passes a contiguous range instead of a memcache).
+     */
+    PKVM_IOMMU_REFILL(39, "kvm_iommu_refill"),
+    /**
+     * Assigns the device whose registers are at PA x2 ({@link DmaEngine#regsPhys}) to protected VM x1,
+     * after its reset callback ran; x1 = 0 or -errno. The VM's teardown gives it back.
+     */
+    PKVM_DEVICE_ASSIGN(40, "__pkvm_device_assign");
 
     private final int id;
     private final String symbol;

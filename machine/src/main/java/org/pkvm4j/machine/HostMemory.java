@@ -97,12 +97,18 @@ public final class HostMemory {
      * diagnostic or a test; the hardware has no such query.
      */
     public boolean isAccessible(long pa) {
-        return !dram.isMemory(pa) || HypPage.hostAccessible(dram.word((pa - Dram.BASE) >>> Dram.PAGE_SHIFT));
+        if (!dram.isMemory(pa)) {
+            return !machine.isHypMmio(pa >>> Dram.PAGE_SHIFT);
+        }
+        return HypPage.hostAccessible(dram.word((pa - Dram.BASE) >>> Dram.PAGE_SHIFT));
     }
 
     private long slowLoad(long pa, int width) {
         checkAccess(pa, width);
         if (!dram.isMemory(pa)) {
+            while (machine.isHypMmio(pa >>> Dram.PAGE_SHIFT)) {
+                machine.hostMemAbort(pa, false); // EL2 owns these registers: it injects the abort
+            }
             return machine.mmioLoad(pa, width);
         }
         long off = pa - Dram.BASE;
@@ -130,6 +136,9 @@ public final class HostMemory {
     private void slowStore(long pa, int width, long value) {
         checkAccess(pa, width);
         if (!dram.isMemory(pa)) {
+            while (machine.isHypMmio(pa >>> Dram.PAGE_SHIFT)) {
+                machine.hostMemAbort(pa, true); // EL2 owns these registers: it injects the abort
+            }
             machine.mmioStore(pa, width, value);
             return;
         }

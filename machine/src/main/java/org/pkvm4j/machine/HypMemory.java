@@ -98,6 +98,23 @@ public final class HypMemory {
     }
 
     /**
+     * Records who owns MMIO page {@code pfn} (which has no metadata word): {@code hyp} after the host
+     * donated it ({@code host_donate_hyp} with {@code accept_mmio}), so a host access faults; the host
+     * again otherwise.
+     */
+    public void setMmioOwnedByHyp(long pfn, boolean hyp) {
+        if (dram.isMemoryPfn(pfn)) {
+            throw new IllegalArgumentException("pfn 0x%x is DRAM, not MMIO".formatted(pfn));
+        }
+        machine.setHypMmio(pfn, hyp);
+    }
+
+    /** Whether the host donated MMIO page {@code pfn} to EL2. */
+    public boolean isMmioOwnedByHyp(long pfn) {
+        return machine.isHypMmio(pfn);
+    }
+
+    /**
      * Zeroes {@code nrPages} pages from {@code pfn} ({@code memset(hyp_va, 0, size)} as the
      * hypervisor does before handing a guest-private page back). Chunks never touched are already
      * zero and stay uncommitted.

@@ -33,6 +33,9 @@ public final class Machine {
     private final ModuleRam moduleRam;
     private final Dram dram;
     private final HostMemory hostMemory;
+    private final Smmu smmu;
+    // MMIO pages the host donated to EL2 (host_donate_hyp with accept_mmio): a host access faults.
+    private final java.util.Set<Long> hypMmio = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final long powerOnNanos = System.nanoTime();
     private final AtomicInteger nextAffinity = new AtomicInteger();
     private final CpuClaims claims;
@@ -55,6 +58,7 @@ public final class Machine {
         this.dram = new Dram(config.memBytes());
         this.moduleRam = new ModuleRam(dram);
         this.hostMemory = new HostMemory(this, dram);
+        this.smmu = new Smmu(new HypMemory(dram, this));
         for (int i = 0; i < cpus.length; i++) {
             cpus[i] = new Cpu(i, this);
         }
@@ -94,6 +98,23 @@ public final class Machine {
     /** The host's loads and stores, checked against the host stage-2. */
     public HostMemory hostMemory() {
         return hostMemory;
+    }
+
+    /** The SMMU every DMA master's accesses go through; its event queue holds the aborted ones. */
+    public Smmu smmu() {
+        return smmu;
+    }
+
+    /**
+     * The DMA master whose transactions carry stream id {@code streamId} (a device the host drives).
+     *
+     * @throws IllegalArgumentException for a stream id outside {@code 0..}{@link Smmu#NR_STREAMS}{@code -1}
+     */
+    public DmaEngine dmaEngine(int streamId) {
+        if (streamId < 0 || streamId >= Smmu.NR_STREAMS) {
+            throw new IllegalArgumentException("stream id %d outside 0..%d".formatted(streamId, Smmu.NR_STREAMS - 1));
+        }
+        return new DmaEngine(streamId, smmu, new HypMemory(dram, this));
     }
 
     /** Nanoseconds since power-on, monotonic. */
@@ -289,6 +310,12 @@ public final class Machine {
         if (owner == OwnerId.HOST) {
             return;
         }
+        if (owner == null && !dram.isMemory(pa)) {
+            owner = isHypMmio(pa >>> Dram.PAGE_SHIFT) ? OwnerId.HYP : OwnerId.HOST;
+            if (owner == OwnerId.HOST) {
+                return;
+            }
+        }
         if (owner == null) {
             // Read now, not when the fault was taken: only a report, and only for vectors that say nothing.
             long word = dram.word((pa - Dram.BASE) >>> Dram.PAGE_SHIFT);
@@ -320,15 +347,33 @@ public final class Machine {
         }
     }
 
-    /** A host load outside DRAM: the UART's registers, else RAZ. */
+    /** A load outside DRAM: the UART's and the SMMU's registers, else RAZ. */
     long mmioLoad(long pa, int width) {
+        if (Smmu.owns(pa)) {
+            return smmu.mmioLoad(pa, width);
+        }
         return pa == UART_PA + UARTFR ? UARTFR_IDLE : 0;
     }
 
-    /** A host store outside DRAM: a byte to {@code UARTDR} transmits it, else WI. */
+    /** A store outside DRAM: a byte to {@code UARTDR} transmits it, an SMMU register is written, else WI. */
     void mmioStore(long pa, int width, long value) {
-        if (pa == UART_PA + UARTDR) {
+        if (Smmu.owns(pa)) {
+            smmu.mmioStore(pa, width, value);
+        } else if (pa == UART_PA + UARTDR) {
             uart.putc((char) (value & 0xFF));
+        }
+    }
+
+    /** Whether the host donated MMIO page {@code pfn} to EL2 (its stage-2 no longer maps it). */
+    boolean isHypMmio(long pfn) {
+        return hypMmio.contains(pfn);
+    }
+
+    void setHypMmio(long pfn, boolean hyp) {
+        if (hyp) {
+            hypMmio.add(pfn);
+        } else {
+            hypMmio.remove(pfn);
         }
     }
 

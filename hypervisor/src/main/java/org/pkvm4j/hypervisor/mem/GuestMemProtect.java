@@ -110,6 +110,7 @@ public final class GuestMemProtect {
                 long w = mp.mem.pageWord(pfn + i);
                 w = HypPage.withShareGuestCount(HypPage.withHostState(w, PageState.SHARED_OWNED), HypPage.shareGuestCount(w) + 1);
                 mp.mem.setPageWord(pfn + i, w);
+                mp.iommuSync(pfn + i, 1);
                 vm.map(gfn + i, pfn + i, prot, GuestState.SHARED_BORROWED);
             }
             return 0;
@@ -157,6 +158,7 @@ public final class GuestMemProtect {
                     w = HypPage.withHostState(w, PageState.OWNED);
                 }
                 mp.mem.setPageWord(pfn, w);
+                mp.iommuSync(pfn, 1);
                 vm.unmap(gfn + i);
             }
             return 0;
@@ -211,6 +213,7 @@ public final class GuestMemProtect {
             vm.allocTables(gfn, mc);
             long w = HypPage.withGuestAnnotation(mp.mem.pageWord(pfn), vm.handle, gfn);
             mp.mem.setPageWord(pfn, HypPage.withHostState(w, PageState.NOPAGE));
+            mp.iommuSync(pfn, 1);
             vm.map(gfn, pfn, Prot.RWX, GuestState.OWNED);
             return 0;
         } finally {
@@ -363,6 +366,7 @@ public final class GuestMemProtect {
                 vm.map(gfn, pfn, Prot.RWX, GuestState.OWNED);
             }
             mp.mem.setPageWord(pfn, w);
+            mp.iommuSync(pfn, 1);
             return 0;
         } finally {
             vm.lock.unlock();
@@ -431,6 +435,7 @@ public final class GuestMemProtect {
             mp.mem.zeroPages(pfn, 1);
         }
         mp.mem.setPageWord(pfn, HypPage.withHostState(HypPage.withAnnotation(w, OwnerId.HOST), PageState.OWNED));
+        mp.iommuSync(pfn, 1);
         vm.unmap(gfn);
         return 0;
     }
@@ -472,6 +477,7 @@ public final class GuestMemProtect {
                     vm.map(gfn, pfn, 0, GuestState.POISON);
                     mp.mem.zeroPages(pfn, 1);
                     mp.mem.setPageWord(pfn, HypPage.withHostState(HypPage.withAnnotation(w, OwnerId.HOST), PageState.OWNED));
+                    mp.iommuSync(pfn, 1);
                     return 0;
                 } finally {
                     vm.lock.unlock();
@@ -510,6 +516,7 @@ public final class GuestMemProtect {
                             long count = HypPage.shareGuestCount(w) - 1;
                             w = HypPage.withShareGuestCount(w, count);
                             mp.mem.setPageWord(pfn, count == 0 ? HypPage.withHostState(w, PageState.OWNED) : w);
+                            mp.iommuSync(pfn, 1);
                             vm.unmap(gfn);
                         } else {
                             reclaimLocked(vm, gfn);

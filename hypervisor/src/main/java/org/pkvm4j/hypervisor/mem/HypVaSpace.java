@@ -41,6 +41,8 @@ public final class HypVaSpace {
 
     private static final long PAGE_SIZE = 1L << Dram.PAGE_SHIFT;
     private static final long OFFSET_MASK = PAGE_SIZE - 1;
+    /** A fixblock: PMD size. */
+    private static final long BLOCK_SIZE = 2L << 20;
     /** Marks a translated address as device memory; PAs stay below bit 48. */
     private static final long DEVICE_PA = 1L << 62;
     private static final int EINVAL = -Errno.EINVAL.code();
@@ -53,6 +55,8 @@ public final class HypVaSpace {
     private final HypPgTable pgt = new HypPgTable();
     private final ReentrantLock lock = new ReentrantLock();
     private final long[] fixmapSlots;
+    // Per CPU: its 2 MiB fixblock slot, taken on first use (0: none yet).
+    private final long[] fixblockSlots;
     private long moduleNext = PRIVATE_VA_BASE;
     private long privateNext = PRIVATE_VA_BASE + MODULE_VA_SIZE;
 
@@ -61,6 +65,7 @@ public final class HypVaSpace {
         this.memProtect = memProtect;
         this.mem = memProtect.mem;
         this.fixmapSlots = new long[nrCpus];
+        this.fixblockSlots = new long[nrCpus];
         for (int cpu = 0; cpu < nrCpus; cpu++) {
             fixmapSlots[cpu] = allocPrivateVaRange(PAGE_SIZE);
         }
@@ -158,6 +163,63 @@ public final class HypVaSpace {
                 }
             }
             pgt.unmap(va);
+            return 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@code map_module_pages(pfn, va, nr_pages, prot, is_protected)}: {@link #mapModulePage} for each
+     * page; all or nothing (a failing page unmaps, and gives back, the ones before it).
+     *
+     * @return 0; -EINVAL for a count that is not positive or a range overflowing; else the first
+     *     failing page's errno
+     */
+    public int mapModulePages(long pfn, long va, long nrPages, int prot, boolean isProtected) {
+        if (nrPages <= 0 || nrPages > MODULE_VA_SIZE / PAGE_SIZE) {
+            return EINVAL;
+        }
+        for (long i = 0; i < nrPages; i++) {
+            int ret = mapModulePage(pfn + i, va + (i << Dram.PAGE_SHIFT), prot, isProtected);
+            if (ret != 0) {
+                while (i-- > 0) {
+                    if (unmapModulePage(va + (i << Dram.PAGE_SHIFT), isProtected) != 0) {
+                        throw new IllegalStateException("BUG: undoing map_module_pages at 0x%x".formatted(va + (i << Dram.PAGE_SHIFT)));
+                    }
+                }
+                return ret;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * {@code unmap_module_pages(pfn, va, nr_pages)}: every page of {@code [va, va + nrPages)} must map
+     * {@code pfn + i}; then each is unmapped and donated back to the host.
+     *
+     * @return 0; -EINVAL if a page is not mapped there from that pfn (nothing changes); the
+     *     give-back's errno
+     */
+    public int unmapModulePages(long pfn, long va, long nrPages) {
+        if (nrPages <= 0 || nrPages > MODULE_VA_SIZE / PAGE_SIZE || va < PRIVATE_VA_BASE
+                || va + (nrPages << Dram.PAGE_SHIFT) > PRIVATE_VA_BASE + MODULE_VA_SIZE) {
+            return EINVAL;
+        }
+        lock.lock();
+        try {
+            for (long i = 0; i < nrPages; i++) {
+                long leaf = pgt.leaf(va + (i << Dram.PAGE_SHIFT));
+                if (leaf == 0 || HypPgTable.pa(leaf) != (pfn + i) << Dram.PAGE_SHIFT) {
+                    return EINVAL;
+                }
+            }
+            for (long i = 0; i < nrPages; i++) {
+                int ret = unmapModulePage(va + (i << Dram.PAGE_SHIFT), false);
+                if (ret != 0) {
+                    return ret;
+                }
+            }
             return 0;
         } finally {
             lock.unlock();
@@ -298,6 +360,54 @@ public final class HypVaSpace {
         }
     }
 
+    /**
+     * {@code hyp_fixblock_map(phys)}: maps the 2 MiB block of memory holding {@code phys} in {@code
+     * cpu}'s fixblock slot, RW.
+     *
+     * @return the VA of {@code phys} in the slot; -EINVAL if the block is not all memory; -EBUSY if the
+     *     slot is mapped; -ENOMEM if the private range cannot hold the slot
+     */
+    public long fixblockMap(int cpu, long phys) {
+        long block = phys & -BLOCK_SIZE;
+        if (phys < 0 || phys >= 1L << Dram.PA_BITS || memProtect.ranges.checkRangeAllowedMemory(block, block + BLOCK_SIZE) != 0) {
+            return EINVAL;
+        }
+        lock.lock();
+        try {
+            long slot = fixblockSlots[cpu];
+            if (slot == 0) {
+                privateNext = (privateNext + BLOCK_SIZE - 1) & -BLOCK_SIZE;
+                slot = allocPrivateVaRange(BLOCK_SIZE);
+                if (slot < 0) {
+                    return slot;
+                }
+                fixblockSlots[cpu] = slot;
+            }
+            if (pgt.leaf(slot) != 0) {
+                return EBUSY;
+            }
+            pgt.map(slot, block, BLOCK_SIZE >>> Dram.PAGE_SHIFT, Prot.RW, false);
+            return slot + (phys - block);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@code hyp_fixblock_unmap()}: empties {@code cpu}'s fixblock slot (already empty: nothing). */
+    public void fixblockUnmap(int cpu) {
+        lock.lock();
+        try {
+            long slot = fixblockSlots[cpu];
+            if (slot != 0 && pgt.leaf(slot) != 0) {
+                for (long off = 0; off < BLOCK_SIZE; off += PAGE_SIZE) {
+                    pgt.unmap(slot + off);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The VA of {@code cpu}'s fixmap slot. */
     public long fixmapSlot(int cpu) {
         return fixmapSlots[cpu];
@@ -309,7 +419,7 @@ public final class HypVaSpace {
      */
     public int hypProt(long va) {
         if (va >= 0 && va < LINEAR_END) {
-            return memProtect.hypCanAccess(va, 1) ? Prot.RW : 0;
+            return memProtect.hypCanAccess(va, 1, true) ? Prot.RW : memProtect.hypCanAccess(va, 1) ? Prot.R : 0;
         }
         long leaf = pgt.leaf(va);
         return leaf == 0 ? 0 : HypPgTable.prot(leaf);
@@ -334,7 +444,7 @@ public final class HypVaSpace {
     public void store64(long va, long value) {
         checkAligned(va, 8, "store64");
         if (va < LINEAR_END) {
-            if (!memProtect.hypCanAccess(va, 8)) {
+            if (!memProtect.hypCanAccess(va, 8, true)) {
                 throw fault("store64", va, true);
             }
             mem.store64(va, value);
@@ -371,7 +481,7 @@ public final class HypVaSpace {
     public void memcpy(long dstVa, long srcVa, long size) {
         checkSize(size, "memcpy");
         if (linear(dstVa, size) && linear(srcVa, size)) {
-            if (!memProtect.hypCanAccess(dstVa, size) || !memProtect.hypCanAccess(srcVa, size)) {
+            if (!memProtect.hypCanAccess(dstVa, size, true) || !memProtect.hypCanAccess(srcVa, size)) {
                 throw new PkvmException(Errno.EFAULT, "memcpy: [0x%x, +0x%x) or [0x%x, +0x%x) is not mapped at EL2"
                         .formatted(dstVa, size, srcVa, size));
             }
@@ -397,7 +507,7 @@ public final class HypVaSpace {
     public void memset(long va, byte b, long size) {
         checkSize(size, "memset");
         if (linear(va, size)) {
-            if (!memProtect.hypCanAccess(va, size)) {
+            if (!memProtect.hypCanAccess(va, size, true)) {
                 throw new PkvmException(Errno.EFAULT, "memset: [0x%x, +0x%x) is not mapped at EL2".formatted(va, size));
             }
             long i = 0;
@@ -433,7 +543,7 @@ public final class HypVaSpace {
     /** The PA {@code va} maps for this access ({@link #DEVICE_PA} set for device memory), or EFAULT. */
     private long translate(long va, boolean write, String op) {
         if (va >= 0 && va < LINEAR_END) {
-            if (!memProtect.hypCanAccess(va, 1)) {
+            if (!memProtect.hypCanAccess(va, 1, write)) {
                 throw fault(op, va, write);
             }
             return va;

@@ -35,10 +35,35 @@ public final class MemProtect {
     private static final long PAGE_SIZE = 1L << Dram.PAGE_SHIFT;
     private static final int PROT_RWX = Prot.RWX;
 
+    /** An sglist entry's largest order: {@code get_order(PMD_SIZE)}. */
+    public static final int SGLIST_MAX_ORDER = 9;
+
     final HypMemory mem;
     final MemRanges ranges;
     final HypSpinLock hostLock = new HypSpinLock();
     final HypSpinLock hypLock = new HypSpinLock();
+    // Donated pages EL2 maps without W (host_donate_hyp_prot with a read-only prot); cleared on return.
+    private final java.util.Set<Long> hypReadOnly = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    // linear_map_early: page -> prot mapped in the hyp linear map outside the ownership rules.
+    private final java.util.concurrent.ConcurrentHashMap<Long, Integer> earlyLinear = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile boolean registrationClosed;
+    // The IOMMU's host idmap domain, once a module snapshotted the host stage-2 into it; written under the host lock.
+    private volatile IommuIdmap iommuIdmap;
+
+    /**
+     * The IOMMU domain that mirrors the host stage-2 ({@code KVM_IOMMU_DOMAIN_IDMAP_ID}): told of every
+     * change of what the host may access, under the host lock.
+     *
+     * <p>Kernel counterpart: {@code kvm_iommu_host_stage2_idmap(start, end, prot)} followed by {@code
+     * kvm_iommu_host_stage2_idmap_complete}.
+     */
+    public interface IommuIdmap {
+        /**
+         * Maps {@code nrPages} pages from {@code pfn} at IOVA = PA with {@code prot} (R and W bits of
+         * {@link Prot}), or unmaps them for 0, and invalidates the IOTLBs.
+         */
+        void hostStage2Idmap(long pfn, long nrPages, int prot);
+    }
 
     /** Ownership over the machine memory {@code mem} (from {@code HypPlatform.memory()}). */
     public MemProtect(HypMemory mem) {
@@ -244,19 +269,49 @@ public final class MemProtect {
 
     /**
      * {@code __pkvm_host_donate_hyp(pfn, nr_pages)}: the host gives pages to EL2 for good (EL2-internal:
-     * module sections, VM metadata, the hyp allocator's pools).
-     * Pre: every page host OWNED, hyp NOPAGE. Post: host NOPAGE annotated owner HYP (a host access
-     * faults), hyp OWNED (mapped RW at EL2).
+     * module sections, VM metadata, the hyp allocator's pools). Memory only, RW at EL2.
      *
-     * @return 0; -EINVAL if the range leaves the host PA range or overflows, or straddles memory and
-     *     MMIO; -EPERM if it is not memory or any page is in the wrong state
+     * @return as {@link #hostDonateHypProt}
      */
     public int hostDonateHyp(long pfn, long nrPages) {
+        return hostDonateHypProt(pfn, nrPages, false, Prot.RW);
+    }
+
+    /**
+     * {@code ___pkvm_host_donate_hyp(pfn, nr_pages, accept_mmio)}: as {@link #hostDonateHyp}, and with
+     * {@code acceptMmio} a range of MMIO (a device's registers) may be donated too.
+     *
+     * @return as {@link #hostDonateHypProt}
+     */
+    public int hostDonateHyp(long pfn, long nrPages, boolean acceptMmio) {
+        return hostDonateHypProt(pfn, nrPages, acceptMmio, Prot.RW);
+    }
+
+    /**
+     * {@code ___pkvm_host_donate_hyp_prot(pfn, nr_pages, accept_mmio, prot)} (the kernel's "Swiss Army
+     * knife of memory donation"): Pre: every page host OWNED with no DMA reference, hyp NOPAGE. Post:
+     * host NOPAGE annotated owner HYP (a host access faults); memory hyp OWNED, mapped at EL2 with
+     * {@code prot} (without W, EL2's own stores to it fault); MMIO owned by EL2 (the host's stage-2
+     * no longer maps it; the hyp state of MMIO is not tracked, as in the kernel, so EL2 reaches the
+     * registers through a private mapping).
+     *
+     * @return 0; -EINVAL if the range leaves the host PA range or overflows, straddles memory and
+     *     MMIO, or {@code prot} is refused ({@code hyp_set_prot_attr}); -EPERM for MMIO without
+     *     {@code acceptMmio}, or a page in the wrong state; -EINVAL for a page in use for DMA
+     */
+    public int hostDonateHypProt(long pfn, long nrPages, boolean acceptMmio, int prot) {
         if (!ranges.pfnRangeIsValid(pfn, nrPages)) {
             return EINVAL;
         }
         long phys = pfn << Dram.PAGE_SHIFT;
         long size = nrPages << Dram.PAGE_SHIFT;
+        int memory = ranges.checkRangeAllowedMemory(phys, phys + size);
+        if (memory == EINVAL || HypPgTable.checkProt(prot, memory != 0) != 0) {
+            return EINVAL;
+        }
+        if (memory != 0) {
+            return acceptMmio ? hostDonateHypMmio(pfn, nrPages) : EPERM;
+        }
         lockComponents();
         try {
             int ret = checkHostThenHyp(phys, size, PageState.OWNED, PageState.NOPAGE);
@@ -264,10 +319,308 @@ public final class MemProtect {
                 return ret;
             }
             hypSetPageStateRange(phys, size, PageState.OWNED);
+            if ((prot & Prot.W) == 0) {
+                for (long i = 0; i < nrPages; i++) {
+                    hypReadOnly.add(pfn + i);
+                }
+            }
             hostStage2SetOwnerLocked(phys, size, OwnerId.HYP);
             return 0;
         } finally {
             unlockComponents();
+        }
+    }
+
+    /** The MMIO half of {@link #hostDonateHypProt}: every page still the host's, then all EL2's. */
+    private int hostDonateHypMmio(long pfn, long nrPages) {
+        lockComponents();
+        try {
+            for (long i = 0; i < nrPages; i++) {
+                if (mem.isMmioOwnedByHyp(pfn + i)) {
+                    return EPERM;
+                }
+            }
+            for (long i = 0; i < nrPages; i++) {
+                mem.setMmioOwnedByHyp(pfn + i, true);
+            }
+            return 0;
+        } finally {
+            unlockComponents();
+        }
+    }
+
+    /**
+     * {@code __pkvm_host_donate_sglist_hyp(sglist, nr)}: donates each entry ({@code struct
+     * pkvm_sglist_page}: pfn in bits 0..39, order in bits 40..47, {@code 2^order} pages) to EL2 as
+     * {@link #hostDonateHyp}, under one hold of the locks. All or nothing: an entry that fails gives
+     * the ones before it back.
+     *
+     * @return 0; -EINVAL for an order above {@link #SGLIST_MAX_ORDER} or a range leaving the PA range;
+     *     the host or hyp state check's errno for the first entry in the wrong state (an entry that
+     *     overlaps an earlier one finds it donated: -EPERM)
+     */
+    public int hostDonateSglistHyp(long[] sglist) {
+        lockComponents();
+        try {
+            int done = 0;
+            int ret = 0;
+            for (; done < sglist.length; done++) {
+                long pfn = sglist[done] & ((1L << 40) - 1);
+                int order = (int) (sglist[done] >>> 40 & 0xFF);
+                long nr = 1L << Math.min(order, 62);
+                if (order > SGLIST_MAX_ORDER || !ranges.pfnRangeIsValid(pfn, nr)) {
+                    ret = EINVAL;
+                    break;
+                }
+                long phys = pfn << Dram.PAGE_SHIFT;
+                ret = checkHostThenHyp(phys, nr << Dram.PAGE_SHIFT, PageState.OWNED, PageState.NOPAGE);
+                if (ret != 0) {
+                    break;
+                }
+                hypSetPageStateRange(phys, nr << Dram.PAGE_SHIFT, PageState.OWNED);
+                hostStage2SetOwnerLocked(phys, nr << Dram.PAGE_SHIFT, OwnerId.HYP);
+            }
+            if (ret != 0) {
+                while (done-- > 0) {
+                    long phys = (sglist[done] & ((1L << 40) - 1)) << Dram.PAGE_SHIFT;
+                    long size = PAGE_SIZE << (int) (sglist[done] >>> 40 & 0xFF);
+                    hypSetPageStateRange(phys, size, PageState.NOPAGE);
+                    hostStage2SetOwnerLocked(phys, size, OwnerId.HOST);
+                }
+            }
+            return ret;
+        } finally {
+            unlockComponents();
+        }
+    }
+
+    // ---------------------------------------------------------------- DMA references
+
+    /**
+     * {@code __pkvm_use_dma(phys, size)} for the host: pages an IOMMU maps for a host device are
+     * counted, and a counted page cannot be donated or shared ({@code HOST_CHECK_NULL_REFCNT}: -EINVAL)
+     * until {@link #unuseDma} drops the count. Pre: every page host OWNED. MMIO has no count in pkvm4j
+     * (the kernel taints it SHARED_BORROWED for good): accepted unless EL2 owns it.
+     *
+     * @return 0; -EINVAL for a range that is not page aligned, leaves the PA range or straddles memory
+     *     and MMIO; -EPERM for a page that is not host OWNED (EL2's, a guest's, shared, restricted)
+     * @throws IllegalStateException if a count would pass {@code u16} (the kernel's {@code BUG_ON})
+     */
+    public int useDma(long phys, long size) {
+        if (((phys | size) & (PAGE_SIZE - 1)) != 0 || !ranges.pfnRangeIsValid(phys >>> Dram.PAGE_SHIFT, size >>> Dram.PAGE_SHIFT)) {
+            return EINVAL;
+        }
+        int memory = ranges.checkRangeAllowedMemory(phys, phys + size);
+        if (memory == EINVAL) {
+            return EINVAL;
+        }
+        long first = phys >>> Dram.PAGE_SHIFT;
+        long nr = size >>> Dram.PAGE_SHIFT;
+        hostLock.lock();
+        try {
+            if (memory != 0) {
+                for (long i = 0; i < nr; i++) {
+                    if (mem.isMmioOwnedByHyp(first + i)) {
+                        return EPERM;
+                    }
+                }
+                return 0;
+            }
+            for (long i = 0; i < nr; i++) {
+                long w = mem.pageWord(first + i);
+                if (HypPage.hostState(w) != PageState.OWNED || HypPage.hostProtRestricted(w)) {
+                    return EPERM;
+                }
+                if (HypPage.refcount(w) == HypPage.MAX_REFCOUNT) {
+                    throw new IllegalStateException("BUG: hyp_page_ref_inc overflow at pfn 0x" + Long.toHexString(first + i));
+                }
+            }
+            for (long i = 0; i < nr; i++) {
+                long w = mem.pageWord(first + i);
+                mem.setPageWord(first + i, HypPage.withRefcount(w, HypPage.refcount(w) + 1));
+            }
+            return 0;
+        } finally {
+            hostLock.unlock();
+        }
+    }
+
+    /**
+     * {@code __pkvm_unuse_dma(phys, size)}: drops one DMA reference of each page, after the IOMMU
+     * unmapped them (and invalidated its TLB). MMIO: nothing to drop.
+     *
+     * @return 0; -EINVAL for a range that is not page aligned or leaves the PA range
+     * @throws IllegalStateException if a page holds no reference (the kernel's {@code BUG_ON} in
+     *     {@code hyp_page_ref_dec}); nothing is changed
+     */
+    public int unuseDma(long phys, long size) {
+        if (((phys | size) & (PAGE_SIZE - 1)) != 0 || !ranges.pfnRangeIsValid(phys >>> Dram.PAGE_SHIFT, size >>> Dram.PAGE_SHIFT)) {
+            return EINVAL;
+        }
+        if (ranges.checkRangeAllowedMemory(phys, phys + size) != 0) {
+            return 0;
+        }
+        long first = phys >>> Dram.PAGE_SHIFT;
+        long nr = size >>> Dram.PAGE_SHIFT;
+        hostLock.lock();
+        try {
+            for (long i = 0; i < nr; i++) {
+                long w = mem.pageWord(first + i);
+                if (HypPage.hostState(w) != PageState.OWNED || HypPage.refcount(w) == 0) {
+                    throw new IllegalStateException("BUG: hyp_page_ref_dec underflow at pfn 0x" + Long.toHexString(first + i));
+                }
+            }
+            for (long i = 0; i < nr; i++) {
+                long w = mem.pageWord(first + i);
+                mem.setPageWord(first + i, HypPage.withRefcount(w, HypPage.refcount(w) - 1));
+            }
+            return 0;
+        } finally {
+            hostLock.unlock();
+        }
+    }
+
+    /** How many DMA references host page {@code pfn} holds (its {@code hyp_page} refcount while host OWNED). */
+    public int dmaCount(long pfn) {
+        long w = mem.pageWord(pfn);
+        return HypPage.hostState(w) == PageState.OWNED ? HypPage.refcount(w) : 0;
+    }
+
+    // ---------------------------------------------------------------- early linear mappings
+
+    /**
+     * {@code __pkvm_linear_map_early(phys, size, prot)}: maps memory pages in the hyp linear map whoever
+     * owns them, until module registration closes.
+     *
+     * @return 0; -EPERM once registration closed; -EINVAL for an unaligned or empty range, one that is
+     *     not memory, or a refused prot; -EEXIST if a page is mapped at EL2 already
+     */
+    public int linearMapEarly(long phys, long size, int prot) {
+        if (registrationClosed) {
+            return EPERM;
+        }
+        if (size <= 0 || ((phys | size) & (PAGE_SIZE - 1)) != 0 || !ranges.pfnRangeIsValid(phys >>> Dram.PAGE_SHIFT, size >>> Dram.PAGE_SHIFT)
+                || ranges.checkRangeAllowedMemory(phys, phys + size) != 0 || HypPgTable.checkProt(prot, false) != 0) {
+            return EINVAL;
+        }
+        long first = phys >>> Dram.PAGE_SHIFT;
+        long nr = size >>> Dram.PAGE_SHIFT;
+        hypLock.lock();
+        try {
+            for (long i = 0; i < nr; i++) {
+                if (isHypMapped(first + i) || earlyLinear.containsKey(first + i)) {
+                    return -Errno.EEXIST.code();
+                }
+            }
+            for (long i = 0; i < nr; i++) {
+                earlyLinear.put(first + i, prot);
+            }
+            return 0;
+        } finally {
+            hypLock.unlock();
+        }
+    }
+
+    /**
+     * {@code __pkvm_linear_unmap_early(addr, size)}.
+     *
+     * @return 0; -EPERM once registration closed; -EINVAL if a page was not mapped early
+     */
+    public int linearUnmapEarly(long va, long size) {
+        if (registrationClosed) {
+            return EPERM;
+        }
+        if (size <= 0 || ((va | size) & (PAGE_SIZE - 1)) != 0 || va < 0 || va + size < va) {
+            return EINVAL;
+        }
+        long first = va >>> Dram.PAGE_SHIFT;
+        long nr = size >>> Dram.PAGE_SHIFT;
+        hypLock.lock();
+        try {
+            for (long i = 0; i < nr; i++) {
+                if (!earlyLinear.containsKey(first + i)) {
+                    return EINVAL;
+                }
+            }
+            for (long i = 0; i < nr; i++) {
+                earlyLinear.remove(first + i);
+            }
+            return 0;
+        } finally {
+            hypLock.unlock();
+        }
+    }
+
+    /**
+     * {@code __pkvm_close_module_registration}: no early linear mapping may be made or removed from
+     * now on.
+     *
+     * @return the bytes still mapped early (the kernel's {@code WARN_ON_ONCE(early_lm_pages)}); they
+     *     stay mapped
+     */
+    public long closeModuleRegistration() {
+        hypLock.lock();
+        try {
+            registrationClosed = true;
+            return (long) earlyLinear.size() << Dram.PAGE_SHIFT;
+        } finally {
+            hypLock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- the IOMMU idmap
+
+    /**
+     * {@code kvm_iommu_snapshot_host_stage2(domain)}: under the host lock, hands {@code idmap} every
+     * page the host may access now ({@code prot} RW) and installs it, so that every later host
+     * stage-2 change reaches it in the same critical section.
+     *
+     * @return 0; -EBUSY if an idmap domain is installed already
+     */
+    public int snapshotHostStage2(IommuIdmap idmap) {
+        hostLock.lock();
+        try {
+            if (iommuIdmap != null) {
+                return EBUSY;
+            }
+            long base = mem.dram().basePfn();
+            long n = mem.dram().nrPages();
+            long runStart = -1;
+            for (long pfn = base; pfn <= base + n; pfn++) {
+                boolean mapped = pfn < base + n && HypPage.hostAccessible(mem.pageWord(pfn));
+                if (mapped && runStart < 0) {
+                    runStart = pfn;
+                } else if (!mapped && runStart >= 0) {
+                    idmap.hostStage2Idmap(runStart, pfn - runStart, Prot.R | Prot.W);
+                    runStart = -1;
+                }
+            }
+            iommuIdmap = idmap;
+            return 0;
+        } finally {
+            hostLock.unlock();
+        }
+    }
+
+    /** Tells the idmap domain, if any, what the host may now access of {@code nrPages} from {@code pfn}. */
+    void iommuSync(long pfn, long nrPages) {
+        IommuIdmap idmap = iommuIdmap;
+        if (idmap == null) {
+            return;
+        }
+        // One call (one IOTLB invalidation) per run of pages that end up with the same prot.
+        long runStart = pfn;
+        int runProt = -1;
+        for (long p = pfn; p < pfn + nrPages; p++) {
+            int prot = HypPage.hostAccessible(mem.pageWord(p)) ? Prot.R | Prot.W : 0;
+            if (prot != runProt && runProt >= 0) {
+                idmap.hostStage2Idmap(runStart, p - runStart, runProt);
+                runStart = p;
+            }
+            runProt = prot;
+        }
+        if (runProt >= 0) {
+            idmap.hostStage2Idmap(runStart, pfn + nrPages - runStart, runProt);
         }
     }
 
@@ -297,6 +650,9 @@ public final class MemProtect {
                 return ret;
             }
             hypSetPageStateRange(phys, size, PageState.NOPAGE);
+            for (long i = 0; i < nrPages; i++) {
+                hypReadOnly.remove(pfn + i);
+            }
             hostStage2SetOwnerLocked(phys, size, OwnerId.HOST);
             return 0;
         } finally {
@@ -319,6 +675,18 @@ public final class MemProtect {
      *     -EINVAL/-EPERM from the memory check; -EPERM for a mixed or non-pristine range
      */
     public int hostStage2ModProt(long pfn, int prot, long nrPages) {
+        return hostStage2ModProt(pfn, prot, nrPages, true);
+    }
+
+    /**
+     * {@code module_change_host_page_prot(pfn, prot, nr_pages, update_iommu)} (android15-6.6 on): as
+     * {@link #hostStage2ModProt(long, int, long)}; with {@code updateIommu} the IOMMU's host idmap
+     * domain (if a module snapshotted one) takes the new R and W permissions too, without it the
+     * host's DMA view keeps the old ones ("fast but not safe", as the kernel says).
+     *
+     * @return as {@link #hostStage2ModProt(long, int, long)}
+     */
+    public int hostStage2ModProt(long pfn, int prot, long nrPages, boolean updateIommu) {
         if ((prot & ~PROT_RWX) != 0 || !ranges.pfnRangeIsValid(pfn, nrPages)) {
             return EINVAL;
         }
@@ -347,6 +715,10 @@ public final class MemProtect {
             }
             for (long i = 0; i < nrPages; i++) {
                 mem.setPageWord(pfn + i, HypPage.withHostProt(mem.pageWord(pfn + i), prot));
+            }
+            IommuIdmap idmap = iommuIdmap;
+            if (updateIommu && idmap != null) {
+                idmap.hostStage2Idmap(pfn, nrPages, prot & (Prot.R | Prot.W));
             }
             return 0;
         } finally {
@@ -398,6 +770,22 @@ public final class MemProtect {
      * Whether EL2 has every page of {@code [va, va + size)} mapped (hyp VA = PA): memory, and {@link
      * #isHypMapped}. Read without a lock, as the hardware walks EL2's stage-1.
      */
+    public boolean hypCanAccess(long va, long size, boolean write) {
+        if (!hypCanAccess(va, size)) {
+            return false;
+        }
+        if (write && size > 0 && (!hypReadOnly.isEmpty() || !earlyLinear.isEmpty())) {
+            for (long pfn = va >>> Dram.PAGE_SHIFT; pfn <= (va + size - 1) >>> Dram.PAGE_SHIFT; pfn++) {
+                Integer early = earlyLinear.get(pfn);
+                if (hypReadOnly.contains(pfn) || (early != null && !isHypMapped(pfn) && (early & Prot.W) == 0)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** As {@link #hypCanAccess(long, long, boolean)} for a read. */
     public boolean hypCanAccess(long va, long size) {
         if (size < 0 || va < 0 || va + size < va) {
             return false;
@@ -408,7 +796,7 @@ public final class MemProtect {
         long first = va >>> Dram.PAGE_SHIFT;
         long last = (va + size - 1) >>> Dram.PAGE_SHIFT;
         for (long pfn = first; pfn <= last; pfn++) {
-            if (!ranges.isMemoryPfn(pfn) || !isHypMapped(pfn)) {
+            if (!ranges.isMemoryPfn(pfn) || (!isHypMapped(pfn) && !earlyLinear.containsKey(pfn))) {
                 return false;
             }
         }
@@ -432,7 +820,7 @@ public final class MemProtect {
         try {
             // Non-memory is idmapped as device memory; the machine serves MMIO without trapping.
             if (!ranges.isMemoryPfn(pfn)) {
-                return OwnerId.HOST;
+                return mem.isMmioOwnedByHyp(pfn) ? OwnerId.HYP : OwnerId.HOST;
             }
             long w = mem.pageWord(pfn);
             return HypPage.hostAccessible(w) ? OwnerId.HOST : HypPage.annotationOwner(w);
@@ -525,6 +913,10 @@ public final class MemProtect {
             if (HypPage.hostState(w) != state || HypPage.hostProtRestricted(w)) {
                 return EPERM;
             }
+            // HOST_CHECK_NULL_REFCNT: an OWNED page's refcount counts DMA references (useDma).
+            if (state == PageState.OWNED && HypPage.refcount(w) != 0) {
+                return EINVAL;
+            }
         }
         return 0;
     }
@@ -563,6 +955,7 @@ public final class MemProtect {
         for (long i = 0; i < nr; i++) {
             mem.setPageWord(first + i, HypPage.withHostState(mem.pageWord(first + i), state));
         }
+        iommuSync(first, nr);
     }
 
     /**
@@ -591,6 +984,7 @@ public final class MemProtect {
             long w = HypPage.withAnnotation(mem.pageWord(first + i), owner);
             mem.setPageWord(first + i, HypPage.withHostState(w, state));
         }
+        iommuSync(first, nr);
         return 0;
     }
 }

@@ -4,6 +4,7 @@ import org.pkvm4j.api.RegsGate;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el2.HostPermFaultHandler;
 import org.pkvm4j.api.el2.IllegalAbtNotifier;
+import org.pkvm4j.api.el2.IotlbGather;
 import org.pkvm4j.api.el2.SerialDriver;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.El2Code;
@@ -70,6 +71,42 @@ final class ContainedCallbacks {
             El2Code outer = platform.enterEl2(cpu, code);
             try {
                 driver.putc(c);
+            } finally {
+                platform.exitEl2(cpu, outer);
+            }
+        }
+    }
+
+    /**
+     * A module's IOTLB invalidation, run from inside its own {@code iommu_iotlb_gather_add_page} call:
+     * published as the module's {@code iotlb_sync} code while it runs.
+     */
+    record IommuIotlbSync(org.pkvm4j.api.el2.IotlbSync sync, El2Code code, HypPlatform platform)
+            implements org.pkvm4j.api.el2.IotlbSync {
+        @Override
+        public void sync(IotlbGather gather) {
+            Cpu cpu = platform.el2Cpu();
+            El2Code outer = platform.enterEl2(cpu, code);
+            try {
+                sync.sync(gather);
+            } finally {
+                platform.exitEl2(cpu, outer);
+            }
+        }
+    }
+
+    /**
+     * A module's device reset callback, run from the host's assignment hypercall or a VM's teardown:
+     * published as the module's {@code device_reset} code on the trap's CPU while it runs.
+     */
+    record DeviceReset(org.pkvm4j.api.el2.DeviceResetHandler handler, El2Code code, HypPlatform platform)
+            implements org.pkvm4j.api.el2.DeviceResetHandler {
+        @Override
+        public int reset(long cookie, boolean hostToGuest) {
+            Cpu cpu = platform.currentCpu();
+            El2Code outer = platform.enterEl2(cpu, code);
+            try {
+                return handler.reset(cookie, hostToGuest);
             } finally {
                 platform.exitEl2(cpu, outer);
             }

@@ -2,12 +2,17 @@ package org.pkvm4j.hypervisor.module;
 
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.api.el2.DeviceResetHandler;
 import org.pkvm4j.api.el2.HostPermFaultHandler;
 import org.pkvm4j.api.el2.HostStage2Leaf;
 import org.pkvm4j.api.el2.IllegalAbtNotifier;
+import org.pkvm4j.api.el2.IotlbGather;
+import org.pkvm4j.api.el2.IotlbSync;
 import org.pkvm4j.api.el2.ModuleOps;
 import org.pkvm4j.api.el2.SerialDriver;
 import org.pkvm4j.hypervisor.console.HypConsole;
+import org.pkvm4j.hypervisor.device.PkvmDevices;
+import org.pkvm4j.hypervisor.iommu.KvmIommu;
 import org.pkvm4j.hypervisor.mem.HostPermFaultHandlers;
 import org.pkvm4j.hypervisor.mem.HypSpinLock;
 import org.pkvm4j.hypervisor.mem.HypVaSpace;
@@ -33,6 +38,8 @@ public final class ModuleOpsTable implements ModuleOps {
     private final HypVaSpace va;
     private final HostPermFaultHandlers permFaultHandlers;
     private final IllegalAbtNotifiers abtNotifiers;
+    private final KvmIommu iommu;
+    private final PkvmDevices devices;
     /** What the module this view belongs to registered; null for the shared table. */
     private final ModuleRegistrations owned;
     /** The module this view belongs to; null for the shared table, which no module is handed. */
@@ -45,6 +52,19 @@ public final class ModuleOpsTable implements ModuleOps {
      */
     public ModuleOpsTable(HypConsole console, HypPlatform platform, MemProtect memProtect,
             HostPermFaultHandlers permFaultHandlers, HypVaSpace va, IllegalAbtNotifiers abtNotifiers) {
+        this(console, platform, memProtect, permFaultHandlers, va, abtNotifiers,
+                new KvmIommu(memProtect, platform.memory(), console::puts), new PkvmDevices());
+    }
+
+    /**
+     * As the other constructor, over the hypervisor's IOMMU layer {@code iommu} (its pools, its idmap
+     * domain) and its assignable {@code devices}.
+     */
+    public ModuleOpsTable(HypConsole console, HypPlatform platform, MemProtect memProtect,
+            HostPermFaultHandlers permFaultHandlers, HypVaSpace va, IllegalAbtNotifiers abtNotifiers, KvmIommu iommu,
+            PkvmDevices devices) {
+        this.iommu = iommu;
+        this.devices = devices;
         this.console = console;
         this.platform = platform;
         this.memProtect = memProtect;
@@ -62,6 +82,8 @@ public final class ModuleOpsTable implements ModuleOps {
         this.va = shared.va;
         this.permFaultHandlers = shared.permFaultHandlers;
         this.abtNotifiers = shared.abtNotifiers;
+        this.iommu = shared.iommu;
+        this.devices = shared.devices;
         this.owned = owned;
         this.module = module;
     }
@@ -110,6 +132,7 @@ public final class ModuleOpsTable implements ModuleOps {
     void undoRegistrations() {
         if (owned != null) {
             owned.undo(console, permFaultHandlers, abtNotifiers, va);
+            owned.undoIommu(memProtect, va, devices);
         }
     }
 
@@ -358,6 +381,187 @@ public final class ModuleOpsTable implements ModuleOps {
     public void mapModulePage(long pfn, long va, int prot, boolean isProtected) {
         require("mapModulePage");
         check(this.va.mapModulePage(pfn, va, prot, isProtected), "map_module_page", pfn);
+    }
+
+    // ---------------------------------------------------------------- iommu
+
+    @Override
+    public void hostDonateHyp(long pfn, long nrPages, boolean acceptMmio) {
+        require("hostDonateHyp");
+        check(memProtect.hostDonateHyp(pfn, nrPages, acceptMmio), "host_donate_hyp", pfn);
+    }
+
+    @Override
+    public void hostDonateHypProt(long pfn, long nrPages, boolean acceptMmio, int prot) {
+        require("hostDonateHypProt");
+        check(memProtect.hostDonateHypProt(pfn, nrPages, acceptMmio, prot), "host_donate_hyp_prot", pfn);
+    }
+
+    @Override
+    public void hostDonateSglistHyp(long[] sglist) {
+        require("hostDonateSglistHyp");
+        if (sglist == null) {
+            throw new PkvmException(Errno.EINVAL, "host_donate_sglist_hyp: no list");
+        }
+        // Copied first: the module cannot change an entry between its check and its donation.
+        check(memProtect.hostDonateSglistHyp(sglist.clone()), "host_donate_sglist_hyp", sglist.length);
+    }
+
+    @Override
+    public long kernHypVa(long kernVa) {
+        allowed("kernHypVa"); // pure: answered anyway, but an off-CPU call is still reported
+        return kernVa;
+    }
+
+    @Override
+    public void hostStage2ModProt(long pfn, int prot, long nrPages, boolean updateIommu) {
+        require("hostStage2ModProt");
+        check(memProtect.hostStage2ModProt(pfn, prot, nrPages, updateIommu), "host_stage2_mod_prot", pfn);
+    }
+
+    @Override
+    public long iommuDonatePages(int order, boolean request) {
+        if (!allowed("iommuDonatePages")) {
+            return 0;
+        }
+        return iommu.donatePages(order, request, false);
+    }
+
+    @Override
+    public void iommuReclaimPages(long va, int order) {
+        if (!allowed("iommuReclaimPages")) {
+            return;
+        }
+        iommu.reclaimPages(va, order, false);
+    }
+
+    @Override
+    public long iommuDonatePagesAtomic(int order) {
+        if (!allowed("iommuDonatePagesAtomic")) {
+            return 0;
+        }
+        return iommu.donatePages(order, false, true);
+    }
+
+    @Override
+    public void iommuReclaimPagesAtomic(long va, int order) {
+        if (!allowed("iommuReclaimPagesAtomic")) {
+            return;
+        }
+        iommu.reclaimPages(va, order, true);
+    }
+
+    @Override
+    public void iommuInitDevice(long phys) {
+        require("iommuInitDevice");
+        check(iommu.initDevice(phys), "iommu_init_device", phys);
+    }
+
+    @Override
+    public IotlbGather iommuIotlbGatherAddPage(IotlbSync sync, IotlbGather gather, long iova, long size) {
+        require("iommuIotlbGatherAddPage");
+        if (sync == null || gather == null) {
+            throw new PkvmException(Errno.EINVAL, "iommu_iotlb_gather_add_page: no sync or no gather");
+        }
+        IotlbSync contained = module == null ? sync
+                : new ContainedCallbacks.IommuIotlbSync(sync, module.code("iotlb_sync"), platform);
+        return KvmIommu.gatherAddPage(contained, gather, iova, size);
+    }
+
+    @Override
+    public void iommuSnapshotHostStage2(long rootVa) {
+        require("iommuSnapshotHostStage2");
+        check(iommu.snapshotHostStage2(rootVa), "iommu_snapshot_host_stage2", rootVa);
+    }
+
+    @Override
+    public void iommuFlushUnmapCache(long[] paddrs, long[] sizes) {
+        require("iommuFlushUnmapCache");
+        if (paddrs == null || sizes == null || paddrs.length != sizes.length) {
+            throw new PkvmException(Errno.EINVAL, "iommu_flush_unmap_cache: the address and size arrays differ");
+        }
+        long[] p = paddrs.clone();
+        long[] z = sizes.clone();
+        if (p.length != z.length) {
+            throw new PkvmException(Errno.EINVAL, "iommu_flush_unmap_cache: the address and size arrays differ");
+        }
+        iommu.flushUnmapCache(p, z);
+    }
+
+    @Override
+    public void pkvmUseDma(long phys, long size) {
+        require("pkvmUseDma");
+        check(memProtect.useDma(phys, size), "pkvm_use_dma", phys);
+    }
+
+    @Override
+    public void pkvmUnuseDma(long phys, long size) {
+        require("pkvmUnuseDma");
+        check(memProtect.unuseDma(phys, size), "pkvm_unuse_dma", phys);
+    }
+
+    @Override
+    public void mapModulePages(long pfn, long va, long nrPages, int prot, boolean isProtected) {
+        require("mapModulePages");
+        check(this.va.mapModulePages(pfn, va, nrPages, prot, isProtected), "map_module_pages", pfn);
+    }
+
+    @Override
+    public void unmapModulePages(long pfn, long va, long nrPages) {
+        require("unmapModulePages");
+        check(this.va.unmapModulePages(pfn, va, nrPages), "unmap_module_pages", pfn);
+    }
+
+    @Override
+    public long linearMapEarly(long phys, long size, int prot) {
+        require("linearMapEarly");
+        check(memProtect.linearMapEarly(phys, size, prot), "linear_map_early", phys);
+        if (owned != null) {
+            owned.linearMapped(phys, size);
+        }
+        return phys; // hyp VA = PA in the linear map
+    }
+
+    @Override
+    public void linearUnmapEarly(long va, long size) {
+        require("linearUnmapEarly");
+        check(memProtect.linearUnmapEarly(va, size), "linear_unmap_early", va);
+        if (owned != null) {
+            owned.linearUnmapped(va, size);
+        }
+    }
+
+    @Override
+    public long fixblockMap(long phys) {
+        require("fixblockMap");
+        int cpu = smpProcessorId();
+        long at = checkVa(va.fixblockMap(cpu, phys), "fixblock_map", phys);
+        if (owned != null) {
+            owned.fixblockMapped(cpu);
+        }
+        return at;
+    }
+
+    @Override
+    public void fixblockUnmap() {
+        if (!allowed("fixblockUnmap")) {
+            return;
+        }
+        va.fixblockUnmap(smpProcessorId());
+    }
+
+    @Override
+    public void deviceRegisterReset(long phys, long cookie, DeviceResetHandler handler) {
+        require("deviceRegisterReset");
+        if (handler == null) {
+            throw new PkvmException(Errno.EINVAL, "device_register_reset(0x%x): no callback".formatted(phys));
+        }
+        DeviceResetHandler registered = module == null ? handler
+                : new ContainedCallbacks.DeviceReset(handler, module.code("device_reset"), platform);
+        check(devices.registerReset(phys, cookie, registered), "device_register_reset", phys);
+        if (owned != null) {
+            owned.deviceReset(registered);
+        }
     }
 
     /** A VA or a negative errno (hyp VAs are below 2^48, never negative). */

@@ -26,6 +26,9 @@ final class ModuleRegistrations {
 
     private final List<HostPermFaultHandler> permFaultHandlers = new ArrayList<>();
     private final List<long[]> privateMappings = new ArrayList<>();
+    private final List<long[]> earlyLinearMaps = new ArrayList<>();
+    private final List<org.pkvm4j.api.el2.DeviceResetHandler> resets = new ArrayList<>();
+    private final java.util.Set<Integer> fixblockCpus = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private IllegalAbtNotifier notifier;
     private SerialDriver serialDriver;
     /** Per CPU: the PA the module mapped in that CPU's fixmap slot and has not unmapped, or NONE. */
@@ -91,5 +94,41 @@ final class ModuleRegistrations {
             va.removePrivateMapping(m[0], m[1], m[2]);
         }
         privateMappings.clear();
+    }
+
+    synchronized void linearMapped(long va, long size) {
+        earlyLinearMaps.add(new long[] {va, size});
+    }
+
+    synchronized void linearUnmapped(long va, long size) {
+        earlyLinearMaps.removeIf(m -> m[0] == va && m[1] == size);
+    }
+
+    void fixblockMapped(int cpu) {
+        fixblockCpus.add(cpu);
+    }
+
+    synchronized void deviceReset(org.pkvm4j.api.el2.DeviceResetHandler handler) {
+        resets.add(handler);
+    }
+
+    /**
+     * Undoes what the IOMMU and memory members recorded: the module's early linear mappings (before
+     * deprivilege; after it they stay, as reported), its fixblock slots, its device reset callbacks.
+     */
+    synchronized void undoIommu(org.pkvm4j.hypervisor.mem.MemProtect memProtect, HypVaSpace va,
+            org.pkvm4j.hypervisor.device.PkvmDevices devices) {
+        for (long[] m : earlyLinearMaps) {
+            memProtect.linearUnmapEarly(m[0], m[1]);
+        }
+        earlyLinearMaps.clear();
+        for (int cpu : fixblockCpus) {
+            va.fixblockUnmap(cpu);
+        }
+        fixblockCpus.clear();
+        for (var h : resets) {
+            devices.unregisterReset(h);
+        }
+        resets.clear();
     }
 }

@@ -6,6 +6,8 @@ import org.pkvm4j.hypervisor.HostHcalls;
 import org.pkvm4j.hypervisor.HypMain;
 import org.pkvm4j.hypervisor.HypWatchdog;
 import org.pkvm4j.hypervisor.console.HypConsole;
+import org.pkvm4j.hypervisor.device.PkvmDevices;
+import org.pkvm4j.hypervisor.iommu.KvmIommu;
 import org.pkvm4j.hypervisor.mem.GuestMemProtect;
 import org.pkvm4j.hypervisor.mem.GuestVcpus;
 import org.pkvm4j.hypervisor.mem.HostPermFaultHandlers;
@@ -46,12 +48,20 @@ public final class PkvmImage implements HypervisorImage {
         IllegalAbtNotifiers abtNotifiers = new IllegalAbtNotifiers();
         // A debug build's fault injection, armed now while the host is still privileged (empty: none).
         InjectedFaults faults = options.faults().isEmpty() ? null : new InjectedFaults(options.faults(), console);
+        KvmIommu iommu = new KvmIommu(memProtect, platform.memory(), console::puts);
+        PkvmDevices devices = new PkvmDevices();
         El2Modules modules = new El2Modules(platform, va,
-                new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers), dynamicHcalls, faults,
-                options.allocBytes());
-        Deprivilege deprivilege = new Deprivilege(platform.nrCpus());
+                new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers, iommu, devices),
+                dynamicHcalls, faults, options.allocBytes());
+        Deprivilege deprivilege = new Deprivilege(platform.nrCpus(), () -> {
+            long left = memProtect.closeModuleRegistration();
+            if (left != 0) {
+                // WARN_ON_ONCE(atomic_read(&early_lm_pages)) in __pkvm_close_module_registration
+                console.puts("WARNING: linear_map_early: %d bytes still mapped when module registration closed".formatted(left));
+            }
+        });
         GuestVcpus guests = new GuestVcpus(new GuestMemProtect(memProtect, new VmTable()));
-        HostHcallTable table = HostHcalls.table(modules, deprivilege, memProtect, guests, platform.nrCpus());
+        HostHcallTable table = HostHcalls.table(modules, deprivilege, memProtect, guests, platform.nrCpus(), iommu, devices);
         // A panic, for any reason, stops all EL2 module code: every poll inserted into it throws.
         platform.onPanic(p -> modules.stopAll());
         if (options.lockupMillis() > 0) {

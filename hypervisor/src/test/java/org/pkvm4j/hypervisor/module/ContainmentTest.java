@@ -213,4 +213,71 @@ class ContainmentTest {
         assertTrue(uart.stream().anyMatch(l -> l.contains("fails_keeping_its_ops: ModuleOps.memset called after the module was unloaded or its init failed")),
                 uart.toString());
     }
+
+    /**
+     * Scenario: the IOMMU and memory members kept past the init change nothing either: each with an
+     * errno fails with EPERM, the others are no-ops, and the pages, the MMIO and the device table are
+     * as before. Inside the init the same members work, and what a failed init registered (an early
+     * linear mapping, a device reset callback) is undone.
+     */
+    @Test
+    void iommuOpsKeptPastTheirInitChangeNothing() {
+        AtomicReference<ModuleOps> ops = new AtomicReference<>();
+        long pfn = Dram.BASE / PAGE + 20;
+        long smmuPfn = org.pkvm4j.machine.Smmu.PA / PAGE;
+        long dev = org.pkvm4j.machine.DmaEngine.REGS_BASE;
+        assertEquals(0, load("keeps_its_ops", o -> {
+            o.linearMapEarly(pfn * PAGE, PAGE, org.pkvm4j.api.Prot.R);
+            o.linearUnmapEarly(pfn * PAGE, PAGE);
+            ops.set(o);
+        }));
+        ModuleOps o = ops.get();
+        List<Runnable> withErrno = List.of(
+                () -> o.hostDonateHyp(pfn, 1, false),
+                () -> o.hostDonateHyp(smmuPfn, 1, true),
+                () -> o.hostDonateHypProt(pfn, 1, false, org.pkvm4j.api.Prot.R),
+                () -> o.hostDonateSglistHyp(new long[] {pfn}),
+                () -> o.hostStage2ModProt(pfn, org.pkvm4j.api.Prot.R, 1, true),
+                () -> o.iommuInitDevice(org.pkvm4j.machine.Smmu.PA),
+                () -> o.iommuSnapshotHostStage2(pfn * PAGE),
+                () -> o.iommuFlushUnmapCache(new long[] {pfn * PAGE}, new long[] {PAGE}),
+                () -> o.iommuIotlbGatherAddPage(g -> { }, org.pkvm4j.api.el2.IotlbGather.empty(), 0, PAGE),
+                () -> o.pkvmUseDma(pfn * PAGE, PAGE),
+                () -> o.pkvmUnuseDma(pfn * PAGE, PAGE),
+                () -> o.mapModulePages(pfn, 0, 1, org.pkvm4j.api.Prot.R, false),
+                () -> o.unmapModulePages(pfn, 0, 1),
+                () -> o.linearMapEarly(pfn * PAGE, PAGE, org.pkvm4j.api.Prot.R),
+                () -> o.linearUnmapEarly(pfn * PAGE, PAGE),
+                () -> o.fixblockMap(pfn * PAGE),
+                () -> o.deviceRegisterReset(dev, 0, (c, h) -> 0));
+        for (Runnable r : withErrno) {
+            assertEquals(Errno.EPERM, assertThrows(PkvmException.class, r::run).errno());
+        }
+        assertEquals(0, o.iommuDonatePages(0, true));
+        assertEquals(0, o.iommuDonatePagesAtomic(0));
+        o.iommuReclaimPages(pfn * PAGE, 0);
+        o.iommuReclaimPagesAtomic(pfn * PAGE, 0);
+        o.fixblockUnmap();
+        assertEquals(0x42, o.kernHypVa(0x42), "pure: answered anyway");
+        assertEquals(org.pkvm4j.machine.PageState.OWNED, mp.hostState(pfn));
+        assertEquals(0, mp.dmaCount(pfn));
+        assertFalse(platform.memory().isMmioOwnedByHyp(smmuPfn));
+        assertEquals(1, uart.stream().filter(l -> l.contains("ModuleOps.")).count(), "reported once: " + uart);
+    }
+
+    /** Scenario: a failed init's early linear mapping and device reset callback are undone with it. */
+    @Test
+    void aFailedInitLeavesNoEarlyMappingNorResetCallback() {
+        long pfn = Dram.BASE / PAGE + 21;
+        long dev = org.pkvm4j.machine.DmaEngine.REGS_BASE;
+        assertEquals(Errno.ENODEV.negated(), load("fails_keeping_its_ops", o -> {
+            o.linearMapEarly(pfn * PAGE, PAGE, org.pkvm4j.api.Prot.R);
+            o.deviceRegisterReset(dev, 1, (c, h) -> 0);
+            throw new PkvmException(Errno.ENODEV, "no device");
+        }));
+        assertFalse(mp.hypCanAccess(pfn * PAGE, 8), "the early mapping went with the init");
+        assertEquals(0, mp.closeModuleRegistration(), "nothing left to warn about");
+        assertEquals(0, load("keeps_its_ops", o -> o.deviceRegisterReset(dev, 2, (c, h) -> 0)),
+                "the reset slot was freed: another module may take it");
+    }
 }

@@ -102,7 +102,8 @@ public interface ModuleOps {
      * (usable with {@link #load64}, {@link #store64}, {@link #memcpy}, {@link #memset}).
      *
      * <p>Kernel counterpart: {@code host_donate_hyp(pfn, nr_pages, accept_mmio)} ({@code
-     * __pkvm_host_donate_hyp}); pkvm4j donates memory only, as with {@code accept_mmio = false}.
+     * __pkvm_host_donate_hyp}) with {@code accept_mmio = false}; see {@link #hostDonateHyp(long, long,
+     * boolean)} for MMIO.
      * Pre: every page host OWNED (and not restricted by {@link #hostStage2ModProt}), hyp NOPAGE.
      * All or nothing.
      *
@@ -273,8 +274,9 @@ public interface ModuleOps {
      * handlers registered with {@link #registerHostPermFaultHandler} see first. {@link
      * org.pkvm4j.api.Prot#RWX} gives the pages back to the host as pristine memory.
      *
-     * <p>Kernel counterpart: {@code host_stage2_mod_prot(pfn, prot, nr_pages, update_iommu)} ({@code
-     * module_change_host_page_prot}); there is no IOMMU in pkvm4j, so no {@code update_iommu}. A
+     * <p>Kernel counterpart: {@code host_stage2_mod_prot(pfn, prot, nr_pages)} (android14-6.1, {@code
+     * module_change_host_page_prot}); the host's DMA view (the IOMMU's idmap domain) follows, as with
+     * {@link #hostStage2ModProt(long, int, long, boolean)} and {@code update_iommu}. A
      * restricted page is "module owned": the host may still use it within the permissions, but can no
      * longer share or donate it ({@code EPERM}). pkvm4j models only data accesses, so {@code X} is
      * recorded but never checked; {@link org.pkvm4j.api.Prot#NONE} is a permission fault on every
@@ -425,4 +427,326 @@ public interface ModuleOps {
      *     (a read-only mapping refuses the store and nothing is written)
      */
     void store8(long va, byte value);
+
+    // ---------------------------------------------------------------- iommu
+
+    /**
+     * Donates {@code nrPages} pages from {@code pfn} to the hypervisor, as {@link #hostDonateHyp(long,
+     * long)}; with {@code acceptMmio} the range may be MMIO instead (a device's registers, which an
+     * IOMMU driver takes from the host so the host can no longer reprogram the device): the host's
+     * accesses to it fault from then on, and EL2 reaches it through {@link #createPrivateMapping}.
+     *
+     * <p>Kernel counterpart: {@code host_donate_hyp(pfn, nr_pages, accept_mmio)} ({@code
+     * ___pkvm_host_donate_hyp}). A page the host uses for DMA ({@link #pkvmUseDma}) cannot be donated.
+     *
+     * @param pfn the first page frame number
+     * @param nrPages how many pages
+     * @param acceptMmio whether MMIO may be donated
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} if the range leaves the PA range, overflows
+     *     or straddles memory and MMIO, or a page is in use for DMA; {@code EPERM} for MMIO without
+     *     {@code acceptMmio}, or a page in the wrong state
+     */
+    void hostDonateHyp(long pfn, long nrPages, boolean acceptMmio);
+
+    /**
+     * As {@link #hostDonateHyp(long, long, boolean)}, with the permissions EL2 maps the pages with:
+     * without {@link org.pkvm4j.api.Prot#W} EL2's own stores to them fault ({@code EFAULT}).
+     *
+     * <p>Kernel counterpart: {@code host_donate_hyp_prot(pfn, nr_pages, accept_mmio, prot)}.
+     *
+     * @param pfn the first page frame number
+     * @param nrPages how many pages
+     * @param acceptMmio whether MMIO may be donated
+     * @param prot {@link org.pkvm4j.api.Prot} bits, following {@code hyp_set_prot_attr} (R required,
+     *     not W and X together, no X for MMIO)
+     * @throws org.pkvm4j.api.PkvmException as {@link #hostDonateHyp(long, long, boolean)}, and {@code
+     *     EINVAL} for a refused {@code prot}
+     */
+    void hostDonateHypProt(long pfn, long nrPages, boolean acceptMmio, int prot);
+
+    /**
+     * Donates a scatter-gather list of host pages to the hypervisor under one hold of its locks:
+     * entry {@code i} is {@code pfn | order << 40} ({@code 2^order} pages from {@code pfn}). All or
+     * nothing: if an entry fails, the entries before it are given back.
+     *
+     * <p>Kernel counterpart: {@code host_donate_sglist_hyp(sglist, nr)} ({@code struct
+     * pkvm_sglist_page { u64 pfn : 40; u8 order; }}), how the host hands an IOMMU driver the pages of
+     * a large table at once. The list is copied before it is read.
+     *
+     * @param sglist the entries, {@code pfn} in bits 0..39, {@code order} in bits 40..47
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} for an order above 9 or a range that leaves
+     *     the PA range, or a page in use for DMA; {@code EPERM} for a page in the wrong state (or
+     *     listed twice)
+     */
+    void hostDonateSglistHyp(long[] sglist);
+
+    /**
+     * The hyp VA of a host kernel VA.
+     *
+     * <p>Kernel counterpart: {@code kern_hyp_va(x)}. The host kernel's linear map and the hyp's are
+     * both the identity in pkvm4j, so this returns {@code kernVa}; modules should still convert.
+     *
+     * @param kernVa a host kernel VA of the linear map
+     * @return the hyp VA of the same memory
+     */
+    long kernHypVa(long kernVa);
+
+    /**
+     * Restricts (or restores) the host's stage-2 permissions as {@link #hostStage2ModProt(long, int,
+     * long)}, saying whether the host's DMA view follows: with {@code updateIommu} the IOMMU's host
+     * idmap domain ({@link #iommuSnapshotHostStage2}) takes the new read and write permissions too;
+     * without it, the host's devices keep the old ones (the kernel's "fast but not safe").
+     *
+     * <p>Kernel counterpart: {@code host_stage2_mod_prot(pfn, prot, nr_pages, update_iommu)}
+     * (android15-6.6 on). The three-argument form updates the IOMMU.
+     *
+     * @param pfn the first page frame number
+     * @param prot {@link org.pkvm4j.api.Prot} bits
+     * @param nrPages how many pages
+     * @param updateIommu whether the host's DMA view changes with its CPU view
+     * @throws org.pkvm4j.api.PkvmException as {@link #hostStage2ModProt(long, int, long)}
+     */
+    void hostStage2ModProt(long pfn, int prot, long nrPages, boolean updateIommu);
+
+    /**
+     * {@code 2^order} zeroed, naturally aligned pages from the IOMMU pool, owned and mapped by EL2, for
+     * an IOMMU driver's tables; the host refills the pool (static hypercall {@code
+     * kvm_iommu_refill}).
+     *
+     * <p>Kernel counterpart: {@code iommu_donate_pages(order, request)}. With {@code request}, an
+     * empty pool asks the host for the pages: the next refill reports how many were wanted.
+     *
+     * @param order log2 of the number of pages, 0..9
+     * @param request whether to ask the host when the pool cannot serve
+     * @return the hyp VA of the first page, or 0 if the pool has no such block
+     */
+    long iommuDonatePages(int order, boolean request);
+
+    /**
+     * Gives a block from {@link #iommuDonatePages} back to the pool.
+     *
+     * <p>Kernel counterpart: {@code iommu_reclaim_pages(p, order)}. A VA that is not such a block is
+     * the kernel's {@code BUG_ON}: a hyp panic.
+     *
+     * @param va the hyp VA {@link #iommuDonatePages} returned
+     * @param order the order it was taken with
+     */
+    void iommuReclaimPages(long va, int order);
+
+    /**
+     * As {@link #iommuDonatePages}, from the atomic pool: the host fills it ahead (it never asks),
+     * for what must not fail later, such as the host idmap domain's tables.
+     *
+     * <p>Kernel counterpart: {@code iommu_donate_pages_atomic(order)}.
+     *
+     * @param order log2 of the number of pages, 0..9
+     * @return the hyp VA of the first page, or 0 if the pool has no such block
+     */
+    long iommuDonatePagesAtomic(int order);
+
+    /**
+     * Gives a block from {@link #iommuDonatePagesAtomic} back to the atomic pool.
+     *
+     * <p>Kernel counterpart: {@code iommu_reclaim_pages_atomic(p, order)}.
+     *
+     * @param va the hyp VA {@link #iommuDonatePagesAtomic} returned
+     * @param order the order it was taken with
+     */
+    void iommuReclaimPagesAtomic(long va, int order);
+
+    /**
+     * Registers the IOMMU whose registers are the MMIO page at {@code phys} with the hypervisor:
+     * from now on every change of the host idmap domain invalidates its TLB. The driver must own
+     * the registers ({@link #hostDonateHyp(long, long, boolean)} with {@code acceptMmio}).
+     *
+     * <p>Kernel counterpart: {@code iommu_init_device(struct kvm_hyp_iommu *iommu)} ({@code
+     * kvm_iommu_init_device}), which registers the IOMMU's power domain.
+     *
+     * @param phys the physical address of the IOMMU's register page
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} for an address that is not a page of MMIO;
+     *     {@code EPERM} if EL2 does not own it; {@code EBUSY} if it is registered already
+     */
+    void iommuInitDevice(long phys);
+
+    /**
+     * Adds an unmapped page to the pending IOTLB invalidation {@code gather} and returns the new
+     * gather; a page of another size, or one disjoint from the range, first makes {@code sync}
+     * invalidate what was gathered (run at once, inside this trap).
+     *
+     * <p>Kernel counterpart: {@code iommu_iotlb_gather_add_page(domain, gather, iova, size)}, whose
+     * {@code iotlb_sync} is the driver's; pkvm4j passes it here, as gathers are values.
+     *
+     * @param sync the driver's invalidation
+     * @param gather the pending gather ({@link IotlbGather#empty()} to start)
+     * @param iova the IOVA of the page unmapped
+     * @param size its size in bytes
+     * @return the gather with the page added
+     */
+    IotlbGather iommuIotlbGatherAddPage(IotlbSync sync, IotlbGather gather, long iova, long size);
+
+    /**
+     * Makes the level-1 table at hyp VA {@code rootVa} (a zeroed page from the IOMMU pool) the host
+     * idmap domain: an identity map of every page the host may access now, kept in step with the host
+     * stage-2 from then on (a page donated to EL2 or a guest leaves it, a page given back returns).
+     * Point a stream table entry at it and that device sees memory as the host's CPUs do. Its lower
+     * tables come from the atomic pool.
+     *
+     * <p>Kernel counterpart: {@code iommu_snapshot_host_stage2(domain)} ({@code
+     * kvm_iommu_snapshot_host_stage2}). The table format is the machine's SMMU's.
+     *
+     * @param rootVa the hyp VA of the domain's level-1 table
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} if {@code rootVa} is not a page EL2 owns;
+     *     {@code EBUSY} if a domain was snapshotted already; {@code ENOMEM} if the atomic pool lacks
+     *     the table pages
+     */
+    void iommuSnapshotHostStage2(long rootVa);
+
+    /**
+     * Drops the DMA reference of each range in the cache, last first, after the driver unmapped them
+     * and invalidated the IOTLB.
+     *
+     * <p>Kernel counterpart: {@code iommu_flush_unmap_cache(cache)} (android15-6.6 KABI slot 1), over
+     * {@code struct kvm_iommu_paddr_cache}; the arrays are copied before they are read. A range that
+     * holds no reference is a hyp panic, as {@link #pkvmUnuseDma}.
+     *
+     * @param paddrs the physical addresses unmapped
+     * @param sizes their sizes in bytes, one per address
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} if the arrays differ in length
+     */
+    void iommuFlushUnmapCache(long[] paddrs, long[] sizes);
+
+    /**
+     * Takes a DMA reference on each host page of {@code [phys, phys + size)}, before an IOMMU driver
+     * maps them for a host device: a referenced page cannot be donated or shared ({@code EINVAL}), so
+     * it cannot become the hypervisor's or a guest's while a device may write it.
+     *
+     * <p>Kernel counterpart: {@code __pkvm_use_dma(phys, size, NULL)}, which {@code
+     * kvm_iommu_map_pages} calls; a module op only in the newer dev layout ({@code pkvm_use_dma}).
+     * pkvm4j extra: here the driver maps by itself, so it takes the reference.
+     *
+     * @param phys the first physical address, page aligned
+     * @param size the number of bytes, page aligned
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} for a range that is not page aligned,
+     *     leaves the PA range or straddles memory and MMIO; {@code EPERM} if a page is not host-owned
+     *     memory (EL2's, a guest's, shared or restricted)
+     */
+    void pkvmUseDma(long phys, long size);
+
+    /**
+     * Drops one DMA reference of each page of {@code [phys, phys + size)}, after the IOMMU no longer
+     * maps them (and its TLB was invalidated).
+     *
+     * <p>Kernel counterpart: {@code pkvm_unuse_dma(phys, size)} ({@code __pkvm_unuse_dma}). MMIO holds
+     * no reference: nothing to drop. A page that holds none is the kernel's {@code BUG_ON}: a hyp
+     * panic.
+     *
+     * @param phys the first physical address, page aligned
+     * @param size the number of bytes, page aligned
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} for a range that is not page aligned or
+     *     leaves the PA range
+     */
+    void pkvmUnuseDma(long phys, long size);
+
+    /**
+     * Maps {@code nrPages} DRAM pages from {@code pfn} at {@code va} (reserved with {@link
+     * #allocModuleVa}), as {@link #mapModulePage} page by page; all or nothing: a page that fails
+     * unmaps (and gives back) the ones before it.
+     *
+     * <p>Kernel counterpart: {@code map_module_pages(pfn, va, nr_pages, prot, is_protected)}
+     * (android16-6.12 KABI slot 2).
+     *
+     * @param pfn the first DRAM page frame number
+     * @param va the first reserved page
+     * @param nrPages how many pages, positive
+     * @param prot {@link org.pkvm4j.api.Prot} bits
+     * @param isProtected whether the pages are already the hypervisor's (no donation)
+     * @throws org.pkvm4j.api.PkvmException as {@link #mapModulePage}, and {@code EINVAL} for a count
+     *     that is not positive
+     */
+    void mapModulePages(long pfn, long va, long nrPages, int prot, boolean isProtected);
+
+    /**
+     * Unmaps {@code nrPages} pages from {@code va} that {@link #mapModulePages} mapped from {@code pfn}
+     * and gives them back to the host.
+     *
+     * <p>Kernel counterpart: {@code unmap_module_pages(pfn, va, nr_pages)} (android16-6.12 KABI slot 3).
+     *
+     * @param pfn the first page frame number mapped there
+     * @param va the first page
+     * @param nrPages how many pages
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} if a page is not mapped there from that pfn
+     *     (nothing is unmapped); the give-back's errno
+     */
+    void unmapModulePages(long pfn, long va, long nrPages);
+
+    /**
+     * Maps {@code [phys, phys + size)} of memory in the hyp linear map (hyp VA = {@link #hypVa} of
+     * {@code phys}) with {@code prot}, for an EL2 init that must reach memory before it owns it; undo
+     * it with {@link #linearUnmapEarly} before the host is deprivileged. A mapping still present then
+     * is reported (a {@code WARNING} on the hyp console and in the boot report), as the kernel WARNs
+     * when module registration closes.
+     *
+     * <p>Kernel counterpart: {@code linear_map_early(phys, size, prot)} ({@code
+     * __pkvm_linear_map_early}, counted in {@code early_lm_pages}). pkvm4j maps memory only.
+     *
+     * @param phys the first physical address, page aligned
+     * @param size the number of bytes, page aligned and positive
+     * @param prot {@link org.pkvm4j.api.Prot} bits ({@code hyp_set_prot_attr})
+     * @return the hyp VA of {@code phys}
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} for an unaligned or empty range, one that is
+     *     not memory, or a refused {@code prot}; {@code EEXIST} if a page is mapped at EL2 already;
+     *     {@code EPERM} once the host is deprivileged
+     */
+    long linearMapEarly(long phys, long size, int prot);
+
+    /**
+     * Removes a mapping {@link #linearMapEarly} made.
+     *
+     * <p>Kernel counterpart: {@code linear_unmap_early(addr, size)}.
+     *
+     * @param va the hyp VA {@link #linearMapEarly} returned
+     * @param size the number of bytes it mapped
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} if a page was not mapped early; {@code EPERM}
+     *     once the host is deprivileged
+     */
+    void linearUnmapEarly(long va, long size);
+
+    /**
+     * Maps the 2 MiB block of memory holding {@code phys} in this CPU's fixblock slot, RW, and returns
+     * the hyp VA of {@code phys} there; unmap it before the trap returns, as {@link #fixmapMap}.
+     *
+     * <p>Kernel counterpart: {@code fixblock_map(phys)} ({@code hyp_fixblock_map}), a PMD-size fixmap:
+     * one mapping where 512 {@code fixmap_map} calls would each need a TLB invalidation.
+     *
+     * @param phys a physical address in DRAM
+     * @return the hyp VA of {@code phys} in this CPU's fixblock slot
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} if the 2 MiB block holding {@code phys} is
+     *     not all memory; {@code EBUSY} if this CPU's slot is mapped
+     */
+    long fixblockMap(long phys);
+
+    /**
+     * Unmaps this CPU's fixblock slot; an empty slot stays empty.
+     *
+     * <p>Kernel counterpart: {@code fixblock_unmap()} ({@code hyp_fixblock_unmap}).
+     */
+    void fixblockUnmap();
+
+    /**
+     * Registers the reset callback of the assignable device whose registers are at {@code phys}: it
+     * runs whenever the device is assigned to a protected guest ({@code hostToGuest}) and when it
+     * comes back at the guest's teardown. Resetting is mandatory: a device without a callback cannot
+     * be assigned ({@code ENODEV}); a callback that fails blocks the assignment, and fails the
+     * teardown with a hyp panic. One per device.
+     *
+     * <p>Kernel counterpart: {@code device_register_reset(phys, cookie, cb)} ({@code
+     * pkvm_device_register_reset}).
+     *
+     * @param phys the physical address of the device's register page
+     * @param cookie passed back to every call of {@code handler}
+     * @param handler the reset callback, kept for the life of the module
+     * @throws org.pkvm4j.api.PkvmException {@code ENODEV} if no assignable device has registers at
+     *     {@code phys}; {@code EBUSY} if the device has a callback already
+     */
+    void deviceRegisterReset(long phys, long cookie, DeviceResetHandler handler);
 }
