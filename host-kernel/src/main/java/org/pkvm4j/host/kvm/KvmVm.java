@@ -158,7 +158,7 @@ public final class KvmVm {
             if (isProtected) {
                 gateway.hostHcall(HostHcall.PKVM_RECLAIM_DYING_GUEST_PAGE, handle, e.getKey(), 0);
             } else {
-                gateway.hostHcall(HostHcall.PKVM_HOST_UNSHARE_GUEST, e.getKey(), 1, handle);
+                gateway.hostHcall(HostHcall.PKVM_HOST_UNSHARE_GUEST, handle, e.getKey(), 1);
             }
         }
         gateway.hostHcall(HostHcall.PKVM_FINALIZE_TEARDOWN_VM, handle, 0, 0);
@@ -201,10 +201,10 @@ public final class KvmVm {
         try {
             if (isProtected) {
                 topupMemcache(vcpuIdx);
-                gateway.hostHcall(HostHcall.PKVM_HOST_DONATE_GUEST, pfn, gfn, handle | (long) vcpuIdx << 16);
+                gateway.hostHcall(HostHcall.PKVM_HOST_DONATE_GUEST, pfn, gfn, 0);
             } else {
                 int prot = (slot.flags & KVM_MEM_READONLY) != 0 ? Prot.R | Prot.X : Prot.RWX;
-                gateway.hostHcall(HostHcall.PKVM_HOST_SHARE_GUEST, pfn, gfn, handle | (long) prot << 16 | 1L << 32);
+                gateway.hostHcall(HostHcall.PKVM_HOST_SHARE_GUEST, pfn, gfn, 1, prot);
             }
         } catch (PkvmException e) {
             kvm.freePage(pfn);
@@ -218,12 +218,12 @@ public final class KvmVm {
      * #MMU_CACHE_MIN_PAGES}, giving it pool pages one at a time.
      */
     private void topupMemcache(int vcpuIdx) {
-        long key = handle | (long) vcpuIdx << 16;
-        long have = gateway.hostHcall(HostHcall.PKVM_REFILL_MEMCACHE, key, 0, 0);
+        // Of the loaded vCPU, which is vcpuIdx: the fault came from its run on this CPU.
+        long have = gateway.hostHcall(HostHcall.PKVM_REFILL_MEMCACHE, 0, 0, 0);
         while (have < MMU_CACHE_MIN_PAGES) {
             long pfn = kvm.allocPage();
             try {
-                have = gateway.hostHcall(HostHcall.PKVM_REFILL_MEMCACHE, key, pfn << Dram.PAGE_SHIFT, 1);
+                have = gateway.hostHcall(HostHcall.PKVM_REFILL_MEMCACHE, pfn << Dram.PAGE_SHIFT, 1, 0);
             } catch (PkvmException e) {
                 kvm.freePage(pfn);
                 throw e;

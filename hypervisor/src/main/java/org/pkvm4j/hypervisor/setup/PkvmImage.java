@@ -49,7 +49,7 @@ public final class PkvmImage implements HypervisorImage {
         El2Modules modules = new El2Modules(platform, va,
                 new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers), dynamicHcalls, faults);
         Deprivilege deprivilege = new Deprivilege(platform.nrCpus());
-        GuestVcpus guests = new GuestVcpus(new GuestMemProtect(memProtect, new VmTable()));
+        GuestVcpus guests = new GuestVcpus(new GuestMemProtect(memProtect, new VmTable()), platform.nrCpus());
         HostHcallTable table = HostHcalls.table(modules, deprivilege, memProtect, guests, platform.nrCpus());
         // A panic, for any reason, stops all EL2 module code: every poll inserted into it throws.
         platform.onPanic(p -> modules.stopAll());
