@@ -18,6 +18,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * metadata write. So {@code mem=64G} costs only what is touched, and a range donated without being
  * written costs metadata only.
  *
+ * <p>TLB invalidation: a write of a page's metadata word that takes host access away (read or
+ * write) completes only after every host access to that page already past its stage-2 check has
+ * finished, as the kernel's stage-2 update completes only after its {@code TLBI} and {@code DSB
+ * ISH}, which wait out the accesses made through the old translation. Each page has an in-flight
+ * counter, allocated with its chunk's contents: {@link HostMemory} raises it before it reads the word
+ * and lowers it after the access; {@link #setWord} waits for it to reach zero. Both the counter
+ * update and the word's write and read are volatile, so either the access sees the new word or the
+ * writer sees the access in flight. An access that sees a forbidding word lowers the counter before
+ * it traps to EL2, so the writer, which holds the host lock, never waits on it.
+ *
  * <p>This public face gives the geometry and the accounting, nothing else: the host reaches the
  * contents through {@link HostMemory} (checked against the host stage-2), the hypervisor through
  * {@link HypMemory} (privileged, from {@link HypPlatform#memory()}).
@@ -48,6 +58,8 @@ public final class Dram {
     private static final VarHandle METAS = MethodHandles.arrayElementVarHandle(long[][].class);
     private static final VarHandle DATAS = MethodHandles.arrayElementVarHandle(MemorySegment[].class);
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle INFLIGHTS = MethodHandles.arrayElementVarHandle(int[][].class);
+    private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(int[].class);
 
     private final long size;
     private final long end;
@@ -58,6 +70,9 @@ public final class Dram {
     // object in between. Measured by bench/HostLoadBench: 8.7 -> 2.7 ns a checked load.
     private final long[][] metas;
     private final MemorySegment[] datas;
+    // Per chunk, the in-flight host accesses of each page (the class comment's TLB model); set,
+    // before the chunk's contents are published, so a chunk with contents has its counters.
+    private final int[][] inflights;
     private final AtomicLong committed = new AtomicLong();
     private final AtomicLong metadata = new AtomicLong();
 
@@ -74,6 +89,7 @@ public final class Dram {
         }
         this.metas = new long[(int) n][];
         this.datas = new MemorySegment[(int) n];
+        this.inflights = new int[(int) n][];
     }
 
     /** First PA of DRAM. */
@@ -138,6 +154,32 @@ public final class Dram {
         return datas;
     }
 
+    /** The in-flight counters of every chunk (non-null wherever the contents are); read with {@link #inflightsOf}. */
+    int[][] inflights() {
+        return inflights;
+    }
+
+    /** The in-flight counters of chunk {@code chunk}: non-null once its contents were seen non-null. */
+    static int[] inflightsOf(int[][] inflights, int chunk) {
+        return (int[]) INFLIGHTS.getVolatile(inflights, chunk);
+    }
+
+    /** A host access to page {@code i} of a chunk begins: before its stage-2 check ({@link #wordForAccess}). */
+    static void beginAccess(int[] counts, int i) {
+        COUNTS.getAndAdd(counts, i, 1);
+    }
+
+    /** The host access to page {@code i} that {@link #beginAccess} began has finished, or will trap. */
+    static void endAccess(int[] counts, int i) {
+        COUNTS.getAndAdd(counts, i, -1);
+    }
+
+    /** Word {@code i} of {@code meta}, read volatile after {@link #beginAccess}: the stage-2 check of an access in flight. */
+    static long wordForAccess(long[][] metas, int chunk, int i) {
+        long[] meta = (long[]) METAS.getVolatile(metas, chunk);
+        return meta == null ? HypPage.INITIAL : (long) WORDS.getVolatile(meta, i);
+    }
+
     /**
      * The metadata words of chunk {@code chunk} in {@code metas}, or null if none was written yet
      * (every page then has {@link HypPage#INITIAL}). An acquire read: the array a writer published
@@ -163,22 +205,42 @@ public final class Dram {
                 (int) pageIndex & (PAGES_PER_CHUNK - 1));
     }
 
-    /** Writes the metadata word of DRAM page {@code pageIndex}; only the hypervisor's writer calls this. */
+    /**
+     * Writes the metadata word of DRAM page {@code pageIndex}; only the hypervisor's writer calls
+     * this. If the new word takes away host read or write access the old one gave, returns only once
+     * no host access to the page is in flight (the class comment's TLB invalidation).
+     */
     void setWord(long pageIndex, long word) {
         int chunk = (int) (pageIndex >>> (CHUNK_SHIFT - PAGE_SHIFT));
+        int i = (int) pageIndex & (PAGES_PER_CHUNK - 1);
         long[] m = metaOrNull(metas, chunk);
         if (m == null) {
             if (word == HypPage.INITIAL) {
                 return; // untouched metadata already reads as INITIAL
             }
             long[] fresh = new long[PAGES_PER_CHUNK];
-            long[] witness = (long[]) METAS.compareAndExchangeRelease(metas, chunk, null, fresh);
+            long[] witness = (long[]) METAS.compareAndExchange(metas, chunk, null, fresh);
             m = witness == null ? fresh : witness;
             if (witness == null) {
                 metadata.addAndGet((long) PAGES_PER_CHUNK * Long.BYTES);
             }
         }
-        WORDS.setRelease(m, (int) pageIndex & (PAGES_PER_CHUNK - 1), word);
+        long old = (long) WORDS.getOpaque(m, i);
+        WORDS.setVolatile(m, i, word);
+        if ((HypPage.hostReadable(old) && !HypPage.hostReadable(word)) || (HypPage.hostWritable(old) && !HypPage.hostWritable(word))) {
+            waitForAccesses(chunk, i);
+        }
+    }
+
+    /** {@code TLBI} + {@code DSB ISH} for one page: waits out the host accesses in flight to it. */
+    private void waitForAccesses(int chunk, int i) {
+        int[] counts = inflightsOf(inflights, chunk);
+        if (counts == null) {
+            return; // no contents yet, so no access was ever in flight
+        }
+        while ((int) COUNTS.getVolatile(counts, i) != 0) {
+            Thread.onSpinWait();
+        }
     }
 
     /** The contents of chunk {@code chunk}, or null if never touched. */
@@ -202,6 +264,7 @@ public final class Dram {
                 long bytes = Math.min(CHUNK_SIZE, size - ((long) chunk << CHUNK_SHIFT));
                 // Arena.allocate zeroes the memory: a fresh chunk reads as zeros, like DRAM after reset.
                 d = arena.allocate(bytes, MachineConfig.PAGE_SIZE);
+                INFLIGHTS.setVolatile(inflights, chunk, new int[PAGES_PER_CHUNK]);
                 DATAS.setRelease(datas, chunk, d);
                 committed.addAndGet(bytes);
             }

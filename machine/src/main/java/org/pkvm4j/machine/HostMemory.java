@@ -19,9 +19,10 @@ import java.lang.foreign.MemorySegment;
  * naturally aligned; a misaligned one is refused with {@link IllegalArgumentException} rather than
  * modelled (it could straddle two pages and two translations).
  *
- * <p>Concurrency caveat: the stage-2 check and the access are two steps. Real hardware makes a
- * transition on another CPU wait for in-flight accesses (TLBI + DSB); the model does not, so an
- * access racing with a transition of the same page may still complete under the old state.
+ * <p>The stage-2 check and the access are two steps, so each access is counted in flight across both
+ * ({@link Dram}'s TLB model): a transition that takes the page from the host completes only after
+ * the accesses that passed the old check did, as a {@code TLBI} + {@code DSB} waits out accesses
+ * through the old translation. An access never holds the count while it traps to EL2.
  */
 public final class HostMemory {
     private final Machine machine;
@@ -30,6 +31,7 @@ public final class HostMemory {
     // Dram's per-chunk arrays, held here so the fast path starts one load nearer the page.
     private final long[][] metas;
     private final MemorySegment[] datas;
+    private final int[][] inflights;
 
     HostMemory(Machine machine, Dram dram) {
         this.machine = machine;
@@ -37,6 +39,7 @@ public final class HostMemory {
         this.size = dram.size();
         this.metas = dram.metas();
         this.datas = dram.datas();
+        this.inflights = dram.inflights();
     }
 
     /**
@@ -49,8 +52,16 @@ public final class HostMemory {
         if (Long.compareUnsigned(off, size) < 0 && (pa & 7) == 0) {
             int chunk = (int) (off >>> Dram.CHUNK_SHIFT);
             MemorySegment d = Dram.dataOrNull(datas, chunk);
-            if (d != null && HypPage.hostReadable(Dram.word(Dram.metaOrNull(metas, chunk), pageInChunk(off)))) {
-                return d.get(Dram.LONG, off & Dram.CHUNK_MASK);
+            if (d != null) {
+                int[] counts = Dram.inflightsOf(inflights, chunk);
+                int i = pageInChunk(off);
+                Dram.beginAccess(counts, i);
+                if (HypPage.hostReadable(Dram.wordForAccess(metas, chunk, i))) {
+                    long v = d.get(Dram.LONG, off & Dram.CHUNK_MASK);
+                    Dram.endAccess(counts, i);
+                    return v;
+                }
+                Dram.endAccess(counts, i);
             }
         }
         return slowLoad(pa, 8);
@@ -66,9 +77,16 @@ public final class HostMemory {
         if (Long.compareUnsigned(off, size) < 0 && (pa & 7) == 0) {
             int chunk = (int) (off >>> Dram.CHUNK_SHIFT);
             MemorySegment d = Dram.dataOrNull(datas, chunk);
-            if (d != null && HypPage.hostWritable(Dram.word(Dram.metaOrNull(metas, chunk), pageInChunk(off)))) {
-                d.set(Dram.LONG, off & Dram.CHUNK_MASK, value);
-                return;
+            if (d != null) {
+                int[] counts = Dram.inflightsOf(inflights, chunk);
+                int i = pageInChunk(off);
+                Dram.beginAccess(counts, i);
+                if (HypPage.hostWritable(Dram.wordForAccess(metas, chunk, i))) {
+                    d.set(Dram.LONG, off & Dram.CHUNK_MASK, value);
+                    Dram.endAccess(counts, i);
+                    return;
+                }
+                Dram.endAccess(counts, i);
             }
         }
         slowStore(pa, 8, value);
@@ -108,20 +126,30 @@ public final class HostMemory {
         long off = pa - Dram.BASE;
         int chunk = (int) (off >>> Dram.CHUNK_SHIFT);
         int index = pageInChunk(off);
+        boolean claimed = false;
         while (true) {
             long w = Dram.word(Dram.metaOrNull(metas, chunk), index);
             if (HypPage.hostReadable(w)) {
+                // Contents (and counters) only now: a faulting access commits no chunk.
                 MemorySegment d = dram.data(chunk);
-                return width == 8 ? d.get(Dram.LONG, off & Dram.CHUNK_MASK) : d.get(Dram.BYTE, off & Dram.CHUNK_MASK);
+                int[] counts = Dram.inflightsOf(inflights, chunk);
+                Dram.beginAccess(counts, index);
+                if (HypPage.hostReadable(Dram.wordForAccess(metas, chunk, index))) {
+                    long v = width == 8 ? d.get(Dram.LONG, off & Dram.CHUNK_MASK) : d.get(Dram.BYTE, off & Dram.CHUNK_MASK);
+                    Dram.endAccess(counts, index);
+                    return v;
+                }
+                Dram.endAccess(counts, index);
+                continue; // the page changed between the looks: translate again
+            }
+            if (claimed) {
+                return 0; // emulated by the handler: the load is skipped
             }
             if (HypPage.hostAccessible(w)) {
-                // A permission fault: EL2's handlers claimed it (else hostPermFault threw).
+                // A permission fault: EL2's handlers claimed it (else hostPermFault threw); retried once.
                 machine.hostPermFault(pa, false);
-                if (HypPage.hostReadable(Dram.word(Dram.metaOrNull(metas, chunk), index))) {
-                    MemorySegment d = dram.data(chunk);
-                    return width == 8 ? d.get(Dram.LONG, off & Dram.CHUNK_MASK) : d.get(Dram.BYTE, off & Dram.CHUNK_MASK);
-                }
-                return 0; // emulated by the handler: the load is skipped
+                claimed = true;
+                continue;
             }
             machine.hostMemAbort(pa, false);
         }
@@ -136,19 +164,29 @@ public final class HostMemory {
         long off = pa - Dram.BASE;
         int chunk = (int) (off >>> Dram.CHUNK_SHIFT);
         int index = pageInChunk(off);
+        boolean claimed = false;
         while (true) {
             long w = Dram.word(Dram.metaOrNull(metas, chunk), index);
             if (HypPage.hostWritable(w)) {
-                write(dram.data(chunk), off, width, value);
-                return;
+                MemorySegment d = dram.data(chunk);
+                int[] counts = Dram.inflightsOf(inflights, chunk);
+                Dram.beginAccess(counts, index);
+                if (HypPage.hostWritable(Dram.wordForAccess(metas, chunk, index))) {
+                    write(d, off, width, value);
+                    Dram.endAccess(counts, index);
+                    return;
+                }
+                Dram.endAccess(counts, index);
+                continue; // the page changed between the looks: translate again
+            }
+            if (claimed) {
+                return; // emulated by the handler: the store is skipped
             }
             if (HypPage.hostAccessible(w)) {
-                // A permission fault: EL2's handlers claimed it (else hostPermFault threw).
+                // A permission fault: EL2's handlers claimed it (else hostPermFault threw); retried once.
                 machine.hostPermFault(pa, true);
-                if (HypPage.hostWritable(Dram.word(Dram.metaOrNull(metas, chunk), index))) {
-                    write(dram.data(chunk), off, width, value);
-                }
-                return; // else emulated by the handler: the store is skipped
+                claimed = true;
+                continue;
             }
             machine.hostMemAbort(pa, true);
         }
