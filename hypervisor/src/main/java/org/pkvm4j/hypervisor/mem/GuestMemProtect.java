@@ -46,6 +46,8 @@ public final class GuestMemProtect {
     /** The most pages one refill admits: a bound on the walk of the host's list. */
     public static final int MAX_REFILL_PAGES = 64;
     private static final long PAGE_SIZE = 1L << Dram.PAGE_SHIFT;
+    /** Pages in the guest stage-2's input range (see {@link #gfnRangeIsValid}). */
+    private static final long GUEST_IPA_PAGES = 1L << (Dram.PA_BITS - Dram.PAGE_SHIFT);
 
     private final MemProtect mp;
     private final VmTable vms;
@@ -218,9 +220,14 @@ public final class GuestMemProtect {
         return 0;
     }
 
-    /** Whether {@code [gfn, gfn + nrPages)} lies in the guest stage-2's input range (else the walk's -ERANGE). */
-    private static boolean gfnRangeIsValid(long gfn, long nrPages) {
-        return gfn >= 0 && gfn <= HypPage.MAX_GUEST_GFN && nrPages <= HypPage.MAX_GUEST_GFN + 1 - gfn;
+    /**
+     * Whether {@code [gfn, gfn + nrPages)} lies in the guest stage-2's input range, else the walk's
+     * -ERANGE ({@code kvm_pgtable_walk}: an address beyond {@code BIT(ia_bits)}). The hyp VM's stage-2
+     * takes the host's {@code VTCR_EL2} ({@code host_mmu.arch.vtcr}), so its input range is the
+     * host's PA range, {@link Dram#PA_BITS} bits.
+     */
+    static boolean gfnRangeIsValid(long gfn, long nrPages) {
+        return gfn >= 0 && gfn < GUEST_IPA_PAGES && nrPages <= GUEST_IPA_PAGES - gfn;
     }
 
     // ---------------------------------------------------------------- protected guests
@@ -413,6 +420,9 @@ public final class GuestMemProtect {
         HypVm vm = vms.get(handle);
         if (vm == null) {
             return EINVAL;
+        }
+        if (!gfnRangeIsValid(gfn, 1)) {
+            return ERANGE;
         }
         mp.hostLock.lock();
         vm.lock.lock();
