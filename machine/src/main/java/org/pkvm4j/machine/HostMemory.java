@@ -19,10 +19,12 @@ import java.lang.foreign.MemorySegment;
  * naturally aligned; a misaligned one is refused with {@link IllegalArgumentException} rather than
  * modelled (it could straddle two pages and two translations).
  *
- * <p>The stage-2 check and the access are two steps, so each access is counted in flight across both
- * ({@link Dram}'s TLB model): a transition that takes the page from the host completes only after
- * the accesses that passed the old check did, as a {@code TLBI} + {@code DSB} waits out accesses
- * through the old translation. An access never holds the count while it traps to EL2.
+ * <p>The stage-2 check and the access are two steps, so {@link Dram}'s TLB model spans both: a store
+ * is counted in flight across them and a transition that takes write access away waits it out; a
+ * load rereads the page's load sequence after it read the contents and retries if a transition took
+ * read access away meanwhile. So no access that passed the old check takes effect after the
+ * transition, as a {@code TLBI} + {@code DSB} guarantees. An access never holds a count while it
+ * traps to EL2.
  */
 public final class HostMemory {
     private final Machine machine;
@@ -31,7 +33,7 @@ public final class HostMemory {
     // Dram's per-chunk arrays, held here so the fast path starts one load nearer the page.
     private final long[][] metas;
     private final MemorySegment[] datas;
-    private final int[][] inflights;
+    private final int[][] tlbs;
 
     HostMemory(Machine machine, Dram dram) {
         this.machine = machine;
@@ -39,7 +41,7 @@ public final class HostMemory {
         this.size = dram.size();
         this.metas = dram.metas();
         this.datas = dram.datas();
-        this.inflights = dram.inflights();
+        this.tlbs = dram.tlbs();
     }
 
     /**
@@ -53,15 +55,15 @@ public final class HostMemory {
             int chunk = (int) (off >>> Dram.CHUNK_SHIFT);
             MemorySegment d = Dram.dataOrNull(datas, chunk);
             if (d != null) {
-                int[] counts = Dram.inflightsOf(inflights, chunk);
+                int[] tlb = Dram.tlbOf(tlbs, chunk);
                 int i = pageInChunk(off);
-                Dram.beginAccess(counts, i);
+                int seq = Dram.loadSeq(tlb, i);
                 if (HypPage.hostReadable(Dram.wordForAccess(metas, chunk, i))) {
                     long v = d.get(Dram.LONG, off & Dram.CHUNK_MASK);
-                    Dram.endAccess(counts, i);
-                    return v;
+                    if (Dram.loadSeqUnchanged(tlb, i, seq)) {
+                        return v;
+                    }
                 }
-                Dram.endAccess(counts, i);
             }
         }
         return slowLoad(pa, 8);
@@ -78,15 +80,15 @@ public final class HostMemory {
             int chunk = (int) (off >>> Dram.CHUNK_SHIFT);
             MemorySegment d = Dram.dataOrNull(datas, chunk);
             if (d != null) {
-                int[] counts = Dram.inflightsOf(inflights, chunk);
+                int[] tlb = Dram.tlbOf(tlbs, chunk);
                 int i = pageInChunk(off);
-                Dram.beginAccess(counts, i);
+                Dram.beginStore(tlb, i);
                 if (HypPage.hostWritable(Dram.wordForAccess(metas, chunk, i))) {
                     d.set(Dram.LONG, off & Dram.CHUNK_MASK, value);
-                    Dram.endAccess(counts, i);
+                    Dram.endStore(tlb, i);
                     return;
                 }
-                Dram.endAccess(counts, i);
+                Dram.endStore(tlb, i);
             }
         }
         slowStore(pa, 8, value);
@@ -132,14 +134,14 @@ public final class HostMemory {
             if (HypPage.hostReadable(w)) {
                 // Contents (and counters) only now: a faulting access commits no chunk.
                 MemorySegment d = dram.data(chunk);
-                int[] counts = Dram.inflightsOf(inflights, chunk);
-                Dram.beginAccess(counts, index);
+                int[] tlb = Dram.tlbOf(tlbs, chunk);
+                int seq = Dram.loadSeq(tlb, index);
                 if (HypPage.hostReadable(Dram.wordForAccess(metas, chunk, index))) {
                     long v = width == 8 ? d.get(Dram.LONG, off & Dram.CHUNK_MASK) : d.get(Dram.BYTE, off & Dram.CHUNK_MASK);
-                    Dram.endAccess(counts, index);
-                    return v;
+                    if (Dram.loadSeqUnchanged(tlb, index, seq)) {
+                        return v;
+                    }
                 }
-                Dram.endAccess(counts, index);
                 continue; // the page changed between the looks: translate again
             }
             if (claimed) {
@@ -169,14 +171,14 @@ public final class HostMemory {
             long w = Dram.word(Dram.metaOrNull(metas, chunk), index);
             if (HypPage.hostWritable(w)) {
                 MemorySegment d = dram.data(chunk);
-                int[] counts = Dram.inflightsOf(inflights, chunk);
-                Dram.beginAccess(counts, index);
+                int[] tlb = Dram.tlbOf(tlbs, chunk);
+                Dram.beginStore(tlb, index);
                 if (HypPage.hostWritable(Dram.wordForAccess(metas, chunk, index))) {
                     write(d, off, width, value);
-                    Dram.endAccess(counts, index);
+                    Dram.endStore(tlb, index);
                     return;
                 }
-                Dram.endAccess(counts, index);
+                Dram.endStore(tlb, index);
                 continue; // the page changed between the looks: translate again
             }
             if (claimed) {

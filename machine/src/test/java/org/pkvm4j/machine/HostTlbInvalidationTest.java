@@ -2,6 +2,7 @@ package org.pkvm4j.machine;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,8 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * The host stage-2's TLB invalidation ({@link Dram}): a page word that takes host access away
- * completes only after the host accesses already past their stage-2 check finished. Kernel
+ * The host stage-2's TLB invalidation ({@link Dram}): after a page word that takes host access away,
+ * no host access that passed the old check takes effect (stores in flight are waited out, loads
+ * drop their value and retry). Kernel
  * counterpart: the {@code TLBI} + {@code DSB ISH} of {@code kvm_pgtable_stage2_unmap} /
  * {@code host_stage2_set_owner_locked} on the host stage-2, which a transition such as {@code
  * __pkvm_guest_unshare_host} completes before it returns.
@@ -30,24 +32,46 @@ class HostTlbInvalidationTest {
         hyp.setPageWord(pfn, HypPage.withHostState(hyp.pageWord(pfn), state));
     }
 
-    /** Scenario: an access in flight on the page holds the unmap back until it ends; one on another page does not. */
+    /** Scenario: a store in flight on the page holds back a change that takes write access away; one on another page does not. */
     @Test
-    void anUnmapWaitsForTheAccessInFlightToItsPage() {
-        machine.hostMemory().store64(pa, 1); // commits the chunk, and its counters
-        int[] counts = Dram.inflightsOf(machine.dram().inflights(), 0);
-        Dram.beginAccess(counts, 4); // another page: not waited for
+    void anUnmapWaitsForTheStoreInFlightToItsPage() {
+        machine.hostMemory().store64(pa, 1); // commits the chunk, and its TLB state
+        int[] tlb = Dram.tlbOf(machine.dram().tlbs(), 0);
+        Dram.beginStore(tlb, 4); // another page: not waited for
         assertTimeoutPreemptively(Duration.ofSeconds(10), () -> setHostState(PageState.NOPAGE));
         setHostState(PageState.OWNED);
-        Dram.endAccess(counts, 4);
+        Dram.endStore(tlb, 4);
 
-        Dram.beginAccess(counts, 3); // a host access to the page, past its check
+        Dram.beginStore(tlb, 3); // a host store to the page, past its check
         assertTimeoutPreemptively(Duration.ofSeconds(10), () -> setHostState(PageState.SHARED_OWNED),
                 "a change that keeps the host's access waits for nothing");
         CompletableFuture<Void> unmap = CompletableFuture.runAsync(() -> setHostState(PageState.NOPAGE));
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10)).until(() -> !unmap.isDone());
-        Dram.endAccess(counts, 3);
+        Dram.endStore(tlb, 3);
         await().atMost(Duration.ofSeconds(10)).until(unmap::isDone);
         assertEquals(PageState.NOPAGE, HypPage.hostState(hyp.pageWord(pfn)));
+    }
+
+    /**
+     * Scenario: a load that passed its check when the page leaves the host must not use its value,
+     * even if the page is the host's again with the very same word by the time it looks (ABA): the
+     * load sequence moved.
+     */
+    @Test
+    void aLoadThatPassedTheOldCheckDropsItsValue() {
+        machine.hostMemory().store64(pa, 1);
+        int[] tlb = Dram.tlbOf(machine.dram().tlbs(), 0);
+        int seq = Dram.loadSeq(tlb, 3);
+        assertTrue(HypPage.hostReadable(Dram.wordForAccess(machine.dram().metas(), 0, 3)), "the load's check passes");
+        assertTrue(Dram.loadSeqUnchanged(tlb, 3, seq), "nothing happened yet");
+        long before = hyp.pageWord(pfn);
+        setHostState(PageState.SHARED_OWNED);
+        assertTrue(Dram.loadSeqUnchanged(tlb, 3, seq), "a change that keeps read access invalidates nothing");
+        setHostState(PageState.NOPAGE);
+        hyp.setPageWord(pfn, before);
+        assertEquals(before, hyp.pageWord(pfn));
+        assertFalse(Dram.loadSeqUnchanged(tlb, 3, seq), "the page left the host: the value read may be the new owner's");
+        assertEquals(1, machine.hostMemory().load64(pa), "a fresh load reads it");
     }
 
     /**
