@@ -166,40 +166,32 @@ public final class HostHcalls {
     }
 
     // ---------------------------------------------------------------- guest memory
-    // x3 (or x1) packs handle | vcpu_idx << 16 | nr_pages << 32, as the host's vcpu argument.
+    // Share, donate and refill act on the vCPU loaded on this CPU (pkvm_get_loaded_hyp_vcpu), as in
+    // the kernel: -EINVAL on a CPU without one.
 
     /**
-     * {@code handle___pkvm_host_share_guest}: x1 = pfn, x2 = gfn, x3 = handle | vcpu << 16 |
-     * nr_pages << 32; -EINVAL for a protected VM (its memory is donated, never shared).
+     * {@code handle___pkvm_host_share_guest}: x1 = pfn, x2 = gfn, x3 = nr_pages, x4 = prot, into the
+     * loaded vCPU's VM; -EINVAL with none, or a protected one (its memory is donated, never shared).
      */
     private void hostShareGuest(Cpu cpu, UserPtRegs regs) {
-        long a3 = regs.get(3);
-        long handle = a3 & 0xFFFF;
-        regs.set(1, vcpus.isProtected(handle) != Boolean.FALSE ? EINVAL
-                : guest.hostShareGuest(regs.get(1), regs.get(2), a3 >>> 32, handle, (int) (a3 >>> 16) & 0xFFFF));
+        regs.set(1, vcpus.hostShareGuest(cpu.id(), regs.get(1), regs.get(2), regs.get(3), (int) regs.get(4)));
     }
 
-    /** {@code handle___pkvm_host_unshare_guest}: x1 = gfn, x2 = nr_pages, x3 = handle; -EINVAL for a protected VM. */
+    /** {@code handle___pkvm_host_unshare_guest}: x1 = handle, x2 = gfn, x3 = nr_pages; -EINVAL for a protected VM. */
     private void hostUnshareGuest(Cpu cpu, UserPtRegs regs) {
-        long handle = regs.get(3);
+        long handle = regs.get(1);
         regs.set(1, vcpus.isProtected(handle) != Boolean.FALSE ? EINVAL
-                : guest.hostUnshareGuest(regs.get(1), regs.get(2), handle));
+                : guest.hostUnshareGuest(regs.get(2), regs.get(3), handle));
     }
 
-    /** {@code handle___pkvm_host_donate_guest}: x1 = pfn, x2 = gfn, x3 = handle | vcpu << 16; only to a protected VM, one page. */
+    /** {@code handle___pkvm_host_donate_guest}: x1 = pfn, x2 = gfn, one page into the loaded vCPU's protected VM. */
     private void hostDonateGuest(Cpu cpu, UserPtRegs regs) {
-        long a3 = regs.get(3);
-        long handle = a3 & 0xFFFF;
-        regs.set(1, vcpus.isProtected(handle) != Boolean.TRUE || (a3 >>> 32) != 0 ? EINVAL
-                : guest.hostDonateGuest(regs.get(1), regs.get(2), handle, (int) (a3 >>> 16) & 0xFFFF));
+        regs.set(1, vcpus.hostDonateGuest(cpu.id(), regs.get(1), regs.get(2)));
     }
 
-    /** {@code pkvm_refill_memcache}: x1 = handle | vcpu << 16, x2 = head PA, x3 = nr_pages; only for a protected VM. */
+    /** {@code pkvm_refill_memcache}: x1 = head PA, x2 = nr_pages, into the loaded vCPU's memcache; only for a protected VM. */
     private void refillMemcache(Cpu cpu, UserPtRegs regs) {
-        long a1 = regs.get(1);
-        long handle = a1 & 0xFFFF;
-        regs.set(1, vcpus.isProtected(handle) != Boolean.TRUE || (a1 >>> 32) != 0 ? EINVAL
-                : guest.refillMemcache(handle, (int) (a1 >>> 16) & 0xFFFF, regs.get(2), regs.get(3)));
+        regs.set(1, vcpus.refillMemcache(cpu.id(), regs.get(1), regs.get(2)));
     }
 
     /** {@code kvm_iommu_refill}: x1 = pfn, x2 = pages, x3 = atomic pool if non-zero; x1 = 0 or -errno, x2 = pages requested. */
@@ -227,28 +219,27 @@ public final class HostHcalls {
 
     // ---------------------------------------------------------------- vCPUs
 
-    /** {@code handle___pkvm_vcpu_load}: x1 = handle, x2 = vcpu_idx. */
+    /** {@code handle___pkvm_vcpu_load}: x1 = handle, x2 = vcpu_idx; loads it on this CPU. */
     private void vcpuLoad(Cpu cpu, UserPtRegs regs) {
-        regs.set(1, vcpus.vcpuLoad(regs.get(1), regs.get(2)));
+        regs.set(1, vcpus.vcpuLoad(cpu.id(), regs.get(1), regs.get(2)));
     }
 
-    /** {@code handle___pkvm_vcpu_put}: x1 = handle. */
+    /** {@code handle___pkvm_vcpu_put}: puts the vCPU loaded on this CPU. */
     private void vcpuPut(Cpu cpu, UserPtRegs regs) {
-        regs.set(1, vcpus.vcpuPut(regs.get(1)));
+        regs.set(1, vcpus.vcpuPut(cpu.id()));
     }
 
-    /** {@code handle___kvm_vcpu_run}, an access: x1 = handle | write << 32, x2 = IPA, x3 = the value to store. */
+    /** {@code handle___kvm_vcpu_run} of the loaded vCPU, an access: x1 = write (non-zero), x2 = IPA, x3 = the value to store. */
     private void vcpuGuestAccess(Cpu cpu, UserPtRegs regs) {
-        long a1 = regs.get(1);
         GuestExit exit = exits[cpu.id()];
-        regs.set(1, vcpus.guestAccess(a1 & 0xFFFF_FFFFL, regs.get(2), (a1 >>> 32) != 0, regs.get(3), exit));
+        regs.set(1, vcpus.guestAccess(cpu.id(), regs.get(2), regs.get(1) != 0, regs.get(3), exit));
         regs.set(2, exit.x2());
     }
 
-    /** {@code handle___kvm_vcpu_run}, an HVC: x1 = handle, x2 = the guest's x0 (function), x3..x5 = its x1..x3. */
+    /** {@code handle___kvm_vcpu_run} of the loaded vCPU, an HVC: x2 = the guest's x0 (function), x3..x5 = its x1..x3. */
     private void vcpuGuestHvc(Cpu cpu, UserPtRegs regs) {
         GuestExit exit = exits[cpu.id()];
-        regs.set(1, vcpus.guestHvc(regs.get(1), regs.get(2), regs.get(3), regs.get(4), regs.get(5), exit));
+        regs.set(1, vcpus.guestHvc(cpu.id(), regs.get(2), regs.get(3), regs.get(4), regs.get(5), exit));
         regs.set(2, exit.x2());
     }
 }

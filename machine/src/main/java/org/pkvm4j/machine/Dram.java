@@ -18,6 +18,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * metadata write. So {@code mem=64G} costs only what is touched, and a range donated without being
  * written costs metadata only.
  *
+ * <p>TLB invalidation: a write of a page's metadata word that takes host access away completes as
+ * the kernel's stage-2 update does after its {@code TLBI} and {@code DSB ISH}: no host access that
+ * passed the old check takes effect after it. Each page has two ints, allocated with its chunk's
+ * contents ({@link #tlbOf}). <em>Stores</em> are counted in flight: {@link HostMemory} raises the
+ * count before it reads the word and lowers it after the store, and a write that takes write access
+ * away waits for the count to reach zero (both sides volatile: either the store sees the new word or
+ * the writer sees the store in flight; a store that sees a forbidding word lowers the count before it
+ * traps, so the writer, which holds the host lock, never waits on it). <em>Loads</em> are validated
+ * instead, as an optimistic read of a seqlock: a write that takes read access away bumps the page's
+ * load sequence after the word; a load reads the sequence, the word and the contents, then the
+ * sequence again, and keeps the value only if it did not move, so a load never returns contents read
+ * after the page left the host (a retry takes the fault). Loads pay no atomic update: counting them
+ * too made {@code HostLoadBench.checked} about 4.5x slower (ADR 0017).
+ *
  * <p>This public face gives the geometry and the accounting, nothing else: the host reaches the
  * contents through {@link HostMemory} (checked against the host stage-2), the hypervisor through
  * {@link HypMemory} (privileged, from {@link HypPlatform#memory()}).
@@ -48,6 +62,8 @@ public final class Dram {
     private static final VarHandle METAS = MethodHandles.arrayElementVarHandle(long[][].class);
     private static final VarHandle DATAS = MethodHandles.arrayElementVarHandle(MemorySegment[].class);
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle TLBS = MethodHandles.arrayElementVarHandle(int[][].class);
+    private static final VarHandle TLB = MethodHandles.arrayElementVarHandle(int[].class);
 
     private final long size;
     private final long end;
@@ -58,6 +74,10 @@ public final class Dram {
     // object in between. Measured by bench/HostLoadBench: 8.7 -> 2.7 ns a checked load.
     private final long[][] metas;
     private final MemorySegment[] datas;
+    // Per chunk, each page's stores in flight ([i]) and load sequence ([PAGES_PER_CHUNK + i]): the
+    // class comment's TLB model. Set before the chunk's contents are published, so a chunk with
+    // contents has them.
+    private final int[][] tlbs;
     private final AtomicLong committed = new AtomicLong();
     private final AtomicLong metadata = new AtomicLong();
 
@@ -74,6 +94,7 @@ public final class Dram {
         }
         this.metas = new long[(int) n][];
         this.datas = new MemorySegment[(int) n];
+        this.tlbs = new int[(int) n][];
     }
 
     /** First PA of DRAM. */
@@ -138,6 +159,47 @@ public final class Dram {
         return datas;
     }
 
+    /** The TLB state of every chunk (non-null wherever the contents are); read with {@link #tlbOf}. */
+    int[][] tlbs() {
+        return tlbs;
+    }
+
+    /** The TLB state of chunk {@code chunk}: non-null once its contents were seen non-null. */
+    static int[] tlbOf(int[][] tlbs, int chunk) {
+        return (int[]) TLBS.getVolatile(tlbs, chunk);
+    }
+
+    /** A host store to page {@code i} of a chunk begins: before its stage-2 check ({@link #wordForAccess}). */
+    static void beginStore(int[] tlb, int i) {
+        TLB.getAndAdd(tlb, i, 1);
+    }
+
+    /** The host store that {@link #beginStore} began has finished, or will trap. */
+    static void endStore(int[] tlb, int i) {
+        TLB.getAndAdd(tlb, i, -1);
+    }
+
+    /** The load sequence of page {@code i}, read before a host load's stage-2 check. */
+    static int loadSeq(int[] tlb, int i) {
+        return (int) TLB.getAcquire(tlb, PAGES_PER_CHUNK + i);
+    }
+
+    /**
+     * Whether the load sequence of page {@code i} is still {@code seq} after the load's read of the
+     * contents (ordered before this check): if not, read access was taken away meanwhile and the
+     * value must not be used.
+     */
+    static boolean loadSeqUnchanged(int[] tlb, int i, int seq) {
+        VarHandle.acquireFence();
+        return (int) TLB.getOpaque(tlb, PAGES_PER_CHUNK + i) == seq;
+    }
+
+    /** Word {@code i} of chunk {@code chunk}'s metadata, read volatile: the stage-2 check of a host access ({@link HostMemory}). */
+    static long wordForAccess(long[][] metas, int chunk, int i) {
+        long[] meta = (long[]) METAS.getVolatile(metas, chunk);
+        return meta == null ? HypPage.INITIAL : (long) WORDS.getVolatile(meta, i);
+    }
+
     /**
      * The metadata words of chunk {@code chunk} in {@code metas}, or null if none was written yet
      * (every page then has {@link HypPage#INITIAL}). An acquire read: the array a writer published
@@ -163,22 +225,52 @@ public final class Dram {
                 (int) pageIndex & (PAGES_PER_CHUNK - 1));
     }
 
-    /** Writes the metadata word of DRAM page {@code pageIndex}; only the hypervisor's writer calls this. */
+    /**
+     * Writes the metadata word of DRAM page {@code pageIndex}; only the hypervisor's writer calls
+     * this. If the new word takes away host read or write access the old one gave, returns only once
+     * no host access to the page is in flight (the class comment's TLB invalidation).
+     */
     void setWord(long pageIndex, long word) {
         int chunk = (int) (pageIndex >>> (CHUNK_SHIFT - PAGE_SHIFT));
+        int i = (int) pageIndex & (PAGES_PER_CHUNK - 1);
         long[] m = metaOrNull(metas, chunk);
         if (m == null) {
             if (word == HypPage.INITIAL) {
                 return; // untouched metadata already reads as INITIAL
             }
             long[] fresh = new long[PAGES_PER_CHUNK];
-            long[] witness = (long[]) METAS.compareAndExchangeRelease(metas, chunk, null, fresh);
+            long[] witness = (long[]) METAS.compareAndExchange(metas, chunk, null, fresh);
             m = witness == null ? fresh : witness;
             if (witness == null) {
                 metadata.addAndGet((long) PAGES_PER_CHUNK * Long.BYTES);
             }
         }
-        WORDS.setRelease(m, (int) pageIndex & (PAGES_PER_CHUNK - 1), word);
+        long old = (long) WORDS.getOpaque(m, i);
+        WORDS.setVolatile(m, i, word);
+        boolean noMoreReads = HypPage.hostReadable(old) && !HypPage.hostReadable(word);
+        boolean noMoreWrites = HypPage.hostWritable(old) && !HypPage.hostWritable(word);
+        if (noMoreReads || noMoreWrites) {
+            invalidate(chunk, i, noMoreReads, noMoreWrites);
+        }
+    }
+
+    /**
+     * {@code TLBI} + {@code DSB ISH} for one page: loads that passed the old check will not use their
+     * value; stores in flight are waited out.
+     */
+    private void invalidate(int chunk, int i, boolean noMoreReads, boolean noMoreWrites) {
+        int[] tlb = tlbOf(tlbs, chunk);
+        if (tlb == null) {
+            return; // no contents yet, so no access was ever in flight
+        }
+        if (noMoreReads) {
+            TLB.getAndAdd(tlb, PAGES_PER_CHUNK + i, 1);
+        }
+        if (noMoreWrites) {
+            while ((int) TLB.getVolatile(tlb, i) != 0) {
+                Thread.onSpinWait();
+            }
+        }
     }
 
     /** The contents of chunk {@code chunk}, or null if never touched. */
@@ -202,6 +294,7 @@ public final class Dram {
                 long bytes = Math.min(CHUNK_SIZE, size - ((long) chunk << CHUNK_SHIFT));
                 // Arena.allocate zeroes the memory: a fresh chunk reads as zeros, like DRAM after reset.
                 d = arena.allocate(bytes, MachineConfig.PAGE_SIZE);
+                TLBS.setVolatile(tlbs, chunk, new int[2 * PAGES_PER_CHUNK]);
                 DATAS.setRelease(datas, chunk, d);
                 committed.addAndGet(bytes);
             }

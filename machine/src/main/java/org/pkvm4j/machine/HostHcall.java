@@ -43,11 +43,11 @@ public enum HostHcall {
     PKVM_UNRESERVE_VM(25, "__pkvm_unreserve_vm"),
     /** Creates the hyp VM x1 with x2 vCPUs, protected if x3 != 0 ({@code __pkvm_init_vm} + {@code __pkvm_init_vcpu}). */
     PKVM_INIT_VM(26, "__pkvm_init_vm"),
-    /** Shares pfn x1 at gfn x2 with a non-protected VM; x3 = handle | prot << 16 | nr_pages << 32. */
+    /** Shares pfn x1 at gfn x2, x3 pages (1 or an aligned 2 MiB block), prot x4, with the loaded vCPU's non-protected VM. */
     PKVM_HOST_SHARE_GUEST(27, "__pkvm_host_share_guest"),
-    /** Ends the share at gfn x1, x2 pages, of VM x3. */
+    /** Ends the share at gfn x2, x3 pages (the leaf's size), of non-protected VM x1. */
     PKVM_HOST_UNSHARE_GUEST(28, "__pkvm_host_unshare_guest"),
-    /** Donates pfn x1 to protected VM x3 at gfn x2; x3 = handle | vCPU index << 16 (whose memcache pays for tables). */
+    /** Donates pfn x1 at gfn x2 to the loaded vCPU's protected VM (the vCPU's memcache pays for tables). */
     PKVM_HOST_DONATE_GUEST(29, "__pkvm_host_donate_guest"),
     /** Reclaims gfn x2 of dying VM x1 (zeroing a private page). */
     PKVM_RECLAIM_DYING_GUEST_PAGE(30, "__pkvm_reclaim_dying_guest_page"),
@@ -57,23 +57,23 @@ public enum HostHcall {
     PKVM_START_TEARDOWN_VM(32, "__pkvm_start_teardown_vm"),
     /** Teardown phase 2 of VM x1. */
     PKVM_FINALIZE_TEARDOWN_VM(33, "__pkvm_finalize_teardown_vm"),
-    /** Loads vCPU x2 of VM x1 (a VM reference: teardown cannot start meanwhile). */
+    /** Loads vCPU x2 of VM x1 on this CPU (a VM reference: teardown cannot start meanwhile). */
     PKVM_VCPU_LOAD(34, "__pkvm_vcpu_load"),
-    /** Puts the loaded vCPU of VM x1. */
+    /** Puts the vCPU loaded on this CPU. */
     PKVM_VCPU_PUT(35, "__pkvm_vcpu_put"),
     /**
-     * One guest 8-byte access: x1 = handle | write << 32, x2 = IPA, x3 = the value stored. x1 = exit
+     * One guest 8-byte access of the loaded vCPU: x1 = write (non-zero), x2 = IPA, x3 = the value stored. x1 = exit
      * code (0 done, 1 stage-2 fault at IPA x2, or -EFAULT on a poisoned page), x2 = the loaded value.
      */
     PKVM_VCPU_GUEST_ACCESS(36, "__kvm_vcpu_run(access)"),
     /**
-     * One guest HVC: x1 = handle, x2 = function id, x3..x5 = the guest's x1..x3. x1 = exit code (0
+     * One guest HVC of the loaded vCPU: x2 = function id, x3..x5 = the guest's x1..x3. x1 = exit code (0
      * handled, 1 stage-2 fault at IPA x2, 2 left to the host), x2 = the guest's x0.
      */
     PKVM_VCPU_GUEST_HVC(37, "__kvm_vcpu_run(hvc)"),
     /**
-     * Admits the host vCPU's memcache into the hyp vCPU's: x1 = handle | vCPU index << 16, x2 = PA of
-     * the first page (each page's first word links the next), x3 = the number of pages; x1 = the hyp
+     * Admits the host vCPU's memcache into the loaded hyp vCPU's: x1 = PA of the first page (each
+     * page's first word links the next), x2 = the number of pages; x1 = the hyp
      * memcache's page count, or -errno. The kernel does this at the start of the hypercalls that map
      * guest memory, reading the memcache from the host vCPU it shares with EL2; pkvm4j shares no
      * structure, so the host passes it in registers.

@@ -19,9 +19,12 @@ import java.lang.foreign.MemorySegment;
  * naturally aligned; a misaligned one is refused with {@link IllegalArgumentException} rather than
  * modelled (it could straddle two pages and two translations).
  *
- * <p>Concurrency caveat: the stage-2 check and the access are two steps. Real hardware makes a
- * transition on another CPU wait for in-flight accesses (TLBI + DSB); the model does not, so an
- * access racing with a transition of the same page may still complete under the old state.
+ * <p>The stage-2 check and the access are two steps, so {@link Dram}'s TLB model spans both: a store
+ * is counted in flight across them and a transition that takes write access away waits it out; a
+ * load rereads the page's load sequence after it read the contents and retries if a transition took
+ * read access away meanwhile. So no access that passed the old check takes effect after the
+ * transition, as a {@code TLBI} + {@code DSB} guarantees. An access never holds a count while it
+ * traps to EL2.
  */
 public final class HostMemory {
     private final Machine machine;
@@ -30,6 +33,7 @@ public final class HostMemory {
     // Dram's per-chunk arrays, held here so the fast path starts one load nearer the page.
     private final long[][] metas;
     private final MemorySegment[] datas;
+    private final int[][] tlbs;
 
     HostMemory(Machine machine, Dram dram) {
         this.machine = machine;
@@ -37,6 +41,7 @@ public final class HostMemory {
         this.size = dram.size();
         this.metas = dram.metas();
         this.datas = dram.datas();
+        this.tlbs = dram.tlbs();
     }
 
     /**
@@ -49,8 +54,16 @@ public final class HostMemory {
         if (Long.compareUnsigned(off, size) < 0 && (pa & 7) == 0) {
             int chunk = (int) (off >>> Dram.CHUNK_SHIFT);
             MemorySegment d = Dram.dataOrNull(datas, chunk);
-            if (d != null && HypPage.hostReadable(Dram.word(Dram.metaOrNull(metas, chunk), pageInChunk(off)))) {
-                return d.get(Dram.LONG, off & Dram.CHUNK_MASK);
+            if (d != null) {
+                int[] tlb = Dram.tlbOf(tlbs, chunk);
+                int i = pageInChunk(off);
+                int seq = Dram.loadSeq(tlb, i);
+                if (HypPage.hostReadable(Dram.wordForAccess(metas, chunk, i))) {
+                    long v = d.get(Dram.LONG, off & Dram.CHUNK_MASK);
+                    if (Dram.loadSeqUnchanged(tlb, i, seq)) {
+                        return v;
+                    }
+                }
             }
         }
         return slowLoad(pa, 8);
@@ -66,9 +79,16 @@ public final class HostMemory {
         if (Long.compareUnsigned(off, size) < 0 && (pa & 7) == 0) {
             int chunk = (int) (off >>> Dram.CHUNK_SHIFT);
             MemorySegment d = Dram.dataOrNull(datas, chunk);
-            if (d != null && HypPage.hostWritable(Dram.word(Dram.metaOrNull(metas, chunk), pageInChunk(off)))) {
-                d.set(Dram.LONG, off & Dram.CHUNK_MASK, value);
-                return;
+            if (d != null) {
+                int[] tlb = Dram.tlbOf(tlbs, chunk);
+                int i = pageInChunk(off);
+                Dram.beginStore(tlb, i);
+                if (HypPage.hostWritable(Dram.wordForAccess(metas, chunk, i))) {
+                    d.set(Dram.LONG, off & Dram.CHUNK_MASK, value);
+                    Dram.endStore(tlb, i);
+                    return;
+                }
+                Dram.endStore(tlb, i);
             }
         }
         slowStore(pa, 8, value);
@@ -114,20 +134,30 @@ public final class HostMemory {
         long off = pa - Dram.BASE;
         int chunk = (int) (off >>> Dram.CHUNK_SHIFT);
         int index = pageInChunk(off);
+        boolean claimed = false;
         while (true) {
             long w = Dram.word(Dram.metaOrNull(metas, chunk), index);
             if (HypPage.hostReadable(w)) {
+                // Contents (and counters) only now: a faulting access commits no chunk.
                 MemorySegment d = dram.data(chunk);
-                return width == 8 ? d.get(Dram.LONG, off & Dram.CHUNK_MASK) : d.get(Dram.BYTE, off & Dram.CHUNK_MASK);
+                int[] tlb = Dram.tlbOf(tlbs, chunk);
+                int seq = Dram.loadSeq(tlb, index);
+                if (HypPage.hostReadable(Dram.wordForAccess(metas, chunk, index))) {
+                    long v = width == 8 ? d.get(Dram.LONG, off & Dram.CHUNK_MASK) : d.get(Dram.BYTE, off & Dram.CHUNK_MASK);
+                    if (Dram.loadSeqUnchanged(tlb, index, seq)) {
+                        return v;
+                    }
+                }
+                continue; // the page changed between the looks: translate again
+            }
+            if (claimed) {
+                return 0; // emulated by the handler: the load is skipped
             }
             if (HypPage.hostAccessible(w)) {
-                // A permission fault: EL2's handlers claimed it (else hostPermFault threw).
+                // A permission fault: EL2's handlers claimed it (else hostPermFault threw); retried once.
                 machine.hostPermFault(pa, false);
-                if (HypPage.hostReadable(Dram.word(Dram.metaOrNull(metas, chunk), index))) {
-                    MemorySegment d = dram.data(chunk);
-                    return width == 8 ? d.get(Dram.LONG, off & Dram.CHUNK_MASK) : d.get(Dram.BYTE, off & Dram.CHUNK_MASK);
-                }
-                return 0; // emulated by the handler: the load is skipped
+                claimed = true;
+                continue;
             }
             machine.hostMemAbort(pa, false);
         }
@@ -145,19 +175,29 @@ public final class HostMemory {
         long off = pa - Dram.BASE;
         int chunk = (int) (off >>> Dram.CHUNK_SHIFT);
         int index = pageInChunk(off);
+        boolean claimed = false;
         while (true) {
             long w = Dram.word(Dram.metaOrNull(metas, chunk), index);
             if (HypPage.hostWritable(w)) {
-                write(dram.data(chunk), off, width, value);
-                return;
+                MemorySegment d = dram.data(chunk);
+                int[] tlb = Dram.tlbOf(tlbs, chunk);
+                Dram.beginStore(tlb, index);
+                if (HypPage.hostWritable(Dram.wordForAccess(metas, chunk, index))) {
+                    write(d, off, width, value);
+                    Dram.endStore(tlb, index);
+                    return;
+                }
+                Dram.endStore(tlb, index);
+                continue; // the page changed between the looks: translate again
+            }
+            if (claimed) {
+                return; // emulated by the handler: the store is skipped
             }
             if (HypPage.hostAccessible(w)) {
-                // A permission fault: EL2's handlers claimed it (else hostPermFault threw).
+                // A permission fault: EL2's handlers claimed it (else hostPermFault threw); retried once.
                 machine.hostPermFault(pa, true);
-                if (HypPage.hostWritable(Dram.word(Dram.metaOrNull(metas, chunk), index))) {
-                    write(dram.data(chunk), off, width, value);
-                }
-                return; // else emulated by the handler: the store is skipped
+                claimed = true;
+                continue;
             }
             machine.hostMemAbort(pa, true);
         }

@@ -249,6 +249,11 @@ public final class Machine {
         return new CpuPin(this, cpu);
     }
 
+    /** Whether the calling thread pins a CPU ({@link #pinCurrentThread()}). */
+    public boolean currentThreadPins() {
+        return affinity.get().pinned >= 0;
+    }
+
     void unpin(Cpu cpu) {
         Affinity a = affinity.get();
         if (a.pinned != cpu.id()) {

@@ -6,6 +6,7 @@ import org.pkvm4j.api.Smccc;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el1.SmcccRes;
 import org.pkvm4j.machine.Cpu;
+import org.pkvm4j.machine.CpuPin;
 import org.pkvm4j.machine.HostHcall;
 import org.pkvm4j.machine.Machine;
 
@@ -82,6 +83,19 @@ public final class HvcGateway {
      */
     public long hostHcall(HostHcall call, long a1, long a2, long a3) {
         return check(call, hvc(Smccc.kvmHostSmcccId(call.id()), a1, a2, a3));
+    }
+
+    /** As {@link #hostHcall(HostHcall, long, long, long)} with x4 too. */
+    public long hostHcall(HostHcall call, long a1, long a2, long a3, long a4) {
+        return check(call, hvc(Smccc.kvmHostSmcccId(call.id()), a1, a2, a3, a4, 0));
+    }
+
+    /**
+     * Keeps the calling thread on one CPU ({@code preempt_disable} around a loaded vCPU: the
+     * hypervisor's loaded vCPU is per CPU); null if the thread already pins one, which it keeps.
+     */
+    public CpuPin pinUnlessPinned() {
+        return machine.currentThreadPins() ? null : machine.pinCurrentThread();
     }
 
     /** As {@link #hostHcall}, on CPU {@code cpuId} ({@code smp_call_function_single}). */

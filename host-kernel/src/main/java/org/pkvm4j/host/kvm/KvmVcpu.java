@@ -5,6 +5,7 @@ import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.Smccc;
 import org.pkvm4j.api.el1.SmcccRes;
 import org.pkvm4j.host.hvc.HvcGateway;
+import org.pkvm4j.machine.CpuPin;
 import org.pkvm4j.machine.HostHcall;
 
 /**
@@ -46,11 +47,21 @@ public final class KvmVcpu {
      */
     public void run(GuestProgram program) {
         vm.ensureCreated();
-        gateway.hostHcall(HostHcall.PKVM_VCPU_LOAD, vm.handle(), index, 0);
+        // The hypervisor's loaded vCPU is per physical CPU: the run stays on one from load to put
+        // (the kernel's vcpu_load/vcpu_put run with preemption notifiers around it), so the
+        // accesses, and the donations and shares its faults make, all reach the loaded vCPU.
+        CpuPin pin = gateway.pinUnlessPinned();
         try {
-            program.run(new Cpu());
+            gateway.hostHcall(HostHcall.PKVM_VCPU_LOAD, vm.handle(), index, 0);
+            try {
+                program.run(new Cpu());
+            } finally {
+                gateway.hostHcall(HostHcall.PKVM_VCPU_PUT, 0, 0, 0);
+            }
         } finally {
-            gateway.hostHcall(HostHcall.PKVM_VCPU_PUT, vm.handle(), 0, 0);
+            if (pin != null) {
+                pin.close();
+            }
         }
     }
 
@@ -73,7 +84,7 @@ public final class KvmVcpu {
         private long access(long ipa, boolean write, long value) {
             while (true) {
                 SmcccRes r = gateway.hvc(Smccc.kvmHostSmcccId(HostHcall.PKVM_VCPU_GUEST_ACCESS.id()),
-                        vm.handle() | (write ? 1L << 32 : 0), ipa, value);
+                        write ? 1 : 0, ipa, value);
                 long code = exitCode(r, HostHcall.PKVM_VCPU_GUEST_ACCESS);
                 if (code == EXIT_DONE) {
                     return r.a2();
@@ -86,7 +97,7 @@ public final class KvmVcpu {
         public SmcccRes hvc(long functionId, long a1, long a2, long a3) {
             while (true) {
                 SmcccRes r = gateway.hvc(Smccc.kvmHostSmcccId(HostHcall.PKVM_VCPU_GUEST_HVC.id()),
-                        vm.handle(), functionId, a1, a2, a3);
+                        0, functionId, a1, a2, a3);
                 long code = exitCode(r, HostHcall.PKVM_VCPU_GUEST_HVC);
                 if (code == EXIT_DONE) {
                     return new SmcccRes(r.a2(), 0, 0, 0);

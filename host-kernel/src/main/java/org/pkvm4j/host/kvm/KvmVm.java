@@ -29,6 +29,19 @@ public final class KvmVm {
     /** {@code KVM_MEM_READONLY}. */
     public static final int KVM_MEM_READONLY = 1 << 1;
     private static final long PAGE_SIZE = 1L << Dram.PAGE_SHIFT;
+    /**
+     * {@code KVM_PHYS_SHIFT}: the VM's IPA size in bits, the default of a type with no IPA size
+     * ({@link Kvm#KVM_VM_TYPE_ARM_IPA_SIZE_MASK} clear, the only type pkvm4j accepts).
+     */
+    public static final int IPA_BITS = 40;
+    /** {@code KVM_MEM_SLOTS_NUM}: slot ids are below this ({@code SHRT_MAX + 1}). */
+    public static final int MEM_SLOTS_NUM = 1 << 15;
+    /** {@code KVM_MEM_MAX_NR_PAGES}: the most pages one memslot may have. */
+    public static final long MEM_MAX_NR_PAGES = (1L << 31) - 1;
+    /** {@code KVM_MAX_VCPU_IDS}: vCPU ids are below this (arm64: {@code KVM_MAX_VCPUS}, the vGICv3's 512). */
+    public static final int MAX_VCPU_IDS = 512;
+    /** The VM's {@code max_vcpus}: the hypervisor's limit on a VM's vCPUs. */
+    public static final int MAX_VCPUS = 64;
     /** {@code kvm_mmu_cache_min_pages}: a table page for each level below the stage-2's root (4 levels). */
     static final int MMU_CACHE_MIN_PAGES = 3;
 
@@ -70,20 +83,38 @@ public final class KvmVm {
     /**
      * {@code KVM_SET_USER_MEMORY_REGION}: creates, changes or (size 0) deletes memslot {@code slot}.
      *
-     * @throws PkvmException {@code EINVAL} for an unaligned range, unknown flags or a read-only slot
-     *     of a protected VM; {@code EEXIST} for an overlap; {@code EPERM} once a protected VM has run
+     * <p>The address and size are {@code __u64}s, as the ioctl's: a negative {@code long} is a
+     * large unsigned value. Checked in the kernel's order: {@code check_memory_region_flags} and
+     * {@code kvm_set_memory_region} (slot id, alignment, address + size wrapping, at most {@link
+     * #MEM_MAX_NR_PAGES} pages: {@code EINVAL}), then arm64's {@code kvm_arch_prepare_memory_region}
+     * (a slot ending beyond the {@link #IPA_BITS}-bit IPA space: {@code EFAULT}).
+     *
+     * @throws PkvmException {@code EINVAL} for unknown flags, a slot id outside {@code [0,
+     *     KVM_MEM_SLOTS_NUM)}, an unaligned range, one that wraps, one of more than {@link
+     *     #MEM_MAX_NR_PAGES} pages, or a read-only slot of a protected VM; {@code EFAULT} for a slot
+     *     beyond the IPA space; {@code EEXIST} for an overlap; {@code EPERM} once a protected VM has run
      */
     public synchronized void setUserMemoryRegion(int slot, int flags, long guestPhysAddr, long memorySize) {
         checkAlive();
+        if ((flags & ~KVM_MEM_READONLY) != 0 || slot < 0 || slot >= MEM_SLOTS_NUM
+                || (guestPhysAddr & (PAGE_SIZE - 1)) != 0 || (memorySize & (PAGE_SIZE - 1)) != 0) {
+            throw new PkvmException(Errno.EINVAL, "KVM_SET_USER_MEMORY_REGION: bad slot, flags or alignment");
+        }
+        if (Long.compareUnsigned(guestPhysAddr + memorySize, guestPhysAddr) < 0) {
+            throw new PkvmException(Errno.EINVAL, "KVM_SET_USER_MEMORY_REGION: address + size wraps");
+        }
+        if (Long.compareUnsigned(memorySize >>> Dram.PAGE_SHIFT, MEM_MAX_NR_PAGES) > 0) {
+            throw new PkvmException(Errno.EINVAL, "KVM_SET_USER_MEMORY_REGION: more than KVM_MEM_MAX_NR_PAGES pages");
+        }
         if (isProtected && created) {
             throw new PkvmException(Errno.EPERM, "memslots of a protected VM are fixed once it has run");
         }
-        if ((flags & ~KVM_MEM_READONLY) != 0 || slot < 0 || guestPhysAddr < 0 || memorySize < 0
-                || (guestPhysAddr & (PAGE_SIZE - 1)) != 0 || (memorySize & (PAGE_SIZE - 1)) != 0) {
-            throw new PkvmException(Errno.EINVAL, "KVM_SET_USER_MEMORY_REGION: bad slot");
-        }
         if (isProtected && (flags & KVM_MEM_READONLY) != 0) {
             throw new PkvmException(Errno.EINVAL, "protected VMs have no read-only memslots");
+        }
+        if (memorySize != 0 && Long.compareUnsigned(guestPhysAddr + memorySize, 1L << IPA_BITS) > 0) {
+            throw new PkvmException(Errno.EFAULT, "KVM_SET_USER_MEMORY_REGION: the slot ends beyond the %d-bit IPA space"
+                    .formatted(IPA_BITS));
         }
         if (memorySize == 0) {
             memslots.remove(slot);
@@ -100,10 +131,20 @@ public final class KvmVm {
     /**
      * {@code KVM_CREATE_VCPU}.
      *
-     * @throws PkvmException {@code EEXIST} for an id in use; {@code EBUSY} once the VM has run
+     * <p>{@code id} is the ioctl's {@code unsigned long}: -1 is a large id.
+     *
+     * @throws PkvmException {@code EINVAL} for an id outside {@code [0, KVM_MAX_VCPU_IDS)} or a VM
+     *     with {@link #MAX_VCPUS} already ({@code kvm_vm_ioctl_create_vcpu}); {@code EEXIST} for an id
+     *     in use; {@code EBUSY} once the VM has run
      */
     public synchronized KvmVcpu createVcpu(int id) {
         checkAlive();
+        if (id < 0 || id >= MAX_VCPU_IDS) {
+            throw new PkvmException(Errno.EINVAL, "KVM_CREATE_VCPU: id %d is not below KVM_MAX_VCPU_IDS".formatted(Integer.toUnsignedLong(id)));
+        }
+        if (vcpus.size() >= MAX_VCPUS) {
+            throw new PkvmException(Errno.EINVAL, "KVM_CREATE_VCPU: the VM has its %d vCPUs".formatted(MAX_VCPUS));
+        }
         if (created) {
             throw new PkvmException(Errno.EBUSY, "the hyp VM exists: no more vCPUs");
         }
@@ -158,7 +199,7 @@ public final class KvmVm {
             if (isProtected) {
                 gateway.hostHcall(HostHcall.PKVM_RECLAIM_DYING_GUEST_PAGE, handle, e.getKey(), 0);
             } else {
-                gateway.hostHcall(HostHcall.PKVM_HOST_UNSHARE_GUEST, e.getKey(), 1, handle);
+                gateway.hostHcall(HostHcall.PKVM_HOST_UNSHARE_GUEST, handle, e.getKey(), 1);
             }
         }
         gateway.hostHcall(HostHcall.PKVM_FINALIZE_TEARDOWN_VM, handle, 0, 0);
@@ -191,6 +232,11 @@ public final class KvmVm {
      *     or the host already gave a page there (a page the hypervisor still will not map)
      */
     synchronized void handleGuestAbort(long ipa, int vcpuIdx) {
+        if (Long.compareUnsigned(ipa, 1L << IPA_BITS) >= 0) {
+            // kvm_handle_guest_abort injects an address size fault into the guest
+            // (kvm_inject_size_fault); pkvm4j's guests take no exceptions, so the run ends.
+            throw new PkvmException(Errno.EFAULT, "guest access to IPA 0x%x beyond the %d-bit IPA space".formatted(ipa, IPA_BITS));
+        }
         long gfn = ipa >>> Dram.PAGE_SHIFT;
         Memslot slot = memslots.values().stream().filter(m -> m.contains(ipa)).findFirst()
                 .orElseThrow(() -> new PkvmException(Errno.EFAULT, "guest access to IPA 0x%x outside every memslot".formatted(ipa)));
@@ -201,10 +247,10 @@ public final class KvmVm {
         try {
             if (isProtected) {
                 topupMemcache(vcpuIdx);
-                gateway.hostHcall(HostHcall.PKVM_HOST_DONATE_GUEST, pfn, gfn, handle | (long) vcpuIdx << 16);
+                gateway.hostHcall(HostHcall.PKVM_HOST_DONATE_GUEST, pfn, gfn, 0);
             } else {
                 int prot = (slot.flags & KVM_MEM_READONLY) != 0 ? Prot.R | Prot.X : Prot.RWX;
-                gateway.hostHcall(HostHcall.PKVM_HOST_SHARE_GUEST, pfn, gfn, handle | (long) prot << 16 | 1L << 32);
+                gateway.hostHcall(HostHcall.PKVM_HOST_SHARE_GUEST, pfn, gfn, 1, prot);
             }
         } catch (PkvmException e) {
             kvm.freePage(pfn);
@@ -218,12 +264,12 @@ public final class KvmVm {
      * #MMU_CACHE_MIN_PAGES}, giving it pool pages one at a time.
      */
     private void topupMemcache(int vcpuIdx) {
-        long key = handle | (long) vcpuIdx << 16;
-        long have = gateway.hostHcall(HostHcall.PKVM_REFILL_MEMCACHE, key, 0, 0);
+        // Of the loaded vCPU, which is vcpuIdx: the fault came from its run on this CPU.
+        long have = gateway.hostHcall(HostHcall.PKVM_REFILL_MEMCACHE, 0, 0, 0);
         while (have < MMU_CACHE_MIN_PAGES) {
             long pfn = kvm.allocPage();
             try {
-                have = gateway.hostHcall(HostHcall.PKVM_REFILL_MEMCACHE, key, pfn << Dram.PAGE_SHIFT, 1);
+                have = gateway.hostHcall(HostHcall.PKVM_REFILL_MEMCACHE, pfn << Dram.PAGE_SHIFT, 1, 0);
             } catch (PkvmException e) {
                 kvm.freePage(pfn);
                 throw e;

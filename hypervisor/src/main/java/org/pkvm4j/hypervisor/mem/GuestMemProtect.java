@@ -16,12 +16,19 @@ import org.pkvm4j.machine.PageState;
  * §4.5), plus {@code __pkvm_finalize_teardown_vm}. Each checks in the kernel's order and changes
  * nothing on failure. The host side lives in the {@link HypPage} words (a guest-owned page is host
  * NOPAGE annotated {GUEST, handle, gfn}); the guest side in the VM's stage-2 ({@link HypVm}).
- * Locks: the VM table's lock (only where a VM is looked up by page), then the host lock, then the
- * VM's lock. A protected guest's stage-2 tables come from its vCPUs' memcaches ({@link
+ * Locks: the VM table's lock (where a VM is looked up by page, and around a dying VM's reclaim and
+ * finalize), then the host lock, then the VM's lock. A protected guest's stage-2 tables come from its vCPUs' memcaches ({@link
  * #refillMemcache}); a non-protected guest's are not counted (pkvm4j shares them from no memcache,
- * so {@code __pkvm_host_share_guest} has no -ENOMEM). -E2BIG cannot happen: a 2 MiB block share is
- * kept as 512 page entries, so every entry is at the last level and every unshare's granule matches. As in the kernel, whether the VM is protected is the hypercall wrappers'
- * check ({@link GuestVcpus}), not the transitions'.
+ * so {@code __pkvm_host_share_guest} has no -ENOMEM). A 2 MiB block share is a level-2 leaf, as in
+ * the kernel: an unshare whose size does not match the leaf's granule is -E2BIG. As in the kernel,
+ * whether the VM is protected is the hypercall wrappers' check ({@link GuestVcpus}), not the
+ * transitions'.
+ *
+ * <p>Teardown: every transition that gives a VM a page checks under the host lock and the VM's
+ * lock that the VM is not dying. {@link #finalizeTeardownVm} removes a VM only once it is dying,
+ * under the host lock, so a transition that passed that check either ends before the finalize
+ * (which then reclaims the page) or meets a dying VM and changes nothing: no page is left owned
+ * by, or shared with, a VM that no longer exists.
  */
 public final class GuestMemProtect {
     /** Pages in a level-2 block (2 MiB at 4 KiB). */
@@ -34,9 +41,13 @@ public final class GuestMemProtect {
     private static final int EFAULT = -Errno.EFAULT.code();
     private static final int EHWPOISON = -Errno.EHWPOISON.code();
     private static final int ENOMEM = -Errno.ENOMEM.code();
+    private static final int E2BIG = -Errno.E2BIG.code();
+    private static final int ERANGE = -Errno.ERANGE.code();
     /** The most pages one refill admits: a bound on the walk of the host's list. */
     public static final int MAX_REFILL_PAGES = 64;
     private static final long PAGE_SIZE = 1L << Dram.PAGE_SHIFT;
+    /** Pages in the guest stage-2's input range (see {@link #gfnRangeIsValid}). */
+    private static final long GUEST_IPA_PAGES = 1L << (Dram.PA_BITS - Dram.PAGE_SHIFT);
 
     private final MemProtect mp;
     private final VmTable vms;
@@ -59,24 +70,36 @@ public final class GuestMemProtect {
      * non-protected guest. Pre: each host page OWNED, or SHARED_OWNED with a share count above 0;
      * guest range NOPAGE. Post: host SHARED_OWNED, count + 1; guest SHARED_BORROWED with {@code prot}.
      *
-     * @return 0; -EINVAL for an unknown VM, prot beyond RWX, {@code nrPages} neither 1
-     *     nor an aligned 2 MiB block, or a range beyond the PA range; -EPERM for a state mismatch
-     *     (including a page shared with EL2, count 0); -EBUSY when a count is at {@code U32_MAX}
+     * @return 0; -EINVAL for an unknown or dying VM, prot beyond RWX, {@code nrPages} neither 1
+     *     nor an aligned 2 MiB block, or a range beyond the PA range; -ERANGE for gfns beyond the
+     *     guest stage-2's input range; -EPERM for a state mismatch (including a page shared with EL2,
+     *     count 0); -EBUSY when a count is at {@code U32_MAX}
      */
     public int hostShareGuest(long pfn, long gfn, long nrPages, long handle, int prot) {
         HypVm vm = vms.get(handle);
-        if (vm == null || (prot & ~Prot.RWX) != 0) {
+        return vm == null ? EINVAL : hostShareGuest(pfn, gfn, nrPages, vm, prot);
+    }
+
+    /** {@link #hostShareGuest(long, long, long, long, int)} into {@code vm}, a loaded vCPU's VM. */
+    int hostShareGuest(long pfn, long gfn, long nrPages, HypVm vm, int prot) {
+        if ((prot & ~Prot.RWX) != 0) {
             return EINVAL;
         }
         if (nrPages != 1 && !(nrPages == BLOCK_PAGES && (pfn % BLOCK_PAGES) == 0 && (gfn % BLOCK_PAGES) == 0)) {
             return EINVAL;
         }
-        if (!mp.ranges.pfnRangeIsValid(pfn, nrPages) || gfn < 0 || gfn + nrPages - 1 > HypPage.MAX_GUEST_GFN) {
+        if (!mp.ranges.pfnRangeIsValid(pfn, nrPages)) {
             return EINVAL;
+        }
+        if (!gfnRangeIsValid(gfn, nrPages)) {
+            return ERANGE;
         }
         mp.hostLock.lock();
         vm.lock.lock();
         try {
+            if (vm.dying) {
+                return EINVAL;
+            }
             int ret = mp.ranges.checkRangeAllowedMemory(pfn << Dram.PAGE_SHIFT, (pfn + nrPages) << Dram.PAGE_SHIFT);
             if (ret != 0) {
                 return ret;
@@ -111,7 +134,11 @@ public final class GuestMemProtect {
                 w = HypPage.withShareGuestCount(HypPage.withHostState(w, PageState.SHARED_OWNED), HypPage.shareGuestCount(w) + 1);
                 mp.mem.setPageWord(pfn + i, w);
                 mp.iommuSync(pfn + i, 1);
-                vm.map(gfn + i, pfn + i, prot, GuestState.SHARED_BORROWED);
+            }
+            if (nrPages == 1) {
+                vm.map(gfn, pfn, prot, GuestState.SHARED_BORROWED);
+            } else {
+                vm.mapBlock(gfn, pfn, prot, GuestState.SHARED_BORROWED);
             }
             return 0;
         } finally {
@@ -122,43 +149,41 @@ public final class GuestMemProtect {
 
     /**
      * {@code __pkvm_host_unshare_guest(gfn, nr_pages, vm)}: ends a share of {@link #hostShareGuest}.
-     * Pre: guest SHARED_BORROWED, host SHARED_OWNED with a count above 0. Post: guest unmapped, count
-     * - 1, host OWNED when it reaches 0.
+     * {@code nrPages} is 1 or an aligned 2 MiB block ({@code __guest_check_transition_size}) and must
+     * match the granule of the leaf at {@code gfn} ({@code __check_host_shared_guest}): one page of a
+     * block share, or a block's worth of a page share, is -E2BIG, as in the kernel, which never
+     * splits the block. Pre: guest SHARED_BORROWED, host SHARED_OWNED with a count above 0. Post:
+     * guest unmapped, count - 1, host OWNED when it reaches 0.
      *
-     * @return 0; -EINVAL for an unknown VM or a bad size; -ENOENT if a gfn has no
-     *     mapping; -EPERM for a state mismatch
+     * @return 0; -EINVAL for an unknown VM or a bad size; -ERANGE for gfns beyond the guest
+     *     stage-2's input range; -ENOENT if nothing is mapped at {@code gfn}; -E2BIG if the size is
+     *     not the leaf's; -EPERM for a state mismatch
      */
     public int hostUnshareGuest(long gfn, long nrPages, long handle) {
         HypVm vm = vms.get(handle);
-        if (vm == null || (nrPages != 1 && nrPages != BLOCK_PAGES)) {
+        if (vm == null || (nrPages != 1 && (nrPages != BLOCK_PAGES || gfn % BLOCK_PAGES != 0))) {
             return EINVAL;
+        }
+        if (!gfnRangeIsValid(gfn, nrPages)) {
+            return ERANGE;
         }
         mp.hostLock.lock();
         vm.lock.lock();
         try {
-            for (long i = 0; i < nrPages; i++) {
-                GuestState g = vm.state(gfn + i);
-                if (g == GuestState.NOPAGE || g == GuestState.POISON) {
-                    return ENOENT;
-                }
-                if (g != GuestState.SHARED_BORROWED) {
-                    return EPERM;
-                }
-                long w = mp.mem.pageWord(vm.pfn(gfn + i));
-                if (HypPage.hostState(w) != PageState.SHARED_OWNED || HypPage.shareGuestCount(w) == 0) {
-                    return EPERM;
-                }
+            int ret = checkHostSharedGuest(vm, gfn, nrPages);
+            if (ret != 0) {
+                return ret;
             }
+            long pfn0 = vm.pfn(gfn);
             for (long i = 0; i < nrPages; i++) {
-                long pfn = vm.pfn(gfn + i);
-                long w = mp.mem.pageWord(pfn);
+                long w = mp.mem.pageWord(pfn0 + i);
                 long count = HypPage.shareGuestCount(w) - 1;
                 w = HypPage.withShareGuestCount(w, count);
                 if (count == 0) {
                     w = HypPage.withHostState(w, PageState.OWNED);
                 }
-                mp.mem.setPageWord(pfn, w);
-                mp.iommuSync(pfn, 1);
+                mp.mem.setPageWord(pfn0 + i, w);
+                mp.iommuSync(pfn0 + i, 1);
                 vm.unmap(gfn + i);
             }
             return 0;
@@ -166,6 +191,45 @@ public final class GuestMemProtect {
             vm.lock.unlock();
             mp.hostLock.unlock();
         }
+    }
+
+    /** {@code __check_host_shared_guest}: the leaf at {@code gfn}, of {@code nrPages}, is a share of the host's. */
+    private int checkHostSharedGuest(HypVm vm, long gfn, long nrPages) {
+        GuestState g = vm.state(gfn);
+        if (g == GuestState.NOPAGE || g == GuestState.POISON) {
+            return ENOENT;
+        }
+        if ((vm.isBlock(gfn) ? BLOCK_PAGES : 1) != nrPages) {
+            return E2BIG;
+        }
+        if (g != GuestState.SHARED_BORROWED) {
+            return EPERM;
+        }
+        long pfn0 = vm.pfn(gfn);
+        int ret = mp.ranges.checkRangeAllowedMemory(pfn0 << Dram.PAGE_SHIFT, (pfn0 + nrPages) << Dram.PAGE_SHIFT);
+        if (ret != 0) {
+            return ret;
+        }
+        for (long i = 0; i < nrPages; i++) {
+            long w = mp.mem.pageWord(pfn0 + i);
+            if (HypPage.hostState(w) != PageState.SHARED_OWNED) {
+                return EPERM;
+            }
+            if (HypPage.shareGuestCount(w) == 0) {
+                return EINVAL;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Whether {@code [gfn, gfn + nrPages)} lies in the guest stage-2's input range, else the walk's
+     * -ERANGE ({@code kvm_pgtable_walk}: an address beyond {@code BIT(ia_bits)}). The hyp VM's stage-2
+     * takes the host's {@code VTCR_EL2} ({@code host_mmu.arch.vtcr}), so its input range is the
+     * host's PA range, {@link Dram#PA_BITS} bits.
+     */
+    static boolean gfnRangeIsValid(long gfn, long nrPages) {
+        return gfn >= 0 && gfn < GUEST_IPA_PAGES && nrPages <= GUEST_IPA_PAGES - gfn;
     }
 
     // ---------------------------------------------------------------- protected guests
@@ -186,19 +250,31 @@ public final class GuestMemProtect {
      * the middle of the stage-2 map); host OWNED, guest NOPAGE. Post: host NOPAGE annotated {GUEST,
      * handle, gfn}; guest OWNED RWX; the tables the path lacked taken from the memcache.
      *
-     * @return 0; -EINVAL for an unknown or dying VM, a vCPU it does not have, or a gfn beyond 40
-     *     bits; -ENOMEM if the memcache is short; -EINVAL/-EPERM for a pfn that is not memory; -EPERM
-     *     for a state mismatch (a poisoned gfn too)
+     * @return 0; -EINVAL for an unknown or dying VM or a vCPU it does not have; -ERANGE for a gfn
+     *     beyond the guest stage-2's input range; -ENOMEM if the memcache is short; -EINVAL/-EPERM for
+     *     a pfn that is not memory; -EPERM for a state mismatch (a poisoned gfn too)
      */
     public int hostDonateGuest(long pfn, long gfn, long handle, int vcpuIdx) {
         HypVm vm = vms.get(handle);
-        if (vm == null || vm.dying || gfn < 0 || gfn > HypPage.MAX_GUEST_GFN || vcpuIdx < 0 || vcpuIdx >= vm.nrVcpus) {
+        return vm == null ? EINVAL : hostDonateGuest(pfn, gfn, vm, vcpuIdx);
+    }
+
+    /** {@link #hostDonateGuest(long, long, long, int)} into {@code vm}, a loaded vCPU's VM. */
+    int hostDonateGuest(long pfn, long gfn, HypVm vm, int vcpuIdx) {
+        if (vcpuIdx < 0 || vcpuIdx >= vm.nrVcpus) {
             return EINVAL;
+        }
+        if (!gfnRangeIsValid(gfn, 1)) {
+            return ERANGE;
         }
         long phys = pfn << Dram.PAGE_SHIFT;
         mp.hostLock.lock();
         vm.lock.lock();
         try {
+            // The liveness check, under the locks the finalize takes to remove the VM (class comment).
+            if (vm.dying) {
+                return EINVAL;
+            }
             HypMemcache mc = vm.memcache(vcpuIdx);
             if (mc.nrPages() < HypVm.STAGE2_MIN_PAGES) {
                 return ENOMEM;
@@ -235,7 +311,12 @@ public final class GuestMemProtect {
      */
     public long refillMemcache(long handle, int vcpuIdx, long headPa, long nrPages) {
         HypVm vm = vms.get(handle);
-        if (vm == null || vm.dying || vcpuIdx < 0 || vcpuIdx >= vm.nrVcpus || nrPages < 0 || nrPages > MAX_REFILL_PAGES) {
+        return vm == null ? EINVAL : refillMemcache(vm, vcpuIdx, headPa, nrPages);
+    }
+
+    /** {@link #refillMemcache(long, int, long, long)} of {@code vm}, a loaded vCPU's VM. */
+    long refillMemcache(HypVm vm, int vcpuIdx, long headPa, long nrPages) {
+        if (vm.dying || vcpuIdx < 0 || vcpuIdx >= vm.nrVcpus || nrPages < 0 || nrPages > MAX_REFILL_PAGES) {
             return EINVAL;
         }
         long[] pfns = new long[(int) nrPages];
@@ -343,6 +424,9 @@ public final class GuestMemProtect {
         if (vm == null) {
             return EINVAL;
         }
+        if (!gfnRangeIsValid(gfn, 1)) {
+            return ERANGE;
+        }
         mp.hostLock.lock();
         vm.lock.lock();
         try {
@@ -381,11 +465,17 @@ public final class GuestMemProtect {
      * its teardown; -EINVAL for an unknown VM or one not dying.
      */
     public int reclaimDyingGuestPage(long handle, long gfn) {
-        HypVm vm = vms.get(handle);
-        if (vm == null || !vm.dying) {
-            return EINVAL;
+        // Under the VM table's lock, as the kernel: the VM cannot be finalized under the reclaim.
+        vms.lock.lock();
+        try {
+            HypVm vm = vms.getLocked(handle);
+            if (vm == null || !vm.dying) {
+                return EINVAL;
+            }
+            return hostReclaimPageGuest(gfn, vm);
+        } finally {
+            vms.lock.unlock();
         }
-        return hostReclaimPageGuest(gfn, handle);
     }
 
     /**
@@ -394,13 +484,18 @@ public final class GuestMemProtect {
      * guest SHARED_OWNED (host SHARED_BORROWED) ⇒ not zeroed. Post: guest unmapped, host OWNED. A
      * poisoned gfn was already reclaimed: 0, and its entry goes.
      *
-     * @return 0; -EINVAL for an unknown VM; -ENOENT if nothing is mapped; -EPERM for a state
+     * @return 0; -EINVAL for an unknown VM; -ERANGE for a gfn beyond the guest stage-2's input
+     *     range; -ENOENT if nothing is mapped; -E2BIG if the leaf is a block; -EPERM for a state
      *     mismatch (a page the host shares, which {@link #hostUnshareGuest} ends)
      */
     public int hostReclaimPageGuest(long gfn, long handle) {
         HypVm vm = vms.get(handle);
-        if (vm == null) {
-            return EINVAL;
+        return vm == null ? EINVAL : hostReclaimPageGuest(gfn, vm);
+    }
+
+    private int hostReclaimPageGuest(long gfn, HypVm vm) {
+        if (!gfnRangeIsValid(gfn, 1)) {
+            return ERANGE;
         }
         mp.hostLock.lock();
         vm.lock.lock();
@@ -420,6 +515,9 @@ public final class GuestMemProtect {
         if (g == GuestState.POISON) {
             vm.unmap(gfn);
             return 0;
+        }
+        if (vm.isBlock(gfn)) {
+            return E2BIG;
         }
         long pfn = vm.pfn(gfn);
         long w = mp.mem.pageWord(pfn);
@@ -493,7 +591,12 @@ public final class GuestMemProtect {
     /**
      * {@code __pkvm_finalize_teardown_vm(handle)}: removes a dying, unreferenced VM. Whatever the host
      * did not reclaim is reclaimed here (private pages zeroed; pages the host shared with a
-     * non-protected VM lose that share), so no page stays lost; the kernel leaves that to the host.
+     * non-protected VM lose that share), so no page stays lost. The kernel's {@code
+     * destroy_hyp_vm_pgt} frees only the table pages: a leaf the host's EL1 did not reclaim between
+     * the two phases stays annotated to a VM that no longer exists, which force-reclaim then answers
+     * -EAGAIN for good. pkvm4j departs from that on purpose (ADR 0017): the host's reclaim loop is
+     * its own code, but a model whose raw hypercalls can lose memory for good cannot check that
+     * every page comes back.
      *
      * @return 0; -EINVAL if the VM does not exist, is not dying, or has a loaded vCPU
      */

@@ -20,6 +20,13 @@ import org.pkvm4j.machine.HypMemory;
  * #EXIT_HVC} (a call EL2 does not handle, for the host), or -EFAULT (poisoned page: {@code
  * __pkvm_vcpu_in_poison_fault}). The guest's registers pass through the host: the model cannot hide
  * Java values, only memory, from it.
+ *
+ * <p>The loaded vCPU: as in the kernel ({@code pkvm_load_hyp_vcpu}, {@code loaded_hyp_vcpu}), each
+ * physical CPU has at most one loaded vCPU, which {@code __pkvm_vcpu_load} sets and {@code
+ * __pkvm_vcpu_put} clears. Running the guest, the host's share and donation into it and its
+ * memcache refill act on that vCPU and answer -EINVAL on a CPU without one. A loaded vCPU holds a
+ * reference on its VM, so the VM cannot start its teardown, and a dying VM cannot be loaded: a share
+ * or donation never meets a VM that is being torn down.
  */
 public final class GuestVcpus {
     /** The access or call completed at EL2. */
@@ -45,39 +52,123 @@ public final class GuestVcpus {
 
     private final GuestMemProtect guest;
     private final HypMemory mem;
+    /** Per physical CPU, the loaded vCPU ({@code loaded_hyp_vcpu}), or null; only that CPU writes its slot. */
+    private final LoadedVcpu[] loaded;
 
-    /** The guest runtime over {@code guest}'s VMs. */
-    public GuestVcpus(GuestMemProtect guest) {
+    /** A vCPU loaded on a physical CPU: its VM and index. */
+    private record LoadedVcpu(HypVm vm, int idx) {
+    }
+
+    /** The guest runtime over {@code guest}'s VMs, on a machine of {@code nrCpus} CPUs. */
+    public GuestVcpus(GuestMemProtect guest, int nrCpus) {
         this.guest = guest;
         this.mem = guest.memProtect().mem;
-    }
-
-    /** {@code __pkvm_vcpu_load(handle, vcpu_idx)}: takes a VM reference; 0 or -EINVAL. */
-    public int vcpuLoad(long handle, long vcpuIdx) {
-        HypVm vm = guest.vm(handle);
-        if (vm == null || vcpuIdx < 0 || vcpuIdx >= vm.nrVcpus || !guest.vms().load(vm)) {
-            return EINVAL;
-        }
-        return 0;
-    }
-
-    /** {@code __pkvm_vcpu_put(handle)}: drops the reference; 0 or -EINVAL. */
-    public int vcpuPut(long handle) {
-        HypVm vm = guest.vm(handle);
-        return vm != null && guest.vms().put(vm) ? 0 : EINVAL;
+        this.loaded = new LoadedVcpu[nrCpus];
     }
 
     /**
-     * A guest 8-byte load or store at {@code ipa} through the guest stage-2.
+     * {@code __pkvm_vcpu_load(handle, vcpu_idx)} on CPU {@code cpuId} ({@code pkvm_load_hyp_vcpu}):
+     * under the VM table's lock, the VM must exist, not be dying, have that vCPU, and the vCPU must
+     * not be loaded on another CPU; the load takes a reference on the VM.
      *
-     * @return x1, with x2 in {@code exit}: see the class comment
+     * @return 0; -EINVAL otherwise, or if this CPU already has a loaded vCPU (the kernel answers
+     *     nothing and loads nothing)
      */
-    public long guestAccess(long handle, long ipa, boolean write, long value, GuestExit exit) {
-        HypVm vm = guest.vm(handle);
-        if (vm == null || vm.refs == 0 || (ipa & 7) != 0 || ipa < 0) {
+    public int vcpuLoad(int cpuId, long handle, long vcpuIdx) {
+        if (loaded[cpuId] != null) {
+            return EINVAL;
+        }
+        VmTable vms = guest.vms();
+        vms.lock.lock();
+        try {
+            HypVm vm = vms.getLocked(handle);
+            if (vm == null || vm.dying || vcpuIdx < 0 || vcpuIdx >= vm.nrVcpus || vm.loadedOn[(int) vcpuIdx] >= 0) {
+                return EINVAL;
+            }
+            vm.loadedOn[(int) vcpuIdx] = cpuId;
+            vm.refs++;
+            loaded[cpuId] = new LoadedVcpu(vm, (int) vcpuIdx);
+            return 0;
+        } finally {
+            vms.lock.unlock();
+        }
+    }
+
+    /** {@code __pkvm_vcpu_put} on CPU {@code cpuId} ({@code pkvm_put_hyp_vcpu}): 0, or -EINVAL if no vCPU is loaded there. */
+    public int vcpuPut(int cpuId) {
+        LoadedVcpu v = loaded[cpuId];
+        if (v == null) {
+            return EINVAL;
+        }
+        VmTable vms = guest.vms();
+        vms.lock.lock();
+        try {
+            v.vm.loadedOn[v.idx] = -1;
+            v.vm.refs--;
+            loaded[cpuId] = null;
+            return 0;
+        } finally {
+            vms.lock.unlock();
+        }
+    }
+
+    /**
+     * {@code handle___pkvm_host_share_guest}: {@code __pkvm_host_share_guest} into the VM of the vCPU
+     * loaded on {@code cpuId}.
+     *
+     * @return as {@link GuestMemProtect#hostShareGuest(long, long, long, long, int)}; -EINVAL with no
+     *     loaded vCPU or a protected one
+     */
+    public int hostShareGuest(int cpuId, long pfn, long gfn, long nrPages, int prot) {
+        LoadedVcpu v = loaded[cpuId];
+        if (v == null || v.vm.isProtected) {
+            return EINVAL;
+        }
+        return guest.hostShareGuest(pfn, gfn, nrPages, v.vm, prot);
+    }
+
+    /**
+     * {@code handle___pkvm_host_donate_guest}: {@code __pkvm_host_donate_guest} into the VM of the
+     * vCPU loaded on {@code cpuId}, its memcache paying for the tables.
+     *
+     * @return as {@link GuestMemProtect#hostDonateGuest(long, long, long, int)}; -EINVAL with no
+     *     loaded vCPU or a non-protected one
+     */
+    public int hostDonateGuest(int cpuId, long pfn, long gfn) {
+        LoadedVcpu v = loaded[cpuId];
+        if (v == null || !v.vm.isProtected) {
+            return EINVAL;
+        }
+        return guest.hostDonateGuest(pfn, gfn, v.vm, v.idx);
+    }
+
+    /**
+     * {@code pkvm_refill_memcache} of the vCPU loaded on {@code cpuId}.
+     *
+     * @return as {@link GuestMemProtect#refillMemcache(long, int, long, long)}; -EINVAL with no
+     *     loaded vCPU or a non-protected one
+     */
+    public long refillMemcache(int cpuId, long headPa, long nrPages) {
+        LoadedVcpu v = loaded[cpuId];
+        if (v == null || !v.vm.isProtected) {
+            return EINVAL;
+        }
+        return guest.refillMemcache(v.vm, v.idx, headPa, nrPages);
+    }
+
+    /**
+     * A guest 8-byte load or store at {@code ipa} through the stage-2 of the vCPU loaded on {@code
+     * cpuId}.
+     *
+     * @return x1, with x2 in {@code exit}: see the class comment; -EINVAL with no loaded vCPU
+     */
+    public long guestAccess(int cpuId, long ipa, boolean write, long value, GuestExit exit) {
+        LoadedVcpu v = loaded[cpuId];
+        if (v == null || (ipa & 7) != 0 || ipa < 0) {
             exit.set(0);
             return EINVAL;
         }
+        HypVm vm = v.vm;
         long gfn = ipa >>> Dram.PAGE_SHIFT;
         vm.lock.lock();
         try {
@@ -104,19 +195,21 @@ public final class GuestVcpus {
     }
 
     /**
-     * {@code kvm_handle_pvm_hvc64}: a guest HVC with x0 = {@code fn}, x1..x3 = {@code a1..a3}.
+     * {@code kvm_handle_pvm_hvc64}: an HVC of the vCPU loaded on {@code cpuId}, with x0 = {@code
+     * fn}, x1..x3 = {@code a1..a3}.
      *
      * @return x1, with x2 in {@code exit}: {@link #EXIT_DONE} with the guest's x0, {@link
      *     #EXIT_MEM_ABORT} with the IPA (MEM_SHARE of an unmapped page: the faked translation fault,
      *     the HVC re-executes after the host maps it), or {@link #EXIT_HVC} with {@code fn} for a
      *     call punted to the host
      */
-    public long guestHvc(long handle, long fn, long a1, long a2, long a3, GuestExit exit) {
-        HypVm vm = guest.vm(handle);
-        if (vm == null || vm.refs == 0) {
+    public long guestHvc(int cpuId, long fn, long a1, long a2, long a3, GuestExit exit) {
+        LoadedVcpu v = loaded[cpuId];
+        if (v == null) {
             exit.set(0);
             return EINVAL;
         }
+        long handle = v.vm.handle;
         long x0 = Smccc.RET_INVALID_PARAMETER;
         if (fn == FEATURES) {
             if (a1 == 0) {

@@ -1,5 +1,6 @@
 package org.pkvm4j.hypervisor.mem;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
@@ -9,8 +10,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * memcaches), its teardown phase and its stage-2.
  *
  * <p>Kernel counterpart: {@code struct pkvm_hyp_vm} ({@code nvhe/pkvm.c}) with its stage-2 page
- * table. The stage-2 is kept compactly as a map gfn → entry, an entry being {@code pfn << 8 | prot
- * << 3 | state}: 8 bytes of payload a mapped page, nothing for an unmapped one. Its page tables
+ * table. The stage-2 is kept compactly as a map gfn → entry, an entry being {@code pfn << 8 | block
+ * << 6 | prot << 3 | state}: 8 bytes of payload a mapped page, nothing for an unmapped one. A
+ * level-2 block (a 2 MiB share) is its 512 page entries, each marked {@link #BLOCK}, so a walk
+ * finds the leaf's level as {@code kvm_pgtable_get_leaf} does. Its page tables
  * are counted, not built: a 4-level table (start level 0, 4 KiB granule) needs a table page at
  * levels 1, 2 and 3 on the path to each gfn, taken from a vCPU memcache the first time a path is
  * used ({@link #tables}: table id → the pfn backing it). Guarded by {@link #lock} (the VM's stage-2
@@ -23,14 +26,23 @@ final class HypVm {
      */
     static final int STAGE2_MIN_PAGES = 3;
     private static final int LEVEL_BITS = 9;
+    /** The entry bit of a page inside a level-2 block mapping. */
+    private static final long BLOCK = 1L << 6;
 
     final int handle;
     final boolean isProtected;
     final int nrVcpus;
     final ReentrantLock lock = new ReentrantLock();
-    /** Loaded (running) vCPUs: a VM with references cannot start its teardown. */
+    /**
+     * References: loaded vCPUs ({@code pkvm_load_hyp_vcpu}) and hypercalls working on the VM by
+     * handle ({@code get_pkvm_hyp_vm}). A VM with references cannot start or finalize its teardown.
+     * Changed under the VM table's lock.
+     */
     volatile int refs;
+    /** {@code is_dying}: set under the VM table's lock, never cleared. */
     volatile boolean dying;
+    /** Per vCPU, the physical CPU it is loaded on, or -1 ({@code hyp_vcpu->loaded_hyp_vcpu}); under the table's lock. */
+    final int[] loadedOn;
     private final Map<Long, Long> stage2 = new HashMap<>();
     private final Map<Long, Long> tables = new HashMap<>();
     private final HypMemcache[] memcaches;
@@ -40,6 +52,8 @@ final class HypVm {
         this.isProtected = isProtected;
         this.nrVcpus = nrVcpus;
         this.memcaches = new HypMemcache[nrVcpus];
+        this.loadedOn = new int[nrVcpus];
+        Arrays.fill(loadedOn, -1);
         for (int i = 0; i < nrVcpus; i++) {
             memcaches[i] = new HypMemcache();
         }
@@ -99,6 +113,19 @@ final class HypVm {
 
     void map(long gfn, long pfn, int prot, GuestState state) {
         stage2.put(gfn, pfn << 8 | (long) prot << 3 | state.ordinal());
+    }
+
+    /** Maps the level-2 block at {@code gfn} (512-aligned) to {@code pfn}: 512 entries marked {@link #BLOCK}. */
+    void mapBlock(long gfn, long pfn, int prot, GuestState state) {
+        for (int i = 0; i < GuestMemProtect.BLOCK_PAGES; i++) {
+            stage2.put(gfn + i, (pfn + i) << 8 | BLOCK | (long) prot << 3 | state.ordinal());
+        }
+    }
+
+    /** Whether the leaf mapping {@code gfn} is a level-2 block (meaningful when it is mapped). */
+    boolean isBlock(long gfn) {
+        Long e = stage2.get(gfn);
+        return e != null && (e & BLOCK) != 0;
     }
 
     void unmap(long gfn) {

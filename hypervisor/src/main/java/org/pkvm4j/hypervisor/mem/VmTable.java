@@ -132,34 +132,6 @@ public final class VmTable {
         return idx >= 0 && slots[idx] instanceof HypVm vm ? vm : null;
     }
 
-    /** {@code vcpu_load}: takes a reference; false if the VM does not exist or is dying. */
-    boolean load(HypVm vm) {
-        lock.lock();
-        try {
-            if (vm.dying || getLocked(vm.handle) != vm) {
-                return false;
-            }
-            vm.refs++;
-            return true;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** {@code vcpu_put}: drops the reference {@link #load} took; false if there is none. */
-    boolean put(HypVm vm) {
-        lock.lock();
-        try {
-            if (vm.refs == 0) {
-                return false;
-            }
-            vm.refs--;
-            return true;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     private static int index(long handle) {
         long idx = handle - HANDLE_OFFSET;
         return idx >= 0 && idx < MAX_VMS ? (int) idx : -1;

@@ -60,7 +60,7 @@ public final class PkvmImage implements HypervisorImage {
                 console.puts("WARNING: linear_map_early: %d bytes still mapped when module registration closed".formatted(left));
             }
         });
-        GuestVcpus guests = new GuestVcpus(new GuestMemProtect(memProtect, new VmTable()));
+        GuestVcpus guests = new GuestVcpus(new GuestMemProtect(memProtect, new VmTable()), platform.nrCpus());
         HostHcallTable table = HostHcalls.table(modules, deprivilege, memProtect, guests, platform.nrCpus(), iommu, devices);
         // A panic, for any reason, stops all EL2 module code: every poll inserted into it throws.
         platform.onPanic(p -> modules.stopAll());

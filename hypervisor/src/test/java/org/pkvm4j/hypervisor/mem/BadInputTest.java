@@ -33,7 +33,7 @@ class BadInputTest {
     private final MemProtect mp = new MemProtect(machine.takeHypPlatform().memory());
     private final VmTable vms = new VmTable();
     private final GuestMemProtect gm = new GuestMemProtect(mp, vms);
-    private final GuestVcpus vcpus = new GuestVcpus(gm);
+    private final GuestVcpus vcpus = new GuestVcpus(gm, 1);
     private int pvm;
     private int npvm;
     private long[] before;
@@ -90,8 +90,8 @@ class BadInputTest {
     void guestTransitionsWithBadArguments() {
         int none = pvm + 100;
         assertEquals(EINVAL, gm.hostDonateGuest(BASE_PFN + 10, 5, none), "no such VM");
-        assertEquals(EINVAL, gm.hostDonateGuest(BASE_PFN + 10, 1L << 40, pvm), "gfn past 40 bits");
-        assertEquals(EINVAL, gm.hostDonateGuest(BASE_PFN + 10, -1, pvm), "negative gfn");
+        assertEquals(-Errno.ERANGE.code(), gm.hostDonateGuest(BASE_PFN + 10, 1L << 40, pvm), "gfn past the 52-bit IPA range: the walk's -ERANGE");
+        assertEquals(-Errno.ERANGE.code(), gm.hostDonateGuest(BASE_PFN + 10, -1, pvm), "negative gfn");
         assertEquals(EPERM, gm.hostDonateGuest(MMIO_PFN, 5, pvm), "MMIO");
         assertEquals(EPERM, gm.hostDonateGuest(PFN_LIMIT + 1, 5, pvm), "past the PA range: not memory");
         assertEquals(EPERM, gm.hostDonateGuest(BASE_PFN + 10, 1, pvm), "the gfn is mapped");
@@ -120,18 +120,18 @@ class BadInputTest {
     void wrongPhase() {
         assertEquals(EINVAL, gm.reclaimDyingGuestPage(pvm, 1), "the VM is not dying");
         assertEquals(EINVAL, gm.finalizeTeardownVm(pvm), "the VM is not dying");
-        assertEquals(EINVAL, vcpus.vcpuLoad(pvm, 1), "no vCPU 1");
+        assertEquals(EINVAL, vcpus.vcpuLoad(0, pvm, 1), "no vCPU 1");
         GuestExit exit = new GuestExit();
-        assertEquals(EINVAL, vcpus.guestAccess(pvm, PAGE, false, 0, exit), "no vCPU loaded");
+        assertEquals(EINVAL, vcpus.guestAccess(0, PAGE, false, 0, exit), "no vCPU loaded");
         assertEquals(0, exit.x2());
-        assertEquals(EINVAL, vcpus.guestHvc(pvm, GuestVcpus.HYP_MEMINFO, 0, 0, 0, exit), "no vCPU loaded");
+        assertEquals(EINVAL, vcpus.guestHvc(0, GuestVcpus.HYP_MEMINFO, 0, 0, 0, exit), "no vCPU loaded");
         assertEquals(0, exit.x2());
         assertEquals(-Errno.EEXIST.code(), vms.initVm(pvm, 1, true), "initialised twice");
         assertNothingChanged();
         assertEquals(0, vms.startTeardownVm(pvm));
         before = mp.snapshot(BASE_PFN, NR_PAGES);
         assertEquals(EINVAL, gm.hostDonateGuest(BASE_PFN + 10, 5, pvm), "no donation to a dying VM");
-        assertEquals(EINVAL, vcpus.vcpuLoad(pvm, 0), "a dying VM does not run");
+        assertEquals(EINVAL, vcpus.vcpuLoad(0, pvm, 0), "a dying VM does not run");
         assertEquals(ENOENT, gm.reclaimDyingGuestPage(pvm, 7), "nothing at that gfn");
         assertNothingChanged();
     }

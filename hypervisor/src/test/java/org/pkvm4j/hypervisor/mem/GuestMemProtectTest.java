@@ -25,7 +25,7 @@ class GuestMemProtectTest {
     private final MemProtect mp = new MemProtect(machine.takeHypPlatform().memory());
     private final VmTable vms = new VmTable();
     private final GuestMemProtect gm = new GuestMemProtect(mp, vms);
-    private final GuestVcpus vcpus = new GuestVcpus(gm);
+    private final GuestVcpus vcpus = new GuestVcpus(gm, 1);
     private final long pfn = Dram.BASE / PAGE + 3;
 
     @Test
@@ -57,12 +57,12 @@ class GuestMemProtectTest {
 
         assertEquals(EINVAL, gm.reclaimDyingGuestPage(h, 7), "not dying");
         assertEquals(EINVAL, gm.finalizeTeardownVm(h), "not dying");
-        assertEquals(0, vcpus.vcpuLoad(h, 0));
+        assertEquals(0, vcpus.vcpuLoad(0, h, 0));
         assertEquals(EINVAL, vms.startTeardownVm(h), "a vCPU is loaded");
-        assertEquals(0, vcpus.vcpuPut(h));
+        assertEquals(0, vcpus.vcpuPut(0));
         assertEquals(0, vms.startTeardownVm(h));
         assertEquals(EINVAL, vms.startTeardownVm(h), "already dying");
-        assertEquals(EINVAL, vcpus.vcpuLoad(h, 0), "dying VMs do not run");
+        assertEquals(EINVAL, vcpus.vcpuLoad(0, h, 0), "dying VMs do not run");
         assertEquals(EINVAL, gm.hostDonateGuest(pfn + 2, 9, h), "no donation to a dying VM");
         assertEquals(PageState.OWNED, mp.hostState(pfn + 2), "the refused donation changed nothing");
 
@@ -82,7 +82,7 @@ class GuestMemProtectTest {
         int h = vms.reserveVm();
         assertEquals(0, vms.initVm(h, 1, true));
         Memcaches.seed(gm, h, 0, pfn + 7, HypVm.STAGE2_MIN_PAGES);
-        assertEquals(0, vcpus.vcpuLoad(h, 0));
+        assertEquals(0, vcpus.vcpuLoad(0, h, 0));
         long ipa = 0x4000;
         assertArrayEquals(new long[] {GuestVcpus.EXIT_MEM_ABORT, ipa}, access(vcpus, h, ipa, true, 5));
         assertArrayEquals(new long[] {GuestVcpus.EXIT_MEM_ABORT, ipa}, hvc(vcpus, h, GuestVcpus.MEM_SHARE, ipa, 0, 0),
@@ -121,21 +121,21 @@ class GuestMemProtectTest {
         assertEquals(0, mp.hostUnshareHyp(pfn));
         assertEquals(0, gm.hostShareGuest(pfn, 1, 1, h, Prot.R));
         assertEquals(PageState.SHARED_OWNED, mp.hostState(pfn));
-        assertEquals(0, vcpus.vcpuLoad(h, 0));
+        assertEquals(0, vcpus.vcpuLoad(0, h, 0));
         assertArrayEquals(new long[] {GuestVcpus.EXIT_MEM_ABORT, PAGE}, access(vcpus, h, PAGE, true, 1), "read-only");
     }
 
     /** {x1, x2} of a guest access, as the wrapper writes them. */
     private static long[] access(GuestVcpus vcpus, long handle, long ipa, boolean write, long value) {
         GuestExit exit = new GuestExit();
-        long x1 = vcpus.guestAccess(handle, ipa, write, value, exit);
+        long x1 = vcpus.guestAccess(0, ipa, write, value, exit);
         return new long[] {x1, exit.x2()};
     }
 
     /** {x1, x2} of a guest HVC, as the wrapper writes them. */
     private static long[] hvc(GuestVcpus vcpus, long handle, long fn, long a1, long a2, long a3) {
         GuestExit exit = new GuestExit();
-        long x1 = vcpus.guestHvc(handle, fn, a1, a2, a3, exit);
+        long x1 = vcpus.guestHvc(0, fn, a1, a2, a3, exit);
         return new long[] {x1, exit.x2()};
     }
 }
