@@ -6,6 +6,8 @@ import org.pkvm4j.api.Smccc;
 import org.pkvm4j.hypervisor.Deprivilege;
 import org.pkvm4j.hypervisor.HostHcalls;
 import org.pkvm4j.hypervisor.HypMain;
+import org.pkvm4j.hypervisor.device.PkvmDevices;
+import org.pkvm4j.hypervisor.iommu.KvmIommu;
 import org.pkvm4j.hypervisor.module.DynamicHcalls;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.HostHcall;
@@ -32,7 +34,8 @@ final class RawHostHcalls {
         GuestVcpus vcpus = new GuestVcpus(gm, nrCpus);
         Deprivilege deprivilege = new Deprivilege(nrCpus);
         machine.installEl2Vector(new HypMain(platform, new DynamicHcalls(platform),
-                HostHcalls.table(null, deprivilege, mp, vcpus, nrCpus), deprivilege, mp, new HostPermFaultHandlers()));
+                HostHcalls.table(null, deprivilege, mp, vcpus, nrCpus,
+                        new KvmIommu(mp, platform.memory(), line -> { }), new PkvmDevices()), deprivilege, mp, new HostPermFaultHandlers()));
     }
 
     /** One host hypercall on CPU {@code cpuId}, x1..x4 = {@code args}; returns x1 (the status must be SUCCESS). */
