@@ -10,6 +10,7 @@ import org.pkvm4j.hypervisor.mem.GuestVcpus;
 import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.hypervisor.mem.VmTable;
 import org.pkvm4j.hypervisor.module.El2Modules;
+import org.pkvm4j.hypervisor.smc.GuestSmc;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.HostHcall;
 
@@ -32,8 +33,11 @@ public final class HostHcalls {
     private final GuestMemProtect guest;
     private final VmTable vms;
     private final GuestExit[] exits;
+    private final GuestSmc guestSmc;
 
-    private HostHcalls(El2Modules modules, Deprivilege deprivilege, MemProtect memProtect, GuestVcpus vcpus, int nrCpus) {
+    private HostHcalls(El2Modules modules, Deprivilege deprivilege, MemProtect memProtect, GuestVcpus vcpus, int nrCpus,
+            GuestSmc guestSmc) {
+        this.guestSmc = guestSmc;
         this.modules = modules;
         this.deprivilege = deprivilege;
         this.memProtect = memProtect;
@@ -49,7 +53,13 @@ public final class HostHcalls {
     /** {@code host_hcall[]} over these workers, for a machine of {@code nrCpus} CPUs. */
     public static HostHcallTable table(El2Modules modules, Deprivilege deprivilege, MemProtect memProtect, GuestVcpus vcpus,
             int nrCpus) {
-        HostHcalls h = new HostHcalls(modules, deprivilege, memProtect, vcpus, nrCpus);
+        return table(modules, deprivilege, memProtect, vcpus, nrCpus, null);
+    }
+
+    /** As the other, with guest SMCs answered by {@code guestSmc} (null: every guest SMC goes to the host). */
+    public static HostHcallTable table(El2Modules modules, Deprivilege deprivilege, MemProtect memProtect, GuestVcpus vcpus,
+            int nrCpus, GuestSmc guestSmc) {
+        HostHcalls h = new HostHcalls(modules, deprivilege, memProtect, vcpus, nrCpus, guestSmc);
         Map<HostHcall, HostHcallHandler> table = new EnumMap<>(HostHcall.class);
         for (HostHcall call : HostHcall.values()) {
             table.put(call, h.handler(call));
@@ -81,6 +91,7 @@ public final class HostHcalls {
             case PKVM_VCPU_GUEST_ACCESS -> this::vcpuGuestAccess;
             case PKVM_VCPU_GUEST_HVC -> this::vcpuGuestHvc;
             case PKVM_REFILL_MEMCACHE -> this::refillMemcache;
+            case PKVM_VCPU_GUEST_SMC -> this::vcpuGuestSmc;
         };
     }
 
@@ -224,5 +235,23 @@ public final class HostHcalls {
         GuestExit exit = exits[cpu.id()];
         regs.set(1, vcpus.guestHvc(regs.get(1), regs.get(2), regs.get(3), regs.get(4), regs.get(5), exit));
         regs.set(2, exit.x2());
+    }
+
+    /** {@code handle___kvm_vcpu_run}, an SMC: x1 = handle, x2 = the guest's x0 (function), x3..x5 = its x1..x3. */
+    private void vcpuGuestSmc(Cpu cpu, UserPtRegs regs) {
+        GuestExit exit = exits[cpu.id()];
+        long fn = regs.get(2);
+        long x1;
+        if (guestSmc == null) {
+            exit.set(fn, 0, 0, 0);
+            x1 = vcpus.isRunning(regs.get(1)) ? GuestVcpus.EXIT_HVC : EINVAL;
+        } else {
+            x1 = guestSmc.guestSmc(cpu, regs.get(1), fn, regs.get(3), regs.get(4), regs.get(5), exit);
+        }
+        regs.set(1, x1);
+        regs.set(2, exit.x2());
+        regs.set(3, exit.x3());
+        regs.set(4, exit.x4());
+        regs.set(5, exit.x5());
     }
 }

@@ -78,7 +78,12 @@ public enum HostHcall {
      * guest memory, reading the memcache from the host vCPU it shares with EL2; pkvm4j shares no
      * structure, so the host passes it in registers.
      */
-    PKVM_REFILL_MEMCACHE(38, "pkvm_refill_memcache");
+    PKVM_REFILL_MEMCACHE(38, "pkvm_refill_memcache"),
+    /**
+     * One guest SMC: x1 = handle, x2 = function id, x3..x5 = the guest's x1..x3. x1 = exit code (0
+     * answered at EL2, 2 left to the host: a non-protected VM's), x2..x5 = the guest's x0..x3.
+     */
+    PKVM_VCPU_GUEST_SMC(39, "__kvm_vcpu_run(smc)");
 
     private final int id;
     private final String symbol;

@@ -2,7 +2,11 @@ package org.pkvm4j.hypervisor.module;
 
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.api.el2.GuestSmcHandler;
+import org.pkvm4j.api.el2.GuestTrngOps;
 import org.pkvm4j.api.el2.HostPermFaultHandler;
+import org.pkvm4j.api.el2.HostSmcHandler;
+import org.pkvm4j.api.el2.PsciNotifier;
 import org.pkvm4j.api.el2.HostStage2Leaf;
 import org.pkvm4j.api.el2.IllegalAbtNotifier;
 import org.pkvm4j.api.el2.ModuleOps;
@@ -13,6 +17,7 @@ import org.pkvm4j.hypervisor.mem.HypSpinLock;
 import org.pkvm4j.hypervisor.mem.HypVaSpace;
 import org.pkvm4j.hypervisor.mem.IllegalAbtNotifiers;
 import org.pkvm4j.hypervisor.mem.MemProtect;
+import org.pkvm4j.hypervisor.smc.SmcRegistry;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.HypPlatform;
 
@@ -33,6 +38,7 @@ public final class ModuleOpsTable implements ModuleOps {
     private final HypVaSpace va;
     private final HostPermFaultHandlers permFaultHandlers;
     private final IllegalAbtNotifiers abtNotifiers;
+    private final SmcRegistry smc;
     /** What the module this view belongs to registered; null for the shared table. */
     private final ModuleRegistrations owned;
     /** The module this view belongs to; null for the shared table, which no module is handed. */
@@ -45,6 +51,13 @@ public final class ModuleOpsTable implements ModuleOps {
      */
     public ModuleOpsTable(HypConsole console, HypPlatform platform, MemProtect memProtect,
             HostPermFaultHandlers permFaultHandlers, HypVaSpace va, IllegalAbtNotifiers abtNotifiers) {
+        this(console, platform, memProtect, permFaultHandlers, va, abtNotifiers, new SmcRegistry());
+    }
+
+    /** As the other, with the SMC, PSCI and TRNG registrations going to {@code smc}. */
+    public ModuleOpsTable(HypConsole console, HypPlatform platform, MemProtect memProtect,
+            HostPermFaultHandlers permFaultHandlers, HypVaSpace va, IllegalAbtNotifiers abtNotifiers, SmcRegistry smc) {
+        this.smc = smc;
         this.console = console;
         this.platform = platform;
         this.memProtect = memProtect;
@@ -62,6 +75,7 @@ public final class ModuleOpsTable implements ModuleOps {
         this.va = shared.va;
         this.permFaultHandlers = shared.permFaultHandlers;
         this.abtNotifiers = shared.abtNotifiers;
+        this.smc = shared.smc;
         this.owned = owned;
         this.module = module;
     }
@@ -110,6 +124,7 @@ public final class ModuleOpsTable implements ModuleOps {
     void undoRegistrations() {
         if (owned != null) {
             owned.undo(console, permFaultHandlers, abtNotifiers, va);
+            owned.undoSmc(smc);
         }
     }
 
@@ -358,6 +373,54 @@ public final class ModuleOpsTable implements ModuleOps {
     public void mapModulePage(long pfn, long va, int prot, boolean isProtected) {
         require("mapModulePage");
         check(this.va.mapModulePage(pfn, va, prot, isProtected), "map_module_page", pfn);
+    }
+
+    // ---------------------------------------------------------------- smc
+
+    @Override
+    public void registerHostSmcHandler(HostSmcHandler handler) {
+        require("registerHostSmcHandler");
+        HostSmcHandler registered = module == null || handler == null ? handler
+                : new ContainedCallbacks.HostSmc(handler, module, module.code("host_smc_handler"), platform);
+        smc.registerHostSmcHandler(registered);
+        if (owned != null) {
+            owned.hostSmcHandler(registered);
+        }
+    }
+
+    @Override
+    public void registerGuestSmcHandler(GuestSmcHandler handler) {
+        require("registerGuestSmcHandler");
+        GuestSmcHandler registered = module == null || handler == null ? handler
+                : new ContainedCallbacks.GuestSmc(handler, module, module.code("guest_smc_handler"), platform);
+        smc.registerGuestSmcHandler(registered);
+        if (owned != null) {
+            owned.guestSmcHandler(registered);
+        }
+    }
+
+    @Override
+    public void registerPsciNotifier(PsciNotifier notifier) {
+        require("registerPsciNotifier");
+        PsciNotifier registered = module == null || notifier == null ? notifier
+                : new ContainedCallbacks.Psci(notifier, module, module.code("psci_notifier"), platform);
+        smc.registerPsciNotifier(registered);
+        if (owned != null) {
+            owned.psciNotifier(registered);
+        }
+    }
+
+    @Override
+    public void registerGuestTrngOps(GuestTrngOps ops) {
+        require("registerGuestTrngOps");
+        // The record's fields are read once, here: the UUID is data, only rnd64 is vendor code.
+        GuestTrngOps registered = module == null || ops == null || ops.rnd64() == null ? ops
+                : new GuestTrngOps(ops.uuidHigh(), ops.uuidLow(),
+                        new ContainedCallbacks.Rnd64(ops.rnd64(), module.code("trng_rnd64"), platform));
+        smc.registerGuestTrngOps(registered);
+        if (owned != null) {
+            owned.trngOps(registered);
+        }
     }
 
     /** A VA or a negative errno (hyp VAs are below 2^48, never negative). */

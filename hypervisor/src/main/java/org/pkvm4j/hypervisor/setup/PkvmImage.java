@@ -17,6 +17,12 @@ import org.pkvm4j.hypervisor.module.DynamicHcalls;
 import org.pkvm4j.hypervisor.module.El2Modules;
 import org.pkvm4j.hypervisor.module.InjectedFaults;
 import org.pkvm4j.hypervisor.module.ModuleOpsTable;
+import org.pkvm4j.hypervisor.smc.FfaProxy;
+import org.pkvm4j.hypervisor.smc.GuestSmc;
+import org.pkvm4j.hypervisor.smc.HostSmc;
+import org.pkvm4j.hypervisor.smc.HypCpuParams;
+import org.pkvm4j.hypervisor.smc.PsciRelay;
+import org.pkvm4j.hypervisor.smc.SmcRegistry;
 import org.pkvm4j.machine.El2Vector;
 import org.pkvm4j.machine.HandlerTrace;
 import org.pkvm4j.machine.HypOptions;
@@ -46,11 +52,16 @@ public final class PkvmImage implements HypervisorImage {
         IllegalAbtNotifiers abtNotifiers = new IllegalAbtNotifiers();
         // A debug build's fault injection, armed now while the host is still privileged (empty: none).
         InjectedFaults faults = options.faults().isEmpty() ? null : new InjectedFaults(options.faults(), console);
+        SmcRegistry smc = new SmcRegistry();
         El2Modules modules = new El2Modules(platform, va,
-                new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers), dynamicHcalls, faults);
+                new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers, smc), dynamicHcalls, faults);
         Deprivilege deprivilege = new Deprivilege(platform.nrCpus());
         GuestVcpus guests = new GuestVcpus(new GuestMemProtect(memProtect, new VmTable()));
-        HostHcallTable table = HostHcalls.table(modules, deprivilege, memProtect, guests, platform.nrCpus());
+        HostHcallTable table = HostHcalls.table(modules, deprivilege, memProtect, guests, platform.nrCpus(),
+                new GuestSmc(platform, guests, smc));
+        // Per-CPU EL2 registers, loaded on every CPU now and again each time one enters from the firmware.
+        HypCpuParams params = new HypCpuParams(platform);
+        HostSmc hostSmc = new HostSmc(platform, new PsciRelay(platform, params, smc), new FfaProxy(platform, memProtect), smc);
         // A panic, for any reason, stops all EL2 module code: every poll inserted into it throws.
         platform.onPanic(p -> modules.stopAll());
         if (options.lockupMillis() > 0) {
@@ -58,6 +69,6 @@ public final class PkvmImage implements HypervisorImage {
         }
         console.puts("pKVM: hypervisor initialised on %d CPUs%s".formatted(platform.nrCpus(),
                 options.protectedMode() ? ", protected mode" : ""));
-        return new HypMain(platform, dynamicHcalls, table, deprivilege, memProtect, permFaultHandlers, abtNotifiers);
+        return new HypMain(platform, dynamicHcalls, table, deprivilege, memProtect, permFaultHandlers, abtNotifiers, hostSmc);
     }
 }
