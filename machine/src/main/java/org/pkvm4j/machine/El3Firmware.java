@@ -132,6 +132,9 @@ public final class El3Firmware {
                 machine.systemPower(fn == (Psci.SYSTEM_OFF | Smccc.SMC64) ? SystemPower.OFF : SystemPower.RESET);
                 for (Cpu c : machine.cpuArray()) {
                     c.powerDown(OFF);
+                    if (c.tryClaim()) {
+                        c.release(); // parks it; a CPU held by a trap is parked when that trap gives it back
+                    }
                 }
             }
             regs.set(0, Psci.RET_SUCCESS);

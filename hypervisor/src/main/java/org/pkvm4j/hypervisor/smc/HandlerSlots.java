@@ -64,10 +64,9 @@ public final class HandlerSlots<T> {
         return false;
     }
 
-    /** The handlers in registration order, for one dispatch (never modified: a snapshot). */
-    @SuppressWarnings("unchecked")
-    T[] snapshot() {
-        return (T[]) handlers;
+    /** The handlers in registration order, for one dispatch (never modified: a snapshot); each is a {@code T}. */
+    Object[] snapshot() {
+        return handlers;
     }
 
     /** How many slots are taken. */

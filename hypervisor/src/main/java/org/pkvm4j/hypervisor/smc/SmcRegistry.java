@@ -85,8 +85,8 @@ public final class SmcRegistry {
 
     /** The host SMC handlers in order until one returns true; whether one did. */
     public boolean dispatchHostSmc(UserPtRegs regs) {
-        for (HostSmcHandler h : hostSmc.snapshot()) {
-            if (h.handle(regs)) {
+        for (Object h : hostSmc.snapshot()) {
+            if (((HostSmcHandler) h).handle(regs)) {
                 return true;
             }
         }
@@ -95,8 +95,8 @@ public final class SmcRegistry {
 
     /** The guest SMC handlers in order until one returns true; whether one did. */
     public boolean dispatchGuestSmc(UserPtRegs regs, long vmHandle) {
-        for (GuestSmcHandler h : guestSmc.snapshot()) {
-            if (h.handle(regs, vmHandle)) {
+        for (Object h : guestSmc.snapshot()) {
+            if (((GuestSmcHandler) h).handle(regs, vmHandle)) {
                 return true;
             }
         }
