@@ -10,6 +10,7 @@ import org.pkvm4j.api.el1.Pkvm;
 import org.pkvm4j.host.cmdline.KernelCmdline;
 import org.pkvm4j.host.dev.MiscDevices;
 import org.pkvm4j.host.hvc.HvcGateway;
+import org.pkvm4j.host.hvc.SmcGateway;
 import org.pkvm4j.host.kvm.Kvm;
 import org.pkvm4j.host.initramfs.ModuleFile;
 import org.pkvm4j.host.loader.LoadedModule;
@@ -35,6 +36,7 @@ public final class HostKernel {
     private final KernelLog log;
     private final ProtectedMode protectedMode;
     private final HvcGateway gateway;
+    private final SmcGateway smc;
     private final ModuleLoader loader;
     private final MiscDevices miscDevices;
     private BootReport report;
@@ -47,6 +49,7 @@ public final class HostKernel {
         this.log = log;
         this.protectedMode = protectedMode;
         this.gateway = gateway;
+        this.smc = new SmcGateway(machine);
         this.loader = loader;
         this.miscDevices = miscDevices;
     }
@@ -95,6 +98,22 @@ public final class HostKernel {
     /** The kernel log ({@code dmesg}). */
     public KernelLog log() {
         return log;
+    }
+
+    /** The SMC gateway: raw SMCs (PSCI, FF-A, vendor calls), as a test or a driver issues them. */
+    public SmcGateway smcGateway() {
+        return smc;
+    }
+
+    /**
+     * {@code kernel_power_off}: PSCI SYSTEM_OFF. Under pKVM the hypervisor's relay poisons the pVM
+     * firmware first; afterwards no CPU runs.
+     *
+     * @return the PSCI status (only a refused call returns on real hardware)
+     */
+    public long powerOff() {
+        log.info(LOG, "reboot: Power down");
+        return smc.smc(org.pkvm4j.api.Psci.SYSTEM_OFF, 0, 0, 0).a0();
     }
 
     /** The trap gateway: raw HVCs, as a test or a driver issues them. */

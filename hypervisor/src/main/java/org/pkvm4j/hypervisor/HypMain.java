@@ -6,6 +6,7 @@ import org.pkvm4j.hypervisor.mem.HostPermFaultHandlers;
 import org.pkvm4j.hypervisor.mem.IllegalAbtNotifiers;
 import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.hypervisor.module.DynamicHcalls;
+import org.pkvm4j.hypervisor.smc.HostSmc;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.El2Vector;
 import org.pkvm4j.machine.HostHcall;
@@ -29,6 +30,7 @@ public final class HypMain implements El2Vector {
     private final MemProtect memProtect;
     private final HostPermFaultHandlers permFaultHandlers;
     private final IllegalAbtNotifiers abtNotifiers;
+    private final HostSmc hostSmc;
 
     /**
      * Wires the dispatcher; host stage-2 faults go to {@code memProtect}, permission faults to the
@@ -43,6 +45,17 @@ public final class HypMain implements El2Vector {
     public HypMain(HypPlatform platform, DynamicHcalls dynamicHcalls, HostHcallTable staticHcalls,
             Deprivilege deprivilege, MemProtect memProtect, HostPermFaultHandlers permFaultHandlers,
             IllegalAbtNotifiers abtNotifiers) {
+        this(platform, dynamicHcalls, staticHcalls, deprivilege, memProtect, permFaultHandlers, abtNotifiers, null);
+    }
+
+    /**
+     * As the other constructors, and the host's SMCs take {@code hostSmc}'s chain (null: every SMC
+     * goes straight to the firmware).
+     */
+    public HypMain(HypPlatform platform, DynamicHcalls dynamicHcalls, HostHcallTable staticHcalls,
+            Deprivilege deprivilege, MemProtect memProtect, HostPermFaultHandlers permFaultHandlers,
+            IllegalAbtNotifiers abtNotifiers, HostSmc hostSmc) {
+        this.hostSmc = hostSmc;
         this.abtNotifiers = abtNotifiers;
         this.permFaultHandlers = permFaultHandlers;
         this.platform = platform;
@@ -100,6 +113,36 @@ public final class HypMain implements El2Vector {
         } catch (Throwable t) {
             platform.panic(cpu, "host perm fault handler at PA 0x%x threw %s".formatted(pa, PanicCause.describe(t)), t);
             return false;
+        }
+    }
+
+    /**
+     * The host's SMC ({@code handle_host_smc}): the PSCI relay, the FF-A proxy, the modules' handlers,
+     * the firmware. A throwable escaping any of them is a hyp panic.
+     */
+    @Override
+    public void hostSmc(Cpu cpu) {
+        if (hostSmc == null) {
+            platform.smcToEl3(cpu);
+            return;
+        }
+        try {
+            hostSmc.handle(cpu);
+        } catch (Throwable t) {
+            platform.panic(cpu, "handle_host_smc of SMC 0x%x threw %s".formatted(cpu.regs().get(0), PanicCause.describe(t)), t);
+        }
+    }
+
+    /** A CPU enters EL2 from the firmware ({@code kvm_host_psci_cpu_entry}); a throwable is a hyp panic. */
+    @Override
+    public void cpuEntry(Cpu cpu, boolean cpuOn) {
+        if (hostSmc == null) {
+            return;
+        }
+        try {
+            hostSmc.cpuEntry(cpu, cpuOn);
+        } catch (Throwable t) {
+            platform.panic(cpu, "kvm_host_psci_cpu_entry threw %s".formatted(PanicCause.describe(t)), t);
         }
     }
 

@@ -37,6 +37,12 @@ public final class Cpu {
     private final int id;
     private final Machine machine;
     private final KvmCpuContext hostContext = new KvmCpuContext();
+    // The registers of the guest vCPU this CPU runs during a guest world switch (the hyp vCPU's context).
+    private final KvmCpuContext guestContext = new KvmCpuContext();
+    // EL2 system registers (El2SysReg): written by EL2 on the CPU's own trap, lost by a powerdown.
+    private final long[] el2SysRegs = new long[El2SysReg.values().length];
+    // El3Firmware.ON / OFF / ON_PENDING: changed by the firmware under its monitor, read anywhere.
+    private volatile int power = El3Firmware.ON;
     // Written and read only by the thread that pinned this CPU (nobody else can hold it meanwhile).
     boolean pinned;
     // Vendor EL2 code running on this CPU (HypPlatform.enterEl2): written only by the thread of the
@@ -92,11 +98,83 @@ public final class Cpu {
     public void hvc() {
         El2Vector vector = machine.el2Vector();
         checkNotPanicked();
+        checkOn("HVC");
         if (vector == null) {
             throw new IllegalStateException("HVC on CPU" + id + " with no EL2 vector installed");
         }
         vector.hostHvc(this);
         checkNotPanicked();
+    }
+
+    /**
+     * Executes {@code SMC #0}: traps to the EL2 vector ({@link El2Vector#hostSmc}) with this CPU's
+     * host context, or, with no EL2 vector installed, goes straight to the firmware ({@link
+     * El3Firmware}); returns when the call returns. CPUs a CPU_ON in this call switched on enter
+     * before this returns.
+     *
+     * <p>A CPU_OFF, SYSTEM_OFF or SYSTEM_RESET that succeeds returns too (the model has nowhere else
+     * to go): from then on this CPU takes no trap.
+     *
+     * @throws IllegalStateException if this CPU is off
+     * @throws HypPanicException if the hypervisor has panicked, before or during this trap
+     */
+    public void smc() {
+        El2Vector vector = machine.el2Vector();
+        checkNotPanicked();
+        checkOn("SMC");
+        if (vector == null) {
+            machine.firmware().smc(this, false);
+        } else {
+            vector.hostSmc(this);
+        }
+        checkNotPanicked();
+        machine.firmware().bootPendingCpus(this);
+    }
+
+    /** An off CPU executes nothing. */
+    private void checkOn(String insn) {
+        if (power != El3Firmware.ON) {
+            throw new IllegalStateException("%s on CPU%d, which is off (%s)".formatted(insn, id,
+                    machine.systemPower() == SystemPower.RUNNING ? "PSCI CPU_OFF" : "PSCI " + machine.systemPower()));
+        }
+    }
+
+    /** Whether this CPU is on: not switched off by PSCI CPU_OFF, SYSTEM_OFF or SYSTEM_RESET. */
+    public boolean isOn() {
+        return power == El3Firmware.ON;
+    }
+
+    /** The PSCI AFFINITY_INFO state: 0 on, 1 off, 2 on pending. */
+    int power() {
+        return power;
+    }
+
+    void setPower(int state) {
+        power = state;
+    }
+
+    /**
+     * Loses this CPU's context (the firmware's powerdown): its host and guest registers and its EL2
+     * system registers are reset; it is then in {@code state}.
+     */
+    void powerDown(int state) {
+        hostContext.regs().clear();
+        guestContext.regs().clear();
+        java.util.Arrays.fill(el2SysRegs, 0);
+        power = state;
+    }
+
+    long sysReg(El2SysReg reg) {
+        return el2SysRegs[reg.ordinal()];
+    }
+
+    void setSysReg(El2SysReg reg, long value) {
+        el2SysRegs[reg.ordinal()] = value;
+    }
+
+    /** The guest registers of the vCPU this CPU runs during a world switch. */
+    KvmCpuContext guestContext() {
+        return guestContext;
     }
 
     /**
@@ -228,8 +306,18 @@ public final class Cpu {
         return machine.claims().tryClaim(id);
     }
 
+    /** Gives the CPU back; an off CPU stays parked, so nobody can claim it. */
     void release() {
-        machine.claims().release(id);
+        if (power == El3Firmware.OFF) {
+            machine.claims().park(id);
+        } else {
+            machine.claims().release(id);
+        }
+    }
+
+    /** Claims this CPU out of its parked (off) state, for the firmware starting it. */
+    boolean claimParked() {
+        return machine.claims().claimParked(id);
     }
 
     @Override

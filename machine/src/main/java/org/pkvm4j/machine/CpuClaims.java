@@ -13,6 +13,9 @@ final class CpuClaims {
     /** Ints per 64-byte cache line. */
     private static final int STRIDE = 16;
 
+    /** The flag of an off CPU: neither free (0) nor claimed (1). */
+    private static final int PARKED = 2;
+
     private final AtomicIntegerArray flags;
 
     CpuClaims(int nrCpus) {
@@ -25,6 +28,21 @@ final class CpuClaims {
 
     void release(int cpu) {
         flags.setRelease(index(cpu), 0);
+    }
+
+    /** Marks an off CPU (which the caller holds) as taken by nobody: no {@link #tryClaim} succeeds. */
+    void park(int cpu) {
+        flags.setRelease(index(cpu), PARKED);
+    }
+
+    /** Claims a parked CPU: the firmware starting it. */
+    boolean claimParked(int cpu) {
+        return flags.compareAndSet(index(cpu), PARKED, 1);
+    }
+
+    /** Whether the CPU is parked (off). */
+    boolean isParked(int cpu) {
+        return flags.get(index(cpu)) == PARKED;
     }
 
     private static int index(int cpu) {

@@ -47,4 +47,28 @@ public interface El2Vector {
     default boolean hostPermFault(Cpu cpu, long pa, boolean write) {
         return false;
     }
+
+    /**
+     * Handles an {@code SMC #0} from the host on {@code cpu}: the arguments and results are in {@code
+     * cpu.hostContext()}.
+     *
+     * <p>Kernel counterpart: {@code handle_host_smc} in {@code nvhe/hyp-main.c}. Runs to completion and
+     * must not throw. The default, for a vector that handles no SMC, forwards it to the firmware, as
+     * EL2 does for a call nobody at EL2 claims.
+     */
+    default void hostSmc(Cpu cpu) {
+        cpu.machine().firmware().smc(cpu, true);
+    }
+
+    /**
+     * A CPU enters EL2 from the firmware: switched on by a CPU_ON the hypervisor relayed ({@code
+     * cpuOn}), or woken from a powerdown suspend. It runs on {@code cpu}, whose EL2 system registers
+     * and host registers were lost; the vector restores its EL2 state and prepares the host registers
+     * for the host's own entry point.
+     *
+     * <p>Kernel counterpart: {@code kvm_hyp_cpu_entry} / {@code kvm_hyp_cpu_resume} and {@code
+     * kvm_host_psci_cpu_entry} in {@code nvhe/psci-relay.c}. Must not throw. The default does nothing.
+     */
+    default void cpuEntry(Cpu cpu, boolean cpuOn) {
+    }
 }

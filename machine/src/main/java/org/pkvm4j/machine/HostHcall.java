@@ -90,7 +90,12 @@ public enum HostHcall {
      * Assigns the device whose registers are at PA x2 ({@link DmaEngine#regsPhys}) to protected VM x1,
      * after its reset callback ran; x1 = 0 or -errno. The VM's teardown gives it back.
      */
-    PKVM_DEVICE_ASSIGN(40, "__pkvm_device_assign");
+    PKVM_DEVICE_ASSIGN(40, "__pkvm_device_assign"),
+    /**
+     * One guest SMC: x1 = handle, x2 = function id, x3..x5 = the guest's x1..x3. x1 = exit code (0
+     * answered at EL2, 2 left to the host: a non-protected VM's), x2..x5 = the guest's x0..x3.
+     */
+    PKVM_VCPU_GUEST_SMC(41, "__kvm_vcpu_run(smc)");
 
     private final int id;
     private final String symbol;

@@ -178,4 +178,36 @@ public final class HypPlatform {
     public void panicWithDetail(Cpu cpu, String reason, String detail) {
         machine.recordPanic(new HypPanic(cpu.id(), reason, detail, machine.uptimeNanos()));
     }
+
+    // ---------------------------------------------------------------- SMC, power, per-CPU registers
+
+    /**
+     * Forwards the SMC in {@code cpu}'s host registers to the firmware at EL3 and returns how it came
+     * back; the results are in the same registers.
+     *
+     * <p>Kernel counterpart: {@code __kvm_hyp_host_forward_smc} and the relay's {@code psci_call}.
+     */
+    public El3Return smcToEl3(Cpu cpu) {
+        return machine.firmware().smc(cpu, true);
+    }
+
+    /** Reads EL2 system register {@code reg} of {@code cpu} (only that CPU's own trap reads it). */
+    public long readSysReg(Cpu cpu, El2SysReg reg) {
+        return cpu.sysReg(reg);
+    }
+
+    /** Writes EL2 system register {@code reg} of {@code cpu} (only that CPU's own trap writes it). */
+    public void writeSysReg(Cpu cpu, El2SysReg reg, long value) {
+        cpu.setSysReg(reg, value);
+    }
+
+    /** The guest registers {@code cpu} runs a vCPU with during a guest world switch. */
+    public org.pkvm4j.api.UserPtRegs guestRegs(Cpu cpu) {
+        return cpu.guestContext().regs();
+    }
+
+    /** The first PA of the pvmfw region ({@link Machine#pvmfwBase()}). */
+    public long pvmfwBase() {
+        return machine.pvmfwBase();
+    }
 }

@@ -45,6 +45,8 @@ public final class Machine {
     private final AtomicReference<HypPanic> panic = new AtomicReference<>();
     private final List<Consumer<HypPanic>> panicListeners = new CopyOnWriteArrayList<>();
     private volatile El2Vector el2Vector;
+    private final El3Firmware firmware;
+    private volatile SystemPower systemPower = SystemPower.RUNNING;
     private HypPlatform platform;
     private TraceUnit traceUnit;
     // Strongly held here, weakly by the detector's thread: a machine nobody holds stops being watched.
@@ -62,6 +64,7 @@ public final class Machine {
         for (int i = 0; i < cpus.length; i++) {
             cpus[i] = new Cpu(i, this);
         }
+        this.firmware = new El3Firmware(this);
         this.platform = new HypPlatform(this);
     }
 
@@ -264,13 +267,20 @@ public final class Machine {
         cpu.release();
     }
 
-    /** Claims CPU {@code id} for the calling thread, waiting while another trap runs on it. */
+    /**
+     * Claims CPU {@code id} for the calling thread, waiting while another trap runs on it.
+     *
+     * @throws IllegalStateException if the CPU is off (PSCI CPU_OFF, SYSTEM_OFF)
+     */
     public Cpu getCpu(int id) {
         Objects.checkIndex(id, cpus.length);
         Affinity a = affinity.get();
         Cpu cpu = cpus[id];
         if (a.pinned != id) {
             while (!cpu.tryClaim()) {
+                if (claims.isParked(id)) {
+                    throw new IllegalStateException(cpu + " is off");
+                }
                 Thread.onSpinWait();
             }
         }
@@ -293,6 +303,57 @@ public final class Machine {
     El2Vector el2Vector() {
         return el2Vector;
     }
+
+    /** The secure firmware at EL3. */
+    El3Firmware firmware() {
+        return firmware;
+    }
+
+    /**
+     * The memory FF-A shares hand to the secure world, as the firmware recorded them: handle to
+     * {first PA, page count}.
+     */
+    public java.util.Map<Long, long[]> secureWorldShares() {
+        return firmware.ffaShares();
+    }
+
+    /** Whether the machine runs, or which PSCI call switched it off. */
+    public SystemPower systemPower() {
+        return systemPower;
+    }
+
+    void systemPower(SystemPower state) {
+        systemPower = state;
+    }
+
+    /**
+     * Runs {@code body} on the calling thread as CPU {@code target} (which the caller holds), then
+     * makes {@code caller} the thread's CPU again: the firmware starting a CPU after a trap.
+     */
+    void runAs(Cpu target, Cpu caller, Runnable body) {
+        Affinity a = affinity.get();
+        int before = a.current;
+        a.current = target.id();
+        try {
+            body.run();
+        } finally {
+            a.current = caller == null ? before : caller.id();
+        }
+    }
+
+    // ---------------------------------------------------------------- pvmfw
+
+    /**
+     * Where the boot loader placed the protected-VM firmware (pvmfw): 16 pages below a quarter of
+     * DRAM, the host's memory until a pVM boots from it; the hypervisor poisons it on SYSTEM_OFF and
+     * SYSTEM_RESET.
+     */
+    public long pvmfwBase() {
+        return dram.base() + (dram.size() / 4 & -MachineConfig.PAGE_SIZE) - PVMFW_SIZE;
+    }
+
+    /** The size of the pvmfw region. */
+    public static final long PVMFW_SIZE = 16 * MachineConfig.PAGE_SIZE;
 
     /**
      * A host access the host stage-2 refused: traps to EL2 on a CPU claimed for the calling thread.
@@ -409,11 +470,18 @@ public final class Machine {
     private Cpu claimAny(Affinity a) {
         // Every trap is short (EL2 runs to completion), so waiting for a CPU is a spin, not a park.
         while (true) {
+            int parked = 0;
             for (int i = 1; i <= cpus.length; i++) {
                 int id = (a.preferred + i) % cpus.length;
                 if (cpus[id].tryClaim()) {
                     return cpus[id];
                 }
+                if (claims.isParked(id)) {
+                    parked++;
+                }
+            }
+            if (parked == cpus.length) {
+                throw new IllegalStateException("every CPU is off (" + (systemPower == SystemPower.RUNNING ? "PSCI CPU_OFF" : "PSCI " + systemPower) + ")");
             }
             Thread.onSpinWait();
         }

@@ -36,6 +36,13 @@ public final class Smccc {
     public static final long KVM_HOST_SMCCC_ID_BASE =
             FAST_CALL | SMC64 | ((long) OWNER_VENDOR_HYP << OWNER_SHIFT);
 
+    /** {@code ARM_SMCCC_VERSION_FUNC_ID}: x0 = the SMCCC version the firmware implements. */
+    public static final long VERSION_FUNC_ID = 0x8000_0000L;
+    /** {@code ARM_SMCCC_ARCH_FEATURES_FUNC_ID}: x1 = a function id; x0 = 0 if implemented, else NOT_SUPPORTED. */
+    public static final long ARCH_FEATURES_FUNC_ID = 0x8000_0001L;
+    /** {@code ARM_SMCCC_VERSION_1_2}: what the firmware reports. */
+    public static final long VERSION_1_2 = 0x0001_0002L;
+
     /** {@code __KVM_HOST_SMCCC_FUNC___dynamic_hcalls}: the first id handed to module handlers. */
     public static final int DYNAMIC_HCALLS_BASE = 128;
     /** {@code MAX_DYNAMIC_HCALLS}: how many module handlers the hypervisor can hold. */

@@ -75,6 +75,20 @@ public final class HvcGateway {
         }
     }
 
+    /** As {@link #hvc(long, long, long, long, long, long)}, returning x0..x5 unchecked. */
+    public long[] hvcX0ToX5(long functionId, long a1, long a2, long a3, long a4, long a5) {
+        Cpu cpu = machine.getCpu();
+        try {
+            UserPtRegs regs = cpu.regs();
+            regs.set(4, a4);
+            regs.set(5, a5);
+            hvc(cpu, regs, functionId, a1, a2, a3);
+            return new long[] {regs.get(0), regs.get(1), regs.get(2), regs.get(3), regs.get(4), regs.get(5)};
+        } finally {
+            machine.putCpu(cpu);
+        }
+    }
+
     /**
      * Issues a static host hypercall and returns its x1.
      *

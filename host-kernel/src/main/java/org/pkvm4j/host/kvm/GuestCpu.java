@@ -31,4 +31,18 @@ public interface GuestCpu {
      * SMCCC_RET_NOT_SUPPORTED}.
      */
     SmcccRes hvc(long functionId, long a1, long a2, long a3);
+
+    /**
+     * {@code SMC #0} with x0 = {@code functionId}, x1..x3 = {@code a1..a3}; returns the guest's
+     * x0..x3 afterwards. A protected guest's SMC is answered at EL2 (the SMCCC TRNG calls from the
+     * module TRNG back end, then the module guest SMC handlers, else {@code SMCCC_RET_NOT_SUPPORTED});
+     * a non-protected guest's goes to the host, which answers {@code SMCCC_RET_NOT_SUPPORTED}.
+     *
+     * @param functionId x0
+     * @param a1 x1
+     * @param a2 x2
+     * @param a3 x3
+     * @return x0..x3
+     */
+    SmcccRes smc(long functionId, long a1, long a2, long a3);
 }

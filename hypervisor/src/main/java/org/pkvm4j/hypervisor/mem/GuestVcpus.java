@@ -239,6 +239,12 @@ public final class GuestVcpus {
         return EXIT_DONE;
     }
 
+    /** Whether the VM {@code handle} exists and has a loaded vCPU (a world switch into it is possible). */
+    public boolean isRunning(long handle) {
+        HypVm vm = guest.vm(handle);
+        return vm != null && vm.refs != 0;
+    }
+
     /** Whether the VM {@code handle} is protected; null if there is no such VM. */
     public Boolean isProtected(long handle) {
         HypVm vm = guest.vm(handle);

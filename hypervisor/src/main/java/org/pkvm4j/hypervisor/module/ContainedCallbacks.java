@@ -2,7 +2,12 @@ package org.pkvm4j.hypervisor.module;
 
 import org.pkvm4j.api.RegsGate;
 import org.pkvm4j.api.UserPtRegs;
+import org.pkvm4j.api.el2.GuestSmcHandler;
+import org.pkvm4j.api.el2.GuestTrngOps;
 import org.pkvm4j.api.el2.HostPermFaultHandler;
+import org.pkvm4j.api.el2.HostSmcHandler;
+import org.pkvm4j.api.el2.PsciEvent;
+import org.pkvm4j.api.el2.PsciNotifier;
 import org.pkvm4j.api.el2.IllegalAbtNotifier;
 import org.pkvm4j.api.el2.IotlbGather;
 import org.pkvm4j.api.el2.SerialDriver;
@@ -107,6 +112,74 @@ final class ContainedCallbacks {
             El2Code outer = platform.enterEl2(cpu, code);
             try {
                 return handler.reset(cookie, hostToGuest);
+            } finally {
+                platform.exitEl2(cpu, outer);
+            }
+        }
+    }
+
+    /** A module's {@code host_smc_handler}: the host's registers of the trap's CPU. */
+    record HostSmc(HostSmcHandler handler, ModuleContainment owner, El2Code code, HypPlatform platform)
+            implements HostSmcHandler {
+        @Override
+        public boolean handle(UserPtRegs regs) {
+            Cpu cpu = platform.currentCpu();
+            RegsGate gate = owner.gate(cpu);
+            El2Code outer = platform.enterEl2(cpu, code);
+            gate.open();
+            try {
+                return handler.handle(gate.regs());
+            } finally {
+                gate.close();
+                platform.exitEl2(cpu, outer);
+            }
+        }
+    }
+
+    /** A module's {@code guest_smc_handler}: the guest's registers of the trap's CPU. */
+    record GuestSmc(GuestSmcHandler handler, ModuleContainment owner, El2Code code, HypPlatform platform)
+            implements GuestSmcHandler {
+        @Override
+        public boolean handle(UserPtRegs regs, long vmHandle) {
+            Cpu cpu = platform.currentCpu();
+            RegsGate gate = owner.guestGate(cpu);
+            El2Code outer = platform.enterEl2(cpu, code);
+            gate.open();
+            try {
+                return handler.handle(gate.regs(), vmHandle);
+            } finally {
+                gate.close();
+                platform.exitEl2(cpu, outer);
+            }
+        }
+    }
+
+    /** A module's {@code psci_notifier}: the host's registers of the CPU the event concerns. */
+    record Psci(PsciNotifier notifier, ModuleContainment owner, El2Code code, HypPlatform platform)
+            implements PsciNotifier {
+        @Override
+        public void notify(PsciEvent event, UserPtRegs regs) {
+            Cpu cpu = platform.currentCpu();
+            RegsGate gate = owner.gate(cpu);
+            El2Code outer = platform.enterEl2(cpu, code);
+            gate.open();
+            try {
+                notifier.notify(event, gate.regs());
+            } finally {
+                gate.close();
+                platform.exitEl2(cpu, outer);
+            }
+        }
+    }
+
+    /** A module's TRNG {@code rnd64}. */
+    record Rnd64(GuestTrngOps.Rnd64 rnd64, El2Code code, HypPlatform platform) implements GuestTrngOps.Rnd64 {
+        @Override
+        public boolean rnd64(long[] out, int bits) {
+            Cpu cpu = platform.currentCpu();
+            El2Code outer = platform.enterEl2(cpu, code);
+            try {
+                return rnd64.rnd64(out, bits);
             } finally {
                 platform.exitEl2(cpu, outer);
             }

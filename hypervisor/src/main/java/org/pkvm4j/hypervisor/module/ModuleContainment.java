@@ -25,6 +25,7 @@ final class ModuleContainment {
     private final HypPlatform platform;
     private final HypConsole console;
     private final RegsGate[] gates;
+    private final RegsGate[] guestGates;
     private final AtomicLong regsRefused = new AtomicLong();
     private final AtomicLong regsReportedAt = new AtomicLong(Long.MIN_VALUE);
     private final AtomicBoolean opsReported = new AtomicBoolean();
@@ -38,8 +39,10 @@ final class ModuleContainment {
         this.platform = platform;
         this.console = console;
         this.gates = new RegsGate[platform.nrCpus()];
+        this.guestGates = new RegsGate[platform.nrCpus()];
         for (int i = 0; i < gates.length; i++) {
             gates[i] = new RegsGate(platform.cpu(i).regs(), this::regsRefused);
+            guestGates[i] = new RegsGate(platform.guestRegs(platform.cpu(i)), this::regsRefused);
         }
     }
 
@@ -56,6 +59,11 @@ final class ModuleContainment {
     /** Its register view on {@code cpu}. */
     RegsGate gate(Cpu cpu) {
         return gates[cpu.id()];
+    }
+
+    /** Its view of the guest registers {@code cpu} runs a vCPU with (guest SMC handlers). */
+    RegsGate guestGate(Cpu cpu) {
+        return guestGates[cpu.id()];
     }
 
     /** A published name for code {@code symbol} of this module. */

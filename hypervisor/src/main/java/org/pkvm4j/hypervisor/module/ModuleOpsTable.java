@@ -3,12 +3,16 @@ package org.pkvm4j.hypervisor.module;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.el2.DeviceResetHandler;
+import org.pkvm4j.api.el2.GuestSmcHandler;
+import org.pkvm4j.api.el2.GuestTrngOps;
 import org.pkvm4j.api.el2.HostPermFaultHandler;
+import org.pkvm4j.api.el2.HostSmcHandler;
 import org.pkvm4j.api.el2.HostStage2Leaf;
 import org.pkvm4j.api.el2.IllegalAbtNotifier;
 import org.pkvm4j.api.el2.IotlbGather;
 import org.pkvm4j.api.el2.IotlbSync;
 import org.pkvm4j.api.el2.ModuleOps;
+import org.pkvm4j.api.el2.PsciNotifier;
 import org.pkvm4j.api.el2.SerialDriver;
 import org.pkvm4j.hypervisor.console.HypConsole;
 import org.pkvm4j.hypervisor.device.PkvmDevices;
@@ -18,6 +22,7 @@ import org.pkvm4j.hypervisor.mem.HypSpinLock;
 import org.pkvm4j.hypervisor.mem.HypVaSpace;
 import org.pkvm4j.hypervisor.mem.IllegalAbtNotifiers;
 import org.pkvm4j.hypervisor.mem.MemProtect;
+import org.pkvm4j.hypervisor.smc.SmcRegistry;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.HypPlatform;
 
@@ -40,6 +45,7 @@ public final class ModuleOpsTable implements ModuleOps {
     private final IllegalAbtNotifiers abtNotifiers;
     private final KvmIommu iommu;
     private final PkvmDevices devices;
+    private final SmcRegistry smc;
     /** What the module this view belongs to registered; null for the shared table. */
     private final ModuleRegistrations owned;
     /** The module this view belongs to; null for the shared table, which no module is handed. */
@@ -63,8 +69,16 @@ public final class ModuleOpsTable implements ModuleOps {
     public ModuleOpsTable(HypConsole console, HypPlatform platform, MemProtect memProtect,
             HostPermFaultHandlers permFaultHandlers, HypVaSpace va, IllegalAbtNotifiers abtNotifiers, KvmIommu iommu,
             PkvmDevices devices) {
+        this(console, platform, memProtect, permFaultHandlers, va, abtNotifiers, iommu, devices, new SmcRegistry());
+    }
+
+    /** As the other, with the SMC, PSCI and TRNG registrations going to {@code smc}. */
+    public ModuleOpsTable(HypConsole console, HypPlatform platform, MemProtect memProtect,
+            HostPermFaultHandlers permFaultHandlers, HypVaSpace va, IllegalAbtNotifiers abtNotifiers, KvmIommu iommu,
+            PkvmDevices devices, SmcRegistry smc) {
         this.iommu = iommu;
         this.devices = devices;
+        this.smc = smc;
         this.console = console;
         this.platform = platform;
         this.memProtect = memProtect;
@@ -84,6 +98,7 @@ public final class ModuleOpsTable implements ModuleOps {
         this.abtNotifiers = shared.abtNotifiers;
         this.iommu = shared.iommu;
         this.devices = shared.devices;
+        this.smc = shared.smc;
         this.owned = owned;
         this.module = module;
     }
@@ -133,6 +148,7 @@ public final class ModuleOpsTable implements ModuleOps {
         if (owned != null) {
             owned.undo(console, permFaultHandlers, abtNotifiers, va);
             owned.undoIommu(memProtect, va, devices);
+            owned.undoSmc(smc);
         }
     }
 
@@ -561,6 +577,69 @@ public final class ModuleOpsTable implements ModuleOps {
         check(devices.registerReset(phys, cookie, registered), "device_register_reset", phys);
         if (owned != null) {
             owned.deviceReset(registered);
+        }
+    }
+
+    /** A VA or a negative errno (hyp VAs are below 2^48, never negative). */
+    private static long checkVa(long ret, String op, long arg) {
+        if (ret < 0) {
+            check((int) ret, op, arg);
+        }
+        return ret;
+    }
+
+    private static void check(int ret, String op, long arg) {
+        if (ret != 0) {
+            Errno errno = Errno.fromNegated(ret);
+            throw new PkvmException(errno, "%s(0x%x): %s".formatted(op, arg, errno));
+        }
+    }
+
+    // ---------------------------------------------------------------- smc
+
+    @Override
+    public void registerHostSmcHandler(HostSmcHandler handler) {
+        require("registerHostSmcHandler");
+        HostSmcHandler registered = module == null || handler == null ? handler
+                : new ContainedCallbacks.HostSmc(handler, module, module.code("host_smc_handler"), platform);
+        smc.registerHostSmcHandler(registered);
+        if (owned != null) {
+            owned.hostSmcHandler(registered);
+        }
+    }
+
+    @Override
+    public void registerGuestSmcHandler(GuestSmcHandler handler) {
+        require("registerGuestSmcHandler");
+        GuestSmcHandler registered = module == null || handler == null ? handler
+                : new ContainedCallbacks.GuestSmc(handler, module, module.code("guest_smc_handler"), platform);
+        smc.registerGuestSmcHandler(registered);
+        if (owned != null) {
+            owned.guestSmcHandler(registered);
+        }
+    }
+
+    @Override
+    public void registerPsciNotifier(PsciNotifier notifier) {
+        require("registerPsciNotifier");
+        PsciNotifier registered = module == null || notifier == null ? notifier
+                : new ContainedCallbacks.Psci(notifier, module, module.code("psci_notifier"), platform);
+        smc.registerPsciNotifier(registered);
+        if (owned != null) {
+            owned.psciNotifier(registered);
+        }
+    }
+
+    @Override
+    public void registerGuestTrngOps(GuestTrngOps ops) {
+        require("registerGuestTrngOps");
+        // The record's fields are read once, here: the UUID is data, only rnd64 is vendor code.
+        GuestTrngOps registered = module == null || ops == null || ops.rnd64() == null ? ops
+                : new GuestTrngOps(ops.uuidHigh(), ops.uuidLow(),
+                        new ContainedCallbacks.Rnd64(ops.rnd64(), module.code("trng_rnd64"), platform));
+        smc.registerGuestTrngOps(registered);
+        if (owned != null) {
+            owned.trngOps(registered);
         }
     }
 

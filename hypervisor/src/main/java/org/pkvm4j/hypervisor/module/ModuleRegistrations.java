@@ -3,13 +3,18 @@ package org.pkvm4j.hypervisor.module;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
+import org.pkvm4j.api.el2.GuestSmcHandler;
+import org.pkvm4j.api.el2.GuestTrngOps;
 import org.pkvm4j.api.el2.HostPermFaultHandler;
+import org.pkvm4j.api.el2.HostSmcHandler;
+import org.pkvm4j.api.el2.PsciNotifier;
 import org.pkvm4j.api.el2.IllegalAbtNotifier;
 import org.pkvm4j.api.el2.SerialDriver;
 import org.pkvm4j.hypervisor.console.HypConsole;
 import org.pkvm4j.hypervisor.mem.HostPermFaultHandlers;
 import org.pkvm4j.hypervisor.mem.HypVaSpace;
 import org.pkvm4j.hypervisor.mem.IllegalAbtNotifiers;
+import org.pkvm4j.hypervisor.smc.SmcRegistry;
 
 /**
  * What one EL2 module registered through its {@link ModuleOpsTable#forModule owner-bound ops}, so
@@ -29,6 +34,10 @@ final class ModuleRegistrations {
     private final List<long[]> earlyLinearMaps = new ArrayList<>();
     private final List<org.pkvm4j.api.el2.DeviceResetHandler> resets = new ArrayList<>();
     private final java.util.Set<Integer> fixblockCpus = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final List<HostSmcHandler> hostSmcHandlers = new ArrayList<>();
+    private final List<GuestSmcHandler> guestSmcHandlers = new ArrayList<>();
+    private PsciNotifier psciNotifier;
+    private GuestTrngOps trngOps;
     private IllegalAbtNotifier notifier;
     private SerialDriver serialDriver;
     /** Per CPU: the PA the module mapped in that CPU's fixmap slot and has not unmapped, or NONE. */
@@ -47,6 +56,42 @@ final class ModuleRegistrations {
 
     synchronized void illegalAbtNotifier(IllegalAbtNotifier cb) {
         notifier = cb;
+    }
+
+    synchronized void hostSmcHandler(HostSmcHandler handler) {
+        hostSmcHandlers.add(handler);
+    }
+
+    synchronized void guestSmcHandler(GuestSmcHandler handler) {
+        guestSmcHandlers.add(handler);
+    }
+
+    synchronized void psciNotifier(PsciNotifier cb) {
+        psciNotifier = cb;
+    }
+
+    synchronized void trngOps(GuestTrngOps ops) {
+        trngOps = ops;
+    }
+
+    /** Undoes the SMC, PSCI and TRNG registrations still this module's. Idempotent. */
+    synchronized void undoSmc(SmcRegistry smc) {
+        for (HostSmcHandler h : hostSmcHandlers) {
+            smc.unregisterHostSmcHandler(h);
+        }
+        hostSmcHandlers.clear();
+        for (GuestSmcHandler h : guestSmcHandlers) {
+            smc.unregisterGuestSmcHandler(h);
+        }
+        guestSmcHandlers.clear();
+        if (psciNotifier != null) {
+            smc.unregisterPsciNotifier(psciNotifier);
+            psciNotifier = null;
+        }
+        if (trngOps != null) {
+            smc.unregisterGuestTrngOps(trngOps);
+            trngOps = null;
+        }
     }
 
     synchronized void serialDriver(SerialDriver driver) {

@@ -19,6 +19,12 @@ import org.pkvm4j.hypervisor.module.DynamicHcalls;
 import org.pkvm4j.hypervisor.module.El2Modules;
 import org.pkvm4j.hypervisor.module.InjectedFaults;
 import org.pkvm4j.hypervisor.module.ModuleOpsTable;
+import org.pkvm4j.hypervisor.smc.FfaProxy;
+import org.pkvm4j.hypervisor.smc.GuestSmc;
+import org.pkvm4j.hypervisor.smc.HostSmc;
+import org.pkvm4j.hypervisor.smc.HypCpuParams;
+import org.pkvm4j.hypervisor.smc.PsciRelay;
+import org.pkvm4j.hypervisor.smc.SmcRegistry;
 import org.pkvm4j.machine.El2Vector;
 import org.pkvm4j.machine.HandlerTrace;
 import org.pkvm4j.machine.HypOptions;
@@ -50,8 +56,9 @@ public final class PkvmImage implements HypervisorImage {
         InjectedFaults faults = options.faults().isEmpty() ? null : new InjectedFaults(options.faults(), console);
         KvmIommu iommu = new KvmIommu(memProtect, platform.memory(), console::puts);
         PkvmDevices devices = new PkvmDevices();
+        SmcRegistry smc = new SmcRegistry();
         El2Modules modules = new El2Modules(platform, va,
-                new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers, iommu, devices),
+                new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers, iommu, devices, smc),
                 dynamicHcalls, faults, options.allocBytes());
         Deprivilege deprivilege = new Deprivilege(platform.nrCpus(), () -> {
             long left = memProtect.closeModuleRegistration();
@@ -61,7 +68,11 @@ public final class PkvmImage implements HypervisorImage {
             }
         });
         GuestVcpus guests = new GuestVcpus(new GuestMemProtect(memProtect, new VmTable()), platform.nrCpus());
-        HostHcallTable table = HostHcalls.table(modules, deprivilege, memProtect, guests, platform.nrCpus(), iommu, devices);
+        HostHcallTable table = HostHcalls.table(modules, deprivilege, memProtect, guests, platform.nrCpus(), iommu, devices,
+                new GuestSmc(platform, guests, smc));
+        // Per-CPU EL2 registers, loaded on every CPU now and again each time one enters from the firmware.
+        HypCpuParams params = new HypCpuParams(platform);
+        HostSmc hostSmc = new HostSmc(platform, new PsciRelay(platform, params, smc), new FfaProxy(platform, memProtect), smc);
         // A panic, for any reason, stops all EL2 module code: every poll inserted into it throws.
         platform.onPanic(p -> modules.stopAll());
         if (options.lockupMillis() > 0) {
@@ -69,6 +80,6 @@ public final class PkvmImage implements HypervisorImage {
         }
         console.puts("pKVM: hypervisor initialised on %d CPUs%s".formatted(platform.nrCpus(),
                 options.protectedMode() ? ", protected mode" : ""));
-        return new HypMain(platform, dynamicHcalls, table, deprivilege, memProtect, permFaultHandlers, abtNotifiers);
+        return new HypMain(platform, dynamicHcalls, table, deprivilege, memProtect, permFaultHandlers, abtNotifiers, hostSmc);
     }
 }

@@ -749,4 +749,54 @@ public interface ModuleOps {
      *     {@code phys}; {@code EBUSY} if the device has a callback already
      */
     void deviceRegisterReset(long phys, long cookie, DeviceResetHandler handler);
+
+    // ---------------------------------------------------------------- smc
+
+    /**
+     * Registers a handler of the host's SMCs, after the ones registered so far.
+     *
+     * <p>Kernel counterpart: {@code register_host_smc_handler(bool (*cb)(struct user_pt_regs *))}.
+     * The host's SMC passes the PSCI relay and the FF-A proxy first; a call no handler claims goes on
+     * to the firmware (EL3).
+     *
+     * @param handler the handler, run at EL2 on the CPU of the SMC
+     * @throws org.pkvm4j.api.PkvmException {@code EBUSY} when all 16 slots are taken; {@code EINVAL}
+     *     for null
+     */
+    void registerHostSmcHandler(HostSmcHandler handler);
+
+    /**
+     * Registers a handler of protected guests' SMCs, after the ones registered so far.
+     *
+     * <p>Kernel counterpart: {@code register_guest_smc_handler}. A protected guest's SMC that the
+     * hypervisor does not answer itself and no handler claims reads {@code SMCCC_RET_NOT_SUPPORTED}.
+     *
+     * @param handler the handler, run at EL2 on the CPU running the guest
+     * @throws org.pkvm4j.api.PkvmException {@code EBUSY} when all 16 slots are taken; {@code EINVAL}
+     *     for null
+     */
+    void registerGuestSmcHandler(GuestSmcHandler handler);
+
+    /**
+     * Registers the notifier of the host's PSCI power-state changes.
+     *
+     * <p>Kernel counterpart: {@code register_psci_notifier}. One slot.
+     *
+     * @param notifier the notifier, run at EL2 on the CPU the event concerns
+     * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if a notifier is registered already; {@code
+     *     EINVAL} for null
+     */
+    void registerPsciNotifier(PsciNotifier notifier);
+
+    /**
+     * Installs the TRNG back end that answers protected guests' SMCCC TRNG calls.
+     *
+     * <p>Kernel counterpart: {@code register_guest_trng_ops} (android16-6.12, KABI slot 1). Without
+     * one, a guest's TRNG calls read {@code SMCCC_RET_NOT_SUPPORTED}.
+     *
+     * @param ops the back end
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} for null, a nil UUID or no {@code rnd64};
+     *     {@code EBUSY} if ops are installed already
+     */
+    void registerGuestTrngOps(GuestTrngOps ops);
 }

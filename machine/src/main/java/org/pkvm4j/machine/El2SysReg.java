@@ -1,0 +1,13 @@
+package org.pkvm4j.machine;
+
+/**
+ * The EL2 system registers a CPU holds that the hypervisor sets per CPU and that a powerdown loses.
+ *
+ * <p>Kernel counterpart: the registers {@code ___kvm_hyp_init} loads from a CPU's {@code struct
+ * kvm_nvhe_init_params} when the CPU enters EL2 at boot, after CPU_ON and after a powerdown suspend.
+ * Their reset value after a powerdown is 0 in the model (UNKNOWN on hardware).
+ */
+public enum El2SysReg {
+    /** {@code TPIDR_EL2}: the CPU's offset into the hypervisor's per-CPU area. */
+    TPIDR_EL2
+}
