@@ -15,14 +15,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.pkvm4j.cli.Main;
 
 /**
  * {@code pkvm explore} at scale (ADR 0019): the reduced order space against {@code --exhaustive},
  * threads against one thread, four shards in four JVMs against one run.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES) // hundreds of boots, four cold JVMs: more than the default 3 on a shared machine
 class ExploreAtScaleIT {
     private static final String BUNDLED_THREE = "pkvm_driver,kvstore,percpu_counter";
+    /** The sharded exploration's kinds: a failing load and a late one (both reductions), 10 rows, 8 classes. */
+    private static final String SHARDED_FAULTS = "el1-init,late";
 
     /** One in-process run; the JSON it printed (stderr must be the timing line only). */
     private static String json(String... args) {
@@ -123,7 +127,7 @@ class ExploreAtScaleIT {
         assertEquals(0, Main.run(new PrintWriter(merged, true), new PrintWriter(err, true), "explore", "merge",
                 work.resolve("2.json").toString(), work.resolve("0.json").toString(), work.resolve("3.json").toString(),
                 work.resolve("1.json").toString()), err.toString());
-        assertEquals(json("--initramfs", bundled()), merged.toString());
+        assertEquals(json("--initramfs", bundled(), "--faults", SHARDED_FAULTS), merged.toString());
 
         StringWriter out = new StringWriter();
         StringWriter missing = new StringWriter();
@@ -148,7 +152,8 @@ class ExploreAtScaleIT {
         // Log4j as ./pkvm runs it: the image's configuration, the console off (stdout is the document).
         command.add("-Dlog4j2.configurationFile=" + Path.of(bundled()).resolveSibling("conf").resolve("log4j2.xml"));
         command.add("-Dpkvm4j.log.level=off");
-        command.addAll(List.of("-m", "org.pkvm4j.cli/org.pkvm4j.cli.Main", "explore", "--initramfs", bundled(), "--json"));
+        command.addAll(List.of("-m", "org.pkvm4j.cli/org.pkvm4j.cli.Main", "explore", "--initramfs", bundled(), "--json",
+                "--faults", SHARDED_FAULTS));
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(work.resolve(i + ".json").toFile())
                 .redirectError(work.resolve(i + ".err").toFile());

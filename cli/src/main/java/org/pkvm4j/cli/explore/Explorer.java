@@ -146,7 +146,8 @@ public final class Explorer {
         AtomicLong cpu = new AtomicLong();
         // Every shard boots the first row: its lsmod names the fault points, and must be the same everywhere.
         List<LoadedModule> baselineModules = new ArrayList<>();
-        Run baseline = boot(0, FaultPlan.none(), orders.getFirst(), baselineModules, cpu);
+        AtomicLong baselineCpu = new AtomicLong();
+        Run baseline = boot(0, FaultPlan.none(), orders.getFirst(), baselineModules, baselineCpu);
         List<FaultPlan> faults = new ArrayList<>();
         faults.add(FaultPlan.none());
         faults.addAll(faultPoints(baselineModules));
@@ -183,6 +184,8 @@ public final class Explorer {
                 int i = c.getValue().getFirst();
                 OrderReduction.Reason reason = c.getKey().key().reason();
                 if (i == 0) {
+                    // Counted only where it is reported: other shards boot it for the fault points alone.
+                    cpu.addAndGet(baselineCpu.get());
                     first.put(i, CompletableFuture.completedFuture(withReason(baseline, reason)));
                     continue;
                 }
