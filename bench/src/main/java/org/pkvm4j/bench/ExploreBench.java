@@ -142,7 +142,7 @@ public class ExploreBench {
     @Measurement(iterations = 1)
     public Exploration coldExplore() {
         Exploration e = new Explorer(initramfs, hypervisor, MODULES, EXTRA, EnumSet.allOf(BootFault.Kind.class), 5000)
-                .run((done, total) -> { });
+                .exhaustive(true).jobs(1).run((done, total) -> { });
         if (e.runs().size() != 108 || !e.errors().isEmpty()) {
             throw new IllegalStateException("expected 108 boots without error, got " + e.runs().size() + ", errors "
                     + e.errors());

@@ -11,7 +11,11 @@ import org.pkvm4j.host.FaultPlan;
 import org.pkvm4j.host.trace.JsonOutput;
 import tools.jackson.core.JsonGenerator;
 
-/** Writes an exploration as one JSON document ({@code pkvm explore --json}). */
+/**
+ * Writes an exploration as one JSON document ({@code pkvm explore --json}, a shard's result, and
+ * {@code pkvm explore merge}). No timings: the document is a function of the inputs, so the merge
+ * of a run's shards is byte for byte the run's document ({@link ExploreJsonReader} reads it back).
+ */
 final class ExploreJson {
     private ExploreJson() {
     }
@@ -32,14 +36,24 @@ final class ExploreJson {
         w.writeEndArray();
         w.writeNumberProperty("orders", e.orders()).writeNumberProperty("faultPoints", e.faultPoints())
                 .writeNumberProperty("planned", e.planned())
-                .writeNumberProperty("explored", e.runs().size()).writeBooleanProperty("bounded", e.isBounded());
-        w.writeName("seconds").writeNumber(e.nanos() / 1e9);
-        w.writeName("bootsPerSecond").writeNumber(e.bootsPerSecond());
-        w.writeName("cpuSeconds").writeNumber(e.cpuNanos() / 1e9);
-        w.writeName("bootsPerCpuSecond").writeNumber(e.bootsPerCpuSecond());
+                .writeNumberProperty("explored", e.explored()).writeBooleanProperty("bounded", e.isBounded())
+                .writeBooleanProperty("exhaustive", e.exhaustive());
+        if (!e.shard().isAll()) {
+            w.writeStringProperty("shard", e.shard().toString());
+        }
+        w.writeName("faults").writeStartArray();
+        for (FaultPlan plan : e.faults()) {
+            w.writeStartArray();
+            for (BootFault f : plan.faults()) {
+                fault(w, f);
+            }
+            w.writeEndArray();
+        }
+        w.writeEndArray();
         w.writeName("boots").writeStartArray();
         for (Explorer.Run r : e.runs()) {
             w.writeStartObject();
+            w.writeNumberProperty("index", r.index());
             w.writeStringProperty("fault", r.fault().toString());
             w.writeName("faultKind");
             if (r.fault().isEmpty()) {
@@ -51,10 +65,17 @@ final class ExploreJson {
             r.order().forEach(w::writeString);
             w.writeEndArray();
             w.writeBooleanProperty("orderDependent", dependent.contains(r.fault()));
+            w.writeStringProperty("reduction", r.reduction().spelling());
+            w.writeName("sameAs");
+            if (r.sameAs().isPresent()) {
+                w.writeNumber(r.sameAs().getAsInt());
+            } else {
+                w.writeNull();
+            }
             if (r.outcome().isPresent()) {
                 outcome(w, r.outcome().get());
             } else {
-                w.writeStringProperty("error", r.error().orElseThrow().toString());
+                w.writeStringProperty("error", r.error().orElseThrow());
             }
             w.writeEndObject();
         }
@@ -62,10 +83,31 @@ final class ExploreJson {
         w.writeName("orderDependent").writeStartArray();
         dependent.forEach(f -> w.writeString(f.toString()));
         w.writeEndArray();
+        w.writeNumberProperty("booted", e.booted());
+        w.writeName("skipped").writeStartObject();
+        e.skipped().forEach((reason, n) -> w.writeNumberProperty(reason.spelling(), n));
+        w.writeEndObject();
         w.writeNumberProperty("errors", e.errors().size());
         w.writeEndObject();
         JsonOutput.finish(w);
         out.println();
+    }
+
+    private static void fault(JsonGenerator w, BootFault f) {
+        w.writeStartObject();
+        w.writeStringProperty("kind", f.kind().spelling());
+        w.writeStringProperty("module", f.module());
+        switch (f) {
+            case BootFault.El1InitFails e -> w.writeStringProperty("errno", e.errno().name());
+            case BootFault.El2InitFails e -> w.writeStringProperty("errno", e.errno().name());
+            case BootFault.HcallRegistrationFails e -> {
+                w.writeNumberProperty("call", e.nth());
+                w.writeStringProperty("errno", e.errno().name());
+            }
+            case BootFault.LoadsLate l -> {
+            }
+        }
+        w.writeEndObject();
     }
 
     private static void outcome(JsonGenerator w, BootOutcome o) {

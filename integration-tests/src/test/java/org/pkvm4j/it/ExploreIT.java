@@ -41,7 +41,10 @@ class ExploreIT {
                 + " +yes +kvstore:EOPNOTSUPP.*"), text);
         assertTrue(text.contains("kvstore: __pkvm_register_hcall #4 fails with ENOMEM"), text);
         assertFalse(text.contains("#5"), "kvstore registers four handlers: four registration points");
-        assertTrue(text.matches("(?s).*\\n24 boots in [0-9.]+ s: [0-9.]+ boots/s \\([0-9.]+ per CPU-second of the booting thread\\)\\n.*"), text);
+        assertTrue(text.contains("\n24 rows, 22 booted, 2 shared a boot (row (=N) shares row N's): 2 late load"), text);
+        assertTrue(text.matches("(?s).*\\n22 boots in [0-9.]+ s on [0-9]+ thread\\(s\\): [0-9.]+ boots/s \\([0-9.]+ per CPU-second of the booting threads\\)\\n.*"), text);
+        assertTrue(text.matches("(?s).*\\n +kvstore,pkvm_driver \\(=22\\) +protected +pkvm_driver:1 +yes +kvstore:EOPNOTSUPP\\n.*"),
+                "the late load of kvstore boots once for both orders: " + text);
         assertTrue(text.contains("9 of 12 fault point(s) give order-dependent outcomes (marked *)"), text);
         assertFalse(text.contains("STRAY"), "no failed load leaves a handler behind");
     }
@@ -53,12 +56,16 @@ class ExploreIT {
                 err.toString());
         String json = out.toString().strip();
         assertTrue(json.startsWith("{\"modules\":[\"pkvm_driver\",\"kvstore\"],\"faultKinds\":[\"late\"],\"orders\":2,"
-                + "\"faultPoints\":3,\"planned\":6,\"explored\":3,\"bounded\":true,"), json);
-        assertTrue(json.contains("\"fault\":\"pkvm_driver: loads after deprivilege\",\"faultKind\":\"late\","
-                + "\"order\":[\"pkvm_driver\",\"kvstore\"],\"orderDependent\":false,\"outcome\":{\"security\":\"protected\","
+                + "\"faultPoints\":3,\"planned\":6,\"explored\":3,\"bounded\":true,\"exhaustive\":false,\"faults\":[[],"
+                + "[{\"kind\":\"late\",\"module\":\"pkvm_driver\"}],[{\"kind\":\"late\",\"module\":\"kvstore\"}]],"), json);
+        assertTrue(json.contains("{\"index\":2,\"fault\":\"pkvm_driver: loads after deprivilege\",\"faultKind\":\"late\","
+                + "\"order\":[\"pkvm_driver\",\"kvstore\"],\"orderDependent\":false,\"reduction\":\"late\",\"sameAs\":null,"
+                + "\"outcome\":{\"security\":\"protected\","
                 + "\"failedModule\":null,\"errno\":null,\"hvcsAnswering\":{\"kvstore\":4},\"strayHvcs\":0,"
                 + "\"pvmAllowed\":true,\"pvmErrno\":null,\"lateLoads\":{\"pkvm_driver\":\"EOPNOTSUPP\"}}}"), json);
-        assertTrue(json.endsWith("\"errors\":0}"), json);
+        assertTrue(json.endsWith("\"booted\":3,\"skipped\":{},\"errors\":0}"), json);
+        assertFalse(json.contains("seconds"), "no timings in the document: " + json);
+        assertTrue(err.toString().startsWith("pkvm explore: 3 boots in "), err.toString());
     }
 
     /**
