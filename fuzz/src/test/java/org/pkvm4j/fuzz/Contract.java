@@ -9,7 +9,7 @@ import org.pkvm4j.api.PkvmException;
  * project's own refusal, whose message says what was wrong. Anything else is a finding: another
  * throwable (an index out of bounds, a NullPointerException, a StackOverflowError, an
  * OutOfMemoryError), a refusal without an errno, or a message that is empty, unbounded, or carries
- * an unquoted control character (a newline or an escape sequence in a message forges lines of
+ * an unquoted control character other than a tab (a newline or an escape sequence in a message forges lines of
  * dmesg and {@code pkvm verify}, security.md). Hangs are caught by the engine's per-input timeout
  * (fuzzing) and JUnit's per-invocation timeout (regression), memory by {@code -Xmx} and libFuzzer's
  * RSS limit.
@@ -66,7 +66,7 @@ public final class Contract {
         }
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+            if ((Character.isISOControl(c) && c != '\t') || c == '\u2028' || c == '\u2029') {
                 throw new AssertionError(target + ": " + what + " carries control character U+%04X at %d: %s"
                         .formatted((int) c, i, text.replaceAll("\\p{Cntrl}", "?")), cause);
             }

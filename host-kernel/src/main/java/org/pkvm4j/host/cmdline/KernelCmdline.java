@@ -222,10 +222,12 @@ public final class KernelCmdline {
         List<String> words = new ArrayList<>();
         StringBuilder word = new StringBuilder();
         boolean quoted = false;
+        int opened = 0;
         for (int i = 0; i < cmdline.length(); i++) {
             char c = cmdline.charAt(i);
             if (c == '"') {
                 quoted = !quoted;
+                opened = i;
                 word.append(c);
             } else if (Character.isWhitespace(c) && !quoted) {
                 if (!word.isEmpty()) {
@@ -237,7 +239,9 @@ public final class KernelCmdline {
             }
         }
         if (quoted) {
-            throw new BootConfigException(ErrorCode.BOOT_CMDLINE, "unterminated quote in kernel command line: " + cmdline);
+            // Quoted from the open quote on: between words a tab or line break may stand, not inside quotes.
+            throw new BootConfigException(ErrorCode.BOOT_CMDLINE, "unterminated quote in kernel command line at "
+                    + opened + ": " + cmdline.substring(opened));
         }
         if (!word.isEmpty()) {
             words.add(word.toString());

@@ -54,6 +54,13 @@ class KernelCmdlineTest {
         assertRefused("foo=\"a b", "quote");
     }
 
+    // Found by fuzzing: the message quoted the whole line, with the line breaks between its words.
+    @Test
+    void anUnterminatedQuoteIsQuotedFromTheQuoteOn() {
+        BootConfigException e = assertThrows(BootConfigException.class, () -> KernelCmdline.parse("quiet\r\nfoo=\"a b"));
+        assertEquals("unterminated quote in kernel command line at 11: \"a b", e.getMessage());
+    }
+
     // Found by fuzzing (KernelCmdlineFuzzTest): messages quote values, so a value must be printable.
     @ParameterizedTest
     @ValueSource(strings = {"mem=1\u0000G", "init=\"a\nb\"", "kvm-arm.mode=\u001b[2Jprotected", "foo=\u0085", "x=\"\u2028\""})
