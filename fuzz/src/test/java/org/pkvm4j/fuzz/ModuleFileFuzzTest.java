@@ -30,7 +30,7 @@ class ModuleFileFuzzTest {
         check(input);
     }
 
-    @FuzzTest(maxDuration = "5m")
+    @FuzzTest
     void entries(byte[] input) {
         Choices data = new Choices(input);
         byte[] base = Seeds.file(Seeds.MODULES.get(data.pick(Seeds.MODULES.size())));

@@ -29,8 +29,16 @@ public final class Printable {
      * characters.
      */
     public static String reason(Throwable e) {
-        String why = of(String.valueOf(e.getMessage()));
-        return why.length() <= MAX_REASON ? why : why.substring(0, MAX_REASON) + "...";
+        return quote(String.valueOf(e.getMessage()));
+    }
+
+    /**
+     * A name read from a class file (a class or member name may have 65535 characters) as a
+     * message quotes it: escaped as {@link #of}, cut at {@value #MAX_REASON} characters.
+     */
+    public static String quote(String text) {
+        String printable = of(text);
+        return printable.length() <= MAX_REASON ? printable : printable.substring(0, MAX_REASON) + "...";
     }
 
     /**

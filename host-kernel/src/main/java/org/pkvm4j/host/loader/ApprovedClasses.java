@@ -123,7 +123,7 @@ public final class ApprovedClasses {
             ClassModel model = parse(module, jar, entry, e.getValue());
             String declared = model.thisClass().asInternalName();
             if (!declared.equals(internal)) {
-                throw badEntry(module, jar, entry, "declares class " + declared
+                throw badEntry(module, jar, entry, "declares class " + Printable.quote(declared)
                         + "; a class file must declare the class its path names (" + internal + ")");
             }
             approved.put(binaryName, new Approved(entry, sha256.digest(e.getValue())));
