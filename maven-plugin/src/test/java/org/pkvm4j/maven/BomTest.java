@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 /** pkvm4j-bom lists every published org.pkvm4j artifact of the reactor, and nothing else. */
 class BomTest {
     private static final Path ROOT = Path.of(System.getProperty("pkvm4j.it.root"));
-    /** Reactor modules that are never published: the build's own tests and benchmarks, the bundled examples, the BOM itself. */
-    private static final Set<String> INTERNAL = Set.of("pkvm4j-integration-tests", "pkvm4j-bench", "vendor-modules", "pkvm4j-bom");
+    /** Reactor modules that are never published: the build's own tests, fuzz targets and benchmarks, the bundled examples, the BOM itself. */
+    private static final Set<String> INTERNAL = Set.of("pkvm4j-integration-tests", "pkvm4j-fuzz", "pkvm4j-bench", "vendor-modules", "pkvm4j-bom");
 
     @Test
     void theBomListsEveryPublishedModule() throws IOException {

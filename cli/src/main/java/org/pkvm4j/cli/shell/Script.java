@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.pkvm4j.host.diag.Printable;
 
 /**
  * A workload script, parsed whole: one command per line; blank lines and lines starting with
@@ -67,6 +68,12 @@ public record Script(String source, List<Line> lines) {
      *     the line
      */
     public static Script parse(String source, String text) {
+        int control = Printable.firstControl(text);
+        if (control >= 0) {
+            // Errors quote the line; a control character in it would forge the terminal's output.
+            throw new ScriptException(source, Printable.lineOf(text, control), Printable.describeControl(text, control)
+                    + "; a script is printable text");
+        }
         List<Line> lines = new ArrayList<>();
         List<String> raw = text.lines().toList();
         for (int i = 0; i < raw.size(); i++) {

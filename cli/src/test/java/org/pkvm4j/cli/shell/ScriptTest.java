@@ -99,4 +99,13 @@ class ScriptTest {
     private static ByteArrayInputStream stdin(String text) {
         return new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
     }
+
+    // Found by fuzzing (BootScriptFuzzTest): "unknown command" quoted a NUL and an escape sequence.
+    @Test
+    void aControlCharacterIsRefusedNamingItsLine() {
+        assertEquals("w.pkvm:2: control character U+001B at column 5; a script is printable text",
+                parseError("lsmod\nlsmo\u001b[2J\nrmmod x"));
+        assertEquals("w.pkvm:1: control character U+000D at column 6; a script is printable text",
+                parseError("lsmod\rdmesg"));
+    }
 }

@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import org.pkvm4j.host.diag.Printable;
 import org.pkvm4j.host.initramfs.JarImage;
 
 /**
@@ -76,7 +77,7 @@ public final class AbiModel {
         try {
             descriptor = ModuleDescriptor.read(ByteBuffer.wrap(info), jar::packages);
         } catch (RuntimeException e) {
-            throw new IOException(jar.label() + ": bad module-info.class: " + e.getMessage(), e);
+            throw new IOException(jar.label() + ": bad module-info.class: " + Printable.reason(e), e);
         }
         Set<String> exported = descriptor.exports().stream().filter(e -> !e.isQualified())
                 .map(e -> e.source().replace('.', '/')).collect(Collectors.toSet());
@@ -88,7 +89,7 @@ public final class AbiModel {
                 try {
                     classes.put(name, ClassFile.of().parse(e.getValue()));
                 } catch (IllegalArgumentException bad) {
-                    throw new IOException(jar.label() + "!/" + name + " is not a class file: " + bad.getMessage(), bad);
+                    throw new IOException(jar.label() + "!/" + name + " is not a class file: " + Printable.reason(bad), bad);
                 }
             }
         }
@@ -143,6 +144,12 @@ public final class AbiModel {
      * @throws IllegalArgumentException naming the line, if the text is not a well-formed dump
      */
     public static AbiModel parseDump(String text) {
+        int control = Printable.firstControl(text);
+        if (control >= 0) {
+            // The messages below quote lines: none may carry what would forge a line of output.
+            throw new IllegalArgumentException("line " + Printable.lineOf(text, control) + ": "
+                    + Printable.describeControl(text, control) + "; a dump is printable text");
+        }
         String[] lines = text.split("\n", -1);
         if (!strip(lines[0]).equals(DUMP_HEADER)) {
             throw new IllegalArgumentException("not a pkvm4j ABI dump: line 1 is \"" + abbreviate(strip(lines[0]))

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.pkvm4j.host.diag.Printable;
 import org.pkvm4j.host.initramfs.JarImage;
 
 /**
@@ -107,7 +108,14 @@ public record ModVersions(String apiVersion, String classesSha256, Set<ApiRefere
      * @throws IOException if it is not one, naming the line
      */
     public static ModVersions parse(String label, byte[] bytes) throws IOException {
-        List<String> lines = new String(bytes, StandardCharsets.UTF_8).lines().toList();
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        int control = Printable.firstControl(text);
+        if (control >= 0) {
+            // The messages below quote lines: none may carry a control character into dmesg.
+            throw new IOException(label + ": " + ENTRY + " line " + Printable.lineOf(text, control) + " has a "
+                    + Printable.describeControl(text, control));
+        }
+        List<String> lines = text.lines().toList();
         if (lines.isEmpty() || !lines.getFirst().equals(HEADER)) {
             throw new IOException(label + ": " + ENTRY + " does not start with '" + HEADER + "'");
         }

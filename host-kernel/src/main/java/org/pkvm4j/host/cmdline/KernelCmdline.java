@@ -21,6 +21,13 @@ import org.pkvm4j.machine.MachineConfig;
  * parameter is given twice, the last one wins, as in the kernel.
  */
 public final class KernelCmdline {
+    /**
+     * The longest command line, in characters. Kernel counterpart: arm64's {@code COMMAND_LINE_SIZE}
+     * (2048 bytes, {@code arch/arm64/include/uapi/asm/setup.h}); the kernel truncates, here a longer
+     * one is refused, so no value or message built from it grows without bound.
+     */
+    public static final int MAX_LENGTH = 2048;
+
     private final String raw;
     private final Map<String, String> params;
     private final KvmMode mode;
@@ -50,9 +57,12 @@ public final class KernelCmdline {
     /**
      * Parses a command line.
      *
-     * @throws BootConfigException for an unterminated quote or a malformed known parameter
+     * @throws BootConfigException for a command line over {@link #MAX_LENGTH} characters, one with
+     *     a control character (other than a tab or line break between words), an unterminated quote
+     *     or a malformed known parameter
      */
     public static KernelCmdline parse(String cmdline) {
+        checkText(cmdline);
         Map<String, String> params = new LinkedHashMap<>();
         for (String word : split(cmdline)) {
             int eq = word.indexOf('=');
@@ -208,14 +218,38 @@ public final class KernelCmdline {
                 + " is not a memory size; write a multiple of 4 KiB with an optional K, M, G or T suffix, e.g. mem=1G");
     }
 
+    /**
+     * Refuses what no parameter may hold, before anything is split or quoted in a message: every
+     * message below quotes values from the command line, which must therefore be bounded and
+     * printable (a newline or an escape sequence in a value would forge lines of dmesg).
+     */
+    private static void checkText(String cmdline) {
+        if (cmdline.length() > MAX_LENGTH) {
+            throw new BootConfigException(ErrorCode.BOOT_CMDLINE, "the kernel command line is " + cmdline.length()
+                    + " characters, over the limit of " + MAX_LENGTH + " (COMMAND_LINE_SIZE)");
+        }
+        boolean quoted = false;
+        for (int i = 0; i < cmdline.length(); i++) {
+            char c = cmdline.charAt(i);
+            quoted ^= c == '"';
+            boolean separator = !quoted && (c == '\t' || c == '\n' || c == '\r');
+            if ((Character.isISOControl(c) || c == '\u2028' || c == '\u2029') && !separator) {
+                throw new BootConfigException(ErrorCode.BOOT_CMDLINE, "the kernel command line has control character U+%04X at %d%s; parameters are printable text separated by spaces"
+                        .formatted((int) c, i, quoted ? " (inside quotes)" : ""));
+            }
+        }
+    }
+
     private static List<String> split(String cmdline) {
         List<String> words = new ArrayList<>();
         StringBuilder word = new StringBuilder();
         boolean quoted = false;
+        int opened = 0;
         for (int i = 0; i < cmdline.length(); i++) {
             char c = cmdline.charAt(i);
             if (c == '"') {
                 quoted = !quoted;
+                opened = i;
                 word.append(c);
             } else if (Character.isWhitespace(c) && !quoted) {
                 if (!word.isEmpty()) {
@@ -227,7 +261,9 @@ public final class KernelCmdline {
             }
         }
         if (quoted) {
-            throw new BootConfigException(ErrorCode.BOOT_CMDLINE, "unterminated quote in kernel command line: " + cmdline);
+            // Quoted from the open quote on: between words a tab or line break may stand, not inside quotes.
+            throw new BootConfigException(ErrorCode.BOOT_CMDLINE, "unterminated quote in kernel command line at "
+                    + opened + ": " + cmdline.substring(opened));
         }
         if (!word.isEmpty()) {
             words.add(word.toString());

@@ -26,6 +26,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import org.pkvm4j.host.diag.BootConfigException;
+import org.pkvm4j.host.diag.Printable;
 
 /**
  * The Ed25519 keys that sign initramfs images, as PEM files: the private key as PKCS#8 ({@code
@@ -153,7 +154,7 @@ public final class ImageKeys {
         int to = text.indexOf(end);
         if (from < 0 || to < from) {
             String found = text.lines().filter(l -> l.startsWith("-----BEGIN ")).findFirst()
-                    .map(l -> "it holds a " + l.replace("-----", "").replace("BEGIN ", "").trim().toLowerCase())
+                    .map(l -> "it holds a " + quoted(l.replace("-----", "").replace("BEGIN ", "").trim().toLowerCase()))
                     .orElse("it is not a PEM file");
             throw new BootConfigException(file + " is not an Ed25519 " + type.toLowerCase() + " in PEM (" + begin
                     + "): " + found + "; make keys with ./pkvm initramfs keygen");
@@ -163,6 +164,15 @@ public final class ImageKeys {
         } catch (IllegalArgumentException e) {
             throw new BootConfigException(file + ": the PEM body is not base64: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A label from the file as a message may quote it: the file is read as ISO-8859-1, whose C1
+     * range (U+0080..U+009F) holds control characters, and its lines have no length limit.
+     */
+    private static String quoted(String label) {
+        String printable = Printable.of(label);
+        return printable.length() > 80 ? printable.substring(0, 80) + "..." : printable;
     }
 
     private static BootConfigException notEd25519(Path file, EncodedKeySpec spec, boolean isPrivate) {

@@ -114,7 +114,8 @@ public record ImageManifest(Optional<String> signer, List<Entry> files) {
     public static ImageManifest parse(byte[] bytes) {
         String text = new String(bytes, StandardCharsets.US_ASCII);
         for (byte b : bytes) {
-            if (b < 0 || (b < 0x20 && b != '\n')) {
+            // DEL (0x7f) is a control character too: refused, so no message quotes one.
+            if (b < 0 || (b < 0x20 && b != '\n') || b == 0x7f) {
                 throw new InvalidImageException("manifest: not printable ASCII text");
             }
         }

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
+import org.pkvm4j.host.diag.Printable;
 
 /**
  * The {@code modinfo} record of a vendor module file.
@@ -39,8 +40,26 @@ public record Modinfo(String name, String version, String description, String li
      * @throws IOException if it is not a properties file or has no {@code name}
      */
     public static Modinfo parse(String label, byte[] bytes) throws IOException {
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        int control = Printable.firstControl(text);
+        if (control >= 0) {
+            // Its values are printed by modinfo and quoted in refusals: no control character may reach them.
+            throw new IOException(label + ": " + ENTRY + " line " + Printable.lineOf(text, control) + " has a "
+                    + Printable.describeControl(text, control));
+        }
         Properties p = new Properties();
-        p.load(new StringReader(new String(bytes, StandardCharsets.UTF_8)));
+        try {
+            p.load(new StringReader(text));
+        } catch (IllegalArgumentException e) { // a malformed unicode escape
+            throw new IOException(label + ": " + ENTRY + " is not a properties file: " + Printable.reason(e), e);
+        }
+        // An escape decodes to any character: the values are checked again, a line break included.
+        for (String key : new java.util.TreeSet<>(p.stringPropertyNames())) {
+            String value = p.getProperty(key);
+            if ((key + value).chars().anyMatch(c -> Character.isISOControl(c) || c == '\u2028' || c == '\u2029')) {
+                throw new IOException(label + ": " + ENTRY + " " + Printable.of(key) + "= has a control character (written as an escape)");
+            }
+        }
         String name = p.getProperty("name", "").trim();
         if (name.isEmpty()) {
             throw new IOException(label + ": " + ENTRY + " has no name=");

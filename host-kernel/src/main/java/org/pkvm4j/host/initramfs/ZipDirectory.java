@@ -33,6 +33,8 @@ final class ZipDirectory {
     private static final int LOC_SIZE = 30;
     private static final int STORED = 0;
     private static final int DEFLATED = 8;
+    /** The most characters of a name a message quotes (a name may have 65535 bytes). */
+    private static final int MAX_QUOTED_NAME = 256;
 
     /**
      * One entry of the central directory.
@@ -153,7 +155,7 @@ final class ZipDirectory {
         }
         String localName = name(label, bytes, loc + LOC_SIZE, nameLen);
         if (!localName.equals(entry.name())) {
-            throw new BadZipEntry(label, entry.name(), "is named " + localName + " in its local header");
+            throw new BadZipEntry(label, entry.name(), "is named " + Printable.of(localName) + " in its local header");
         }
         if (start + entry.compressedSize() > bytes.length) {
             throw new BadZipEntry(label, entry.name(), "is truncated");
@@ -233,9 +235,11 @@ final class ZipDirectory {
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes, offset, length)).toString();
         } catch (CharacterCodingException e) {
-            CharBuffer lossy = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(bytes, offset, length));
-            throw new BadZipEntry(label, lossy + " (bytes " + java.util.HexFormat.of().formatHex(bytes, offset, offset + length)
-                    + ")", "is not a valid UTF-8 name");
+            // A name is up to 64 KiB: the message quotes the start of it, enough to find the entry.
+            int shown = Math.min(length, MAX_QUOTED_NAME / 4);
+            CharBuffer lossy = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(bytes, offset, shown));
+            throw new BadZipEntry(label, lossy + " (bytes " + java.util.HexFormat.of().formatHex(bytes, offset, offset + shown)
+                    + (shown < length ? "..." : "") + ")", "is not a valid UTF-8 name");
         }
     }
 
@@ -265,8 +269,14 @@ final class ZipDirectory {
         private final String entry;
 
         BadZipEntry(String label, String entry, String why) {
-            super(label + "!/" + Printable.of(entry) + " " + why);
+            super(label + "!/" + quoted(entry) + " " + why);
             this.entry = entry;
+        }
+
+        /** A name is up to 64 KiB: a message quotes its start, printably. */
+        private static String quoted(String entry) {
+            String printable = Printable.of(entry);
+            return printable.length() <= MAX_QUOTED_NAME ? printable : printable.substring(0, MAX_QUOTED_NAME) + "...";
         }
 
         /** The entry refused. */

@@ -31,6 +31,7 @@ import java.util.Set;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.diag.Printable;
 import org.pkvm4j.host.diag.Refusal;
 import org.pkvm4j.host.initramfs.JarImage;
 
@@ -122,7 +123,7 @@ public final class ApprovedClasses {
             ClassModel model = parse(module, jar, entry, e.getValue());
             String declared = model.thisClass().asInternalName();
             if (!declared.equals(internal)) {
-                throw badEntry(module, jar, entry, "declares class " + declared
+                throw badEntry(module, jar, entry, "declares class " + Printable.quote(declared)
                         + "; a class file must declare the class its path names (" + internal + ")");
             }
             approved.put(binaryName, new Approved(entry, sha256.digest(e.getValue())));
@@ -158,7 +159,7 @@ public final class ApprovedClasses {
         } catch (PkvmException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw badClass(module, jar, entry, "is not a valid class file: " + e.getMessage());
+            throw badClass(module, jar, entry, "is not a valid class file: " + Printable.reason(e));
         }
         return model;
     }

@@ -9,6 +9,7 @@ import java.util.Set;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.diag.Printable;
 import org.pkvm4j.host.diag.Refusal;
 import org.pkvm4j.host.initramfs.JarImage;
 
@@ -42,7 +43,7 @@ final class DescriptorPolicy {
         try {
             return ModuleDescriptor.read(ByteBuffer.wrap(info), jar::packages);
         } catch (InvalidModuleDescriptorException e) {
-            throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, jar.label() + " has an invalid module-info.class: " + e.getMessage(), e);
+            throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, jar.label() + " has an invalid module-info.class: " + Printable.reason(e), e);
         }
     }
 

@@ -22,6 +22,7 @@ import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el2.El2Symbol;
 import org.pkvm4j.api.el2.ModuleOps;
 import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.diag.Printable;
 import org.pkvm4j.host.diag.Refusal;
 import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.machine.El2Image;
@@ -67,7 +68,7 @@ record El2SymbolTable(List<El2Image.Symbol> symbols) {
                 model = ClassFile.of().parse(entry.getValue());
             } catch (IllegalArgumentException e) {
                 throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, module + ": " + jar.label() + "!/" + name
-                        + " is not a valid class file: " + e.getMessage(), e);
+                        + " is not a valid class file: " + Printable.reason(e), e);
             }
             String className = model.thisClass().asInternalName().replace('/', '.');
             int index = 0;

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.pkvm4j.host.diag.Printable;
 import org.pkvm4j.host.verify.AllowlistEntry.Kind;
 
 /**
@@ -28,6 +29,10 @@ final class AllowlistParser {
     }
 
     static List<AllowlistEntry> parse(String source, String text) {
+        int control = Printable.firstControl(text);
+        if (control >= 0) {
+            throw error(source, Printable.lineOf(text, control), Printable.describeControl(text, control));
+        }
         List<AllowlistEntry> entries = new ArrayList<>();
         Map<String, Integer> seen = new HashMap<>();
         int n = 0;

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.pkvm4j.host.diag.Printable;
 import org.pkvm4j.host.initramfs.JarImage;
 
 /**
@@ -135,7 +136,7 @@ public final class El2Verifier {
     }
 
     private static Violation unreadable(String name, RuntimeException e) {
-        return new Violation(name, "", -1, 0, "is", "not a valid class file", String.valueOf(e.getMessage()));
+        return new Violation(name, "", -1, 0, "is", "not a valid class file", Printable.reason(e));
     }
 
     static String javaName(String internalName) {

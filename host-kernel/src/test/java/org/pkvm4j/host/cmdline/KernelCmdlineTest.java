@@ -54,6 +54,35 @@ class KernelCmdlineTest {
         assertRefused("foo=\"a b", "quote");
     }
 
+    // Found by fuzzing: the message quoted the whole line, with the line breaks between its words.
+    @Test
+    void anUnterminatedQuoteIsQuotedFromTheQuoteOn() {
+        BootConfigException e = assertThrows(BootConfigException.class, () -> KernelCmdline.parse("quiet\r\nfoo=\"a b"));
+        assertEquals("unterminated quote in kernel command line at 11: \"a b", e.getMessage());
+    }
+
+    // Found by fuzzing (KernelCmdlineFuzzTest): messages quote values, so a value must be printable.
+    @ParameterizedTest
+    @ValueSource(strings = {"mem=1\u0000G", "init=\"a\nb\"", "kvm-arm.mode=\u001b[2Jprotected", "foo=\u0085", "x=\"\u2028\""})
+    void aControlCharacterInAParameterIsRefusedAndNotQuoted(String cmdline) {
+        BootConfigException e = assertThrows(BootConfigException.class, () -> KernelCmdline.parse(cmdline));
+        assertTrue(e.getMessage().contains("control character U+"), e.getMessage());
+        assertTrue(e.getMessage().chars().noneMatch(Character::isISOControl), e.getMessage());
+    }
+
+    @Test
+    void tabsAndLineBreaksStillSeparateParameters() {
+        KernelCmdline c = KernelCmdline.parse("nr_cpus=2\tmem=512M\r\nkvm-arm.mode=protected\n");
+        assertEquals(2, c.machineConfig().nrCpus());
+        assertTrue(c.isProtectedMode());
+    }
+
+    @Test
+    void aCommandLineOverCommandLineSizeIsRefused() {
+        KernelCmdline.parse("x".repeat(KernelCmdline.MAX_LENGTH));
+        assertRefused("x".repeat(KernelCmdline.MAX_LENGTH + 1), "over the limit of 2048");
+    }
+
     @Test
     void theLastDuplicateWins() {
         KernelCmdline c = KernelCmdline.parse("nr_cpus=2 kvm-arm.mode=protected nr_cpus=8 kvm-arm.mode=nvhe");

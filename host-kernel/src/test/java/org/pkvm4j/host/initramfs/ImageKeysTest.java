@@ -73,4 +73,15 @@ class ImageKeysTest {
             assertTrue(refusal(() -> ImageKeys.readPrivate(priv)).contains("is an " + algorithm + " key"));
         }
     }
+
+    // Found by fuzzing (KeyFileFuzzTest): the PEM label was quoted with its C1 control characters.
+    @Test
+    void aForeignPemLabelIsQuotedPrintablyAndShort() throws Exception {
+        Path odd = Files.write(dir.resolve("odd.pem"), ("-----BEGIN X\u0085\u009b2J" + "Y".repeat(500) + "-----\n")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        String message = refusal(() -> ImageKeys.readPublic(odd));
+        assertTrue(message.contains("it holds a x\\u0085\\u009b2jyyy"), message);
+        assertTrue(message.chars().noneMatch(Character::isISOControl), message);
+        assertTrue(message.length() < 400, message);
+    }
 }

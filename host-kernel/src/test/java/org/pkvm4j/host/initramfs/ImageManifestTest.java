@@ -44,4 +44,10 @@ class ImageManifestTest {
         assertTrue(refusal(head + "file a.jar 3 sha256:" + HEX + "\nsigner sha256:" + HEX + "\n").contains("line 3"));
         assertTrue(refusal(head + "file \u00e9.jar 3 sha256:" + HEX + "\n").contains("not printable ASCII"));
     }
+
+    // Found by fuzzing (InitramfsImageFuzzTest#manifest): DEL passed the printable check and was quoted.
+    @Test
+    void delIsNotPrintable() {
+        assertEquals("manifest: not printable ASCII text", refusal(ImageManifest.FIRST_LINE + "\nfile a\u007f.jar 3 x\n"));
+    }
 }

@@ -68,4 +68,23 @@ class JarImageTest {
         assertFalse(JarImage.looksLikeZip("PK\u0005\u0006".getBytes(StandardCharsets.ISO_8859_1)));
         assertFalse(JarImage.looksLikeZip(new byte[0]));
     }
+
+    // Found by fuzzing (JarImageFuzzTest): the local header's name was quoted with its control characters.
+    @Test
+    void aLocalHeaderNameIsQuotedPrintably() {
+        byte[] zip = new RawZip().with("a.class", new byte[] {1}).bytes();
+        zip[30] = 0x1b; // the local header's copy of the name: "\u001b.class"
+        String message = assertThrows(org.pkvm4j.api.PkvmException.class, () -> JarImage.read("x.jar", zip)).getMessage();
+        assertTrue(message.endsWith("x.jar!/a.class is named \\u001b.class in its local header"), message);
+    }
+
+    @Test
+    void aLongInvalidNameIsQuotedShort() {
+        byte[] name = new byte[5000];
+        java.util.Arrays.fill(name, (byte) 0xff);
+        String message = assertThrows(org.pkvm4j.api.PkvmException.class,
+                () -> JarImage.read("x.jar", new RawZip().with(name, new byte[] {1}).bytes())).getMessage();
+        assertTrue(message.contains("...) is not a valid UTF-8 name"), message);
+        assertTrue(message.length() < 1000, message);
+    }
 }

@@ -55,4 +55,19 @@ class ModinfoTest {
         assertTrue(e.getMessage().contains("empty name in depends"), e.getMessage());
         assertThrows(IOException.class, () -> parse("name=m\ndepends=a,\n"));
     }
+
+    // Found by fuzzing (ModinfoFuzzTest): a malformed escape escaped as IllegalArgumentException.
+    @Test
+    void aMalformedEscapeIsNotAModuleFile() {
+        IOException e = assertThrows(IOException.class, () -> parse("name=x\ndescription=\\u00zz\n"));
+        assertTrue(e.getMessage().startsWith("m.jar: META-INF/pkvm/modinfo.properties is not a properties file: "), e.getMessage());
+    }
+
+    @Test
+    void aControlCharacterIsRefusedWrittenOrEscaped() {
+        IOException raw = assertThrows(IOException.class, () -> parse("name=x\ndescription=a\u001b[2J\n"));
+        assertEquals("m.jar: META-INF/pkvm/modinfo.properties line 2 has a control character U+001B at column 14", raw.getMessage());
+        IOException escaped = assertThrows(IOException.class, () -> parse("name=x\\nforged\n"));
+        assertEquals("m.jar: META-INF/pkvm/modinfo.properties name= has a control character (written as an escape)", escaped.getMessage());
+    }
 }

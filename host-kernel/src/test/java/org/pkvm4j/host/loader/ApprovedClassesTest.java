@@ -53,6 +53,19 @@ class ApprovedClassesTest {
      * Scenario: a module class named like the hyp build's preemption flag, in any of its packages,
      * would be taken for it when the hypervisor stops the module's code: refused.
      */
+    // Found by fuzzing (ClassFileFuzzTest#approve): the declared name was quoted with its control characters.
+    @Test
+    void aDeclaredNameIsQuotedPrintablyAndShort() {
+        byte[] forged = TestClasses.type("acme.x.UQQ" + "x".repeat(1000));
+        String latin1 = new String(forged, java.nio.charset.StandardCharsets.ISO_8859_1);
+        int at = latin1.indexOf("acme/x/UQQ") + "acme/x/U".length();
+        forged[at] = 0x11; // no ClassDesc has a control character in its name: the bytes are forged
+        forged[at + 1] = 0x1b;
+        Refusal r = refused(ErrorCode.LOAD_BAD_ENTRY, TestClasses.jar("acme/x/Util.class", forged), ACME);
+        assertTrue(r.getMessage().contains("declares class acme/x/U\\u0011\\u001bxxx"), r.getMessage());
+        assertTrue(r.getMessage().length() < 600, r.getMessage());
+    }
+
     @Test
     void aClassNamedLikeTheGeneratedPreemptionFlagIsRefused() {
         Refusal r = refused(ErrorCode.LOAD_BAD_ENTRY, TestClasses.jar("acme/x/$pkvm_preempt.class",

@@ -195,4 +195,12 @@ class El2AllowlistTest {
         assertTrue(a.admitsClass("java.lang.Class"));
         assertFalse(a.admitsMember("java.lang.Class", "desiredAssertionStatus", "()Z"));
     }
+
+    // Found by fuzzing (AllowlistFuzzTest): a NUL in a class name was quoted into the refusal.
+    @Test
+    void aControlCharacterIsRefusedNamingItsLine() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> El2Allowlist.parse("my.conf", "java.lang.Math.abs(I)I\r\njava.lang.Ma\u0000th.max(II)I\n"));
+        assertEquals("my.conf line 2: control character U+0000 at column 13", e.getMessage());
+    }
 }

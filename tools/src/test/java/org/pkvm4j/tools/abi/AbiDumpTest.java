@@ -62,6 +62,18 @@ class AbiDumpTest {
         assertTrue(e.getMessage().contains("edited by hand"), e.getMessage());
     }
 
+    // Found by fuzzing (AbiDumpFuzzTest): the refusal quoted a line holding a control character.
+    @Test
+    void aControlCharacterIsRefusedNamingTheLineWithoutQuotingIt() {
+        List<String> lines = lines();
+        int index = indexOf(lines, " method ", "");
+        lines.set(index, lines.get(index).replace(" | ", "\u0013| \u001b[2J"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AbiModel.parseDump(String.join("\n", lines)));
+        assertTrue(e.getMessage().startsWith("line " + (index + 1) + ": control character U+0013 at column "), e.getMessage());
+        assertTrue(e.getMessage().chars().noneMatch(Character::isISOControl), e.getMessage());
+    }
+
     @Test
     void anEditedCrcIsRefusedNamingTheLine() {
         List<String> lines = lines();
