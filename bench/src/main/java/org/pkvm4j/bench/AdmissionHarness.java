@@ -144,7 +144,9 @@ public final class AdmissionHarness {
                 }
             }
         }
-        String table = table(ns, rounds, results, started, loadBefore, loadAverage(), baseline != null);
+        String table = table(ns, rounds, results, started, loadBefore, loadAverage(), baseline != null)
+                + (aot ? "\npkvm4j children started from a JDK AOT cache trained by one admission of N = " + max
+                        + (baseline != null ? "; the baseline's without" : "") + "; PF4J and raw layers without.\n" : "");
         System.out.println(table);
         if (write != null) {
             writeInto(write, table);

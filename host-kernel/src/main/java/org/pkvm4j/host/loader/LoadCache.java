@@ -35,6 +35,37 @@ final class LoadCache {
     private LoadCache() {
     }
 
+    private static final Map<String, Boolean> CHECKED_AHEAD = new LinkedHashMap<>(64, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > MAX_ENTRIES;
+        }
+    };
+
+    /**
+     * Whether a file with this key (path, size, time: {@code ModuleLoader}) was checked ahead
+     * without a refusal: a hint for skipping the check-ahead, never a verdict. False for null.
+     */
+    static boolean checkedAhead(String fileKey) {
+        if (fileKey == null) {
+            return false;
+        }
+        synchronized (CHECKED_AHEAD) {
+            return CHECKED_AHEAD.containsKey(fileKey);
+        }
+    }
+
+    /** Records the hint {@link #checkedAhead} reads; a null key is ignored. */
+    static void markCheckedAhead(String fileKey) {
+        if (fileKey != null) {
+            synchronized (CHECKED_AHEAD) {
+                CHECKED_AHEAD.put(fileKey, Boolean.TRUE);
+            }
+        }
+    }
+
     /**
      * The value {@code what} of the file with digest {@code sha256}, computed once; an exception
      * of {@code compute} is thrown and nothing is kept.

@@ -243,8 +243,13 @@ public final class ModuleLoader {
      * @param names the modules about to be loaded, in load order (checked in that order)
      */
     public void checkAhead(List<String> names) {
-        int threads = Math.min(names.size(), Runtime.getRuntime().availableProcessors());
-        if (names.size() < 2 || threads < 1) {
+        // A file this JVM already checked ahead (same path, size and time) is skipped: a JVM that
+        // boots the same files again and again (pkvm explore) would only read each twice. A stale
+        // hint costs only the overlap, never a check: the ordered load checks every file.
+        List<String> todo = names.stream().map(ProtectedModules::normalize).filter(n -> !LoadCache.checkedAhead(fileKey(n)))
+                .toList();
+        int threads = Math.min(todo.size(), Runtime.getRuntime().availableProcessors());
+        if (todo.size() < 2 || threads < 1) {
             return; // one module: nothing to overlap with
         }
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
@@ -253,8 +258,8 @@ public final class ModuleLoader {
             return t;
         });
         try {
-            for (String name : names) {
-                pool.execute(() -> checkAheadOne(ProtectedModules.normalize(name)));
+            for (String name : todo) {
+                pool.execute(() -> checkAheadOne(name));
             }
         } finally {
             pool.shutdown();
@@ -267,10 +272,28 @@ public final class ModuleLoader {
             if (file.isEmpty() || !file.get().name().equals(module)) {
                 return;
             }
+            String key = fileKey(module);
             CheckedModule checked = ModuleChecks.report(file.get(), checkOptions(Optional.empty()));
             checked.el2().ifPresent(part -> El2Preemption.hooks(module, file.get().sha256(), part));
+            if (checked.refusals().isEmpty() && checked.violations().isEmpty()) {
+                LoadCache.markCheckedAhead(key);
+            }
         } catch (RuntimeException e) {
             // Not a verdict: the ordered load checks this file again and refuses it there, in order.
+        }
+    }
+
+    /** A directory initramfs file's path, size and modification time, or null (an image, no file). */
+    private String fileKey(String module) {
+        try {
+            Optional<java.nio.file.Path> path = initramfs.find(module);
+            if (path.isEmpty()) {
+                return null;
+            }
+            var attrs = java.nio.file.Files.readAttributes(path.get(), java.nio.file.attribute.BasicFileAttributes.class);
+            return path.get().toAbsolutePath() + "|" + attrs.size() + "|" + attrs.lastModifiedTime().toMillis() + "|" + checkAbi + verifyEl2;
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
         }
     }
 
