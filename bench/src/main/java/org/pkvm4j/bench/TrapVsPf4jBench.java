@@ -22,6 +22,7 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.pf4j.JarPluginManager;
 import org.pf4j.PluginManager;
+import org.pf4j.PluginWrapper;
 import org.pkvm4j.api.el1.HvcNumber;
 import org.pkvm4j.api.el1.Pkvm;
 import org.pkvm4j.host.BootConfig;
@@ -45,7 +46,7 @@ import org.pkvm4j.host.loader.LoadedModule;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Fork(2)
-@Warmup(iterations = 4, time = 1)
+@Warmup(iterations = 8, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Threads(1)
 @State(Scope.Benchmark)
@@ -109,12 +110,15 @@ public class TrapVsPf4jBench {
         }
     }
 
-    /** Stops the plugins, fails the trial if the hypervisor panicked, removes the files. */
+    /** Stops and unloads the plugins, fails the trial if the hypervisor panicked, removes the files. */
     @TearDown(Level.Trial)
     public void tearDown() {
         if (plugins != null) {
-            plugins.stopPlugins();
-            plugins.unloadPlugins();
+            // One by one from a copy: PF4J 3.15.0's stopPlugins() iterates the list stopPlugin() edits
+            // (ConcurrentModificationException).
+            for (PluginWrapper p : List.copyOf(plugins.getPlugins())) {
+                plugins.unloadPlugin(p.getPluginId());
+            }
         }
         Device.shutdown(kernel, work);
     }
