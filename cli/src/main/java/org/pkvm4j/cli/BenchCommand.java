@@ -13,7 +13,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true, customSynopsis = "pkvm bench [-hV] [--jmh-help] [JMH-ARG...]",
         description = {"Build bench/ (main code only) and run the JMH benchmarks. Run by the ./pkvm script;"
                 + " ARGS go to JMH, e.g. ./pkvm bench -f 1 -wi 3 -i 5 ModCallBench, -prof gc, -rf json.",
-            "./pkvm bench --jmh-help prints JMH's own options. What is measured and the results: docs/benchmarks.md."},
+            "./pkvm bench --jmh-help prints JMH's own options. ./pkvm bench admission [--n 16,64,128] [--rounds 5]"
+                + " [--write docs/benchmarks.md] boots N modules against PF4J and raw layers, each in a fresh JVM.",
+            "What is measured and the results: docs/benchmarks.md."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every benchmark ran", "1:the build or a benchmark failed (JMH's exit code)",
             "2:usage error: pkvm bench run without the ./pkvm script"})

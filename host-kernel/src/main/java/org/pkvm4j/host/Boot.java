@@ -148,6 +148,8 @@ final class Boot {
     private SecurityState loadProtectedModules(KernelCmdline cmdline, ModuleLoader loader, List<String> taints) {
         List<String> names = BootFaults.withoutLate(config.faults(), cmdline.protectedModules().names(), log);
         log.info(LOG, "pkvm: loading {} protected module(s): {}", names.size(), String.join(",", names));
+        // Every check on every core first; the loads below stay in order, one at a time (ADR 0018).
+        loader.checkAhead(names);
         for (String name : names) {
             try {
                 loader.modprobe(name);

@@ -2,6 +2,8 @@ package org.pkvm4j.host.loader;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.function.Supplier;
 
 /**
@@ -20,6 +22,7 @@ import java.util.function.Supplier;
  */
 final class LoadCache {
     private static final int MAX_ENTRIES = 1024;
+    // Values are FutureTasks: done (a success), or being computed by one thread while others wait.
     private static final Map<String, Object> CACHE = new LinkedHashMap<>(64, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
@@ -32,24 +35,83 @@ final class LoadCache {
     private LoadCache() {
     }
 
+    private static final Map<String, Boolean> CHECKED_AHEAD = new LinkedHashMap<>(64, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > MAX_ENTRIES;
+        }
+    };
+
+    /**
+     * Whether a file with this key (path, size, time: {@code ModuleLoader}) was checked ahead
+     * without a refusal: a hint for skipping the check-ahead, never a verdict. False for null.
+     */
+    static boolean checkedAhead(String fileKey) {
+        if (fileKey == null) {
+            return false;
+        }
+        synchronized (CHECKED_AHEAD) {
+            return CHECKED_AHEAD.containsKey(fileKey);
+        }
+    }
+
+    /** Records the hint {@link #checkedAhead} reads; a null key is ignored. */
+    static void markCheckedAhead(String fileKey) {
+        if (fileKey != null) {
+            synchronized (CHECKED_AHEAD) {
+                CHECKED_AHEAD.put(fileKey, Boolean.TRUE);
+            }
+        }
+    }
+
     /**
      * The value {@code what} of the file with digest {@code sha256}, computed once; an exception
      * of {@code compute} is thrown and nothing is kept.
+     *
+     * <p>A value being computed is shared: a boot's ordered load that asks for what its check-ahead
+     * ({@link ModuleLoader#checkAhead}) is still computing waits for it instead of computing it a
+     * second time. When that computation fails, each waiter computes again on its own thread, so a
+     * refusal is always its own fresh exception.
      */
     @SuppressWarnings("unchecked")
     static <T> T get(String sha256, String what, Supplier<T> compute) {
         String key = sha256 + "|" + what;
+        FutureTask<Object> task;
+        boolean mine = false;
         synchronized (CACHE) {
             Object v = CACHE.get(key);
-            if (v != null) {
-                return (T) v;
+            if (v == null) {
+                task = new FutureTask<>(compute::get);
+                CACHE.put(key, task);
+                mine = true;
+            } else {
+                task = (FutureTask<Object>) v;
             }
         }
-        // Computed outside the lock: two boots may compute the same value once each, never wrongly.
-        T value = compute.get();
-        synchronized (CACHE) {
-            CACHE.putIfAbsent(key, value);
+        if (mine) {
+            task.run();
         }
-        return value;
+        try {
+            return (T) java.util.Objects.requireNonNull(task.get());
+        } catch (ExecutionException e) {
+            synchronized (CACHE) {
+                CACHE.remove(key, task);
+            }
+            if (!mine) {
+                return compute.get();
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return compute.get();
+        }
     }
 }

@@ -224,6 +224,84 @@ public final class ModuleLoader {
         return result;
     }
 
+    /**
+     * Checks modules {@code names} ahead of their ordered load, on every core, and returns at once.
+     *
+     * <p>What the checks decide depends on a file's bytes alone (ADR 0018): they do not depend on the
+     * load order, so each listed file is read (unmeasured, as {@code modinfo} reads it) and run
+     * through the one pipeline ({@link ModuleChecks#report}) and the EL2 rewrite ({@link
+     * El2Preemption}) on a pool of daemon threads, one per core, their results kept by the file's
+     * digest ({@link LoadCache}). The ordered load ({@link #modprobe}) stays sequential, as the
+     * kernel's: it reads and measures each file itself and runs every check again on exactly those
+     * bytes, which then finds the verdict for that digest, or waits for it while it is being computed.
+     * Nothing here refuses or loads anything: a file that fails a check is refused by the ordered
+     * load, in order, with its own fresh refusal; a file changed in between is a new digest, checked
+     * anew.
+     *
+     * <p>Kernel counterpart: none; the kernel's {@code load_module()} checks each module as it loads.
+     *
+     * @param names the modules about to be loaded, in load order (checked in that order)
+     */
+    public void checkAhead(List<String> names) {
+        // A file this JVM already checked ahead (same path, size and time) is skipped: a JVM that
+        // boots the same files again and again (pkvm explore) would only read each twice. A stale
+        // hint costs only the overlap, never a check: the ordered load checks every file.
+        List<String> todo = names.stream().map(ProtectedModules::normalize).filter(n -> !LoadCache.checkedAhead(fileKey(n)))
+                .toList();
+        int threads = Math.min(todo.size(), Runtime.getRuntime().availableProcessors());
+        if (todo.size() < 2 || threads < 1) {
+            return; // one module: nothing to overlap with
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "pkvm-check-ahead");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (String name : todo) {
+                pool.execute(() -> checkAheadOne(name));
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private void checkAheadOne(String module) {
+        try {
+            Optional<ModuleFile> file = initramfs.inspect(module);
+            if (file.isEmpty() || !file.get().name().equals(module)) {
+                return;
+            }
+            String key = fileKey(module);
+            CheckedModule checked = ModuleChecks.report(file.get(), checkOptions(Optional.empty()));
+            checked.el2().ifPresent(part -> El2Preemption.hooks(module, file.get().sha256(), part));
+            if (checked.refusals().isEmpty() && checked.violations().isEmpty()) {
+                LoadCache.markCheckedAhead(key);
+            }
+        } catch (RuntimeException e) {
+            // Not a verdict: the ordered load checks this file again and refuses it there, in order.
+        }
+    }
+
+    /** A directory initramfs file's path, size and modification time, or null (an image, no file). */
+    private String fileKey(String module) {
+        try {
+            Optional<java.nio.file.Path> path = initramfs.find(module);
+            if (path.isEmpty()) {
+                return null;
+            }
+            var attrs = java.nio.file.Files.readAttributes(path.get(), java.nio.file.attribute.BasicFileAttributes.class);
+            return path.get().toAbsolutePath() + "|" + attrs.size() + "|" + attrs.lastModifiedTime().toMillis() + "|" + checkAbi + verifyEl2;
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private ModuleChecks.Options checkOptions(Optional<List<String>> dependencyModules) {
+        return new ModuleChecks.Options(dependencyModules, checkAbi ? RunningApi::read : null,
+                verifyEl2 ? El2Verifier.bundled() : null, true);
+    }
+
     private ModuleFile readModuleFile(String module) {
         // Through the initramfs, which measures the file and serves an image's verified bytes.
         ModuleFile file = initramfs.read(module).orElseThrow(() -> notFound(module));
@@ -237,9 +315,8 @@ public final class ModuleLoader {
     private Loaded loadChecked(ModuleFile file, List<Loaded> dependencies, long start) {
         String module = file.name();
         // 1. Every check comes before the first class is defined: the one pipeline (ModuleChecks).
-        CheckedModule checked = ModuleChecks.check(file, new ModuleChecks.Options(
-                Optional.of(dependencies.stream().map(Loaded::module).map(LoadedModule::el1Module).toList()),
-                checkAbi ? RunningApi::read : null, verifyEl2 ? El2Verifier.bundled() : null, true));
+        CheckedModule checked = ModuleChecks.check(file, checkOptions(
+                Optional.of(dependencies.stream().map(Loaded::module).map(LoadedModule::el1Module).toList())));
         if (checked.abi().orElse(null) == SymbolCheck.Outcome.LINK_CHECKED) {
             log.warn(LOG, "{}: no symbol versions (no {}); every API reference was link-checked instead", module,
                     ModVersions.ENTRY);

@@ -1,0 +1,231 @@
+package org.pkvm4j.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.IntFunction;
+
+/**
+ * Admission side by side (issue 12, item 1): pkvm4j's boot of N generated modules, every check on,
+ * against PF4J 3.15.0 loading, starting and calling N trivial plugins, and one raw {@link
+ * ModuleLayer} per plugin, each in a fresh JVM ({@link AdmissionChild}), interleaved: for every
+ * round and every N the three systems run back to back, in an order that rotates, so that load
+ * from other jobs on a shared machine falls on all three alike. Prints the medians and the ratios,
+ * and with {@code --write FILE} puts the table between the markers {@value #BEGIN} and {@value #END}
+ * of that file (docs/benchmarks.md).
+ *
+ * <pre>
+ *   java -cp bench/target/pkvm4j-benchmarks.jar org.pkvm4j.bench.AdmissionHarness \
+ *       [--n 16,64,128] [--rounds 5] [--write docs/benchmarks.md] [--pkvm-jvm-args "ARGS"]
+ * </pre>
+ * ({@code ./pkvm bench admission [OPTIONS]} runs exactly that.) {@code --pkvm-jvm-args} adds JVM
+ * options to the pkvm4j children only, for experiments such as an AOT cache or a JFR recording;
+ * {@code --keep DIR} writes the modules and plugins there and keeps them (to run a child by hand);
+ * {@code --baseline DIR} adds a fourth system, the pkvm4j child of another build's {@code
+ * bench/target} (for example the commit before a change, or this one: then it shows what {@code
+ * --pkvm-jvm-args} or {@code --aot} change), interleaved with the rest, without {@code
+ * --pkvm-jvm-args}; {@code --aot} trains a JDK AOT cache (JEP 483, 514, 515) for the pkvm4j
+ * children in one run of the largest N and starts every pkvm4j child from it.
+ */
+public final class AdmissionHarness {
+    static final String BEGIN = "<!-- admission-table:begin -->";
+    static final String END = "<!-- admission-table:end -->";
+    private static final String BASELINE = "pkvm4j-baseline";
+    /** What {@code ./pkvm} runs the kernel with besides its paths: one Log4j context (ADR 0007), logging off. */
+    private static final List<String> PKVM_FLAGS = List.of(
+            "-Dlog4j2.contextSelector=org.apache.logging.log4j.core.selector.BasicContextSelector",
+            "-Dlog4j2.level=OFF", "-Dlog4j2.statusLoggerLevel=OFF");
+
+    private AdmissionHarness() {
+    }
+
+    /** See the class comment. */
+    public static void main(String[] args) throws Exception {
+        int[] ns = {16, 64, 128};
+        int rounds = 5;
+        Path write = null;
+        List<String> pkvmJvmArgs = List.of();
+        Path keep = null;
+        Path baseline = null;
+        boolean aot = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--n" -> ns = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--write" -> write = Path.of(args[++i]);
+                case "--keep" -> keep = Path.of(args[++i]);
+                case "--baseline" -> baseline = Path.of(args[++i]);
+                case "--aot" -> aot = true;
+                case "--pkvm-jvm-args" -> pkvmJvmArgs = Arrays.stream(args[++i].trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
+                default -> {
+                    System.err.println("usage: AdmissionHarness [--n 16,64,128] [--rounds 5] [--write FILE] [--pkvm-jvm-args ARGS] [--keep DIR] [--baseline BENCH_TARGET] [--aot]");
+                    System.exit(2);
+                }
+            }
+        }
+        Path home = BenchMain.home();
+        Path lib = home.resolve("lib");
+        Path hypervisor = home.resolve("hyp").resolve("pkvm4j-hypervisor.jar");
+        Path benchJar = home.resolve("pkvm4j-benchmarks.jar");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        int max = Arrays.stream(ns).max().orElseThrow();
+
+        Path work = keep != null ? Files.createDirectories(keep) : Files.createTempDirectory("pkvm4j-admission");
+        if (keep == null) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> FixtureModules.deleteTree(work), "pkvm4j-admission-cleanup"));
+        }
+        System.err.println("admission: writing " + max + " modules, PF4J plugins and raw-layer jars into " + work);
+        FixtureModules.write(work.resolve("all-pkvm4j"), lib.resolve("pkvm4j-module-api.jar"), max);
+        PeerPlugins.writePf4j(work.resolve("all-pf4j"), max);
+        PeerPlugins.writeRaw(work.resolve("all-raw"), max);
+        for (int n : ns) {
+            subset(work.resolve("all-pkvm4j"), work.resolve("pkvm4j-" + n), n, i -> FixtureModules.moduleName(i) + ".jar");
+            subset(work.resolve("all-pf4j"), work.resolve("pf4j-" + n), n, i -> PeerPlugins.pluginId(i) + ".jar");
+            subset(work.resolve("all-raw"), work.resolve("raw-" + n), n, i -> "r" + i + ".jar");
+        }
+
+        if (aot) {
+            // JEP 483/514/515: one training run (the largest N) writes the cache; the pkvm4j children then start from it.
+            Path cache = work.resolve("pkvm4j.aot");
+            List<String> train = new ArrayList<>(List.of(java.toString(), "-XX:AOTCacheOutput=" + cache));
+            train.addAll(pkvmJvmArgs);
+            train.addAll(PKVM_FLAGS);
+            train.addAll(List.of("--module-path", lib.toString(), "--add-modules", "org.pkvm4j.host",
+                    "--illegal-native-access=deny", "--sun-misc-unsafe-memory-access=deny",
+                    "-D" + org.pkvm4j.host.BootConfig.HYPERVISOR_PROPERTY + "=" + hypervisor,
+                    "-cp", benchJar.toString(), AdmissionChild.class.getName(), "pkvm4j", Integer.toString(max),
+                    work.resolve("pkvm4j-" + max).toString()));
+            run(train);
+            List<String> withCache = new ArrayList<>(pkvmJvmArgs);
+            withCache.addAll(List.of("-XX:AOTCache=" + cache, "-Xlog:aot=off", "-Xlog:cds=off"));
+            pkvmJvmArgs = withCache;
+        }
+        List<String> systems = new ArrayList<>(List.of("pkvm4j", "pf4j", "raw"));
+        if (baseline != null) {
+            systems.add(BASELINE);
+        }
+        String loadBefore = loadAverage();
+        Instant started = Instant.now();
+        Map<String, List<double[]>> results = new LinkedHashMap<>();
+        for (int round = 0; round < rounds; round++) {
+            for (int k = 0; k < ns.length; k++) {
+                int n = ns[k];
+                for (int s = 0; s < systems.size(); s++) {
+                    String system = systems.get((round + k + s) % systems.size());
+                    boolean pkvm = system.startsWith("pkvm4j");
+                    // The baseline: the same child from another build's bench/target (its lib, hypervisor, jar).
+                    Path target = system.equals(BASELINE) ? baseline : home;
+                    List<String> cmd = new ArrayList<>(List.of(java.toString()));
+                    if (system.equals("pkvm4j")) {
+                        cmd.addAll(pkvmJvmArgs);
+                    }
+                    if (pkvm) {
+                        cmd.addAll(PKVM_FLAGS);
+                        cmd.addAll(List.of("--module-path", target.resolve("lib").toString(), "--add-modules", "org.pkvm4j.host",
+                                "--illegal-native-access=deny", "--sun-misc-unsafe-memory-access=deny",
+                                "-D" + org.pkvm4j.host.BootConfig.HYPERVISOR_PROPERTY + "="
+                                        + target.resolve("hyp").resolve("pkvm4j-hypervisor.jar")));
+                    }
+                    cmd.addAll(List.of("-cp", target.resolve("pkvm4j-benchmarks.jar").toString(), AdmissionChild.class.getName(),
+                            pkvm ? "pkvm4j" : system, Integer.toString(n), work.resolve((pkvm ? "pkvm4j" : system) + "-" + n).toString()));
+                    double[] r = run(cmd);
+                    results.computeIfAbsent(system + " " + n, x -> new ArrayList<>()).add(r);
+                    System.err.printf(Locale.ROOT, "admission: round %d N=%d %s %.1f ms%n", round + 1, n, system, r[0]);
+                }
+            }
+        }
+        String table = table(ns, rounds, results, started, loadBefore, loadAverage(), baseline != null)
+                + (aot ? "\npkvm4j children started from a JDK AOT cache trained by one admission of N = " + max
+                        + (baseline != null ? "; the baseline's without" : "") + "; PF4J and raw layers without.\n" : "");
+        System.out.println(table);
+        if (write != null) {
+            writeInto(write, table);
+            System.err.println("admission: table written into " + write);
+        }
+    }
+
+    private static void subset(Path all, Path dir, int n, IntFunction<String> file) throws IOException {
+        Files.createDirectories(dir);
+        for (int i = 0; i < n; i++) {
+            Files.copy(all.resolve(file.apply(i)), dir.resolve(file.apply(i)), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static double[] run(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int rc = p.waitFor();
+        String line = out.lines().filter(l -> l.startsWith("admission ")).reduce((a, b) -> b).orElse(null);
+        if (rc != 0 || line == null) {
+            throw new IllegalStateException("admission child failed (exit " + rc + "): " + String.join(" ", cmd) + "\n" + out);
+        }
+        String[] f = line.split(" ");
+        return Arrays.stream(f, 3, f.length).mapToDouble(Double::parseDouble).toArray();
+    }
+
+    static double median(List<Double> v) {
+        List<Double> s = v.stream().sorted().toList();
+        int m = s.size() / 2;
+        return s.size() % 2 == 1 ? s.get(m) : (s.get(m - 1) + s.get(m)) / 2;
+    }
+
+    private static String table(int[] ns, int rounds, Map<String, List<double[]>> results, Instant started,
+            String loadBefore, String loadAfter, boolean withBaseline) {
+        StringBuilder b = new StringBuilder();
+        b.append("Run ").append(started.truncatedTo(ChronoUnit.SECONDS)).append(", ").append(rounds)
+                .append(" rounds, each system in a fresh JVM, interleaved; load average ").append(loadBefore)
+                .append(" before, ").append(loadAfter).append(" after; ").append(System.getProperty("java.vm.name"))
+                .append(' ').append(System.getProperty("java.runtime.version")).append(", ")
+                .append(Runtime.getRuntime().availableProcessors()).append(" CPUs. Medians (ms):\n\n");
+        b.append("| N | pkvm4j | (boot steps 2-5) | PF4J 3.15.0 | raw `ModuleLayer` per plugin | pkvm4j / PF4J | pkvm4j / raw |")
+                .append(withBaseline ? " baseline build | pkvm4j / baseline |\n" : "\n");
+        b.append("|---:|---:|---:|---:|---:|---:|---:|").append(withBaseline ? "---:|---:|\n" : "\n");
+        for (int n : ns) {
+            double pk = median(results.get("pkvm4j " + n).stream().map(r -> r[0]).toList());
+            double steps = median(results.get("pkvm4j " + n).stream().map(r -> r[1]).toList());
+            double pf = median(results.get("pf4j " + n).stream().map(r -> r[0]).toList());
+            double raw = median(results.get("raw " + n).stream().map(r -> r[0]).toList());
+            b.append(String.format(Locale.ROOT, "| %d | %.0f | %.0f | %.0f | %.0f | %.2fx | %.2fx |", n, pk, steps, pf, raw,
+                    pk / pf, pk / raw));
+            if (withBaseline) {
+                double base = median(results.get(BASELINE + " " + n).stream().map(r -> r[0]).toList());
+                b.append(String.format(Locale.ROOT, " %.0f | %.2fx |", base, pk / base));
+            }
+            b.append('\n');
+        }
+        b.append("\nEvery run (ms, in run order within each cell):\n\n");
+        for (var e : results.entrySet()) {
+            b.append("- ").append(e.getKey()).append(": ").append(String.join(", ", e.getValue().stream()
+                    .map(r -> String.format(Locale.ROOT, "%.0f", r[0])).toList())).append('\n');
+        }
+        return b.toString();
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
+    }
+
+    private static void writeInto(Path file, String table) throws IOException {
+        String text = Files.readString(file);
+        int b = text.indexOf(BEGIN);
+        int e = text.indexOf(END);
+        if (b < 0 || e < b) {
+            throw new IllegalStateException(file + " has no " + BEGIN + " ... " + END + " section");
+        }
+        Files.writeString(file, text.substring(0, b + BEGIN.length()) + "\n" + table + "\n" + text.substring(e));
+    }
+}
