@@ -642,19 +642,4 @@ public final class ModuleOpsTable implements ModuleOps {
             owned.trngOps(registered);
         }
     }
-
-    /** A VA or a negative errno (hyp VAs are below 2^48, never negative). */
-    private static long checkVa(long ret, String op, long arg) {
-        if (ret < 0) {
-            check((int) ret, op, arg);
-        }
-        return ret;
-    }
-
-    private static void check(int ret, String op, long arg) {
-        if (ret != 0) {
-            Errno errno = Errno.fromNegated(ret);
-            throw new PkvmException(errno, "%s(0x%x): %s".formatted(op, arg, errno));
-        }
-    }
 }

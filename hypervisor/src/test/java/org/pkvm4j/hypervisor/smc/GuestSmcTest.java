@@ -30,7 +30,7 @@ class GuestSmcTest {
     private final Machine machine = new Machine(new MachineConfig(1, 64 * MachineConfig.PAGE_SIZE));
     private final HypPlatform platform = machine.takeHypPlatform();
     private final VmTable vms = new VmTable();
-    private final GuestVcpus vcpus = new GuestVcpus(new GuestMemProtect(new MemProtect(platform.memory()), vms));
+    private final GuestVcpus vcpus = new GuestVcpus(new GuestMemProtect(new MemProtect(platform.memory()), vms), 1);
     private final SmcRegistry registry = new SmcRegistry();
     private final GuestSmc smc = new GuestSmc(platform, vcpus, registry);
     private final GuestExit exit = new GuestExit();
@@ -39,7 +39,7 @@ class GuestSmcTest {
     private int runningVm(boolean isProtected) {
         int h = vms.reserveVm();
         assertEquals(0, vms.initVm(h, 1, isProtected));
-        assertEquals(0, vcpus.vcpuLoad(h, 0));
+        assertEquals(0, vcpus.vcpuLoad(0, h, 0));
         return h;
     }
 
