@@ -131,7 +131,7 @@ class GuestSmcTest {
         int vm = runningVm(false);
         long[] r = call(vm, SIP_CALL, 0);
         assertEquals(List.of(GuestVcpus.EXIT_HVC, SIP_CALL), List.of(r[0], r[1]));
-        assertEquals(0, vcpus.vcpuPut(vm));
+        assertEquals(0, vcpus.vcpuPut(0));
         assertEquals(Errno.EINVAL.negated(), call(vm, SIP_CALL, 0)[0]);
     }
 }
