@@ -10,6 +10,7 @@ import org.pkvm4j.hypervisor.mem.GuestVcpus;
 import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.hypervisor.mem.VmTable;
 import org.pkvm4j.hypervisor.module.El2Modules;
+import org.pkvm4j.hypervisor.traps.HypHeap;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.HostHcall;
 
@@ -32,8 +33,11 @@ public final class HostHcalls {
     private final GuestMemProtect guest;
     private final VmTable vms;
     private final GuestExit[] exits;
+    private final HypHeap heap;
 
-    private HostHcalls(El2Modules modules, Deprivilege deprivilege, MemProtect memProtect, GuestVcpus vcpus, int nrCpus) {
+    private HostHcalls(El2Modules modules, Deprivilege deprivilege, MemProtect memProtect, GuestVcpus vcpus, int nrCpus,
+            HypHeap heap) {
+        this.heap = heap;
         this.modules = modules;
         this.deprivilege = deprivilege;
         this.memProtect = memProtect;
@@ -49,7 +53,13 @@ public final class HostHcalls {
     /** {@code host_hcall[]} over these workers, for a machine of {@code nrCpus} CPUs. */
     public static HostHcallTable table(El2Modules modules, Deprivilege deprivilege, MemProtect memProtect, GuestVcpus vcpus,
             int nrCpus) {
-        HostHcalls h = new HostHcalls(modules, deprivilege, memProtect, vcpus, nrCpus);
+        return table(modules, deprivilege, memProtect, vcpus, nrCpus, null);
+    }
+
+    /** As the other {@code table}, with the EL2 heap {@code heap} the host refills (null: none, the refill answers -EOPNOTSUPP). */
+    public static HostHcallTable table(El2Modules modules, Deprivilege deprivilege, MemProtect memProtect, GuestVcpus vcpus,
+            int nrCpus, HypHeap heap) {
+        HostHcalls h = new HostHcalls(modules, deprivilege, memProtect, vcpus, nrCpus, heap);
         Map<HostHcall, HostHcallHandler> table = new EnumMap<>(HostHcall.class);
         for (HostHcall call : HostHcall.values()) {
             table.put(call, h.handler(call));
@@ -81,6 +91,7 @@ public final class HostHcalls {
             case PKVM_VCPU_GUEST_ACCESS -> this::vcpuGuestAccess;
             case PKVM_VCPU_GUEST_HVC -> this::vcpuGuestHvc;
             case PKVM_REFILL_MEMCACHE -> this::refillMemcache;
+            case PKVM_HYP_ALLOC_REFILL -> this::hypAllocRefill;
         };
     }
 
@@ -224,5 +235,12 @@ public final class HostHcalls {
         GuestExit exit = exits[cpu.id()];
         regs.set(1, vcpus.guestHvc(regs.get(1), regs.get(2), regs.get(3), regs.get(4), regs.get(5), exit));
         regs.set(2, exit.x2());
+    }
+
+    // ---------------------------------------------------------------- the EL2 heap
+
+    /** {@code handle___pkvm_hyp_alloc_mgt_refill}: x1 = pfn of the donated page. */
+    private void hypAllocRefill(Cpu cpu, UserPtRegs regs) {
+        regs.set(1, heap == null ? Errno.EOPNOTSUPP.negated() : heap.refill(regs.get(1)));
     }
 }

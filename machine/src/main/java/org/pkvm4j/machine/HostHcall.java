@@ -78,7 +78,13 @@ public enum HostHcall {
      * guest memory, reading the memcache from the host vCPU it shares with EL2; pkvm4j shares no
      * structure, so the host passes it in registers.
      */
-    PKVM_REFILL_MEMCACHE(38, "pkvm_refill_memcache");
+    PKVM_REFILL_MEMCACHE(38, "pkvm_refill_memcache"),
+    /**
+     * Donates the host page at pfn x1 to the EL2 heap, which maps it at its end; x1 = 0 or -errno
+     * (-E2BIG: the heap's VA window is full). The host issues it for each page a module's {@code
+     * request_hyp_alloc} asked for.
+     */
+    PKVM_HYP_ALLOC_REFILL(39, "__pkvm_hyp_alloc_mgt_refill");
 
     private final int id;
     private final String symbol;

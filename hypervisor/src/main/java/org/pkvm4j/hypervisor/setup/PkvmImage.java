@@ -17,6 +17,7 @@ import org.pkvm4j.hypervisor.module.DynamicHcalls;
 import org.pkvm4j.hypervisor.module.El2Modules;
 import org.pkvm4j.hypervisor.module.InjectedFaults;
 import org.pkvm4j.hypervisor.module.ModuleOpsTable;
+import org.pkvm4j.hypervisor.traps.HypTraps;
 import org.pkvm4j.machine.El2Vector;
 import org.pkvm4j.machine.HandlerTrace;
 import org.pkvm4j.machine.HypOptions;
@@ -46,18 +47,21 @@ public final class PkvmImage implements HypervisorImage {
         IllegalAbtNotifiers abtNotifiers = new IllegalAbtNotifiers();
         // A debug build's fault injection, armed now while the host is still privileged (empty: none).
         InjectedFaults faults = options.faults().isEmpty() ? null : new InjectedFaults(options.faults(), console);
+        HypTraps traps = HypTraps.create(platform, console, va);
         El2Modules modules = new El2Modules(platform, va,
-                new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers), dynamicHcalls, faults);
+                new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers, traps), dynamicHcalls, faults);
         Deprivilege deprivilege = new Deprivilege(platform.nrCpus());
         GuestVcpus guests = new GuestVcpus(new GuestMemProtect(memProtect, new VmTable()));
-        HostHcallTable table = HostHcalls.table(modules, deprivilege, memProtect, guests, platform.nrCpus());
+        HostHcallTable table = HostHcalls.table(modules, deprivilege, memProtect, guests, platform.nrCpus(), traps.heap());
         // A panic, for any reason, stops all EL2 module code: every poll inserted into it throws.
         platform.onPanic(p -> modules.stopAll());
+        // hyp_panic calls the modules' panic notifier before the report.
+        platform.beforePanic((cpu, p) -> traps.panicNotifiers().beforePanic(cpu));
         if (options.lockupMillis() > 0) {
             new HypWatchdog(platform, console, trace, options.lockupMillis(), options.budgetMillis()).arm();
         }
         console.puts("pKVM: hypervisor initialised on %d CPUs%s".formatted(platform.nrCpus(),
                 options.protectedMode() ? ", protected mode" : ""));
-        return new HypMain(platform, dynamicHcalls, table, deprivilege, memProtect, permFaultHandlers, abtNotifiers);
+        return new HypMain(platform, dynamicHcalls, table, deprivilege, memProtect, permFaultHandlers, abtNotifiers, traps);
     }
 }
