@@ -25,6 +25,8 @@ import org.pkvm4j.machine.Machine;
 public final class HvcGateway {
     /** How often one module call is retried after its heap was refilled ({@code -ENOMEM} again: give up). */
     public static final int MAX_HYP_ALLOC_RETRIES = 8;
+    /** The most pages one request is served with (the heap's whole window): the host does not trust EL2's count blindly. */
+    public static final int MAX_HYP_ALLOC_REQUEST = 4096;
     private static final long ENOMEM = Errno.ENOMEM.negated();
 
     private final Machine machine;
@@ -98,7 +100,7 @@ public final class HvcGateway {
         if (pages == null) {
             return false;
         }
-        for (int i = 0; i < nrPages; i++) {
+        for (int i = 0; i < Math.min(nrPages, MAX_HYP_ALLOC_REQUEST); i++) {
             long pfn;
             try {
                 pfn = pages.alloc();
@@ -162,25 +164,39 @@ public final class HvcGateway {
     /** Calls any function id and returns x0..x3 unchecked ({@code arm_smccc_1_1_hvc}). */
     public SmcccRes hvc(long functionId, long a1, long a2, long a3) {
         Cpu cpu = machine.getCpu();
+        SmcccRes res;
+        int request;
         try {
-            return trap(cpu, functionId, a1, a2, a3);
+            res = trap(cpu, functionId, a1, a2, a3);
+            request = cpu.takeHypAllocRequest();
         } finally {
             machine.putCpu(cpu);
         }
+        if (request != 0) {
+            refillHypAlloc(request); // served, not retried: the caller reads the raw answer
+        }
+        return res;
     }
 
     /** As {@link #hvc(long, long, long, long)} with x4 and x5 too; returns x0..x3 unchecked. */
     public SmcccRes hvc(long functionId, long a1, long a2, long a3, long a4, long a5) {
         Cpu cpu = machine.getCpu();
+        SmcccRes res;
+        int request;
         try {
             UserPtRegs regs = cpu.regs();
             regs.set(4, a4);
             regs.set(5, a5);
             hvc(cpu, regs, functionId, a1, a2, a3);
-            return new SmcccRes(regs.get(0), regs.get(1), regs.get(2), regs.get(3));
+            res = new SmcccRes(regs.get(0), regs.get(1), regs.get(2), regs.get(3));
+            request = cpu.takeHypAllocRequest();
         } finally {
             machine.putCpu(cpu);
         }
+        if (request != 0) {
+            refillHypAlloc(request);
+        }
+        return res;
     }
 
     /**
