@@ -52,6 +52,18 @@ public final class HostKernel {
         this.smc = new SmcGateway(machine);
         this.loader = loader;
         this.miscDevices = miscDevices;
+        // The EL2 heap's refills come out of the same host pages as guest memory (pkvm_handle_hyp_req).
+        gateway.refillHypAllocFrom(new HvcGateway.HostPages() {
+            @Override
+            public long alloc() {
+                return kvm().allocHostPage();
+            }
+
+            @Override
+            public void free(long pfn) {
+                kvm().freeHostPage(pfn);
+            }
+        });
     }
 
     /**

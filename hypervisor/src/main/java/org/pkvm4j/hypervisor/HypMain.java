@@ -1,12 +1,15 @@
 package org.pkvm4j.hypervisor;
 
 import org.pkvm4j.api.Smccc;
+import org.pkvm4j.api.SysReg;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.hypervisor.mem.HostPermFaultHandlers;
 import org.pkvm4j.hypervisor.mem.IllegalAbtNotifiers;
 import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.hypervisor.module.DynamicHcalls;
 import org.pkvm4j.hypervisor.smc.HostSmc;
+import org.pkvm4j.hypervisor.traps.HypTraps;
+import org.pkvm4j.hypervisor.traps.SerrorControl;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.El2Vector;
 import org.pkvm4j.machine.HostHcall;
@@ -31,6 +34,7 @@ public final class HypMain implements El2Vector {
     private final HostPermFaultHandlers permFaultHandlers;
     private final IllegalAbtNotifiers abtNotifiers;
     private final HostSmc hostSmc;
+    private final HypTraps traps;
 
     /**
      * Wires the dispatcher; host stage-2 faults go to {@code memProtect}, permission faults to the
@@ -45,17 +49,20 @@ public final class HypMain implements El2Vector {
     public HypMain(HypPlatform platform, DynamicHcalls dynamicHcalls, HostHcallTable staticHcalls,
             Deprivilege deprivilege, MemProtect memProtect, HostPermFaultHandlers permFaultHandlers,
             IllegalAbtNotifiers abtNotifiers) {
-        this(platform, dynamicHcalls, staticHcalls, deprivilege, memProtect, permFaultHandlers, abtNotifiers, null);
+        this(platform, dynamicHcalls, staticHcalls, deprivilege, memProtect, permFaultHandlers, abtNotifiers, null, null);
     }
 
     /**
      * As the other constructors, and the host's SMCs take {@code hostSmc}'s chain (null: every SMC
-     * goes straight to the firmware).
+     * goes straight to the firmware), and host system-register traps go to {@code traps}' default
+     * trap handler (null: none, every such trap panics), with SError unmasked around traps as its
+     * SError pair says.
      */
     public HypMain(HypPlatform platform, DynamicHcalls dynamicHcalls, HostHcallTable staticHcalls,
             Deprivilege deprivilege, MemProtect memProtect, HostPermFaultHandlers permFaultHandlers,
-            IllegalAbtNotifiers abtNotifiers, HostSmc hostSmc) {
+            IllegalAbtNotifiers abtNotifiers, HostSmc hostSmc, HypTraps traps) {
         this.hostSmc = hostSmc;
+        this.traps = traps;
         this.abtNotifiers = abtNotifiers;
         this.permFaultHandlers = permFaultHandlers;
         this.platform = platform;
@@ -69,15 +76,63 @@ public final class HypMain implements El2Vector {
     public void hostHvc(Cpu cpu) {
         UserPtRegs regs = cpu.regs();
         long id = (regs.get(0) & ~Smccc.CALL_HINTS) - Smccc.KVM_HOST_SMCCC_ID_BASE;
+        SerrorControl.Pair unmasked = null;
         try {
-            if (dynamicHcalls.handle(id, cpu)) {
-                return;
+            unmasked = traps == null ? null : traps.serror().enter(cpu);
+            if (!dynamicHcalls.handle(id, cpu)) {
+                handleStatic(id, cpu, regs);
             }
-            handleStatic(id, cpu, regs);
+            if (unmasked != null) {
+                SerrorControl.Pair p = unmasked;
+                unmasked = null;
+                traps.serror().exit(cpu, p);
+            }
+        } catch (SerrorControl.SerrorTaken e) {
+            serrorPanic(cpu, "HVC 0x%x".formatted(regs.get(0)));
         } catch (Throwable t) {
             // The kernel would take a synchronous exception at EL2 and hyp_panic(); so do we.
             platform.panic(cpu, "%s threw %s".formatted(dynamicHcalls.describe(id), PanicCause.describe(t)), t);
         }
+    }
+
+    /**
+     * A host {@code MSR}/{@code MRS} a module made trap ({@code handle_trap}, {@code ESR_ELx_EC_SYS64}):
+     * the default trap handler, and a hyp panic if there is none or it declines, as in the kernel.
+     */
+    @Override
+    public boolean sysregTrap(Cpu cpu, long esr) {
+        SysReg reg = SysReg.fromEsr(esr);
+        String access = "%s %s (ESR_EL2 0x%x)".formatted(SysReg.esrIsRead(esr) ? "MRS" : "MSR", reg, esr);
+        SerrorControl.Pair unmasked = null;
+        try {
+            unmasked = traps == null ? null : traps.serror().enter(cpu);
+            if (traps == null || !traps.trapHandlers().dispatch(cpu.regs(), esr)) {
+                platform.panic(cpu, "%s: unhandled trap of the host's %s on CPU%d: no default trap handler took it"
+                        .formatted(UNHANDLED_TRAP_CODE, access, cpu.id()), null);
+                return true;
+            }
+            if (unmasked != null) {
+                SerrorControl.Pair p = unmasked;
+                unmasked = null;
+                traps.serror().exit(cpu, p);
+            }
+        } catch (SerrorControl.SerrorTaken e) {
+            serrorPanic(cpu, access);
+        } catch (Throwable t) {
+            platform.panic(cpu, "default trap handler on the host's %s threw %s".formatted(access, PanicCause.describe(t)), t);
+        }
+        return true;
+    }
+
+    /** The stable code of an unhandled-trap panic (host-kernel's {@code ErrorCode.HYP_UNHANDLED_TRAP}). */
+    public static final String UNHANDLED_TRAP_CODE = "PKVM-HYP-TRAP";
+    /** The stable code of an SError taken at EL2 (host-kernel's {@code ErrorCode.HYP_SERROR}). */
+    public static final String SERROR_CODE = "PKVM-HYP-SERROR";
+
+    /** An SError taken at EL2: fatal in nVHE ({@code el2_error} → {@code hyp_panic}). */
+    private void serrorPanic(Cpu cpu, String during) {
+        platform.panic(cpu, "%s: SError taken at EL2 on CPU%d during the host's %s (unmasked by a module's unmask_serror)"
+                .formatted(SERROR_CODE, cpu.id(), during), null);
     }
 
     /**

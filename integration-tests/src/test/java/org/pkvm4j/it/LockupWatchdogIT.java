@@ -218,4 +218,33 @@ class LockupWatchdogIT {
         assertTrue(out.toString().contains("HYP PANIC") && out.toString().contains("PKVM-HYP-LOCKUP: el2_init_lockup_init"), out.toString());
         assertTrue(tookMs >= 1000 && tookMs < 1000 + 10_000, "took " + tookMs + " ms");
     }
+
+    /** Scenario: udelay is bounded, but a module that calls it in an endless loop is a lockup like any spin. */
+    @Test
+    void aModuleThatUdelaysForeverIsALockup() {
+        HostKernel kernel = bootLockup("");
+        Throwable thrown = trapOnAThread(() -> kernel.ioctl("el2_lockup", 11, 0));
+        assertLockup(kernel, thrown, "el2_lockup_hvc");
+        anotherDeviceStillWorks();
+    }
+
+    /**
+     * Scenario: a handler throws (a hyp panic) after registering a panic notifier that spins. The
+     * notifier runs before the report, on the panicking CPU; the watchdog catches it and the first
+     * panic is reported at once, with the notifier's lockup as what happened while it ran; the trap
+     * unwinds and returns to the host.
+     */
+    @Test
+    void aPanicNotifierThatNeverReturnsCannotHoldTheReportBack() {
+        HostKernel kernel = bootLockup("");
+        Throwable thrown = trapOnAThread(() -> kernel.ioctl("el2_lockup", 10, 0));
+        HypPanicException e = assertInstanceOf(HypPanicException.class, thrown);
+        HypPanic panic = kernel.panic().orElseThrow();
+        assertEquals(panic, e.panic());
+        assertEquals(ErrorCode.HYP_PANIC, ErrorCode.of(e));
+        assertTrue(panic.reason().contains("panic with a spinning notifier"), panic.reason());
+        assertTrue(panic.detail().contains("while the panic notifiers ran: PKVM-HYP-LOCKUP: hyp_panic_notifier of module el2_lockup"),
+                panic.detail());
+        anotherDeviceStillWorks();
+    }
 }

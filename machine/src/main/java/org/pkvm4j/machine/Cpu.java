@@ -2,7 +2,9 @@ package org.pkvm4j.machine;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import org.pkvm4j.api.Hcr;
 import org.pkvm4j.api.KvmCpuContext;
+import org.pkvm4j.api.SysReg;
 import org.pkvm4j.api.UserPtRegs;
 
 /**
@@ -64,10 +66,27 @@ public final class Cpu {
     // the trap's own thread touches them, and a new trap starts from 0 without a store on its path.
     private long el2ChargedSeq = -1;
     private long el2Charged;
+    // The EL1 system registers, indexed by SysReg ordinal. Like the host context, they belong to the
+    // thread that claimed this CPU (the claim's compare-and-swap orders them between claimers).
+    private final long[] el1Sysregs = new long[SysReg.values().length];
+    // The live EL2 trap controls: written only by the hypervisor, on the thread of a trap on this CPU.
+    private long hcrEl2 = Hcr.HOST_NVHE_FLAGS;
+    private long hfgwtrEl2;
+    // An SError pending on this CPU (raised from anywhere, hence volatile), whether EL2 runs with it
+    // unmasked (PSTATE.A clear), and how many the host took at EL1.
+    private volatile boolean serrorPending;
+    private boolean el2SerrorUnmasked;
+    private long hostSerrors;
+    // This CPU's host_hyp_reqs slot: pages the heap asked the host to donate (0: none). Written by the
+    // hypervisor during a trap, read by the host after it, on the same thread.
+    private int hypAllocRequest;
 
     Cpu(int id, Machine machine) {
         this.id = id;
         this.machine = machine;
+        for (SysReg r : SysReg.values()) {
+            el1Sysregs[r.ordinal()] = r.resetValue();
+        }
     }
 
     /** The CPU number, 0..nr_cpus-1 ({@code smp_processor_id()}). */
@@ -175,6 +194,7 @@ public final class Cpu {
     /** The guest registers of the vCPU this CPU runs during a world switch. */
     KvmCpuContext guestContext() {
         return guestContext;
+        takeHostSerror();
     }
 
     /**
@@ -201,6 +221,140 @@ public final class Cpu {
         boolean claimed = vector.hostPermFault(this, pa, write);
         checkNotPanicked();
         return claimed;
+    }
+
+    /**
+     * Executes {@code MSR <reg>, X<rt>}: writes {@code regs().get(rt)} to {@code reg}, or traps to EL2
+     * if {@code HCR_EL2} or {@code HFGWTR_EL2} make writes to it trap; EL2's handler then decides
+     * what the write does.
+     *
+     * @throws IllegalArgumentException for a read-only register ({@code MSR} is UNDEFINED) or an Rt
+     *     outside 0..30
+     * @throws HypPanicException if the hypervisor has panicked, before or during the trap
+     */
+    public void msr(SysReg reg, int rt) {
+        if (reg.readOnly()) {
+            throw new IllegalArgumentException("MSR " + reg + " is UNDEFINED: the register is read-only");
+        }
+        long esr = reg.esr(rt, false);
+        if ((hcrEl2 & reg.hcrWriteTraps()) != 0 || (hfgwtrEl2 & reg.hfgwtrBit()) != 0) {
+            sysregTrap(esr);
+            return;
+        }
+        el1Sysregs[reg.ordinal()] = hostContext.regs().get(rt);
+    }
+
+    /**
+     * Executes {@code MRS X<rt>, <reg>}: reads {@code reg} into {@code regs()} x{@code rt}, or traps
+     * to EL2 if {@code HCR_EL2} makes reads of it trap; EL2's handler then writes x{@code rt}.
+     *
+     * @throws IllegalArgumentException for an Rt outside 0..30
+     * @throws HypPanicException if the hypervisor has panicked, before or during the trap
+     */
+    public void mrs(SysReg reg, int rt) {
+        long esr = reg.esr(rt, true);
+        if ((hcrEl2 & reg.hcrReadTraps()) != 0) {
+            sysregTrap(esr);
+            return;
+        }
+        hostContext.regs().set(rt, el1Sysregs[reg.ordinal()]);
+    }
+
+    /** Takes a trapped system-register access to EL2 ({@code ESR_EL2 = esr}). */
+    private void sysregTrap(long esr) {
+        El2Vector vector = machine.el2Vector();
+        checkNotPanicked();
+        if (vector == null) {
+            throw new IllegalStateException("a trapped MSR/MRS on CPU" + id + " with no EL2 vector installed");
+        }
+        boolean handled = vector.sysregTrap(this, esr);
+        checkNotPanicked();
+        if (!handled) {
+            throw new IllegalStateException("EL2 returned from an unhandled system-register trap on CPU" + id);
+        }
+        takeHostSerror();
+    }
+
+    /** On the way back to EL1 (which runs with SError unmasked), the host takes a pending SError. */
+    private void takeHostSerror() {
+        if (serrorPending) {
+            serrorPending = false;
+            hostSerrors++;
+        }
+    }
+
+    /** How many SErrors the host took on this CPU (its {@code do_serror}). */
+    public long hostSerrors() {
+        return hostSerrors;
+    }
+
+    /**
+     * Takes the pages EL2's heap asked the host to donate on this CPU ({@code host_hyp_reqs}), and
+     * empties the request.
+     *
+     * @return the number of pages, 0 if none were asked for
+     */
+    public int takeHypAllocRequest() {
+        int n = hypAllocRequest;
+        hypAllocRequest = 0;
+        return n;
+    }
+
+    int hypAllocRequest() {
+        return hypAllocRequest;
+    }
+
+    void hypAllocRequest(int nrPages) {
+        hypAllocRequest = nrPages;
+    }
+
+    long el1Sysreg(SysReg reg) {
+        return el1Sysregs[reg.ordinal()];
+    }
+
+    void el1Sysreg(SysReg reg, long value) {
+        el1Sysregs[reg.ordinal()] = value;
+    }
+
+    long hcrEl2() {
+        return hcrEl2;
+    }
+
+    void hcrEl2(long value) {
+        hcrEl2 = value;
+    }
+
+    long hfgwtrEl2() {
+        return hfgwtrEl2;
+    }
+
+    void hfgwtrEl2(long value) {
+        hfgwtrEl2 = value;
+    }
+
+    void raiseSerror() {
+        serrorPending = true;
+    }
+
+    /** Clears PSTATE.A at EL2; returns whether a pending SError was taken at once (and is no longer pending). */
+    boolean unmaskSerrorAtEl2() {
+        el2SerrorUnmasked = true;
+        return takeEl2Serror();
+    }
+
+    /** Sets PSTATE.A at EL2 again; returns whether an SError pending meanwhile was taken first. */
+    boolean maskSerrorAtEl2() {
+        boolean taken = takeEl2Serror();
+        el2SerrorUnmasked = false;
+        return taken;
+    }
+
+    private boolean takeEl2Serror() {
+        if (el2SerrorUnmasked && serrorPending) {
+            serrorPending = false;
+            return true;
+        }
+        return false;
     }
 
     /** A panicked machine takes no trap: checked on the way into EL2 and on the way back. */

@@ -71,4 +71,19 @@ public interface El2Vector {
      */
     default void cpuEntry(Cpu cpu, boolean cpuOn) {
     }
+
+    /**
+     * Handles a host {@code MSR}/{@code MRS} that {@code HCR_EL2} or {@code HFGWTR_EL2} made trap on
+     * {@code cpu}: {@code esr} has class {@code EC_SYS64} with the register's encoding, Rt and the
+     * direction ({@link org.pkvm4j.api.SysReg#esr}); the registers are in {@code cpu.hostContext()}.
+     *
+     * <p>Kernel counterpart: {@code handle_trap}'s default case, {@code default_host_trap_handler}
+     * then {@code hyp_panic}. Runs to completion and must not throw.
+     *
+     * @return true if EL2 handled (emulated) the access; false if it did not, which only a vector that
+     *     models no such traps answers (the default): a real one panics instead
+     */
+    default boolean sysregTrap(Cpu cpu, long esr) {
+        return false;
+    }
 }

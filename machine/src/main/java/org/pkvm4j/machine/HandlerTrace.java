@@ -36,4 +36,12 @@ public final class HandlerTrace {
         long end = machine.uptimeNanos();
         unit.record(cpu.id(), module, symbol, TraceUnit.OVER_BUDGET, end - durNanos, durNanos);
     }
+
+    /**
+     * Records event {@code text} of {@code module} on {@code cpu}, now: a span whose hvc is {@link
+     * TraceUnit#HYP_EVENT} ({@code tracing_commit_entry}, {@code tracing_mod_hyp_printk}).
+     */
+    public void event(Cpu cpu, String module, String text) {
+        unit.record(cpu.id(), module, text, TraceUnit.HYP_EVENT, machine.uptimeNanos(), 0);
+    }
 }

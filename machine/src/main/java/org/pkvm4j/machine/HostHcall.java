@@ -95,7 +95,13 @@ public enum HostHcall {
      * One guest SMC: x1 = handle, x2 = function id, x3..x5 = the guest's x1..x3. x1 = exit code (0
      * answered at EL2, 2 left to the host: a non-protected VM's), x2..x5 = the guest's x0..x3.
      */
-    PKVM_VCPU_GUEST_SMC(41, "__kvm_vcpu_run(smc)");
+    PKVM_VCPU_GUEST_SMC(41, "__kvm_vcpu_run(smc)"),
+    /**
+     * Donates the host page at pfn x1 to the EL2 heap, which maps it at its end; x1 = 0 or -errno
+     * (-E2BIG: the heap's VA window is full). The host issues it for each page a module's {@code
+     * request_hyp_alloc} asked for.
+     */
+    PKVM_HYP_ALLOC_REFILL(42, "__pkvm_hyp_alloc_mgt_refill");
 
     private final int id;
     private final String symbol;

@@ -1,6 +1,8 @@
 package org.pkvm4j.machine;
 
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import org.pkvm4j.api.SysReg;
 
 /**
  * The privileged capabilities of a machine: what only EL2 may hold.
@@ -176,7 +178,76 @@ public final class HypPlatform {
      * detector read). The first panic wins.
      */
     public void panicWithDetail(Cpu cpu, String reason, String detail) {
-        machine.recordPanic(new HypPanic(cpu.id(), reason, detail, machine.uptimeNanos()));
+        machine.panic(cpu, new HypPanic(cpu.id(), reason, detail, machine.uptimeNanos()));
+    }
+
+    /**
+     * Installs {@code hook}, run on the panicking thread before every panic is recorded ({@code
+     * hyp_panic} calling the panic notifiers before the report); once. A panic while the hook runs is
+     * recorded at once, so a hook that never returns cannot hold the report back.
+     *
+     * @throws IllegalStateException if a hook is installed already
+     */
+    public void beforePanic(BiConsumer<Cpu, HypPanic> hook) {
+        machine.beforePanic(hook);
+    }
+
+    /** {@code HCR_EL2} of {@code cpu}, live. */
+    public long hcrEl2(Cpu cpu) {
+        return cpu.hcrEl2();
+    }
+
+    /** Writes {@code HCR_EL2} of {@code cpu}: from now on the host's system-register accesses trap as its bits say. */
+    public void writeHcrEl2(Cpu cpu, long value) {
+        cpu.hcrEl2(value);
+    }
+
+    /** {@code HFGWTR_EL2} of {@code cpu}, live. */
+    public long hfgwtrEl2(Cpu cpu) {
+        return cpu.hfgwtrEl2();
+    }
+
+    /** Writes {@code HFGWTR_EL2} of {@code cpu}: the fine-grained write traps. */
+    public void writeHfgwtrEl2(Cpu cpu, long value) {
+        cpu.hfgwtrEl2(value);
+    }
+
+    /** An EL2 {@code MRS} of EL1 register {@code reg} on {@code cpu} (never traps). */
+    public long readEl1Sysreg(Cpu cpu, SysReg reg) {
+        return cpu.el1Sysreg(reg);
+    }
+
+    /** An EL2 {@code MSR} to EL1 register {@code reg} on {@code cpu} (never traps), read-only ones included. */
+    public void writeEl1Sysreg(Cpu cpu, SysReg reg, long value) {
+        cpu.el1Sysreg(reg, value);
+    }
+
+    /**
+     * Clears {@code PSTATE.A} at EL2 on {@code cpu}, for the rest of its trap.
+     *
+     * @return whether a pending SError was taken at EL2 at once (the caller panics)
+     */
+    public boolean unmaskSerror(Cpu cpu) {
+        return cpu.unmaskSerrorAtEl2();
+    }
+
+    /**
+     * Sets {@code PSTATE.A} at EL2 on {@code cpu} again.
+     *
+     * @return whether an SError that became pending while unmasked was taken first (the caller panics)
+     */
+    public boolean maskSerror(Cpu cpu) {
+        return cpu.maskSerrorAtEl2();
+    }
+
+    /** Whether {@code cpu}'s host_hyp_reqs slot holds a request the host has not taken. */
+    public boolean hypAllocRequested(Cpu cpu) {
+        return cpu.hypAllocRequest() != 0;
+    }
+
+    /** Writes {@code cpu}'s host_hyp_reqs slot: the host should donate {@code nrPages} pages to the heap. */
+    public void requestHypAlloc(Cpu cpu, int nrPages) {
+        cpu.hypAllocRequest(nrPages);
     }
 
     // ---------------------------------------------------------------- SMC, power, per-CPU registers

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -44,6 +45,9 @@ public final class Machine {
     private final ThreadLocal<Affinity> affinity = ThreadLocal.withInitial(this::newAffinity);
     private final AtomicReference<HypPanic> panic = new AtomicReference<>();
     private final List<Consumer<HypPanic>> panicListeners = new CopyOnWriteArrayList<>();
+    // The panic whose before-panic hook (the hypervisor's panic notifiers) is running, if any.
+    private final AtomicReference<HypPanic> panicking = new AtomicReference<>();
+    private volatile BiConsumer<Cpu, HypPanic> beforePanic;
     private volatile El2Vector el2Vector;
     private final El3Firmware firmware;
     private volatile SystemPower systemPower = SystemPower.RUNNING;
@@ -257,6 +261,37 @@ public final class Machine {
         return affinity.get().pinned >= 0;
     }
 
+    /**
+     * Pins CPU {@code id} to the calling thread, waiting while another thread holds it: what {@code
+     * on_each_cpu} does to run a function on one CPU.
+     *
+     * @throws IllegalStateException if this thread already pins a CPU
+     */
+    public CpuPin pinCurrentThread(int id) {
+        Objects.checkIndex(id, cpus.length);
+        Affinity a = affinity.get();
+        if (a.pinned >= 0) {
+            throw new IllegalStateException(Thread.currentThread() + " already pins " + cpus[a.pinned]);
+        }
+        Cpu cpu = cpus[id];
+        while (!cpu.tryClaim()) {
+            Thread.onSpinWait();
+        }
+        cpu.pinned = true;
+        a.pinned = id;
+        a.current = id;
+        return new CpuPin(this, cpu);
+    }
+
+    /**
+     * Raises an SError (an asynchronous external abort, e.g. from the interconnect) on CPU {@code
+     * id}: it stays pending until the CPU runs with SError unmasked: at EL2 if the hypervisor unmasked
+     * it for a trap, else at EL1 when the CPU next returns from EL2 to the host.
+     */
+    public void raiseSerror(int id) {
+        cpus[Objects.checkIndex(id, cpus.length)].raiseSerror();
+    }
+
     void unpin(Cpu cpu) {
         Affinity a = affinity.get();
         if (a.pinned != cpu.id()) {
@@ -449,6 +484,43 @@ public final class Machine {
 
     CpuClaims claims() {
         return claims;
+    }
+
+    /** Installs the hook run before a panic is recorded (the hypervisor's panic notifiers); once. */
+    synchronized void beforePanic(BiConsumer<Cpu, HypPanic> hook) {
+        if (beforePanic != null) {
+            throw new IllegalStateException("the before-panic hook is installed already");
+        }
+        beforePanic = Objects.requireNonNull(hook, "hook");
+    }
+
+    /**
+     * A panic on {@code cpu}: runs the before-panic hook first (on this thread), then records the
+     * report. A second panic while the hook runs (the lockup watchdog catching a hook that does not
+     * return, or the hook's own failure) records the first report at once, with the second as its
+     * cause; the hook's thread then finds the panic recorded.
+     */
+    void panic(Cpu cpu, HypPanic report) {
+        if (panic.get() != null) {
+            return;
+        }
+        BiConsumer<Cpu, HypPanic> hook = beforePanic;
+        if (hook == null) {
+            recordPanic(report);
+            return;
+        }
+        if (panicking.compareAndSet(null, report)) {
+            try {
+                hook.accept(cpu, report);
+            } catch (Throwable t) {
+                // The hook contains what it runs; whatever still escapes must not cost the report.
+            }
+            recordPanic(report);
+        } else {
+            HypPanic first = panicking.get();
+            recordPanic(new HypPanic(first.cpu(), first.reason(), first.detail()
+                    + "while the panic notifiers ran: " + report.reason() + "\n" + report.detail(), first.uptimeNanos()));
+        }
     }
 
     void recordPanic(HypPanic report) {

@@ -26,6 +26,11 @@ public final class TraceUnit {
 
     /** The hvc of a span that reports code over its budget rather than one handler run. */
     public static final long OVER_BUDGET = -1;
+    /**
+     * The hvc of a span that is an event a module wrote with hyp tracing (an instant: its duration is
+     * 0, its symbol the event's text).
+     */
+    public static final long HYP_EVENT = -2;
 
     private final Ring[] rings;
 

@@ -27,6 +27,8 @@ public enum ErrorCode {
     HYP_PANIC("PKVM-HYP-PANIC", "a throwable escaped EL2 code: the hypervisor panicked and takes no more traps"),
     HYP_LOCKUP("PKVM-HYP-LOCKUP", "the lockup watchdog found EL2 code that did not return within the bound; a hyp panic"),
     HYP_NOMEM("PKVM-HYP-NOMEM", "EL2 code allocated more than the EL2 allocation budget in one trap, or ran the JVM out of memory; a hyp panic"),
+    HYP_TRAP("PKVM-HYP-TRAP", "a host system-register access a module made trap reached no default trap handler, or the handler declined it; a hyp panic"),
+    HYP_SERROR("PKVM-HYP-SERROR", "an SError was taken at EL2 while a module's unmask_serror had it unmasked; a hyp panic"),
     // Module loads (modprobe), before any class is defined.
     LOAD_NOT_FOUND("PKVM-LOAD-NOT-FOUND", "the module is not in the initramfs, or its file cannot be read"),
     LOAD_NOT_MODULE_FILE("PKVM-LOAD-NOT-MODULE-FILE", "the file is not a module file (jar, modinfo, hyp.jar, module-info)"),
@@ -98,14 +100,16 @@ public enum ErrorCode {
     }
 
     /**
-     * The code of a hyp panic: {@link #HYP_LOCKUP} for the lockup watchdog's, {@link #HYP_NOMEM} for
-     * EL2 out of memory, else {@link #HYP_PANIC}.
+     * The code of a hyp panic: {@link #HYP_LOCKUP}, {@link #HYP_NOMEM}, {@link #HYP_TRAP} or {@link
+     * #HYP_SERROR} when its reason starts with one, else {@link #HYP_PANIC}.
      */
     public static ErrorCode ofPanic(HypPanic panic) {
-        if (panic.reason().startsWith(HYP_LOCKUP.code())) {
-            return HYP_LOCKUP;
+        for (ErrorCode c : new ErrorCode[] {HYP_LOCKUP, HYP_NOMEM, HYP_TRAP, HYP_SERROR}) {
+            if (panic.reason().startsWith(c.code() + ":")) {
+                return c;
+            }
         }
-        return panic.reason().startsWith(HYP_NOMEM.code()) ? HYP_NOMEM : HYP_PANIC;
+        return HYP_PANIC;
     }
 
     /**

@@ -2,7 +2,9 @@ package org.pkvm4j.host.hvc;
 
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
+import java.util.function.IntConsumer;
 import org.pkvm4j.api.Smccc;
+import org.pkvm4j.api.SysReg;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el1.SmcccRes;
 import org.pkvm4j.machine.Cpu;
@@ -21,7 +23,30 @@ import org.pkvm4j.machine.Machine;
  * reflection: claim a CPU, write four registers, trap, read two.
  */
 public final class HvcGateway {
+    /** How often one module call is retried after its heap was refilled ({@code -ENOMEM} again: give up). */
+    public static final int MAX_HYP_ALLOC_RETRIES = 8;
+    /** The most pages one request is served with (the heap's whole window): the host does not trust EL2's count blindly. */
+    public static final int MAX_HYP_ALLOC_REQUEST = 4096;
+    private static final long ENOMEM = Errno.ENOMEM.negated();
+
     private final Machine machine;
+    private volatile HostPages hypAllocPages;
+
+    /**
+     * Where the host takes the pages it donates to the EL2 heap: its page allocator.
+     */
+    public interface HostPages {
+        /**
+         * A free host page.
+         *
+         * @return its pfn
+         * @throws PkvmException {@code ENOMEM} when there is none
+         */
+        long alloc();
+
+        /** Gives back a page {@link #alloc} returned that could not be donated. */
+        void free(long pfn);
+    }
 
     /** A gateway issuing traps on {@code machine}'s CPUs. */
     public HvcGateway(Machine machine) {
@@ -34,45 +59,144 @@ public final class HvcGateway {
      * @throws PkvmException with the SMCCC status if x0 is not {@code SMCCC_RET_SUCCESS}
      */
     public long el2ModCall(long functionId, long a1, long a2, long a3) {
+        for (int attempt = 0;; attempt++) {
+            Cpu cpu = machine.getCpu();
+            long x0;
+            long x1;
+            int request;
+            try {
+                UserPtRegs regs = cpu.regs();
+                hvc(cpu, regs, functionId, a1, a2, a3);
+                x0 = regs.get(0);
+                x1 = regs.get(1);
+                request = cpu.takeHypAllocRequest();
+            } finally {
+                machine.putCpu(cpu);
+            }
+            // pkvm_handle_hyp_req: the heap asked for pages; donate them, and retry a call that ran out.
+            if (request != 0 && refillHypAlloc(request) && x0 == Smccc.RET_SUCCESS && x1 == ENOMEM
+                    && attempt < MAX_HYP_ALLOC_RETRIES) {
+                continue;
+            }
+            if (x0 != Smccc.RET_SUCCESS) {
+                throw refused(functionId, x0);
+            }
+            return x1;
+        }
+    }
+
+    /** Sets the host pages the EL2 heap is refilled from; without them a module's request is dropped. */
+    public void refillHypAllocFrom(HostPages pages) {
+        this.hypAllocPages = pages;
+    }
+
+    /**
+     * Donates {@code nrPages} host pages to the EL2 heap, one {@code __pkvm_hyp_alloc_mgt_refill} each.
+     *
+     * @return whether all were donated
+     */
+    private boolean refillHypAlloc(int nrPages) {
+        HostPages pages = hypAllocPages;
+        if (pages == null) {
+            return false;
+        }
+        for (int i = 0; i < Math.min(nrPages, MAX_HYP_ALLOC_REQUEST); i++) {
+            long pfn;
+            try {
+                pfn = pages.alloc();
+            } catch (PkvmException e) {
+                return false; // the host has no page to give: the call fails with its -ENOMEM
+            }
+            try {
+                hostHcall(HostHcall.PKVM_HYP_ALLOC_REFILL, pfn, 0, 0);
+            } catch (PkvmException e) {
+                pages.free(pfn);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@code read_sysreg(reg)} on the calling thread's CPU: {@code MRS X0, <reg>} (a trap to EL2 if
+     * EL2 made reads of it trap).
+     */
+    public long readSysreg(SysReg reg) {
         Cpu cpu = machine.getCpu();
-        long x0;
-        long x1;
         try {
-            UserPtRegs regs = cpu.regs();
-            hvc(cpu, regs, functionId, a1, a2, a3);
-            x0 = regs.get(0);
-            x1 = regs.get(1);
+            cpu.mrs(reg, 0);
+            return cpu.regs().get(0);
         } finally {
             machine.putCpu(cpu);
         }
-        if (x0 != Smccc.RET_SUCCESS) {
-            throw refused(functionId, x0);
+    }
+
+    /**
+     * {@code write_sysreg(value, reg)} on the calling thread's CPU: {@code MSR <reg>, X0} (a trap to
+     * EL2 if EL2 made writes to it trap).
+     *
+     * @throws IllegalArgumentException for a read-only register
+     */
+    public void writeSysreg(SysReg reg, long value) {
+        Cpu cpu = machine.getCpu();
+        try {
+            cpu.regs().set(0, value);
+            cpu.msr(reg, 0);
+        } finally {
+            machine.putCpu(cpu);
         }
-        return x1;
+    }
+
+    /**
+     * {@code on_each_cpu(fn, info, 1)}: runs {@code fn} with the calling thread pinned to each CPU in
+     * turn, so its HVCs and system-register accesses happen on that CPU.
+     *
+     * @throws IllegalStateException if the calling thread already pins a CPU
+     */
+    public void onEachCpu(IntConsumer fn) {
+        for (int id = 0; id < machine.nrCpus(); id++) {
+            try (CpuPin pin = machine.pinCurrentThread(id)) {
+                fn.accept(id);
+            }
+        }
     }
 
     /** Calls any function id and returns x0..x3 unchecked ({@code arm_smccc_1_1_hvc}). */
     public SmcccRes hvc(long functionId, long a1, long a2, long a3) {
         Cpu cpu = machine.getCpu();
+        SmcccRes res;
+        int request;
         try {
-            return trap(cpu, functionId, a1, a2, a3);
+            res = trap(cpu, functionId, a1, a2, a3);
+            request = cpu.takeHypAllocRequest();
         } finally {
             machine.putCpu(cpu);
         }
+        if (request != 0) {
+            refillHypAlloc(request); // served, not retried: the caller reads the raw answer
+        }
+        return res;
     }
 
     /** As {@link #hvc(long, long, long, long)} with x4 and x5 too; returns x0..x3 unchecked. */
     public SmcccRes hvc(long functionId, long a1, long a2, long a3, long a4, long a5) {
         Cpu cpu = machine.getCpu();
+        SmcccRes res;
+        int request;
         try {
             UserPtRegs regs = cpu.regs();
             regs.set(4, a4);
             regs.set(5, a5);
             hvc(cpu, regs, functionId, a1, a2, a3);
-            return new SmcccRes(regs.get(0), regs.get(1), regs.get(2), regs.get(3));
+            res = new SmcccRes(regs.get(0), regs.get(1), regs.get(2), regs.get(3));
+            request = cpu.takeHypAllocRequest();
         } finally {
             machine.putCpu(cpu);
         }
+        if (request != 0) {
+            refillHypAlloc(request);
+        }
+        return res;
     }
 
     /** As {@link #hvc(long, long, long, long, long, long)}, returning x0..x5 unchecked. */

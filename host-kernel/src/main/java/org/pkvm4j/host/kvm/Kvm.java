@@ -102,6 +102,20 @@ public final class Kvm {
         gateway.hostHcall(HostHcall.PKVM_HOST_FORCE_RECLAIM_PAGE_GUEST, phys, 0, 0);
     }
 
+    /**
+     * A page of the host pool for a donation to EL2 (the heap's refill): it leaves the pool for good.
+     *
+     * @throws PkvmException {@code ENOMEM} when the pool is exhausted
+     */
+    public long allocHostPage() {
+        return allocPage();
+    }
+
+    /** Gives back a page {@link #allocHostPage} returned that was not donated. */
+    public void freeHostPage(long pfn) {
+        freePage(pfn);
+    }
+
     synchronized long allocPage() {
         Long pfn = freePages.poll();
         if (pfn != null) {

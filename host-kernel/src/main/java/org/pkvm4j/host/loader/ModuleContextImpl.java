@@ -1,8 +1,10 @@
 package org.pkvm4j.host.loader;
 
 import java.util.Optional;
+import java.util.function.IntConsumer;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.api.SysReg;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.pkvm4j.api.el1.MiscDevice;
@@ -59,6 +61,21 @@ final class ModuleContextImpl implements ModuleContext {
             throw new PkvmException(Errno.ENODEV, name + ": unloaded; cannot register /dev/" + deviceName);
         }
         miscDevices.register(name, deviceName, device);
+    }
+
+    @Override
+    public long readSysreg(SysReg reg) {
+        return pkvm.gateway().readSysreg(reg);
+    }
+
+    @Override
+    public void writeSysreg(SysReg reg, long value) {
+        pkvm.gateway().writeSysreg(reg, value);
+    }
+
+    @Override
+    public void onEachCpu(IntConsumer fn) {
+        pkvm.gateway().onEachCpu(fn);
     }
 
     /** Marks the module unloaded: later registrations through this context are refused. */

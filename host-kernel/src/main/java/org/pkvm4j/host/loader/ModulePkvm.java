@@ -158,6 +158,11 @@ final class ModulePkvm implements Pkvm {
         return gateway.hvc(hvc.smcccFunctionId(), a1, a2, a3);
     }
 
+    /** The trap gateway this module's calls go through. */
+    HvcGateway gateway() {
+        return gateway;
+    }
+
     /** The token of the loaded EL2 part, if any. */
     synchronized Optional<El2ModuleToken> token() {
         return Optional.ofNullable(token);

@@ -156,6 +156,13 @@ public final class TraceFile implements BootTrace, AutoCloseable {
                         s.durNanos());
                 json.writeName("args").writeStartObject().writeStringProperty("module", s.module())
                         .writeStringProperty("symbol", s.symbol()).writeEndObject();
+            } else if (s.hvc() == TraceUnit.HYP_EVENT) {
+                // An event a module wrote with hyp tracing (tracing_commit_entry, tracing_mod_hyp_printk).
+                json.writeStartObject().writeStringProperty("name", s.symbol()).writeStringProperty("cat", "el2_event")
+                        .writeStringProperty("ph", "i").writeStringProperty("s", "t")
+                        .writeName("ts").writeNumber(micros(s.startNanos() + machineEpochNanos - originNanos))
+                        .writeNumberProperty("pid", PID).writeNumberProperty("tid", s.cpu());
+                json.writeName("args").writeStartObject().writeStringProperty("module", s.module()).writeEndObject();
             } else {
                 complete(s.symbol(), "el2", s.cpu(), s.startNanos() + machineEpochNanos - originNanos, s.durNanos());
                 json.writeName("args").writeStartObject().writeStringProperty("module", s.module())

@@ -4,10 +4,15 @@ import org.pkvm4j.api.RegsGate;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el2.GuestSmcHandler;
 import org.pkvm4j.api.el2.GuestTrngOps;
+import org.pkvm4j.api.el2.DefaultTrapHandler;
 import org.pkvm4j.api.el2.HostPermFaultHandler;
 import org.pkvm4j.api.el2.HostSmcHandler;
 import org.pkvm4j.api.el2.PsciEvent;
 import org.pkvm4j.api.el2.PsciNotifier;
+import org.pkvm4j.api.el2.HypPanicNotifier;
+import org.pkvm4j.api.el2.SerrorMask;
+import org.pkvm4j.api.el2.SerrorUnmask;
+import org.pkvm4j.hypervisor.traps.HypPanicNotifiers;
 import org.pkvm4j.api.el2.IllegalAbtNotifier;
 import org.pkvm4j.api.el2.IotlbGather;
 import org.pkvm4j.api.el2.SerialDriver;
@@ -180,6 +185,78 @@ final class ContainedCallbacks {
             El2Code outer = platform.enterEl2(cpu, code);
             try {
                 return rnd64.rnd64(out, bits);
+            } finally {
+                platform.exitEl2(cpu, outer);
+            }
+        }
+    }
+
+    /** A module's {@code default_trap_handler}. */
+    record TrapHandler(DefaultTrapHandler handler, ModuleContainment owner, El2Code code, HypPlatform platform)
+            implements DefaultTrapHandler {
+        @Override
+        public boolean handle(UserPtRegs regs, long esr) {
+            Cpu cpu = platform.currentCpu();
+            RegsGate gate = owner.gate(cpu);
+            El2Code outer = platform.enterEl2(cpu, code);
+            gate.open();
+            try {
+                return handler.handle(gate.regs(), esr);
+            } finally {
+                gate.close();
+                platform.exitEl2(cpu, outer);
+            }
+        }
+    }
+
+    /**
+     * A module's {@code hyp_panic_notifier}, run on the panicking CPU's trap. The panic stops module
+     * code only after the report is recorded, so the notifier runs as any callback does, watched by
+     * the lockup detector.
+     */
+    record PanicNotifier(HypPanicNotifier notifier, ModuleContainment owner, El2Code code, HypPlatform platform)
+            implements HypPanicNotifiers.Notifier {
+        @Override
+        public void run(Cpu cpu) {
+            RegsGate gate = owner.gate(cpu);
+            El2Code outer = platform.enterEl2(cpu, code);
+            gate.open();
+            try {
+                notifier.onHypPanic(gate.regs());
+            } finally {
+                gate.close();
+                platform.exitEl2(cpu, outer);
+            }
+        }
+
+        @Override
+        public String module() {
+            return owner.name();
+        }
+    }
+
+    /** A module's SError {@code unmask} callback, on the trap's CPU. */
+    record Unmask(SerrorUnmask callback, El2Code code, HypPlatform platform) implements SerrorUnmask {
+        @Override
+        public boolean unmask() {
+            Cpu cpu = platform.currentCpu();
+            El2Code outer = platform.enterEl2(cpu, code);
+            try {
+                return callback.unmask();
+            } finally {
+                platform.exitEl2(cpu, outer);
+            }
+        }
+    }
+
+    /** A module's SError {@code mask} callback, on the trap's CPU. */
+    record Mask(SerrorMask callback, El2Code code, HypPlatform platform) implements SerrorMask {
+        @Override
+        public void mask() {
+            Cpu cpu = platform.currentCpu();
+            El2Code outer = platform.enterEl2(cpu, code);
+            try {
+                callback.mask();
             } finally {
                 platform.exitEl2(cpu, outer);
             }

@@ -5,8 +5,14 @@ import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.el2.DeviceResetHandler;
 import org.pkvm4j.api.el2.GuestSmcHandler;
 import org.pkvm4j.api.el2.GuestTrngOps;
+import org.pkvm4j.api.Hcr;
+import org.pkvm4j.api.SysReg;
+import org.pkvm4j.api.el2.DefaultTrapHandler;
 import org.pkvm4j.api.el2.HostPermFaultHandler;
 import org.pkvm4j.api.el2.HostSmcHandler;
+import org.pkvm4j.api.el2.HypPanicNotifier;
+import org.pkvm4j.api.el2.SerrorMask;
+import org.pkvm4j.api.el2.SerrorUnmask;
 import org.pkvm4j.api.el2.HostStage2Leaf;
 import org.pkvm4j.api.el2.IllegalAbtNotifier;
 import org.pkvm4j.api.el2.IotlbGather;
@@ -23,6 +29,9 @@ import org.pkvm4j.hypervisor.mem.HypVaSpace;
 import org.pkvm4j.hypervisor.mem.IllegalAbtNotifiers;
 import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.hypervisor.smc.SmcRegistry;
+import org.pkvm4j.hypervisor.traps.HypPanicNotifiers;
+import org.pkvm4j.hypervisor.traps.HypTraps;
+import org.pkvm4j.hypervisor.traps.SerrorControl;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.HypPlatform;
 
@@ -46,6 +55,7 @@ public final class ModuleOpsTable implements ModuleOps {
     private final KvmIommu iommu;
     private final PkvmDevices devices;
     private final SmcRegistry smc;
+    private final HypTraps traps;
     /** What the module this view belongs to registered; null for the shared table. */
     private final ModuleRegistrations owned;
     /** The module this view belongs to; null for the shared table, which no module is handed. */
@@ -76,9 +86,18 @@ public final class ModuleOpsTable implements ModuleOps {
     public ModuleOpsTable(HypConsole console, HypPlatform platform, MemProtect memProtect,
             HostPermFaultHandlers permFaultHandlers, HypVaSpace va, IllegalAbtNotifiers abtNotifiers, KvmIommu iommu,
             PkvmDevices devices, SmcRegistry smc) {
+        this(console, platform, memProtect, permFaultHandlers, va, abtNotifiers, iommu, devices, smc,
+                HypTraps.create(platform, console, va));
+    }
+
+    /** As the other constructor, with the trap state {@code traps} the trap entry shares. */
+    public ModuleOpsTable(HypConsole console, HypPlatform platform, MemProtect memProtect,
+            HostPermFaultHandlers permFaultHandlers, HypVaSpace va, IllegalAbtNotifiers abtNotifiers, KvmIommu iommu,
+            PkvmDevices devices, SmcRegistry smc, HypTraps traps) {
         this.iommu = iommu;
         this.devices = devices;
         this.smc = smc;
+        this.traps = traps;
         this.console = console;
         this.platform = platform;
         this.memProtect = memProtect;
@@ -99,6 +118,7 @@ public final class ModuleOpsTable implements ModuleOps {
         this.iommu = shared.iommu;
         this.devices = shared.devices;
         this.smc = shared.smc;
+        this.traps = shared.traps;
         this.owned = owned;
         this.module = module;
     }
@@ -149,6 +169,7 @@ public final class ModuleOpsTable implements ModuleOps {
             owned.undo(console, permFaultHandlers, abtNotifiers, va);
             owned.undoIommu(memProtect, va, devices);
             owned.undoSmc(smc);
+            owned.undoTraps(traps, module);
         }
     }
 
@@ -577,6 +598,185 @@ public final class ModuleOpsTable implements ModuleOps {
         check(devices.registerReset(phys, cookie, registered), "device_register_reset", phys);
         if (owned != null) {
             owned.deviceReset(registered);
+        }
+    }
+
+    // ---------------------------------------------------------------- traps
+
+    /** The trap bits {@code update_hcr_el2} may change here: the ones the machine gives meaning to. */
+    private static final long HCR_MODULE_TRAPS = Hcr.TID1 | Hcr.TID2 | Hcr.TID3 | Hcr.TACR | Hcr.TVM | Hcr.TRVM;
+
+    /** The CPU the caller runs on: a module's code, its trap's CPU; the shared table, the thread's. */
+    private Cpu cpu() {
+        return module == null ? platform.currentCpu() : platform.el2Cpu();
+    }
+
+    /** The name events of this view are recorded under. */
+    private String moduleName() {
+        return module == null ? "pkvm" : module.name();
+    }
+
+    @Override
+    public void updateHcrEl2(long set, long clear) {
+        require("updateHcrEl2");
+        if (((set | clear) & ~HCR_MODULE_TRAPS) != 0) {
+            throw new PkvmException(Errno.EINVAL, "update_hcr_el2(0x%x, 0x%x): bits 0x%x are not trap bits pkvm4j models"
+                    .formatted(set, clear, (set | clear) & ~HCR_MODULE_TRAPS));
+        }
+        traps.saved().updateHcrEl2(platform, cpu(), set, clear);
+    }
+
+    @Override
+    public void updateHfgwtrEl2(long set, long clear) {
+        require("updateHfgwtrEl2");
+        traps.saved().updateHfgwtrEl2(platform, cpu(), set, clear);
+    }
+
+    @Override
+    public void registerDefaultTrapHandler(DefaultTrapHandler handler) {
+        require("registerDefaultTrapHandler");
+        DefaultTrapHandler registered = module == null || handler == null ? handler
+                : new ContainedCallbacks.TrapHandler(handler, module, module.code("default_trap_handler"), platform);
+        traps.trapHandlers().register(registered);
+        if (owned != null) {
+            owned.trapHandler(registered);
+        }
+    }
+
+    @Override
+    public long readSysreg(SysReg reg) {
+        require("readSysreg");
+        return platform.readEl1Sysreg(cpu(), reg);
+    }
+
+    @Override
+    public void writeSysreg(SysReg reg, long value) {
+        require("writeSysreg");
+        if (reg == null || reg.readOnly()) {
+            throw new PkvmException(Errno.EINVAL, "write_sysreg: %s is read-only".formatted(reg));
+        }
+        platform.writeEl1Sysreg(cpu(), reg, value);
+    }
+
+    @Override
+    public void registerHypPanicNotifier(HypPanicNotifier notifier) {
+        require("registerHypPanicNotifier");
+        if (notifier == null) {
+            throw new PkvmException(Errno.EINVAL, "register_hyp_panic_notifier: no callback");
+        }
+        HypPanicNotifiers.Notifier registered = module != null
+                ? new ContainedCallbacks.PanicNotifier(notifier, module, module.code("hyp_panic_notifier"), platform)
+                : new HypPanicNotifiers.Notifier() { // the shared table: hypervisor code, not contained
+                    @Override
+                    public void run(Cpu cpu) {
+                        notifier.onHypPanic(cpu.regs());
+                    }
+
+                    @Override
+                    public String module() {
+                        return "pkvm";
+                    }
+                };
+        traps.panicNotifiers().register(registered);
+        if (owned != null) {
+            owned.panicNotifier(registered);
+        }
+    }
+
+    @Override
+    public void registerUnmaskSerror(SerrorUnmask unmask, SerrorMask mask) {
+        require("registerUnmaskSerror");
+        SerrorControl.Pair registered = module == null || unmask == null || mask == null ? new SerrorControl.Pair(unmask, mask)
+                : new SerrorControl.Pair(new ContainedCallbacks.Unmask(unmask, module.code("unmask_serror"), platform),
+                        new ContainedCallbacks.Mask(mask, module.code("mask_serror"), platform));
+        traps.serror().register(registered);
+        if (owned != null) {
+            owned.serror(registered);
+        }
+    }
+
+    @Override
+    public long tracingReserveEntry(long length) {
+        if (!allowed("tracingReserveEntry")) {
+            return 0;
+        }
+        return traps.tracing().reserve(cpu(), length);
+    }
+
+    @Override
+    public void tracingCommitEntry() {
+        if (!allowed("tracingCommitEntry")) {
+            return;
+        }
+        traps.tracing().commit(cpu(), moduleName());
+    }
+
+    @Override
+    public void tracingModHypPrintk(int fmtId, long a, long b, long c, long d) {
+        if (!allowed("tracingModHypPrintk")) {
+            return;
+        }
+        traps.tracing().printk(cpu(), moduleName(), fmtId, a, b, c, d);
+    }
+
+    @Override
+    public long hypAlloc(long size) {
+        if (!allowed("hypAlloc")) {
+            return 0;
+        }
+        return traps.heap().alloc(cpu().id(), size, module);
+    }
+
+    @Override
+    public int hypAllocErrno() {
+        if (!allowed("hypAllocErrno")) {
+            return (int) Errno.EPERM.negated();
+        }
+        return traps.heap().errno(cpu().id());
+    }
+
+    @Override
+    public void hypFree(long va) {
+        require("hypFree");
+        if (va != 0) {
+            check(traps.heap().free(va, module), "hyp_free", va);
+        }
+    }
+
+    @Override
+    public int hypAllocMissingDonations() {
+        if (!allowed("hypAllocMissingDonations")) {
+            return 0;
+        }
+        return traps.heap().missingDonations(cpu().id());
+    }
+
+    @Override
+    public void requestHypAlloc() {
+        require("requestHypAlloc");
+        Cpu cpu = cpu();
+        int missing = traps.heap().missingDonations(cpu.id());
+        if (missing == 0) {
+            throw new PkvmException(Errno.ENOENT, "request_hyp_alloc: no donation is missing on CPU%d".formatted(cpu.id()));
+        }
+        if (platform.hypAllocRequested(cpu)) {
+            throw new PkvmException(Errno.EBUSY, "request_hyp_alloc: a request is pending on CPU%d".formatted(cpu.id()));
+        }
+        platform.requestHypAlloc(cpu, missing);
+    }
+
+    @Override
+    public void udelay(long usecs) {
+        require("udelay");
+        if (usecs < 0 || usecs > MAX_UDELAY_US) {
+            throw new PkvmException(Errno.EINVAL, "udelay(%d): 0..%d us".formatted(usecs, MAX_UDELAY_US));
+        }
+        long end = platform.uptimeNanos() + usecs * 1_000;
+        // A busy-wait, as the kernel's: the module stays published on this CPU, so the lockup
+        // watchdog sees a loop of udelays; after a panic the wait ends at once and the module's
+        // next poll unwinds it.
+        while (platform.uptimeNanos() < end && !platform.panicked()) {
+            Thread.onSpinWait();
         }
     }
 

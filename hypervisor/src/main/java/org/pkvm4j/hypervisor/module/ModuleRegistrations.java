@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.pkvm4j.api.el2.GuestSmcHandler;
 import org.pkvm4j.api.el2.GuestTrngOps;
+import org.pkvm4j.api.el2.DefaultTrapHandler;
 import org.pkvm4j.api.el2.HostPermFaultHandler;
 import org.pkvm4j.api.el2.HostSmcHandler;
 import org.pkvm4j.api.el2.PsciNotifier;
@@ -15,6 +16,9 @@ import org.pkvm4j.hypervisor.mem.HostPermFaultHandlers;
 import org.pkvm4j.hypervisor.mem.HypVaSpace;
 import org.pkvm4j.hypervisor.mem.IllegalAbtNotifiers;
 import org.pkvm4j.hypervisor.smc.SmcRegistry;
+import org.pkvm4j.hypervisor.traps.HypPanicNotifiers;
+import org.pkvm4j.hypervisor.traps.HypTraps;
+import org.pkvm4j.hypervisor.traps.SerrorControl;
 
 /**
  * What one EL2 module registered through its {@link ModuleOpsTable#forModule owner-bound ops}, so
@@ -40,6 +44,9 @@ final class ModuleRegistrations {
     private GuestTrngOps trngOps;
     private IllegalAbtNotifier notifier;
     private SerialDriver serialDriver;
+    private DefaultTrapHandler trapHandler;
+    private HypPanicNotifiers.Notifier panicNotifier;
+    private SerrorControl.Pair serror;
     /** Per CPU: the PA the module mapped in that CPU's fixmap slot and has not unmapped, or NONE. */
     private final AtomicLongArray fixmapPhys;
 
@@ -92,6 +99,39 @@ final class ModuleRegistrations {
             smc.unregisterGuestTrngOps(trngOps);
             trngOps = null;
         }
+    }
+
+    synchronized void trapHandler(DefaultTrapHandler h) {
+        trapHandler = h;
+    }
+
+    synchronized void panicNotifier(HypPanicNotifiers.Notifier n) {
+        panicNotifier = n;
+    }
+
+    synchronized void serror(SerrorControl.Pair p) {
+        serror = p;
+    }
+
+    /**
+     * Undoes the trap registrations (default trap handler, panic notifier, SError pair) that are
+     * still this module's, and frees its heap allocations ({@code owner}'s). The trap controls it set
+     * stay: the kernel has no way to tell whose bits they are either.
+     */
+    synchronized void undoTraps(HypTraps traps, Object owner) {
+        if (trapHandler != null) {
+            traps.trapHandlers().unregister(trapHandler);
+            trapHandler = null;
+        }
+        if (panicNotifier != null) {
+            traps.panicNotifiers().unregister(panicNotifier);
+            panicNotifier = null;
+        }
+        if (serror != null) {
+            traps.serror().unregister(serror);
+            serror = null;
+        }
+        traps.heap().freeAll(owner);
     }
 
     synchronized void serialDriver(SerialDriver driver) {

@@ -25,6 +25,7 @@ import org.pkvm4j.hypervisor.smc.HostSmc;
 import org.pkvm4j.hypervisor.smc.HypCpuParams;
 import org.pkvm4j.hypervisor.smc.PsciRelay;
 import org.pkvm4j.hypervisor.smc.SmcRegistry;
+import org.pkvm4j.hypervisor.traps.HypTraps;
 import org.pkvm4j.machine.El2Vector;
 import org.pkvm4j.machine.HandlerTrace;
 import org.pkvm4j.machine.HypOptions;
@@ -57,8 +58,10 @@ public final class PkvmImage implements HypervisorImage {
         KvmIommu iommu = new KvmIommu(memProtect, platform.memory(), console::puts);
         PkvmDevices devices = new PkvmDevices();
         SmcRegistry smc = new SmcRegistry();
+        HypTraps traps = HypTraps.create(platform, console, va);
         El2Modules modules = new El2Modules(platform, va,
-                new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers, iommu, devices, smc),
+                new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers, iommu, devices, smc,
+                        traps),
                 dynamicHcalls, faults, options.allocBytes());
         Deprivilege deprivilege = new Deprivilege(platform.nrCpus(), () -> {
             long left = memProtect.closeModuleRegistration();
@@ -69,17 +72,20 @@ public final class PkvmImage implements HypervisorImage {
         });
         GuestVcpus guests = new GuestVcpus(new GuestMemProtect(memProtect, new VmTable()), platform.nrCpus());
         HostHcallTable table = HostHcalls.table(modules, deprivilege, memProtect, guests, platform.nrCpus(), iommu, devices,
-                new GuestSmc(platform, guests, smc));
+                new GuestSmc(platform, guests, smc), traps.heap());
         // Per-CPU EL2 registers, loaded on every CPU now and again each time one enters from the firmware.
         HypCpuParams params = new HypCpuParams(platform);
         HostSmc hostSmc = new HostSmc(platform, new PsciRelay(platform, params, smc), new FfaProxy(platform, memProtect), smc);
         // A panic, for any reason, stops all EL2 module code: every poll inserted into it throws.
         platform.onPanic(p -> modules.stopAll());
+        // hyp_panic calls the modules' panic notifier before the report.
+        platform.beforePanic((cpu, p) -> traps.panicNotifiers().beforePanic(cpu));
         if (options.lockupMillis() > 0) {
             new HypWatchdog(platform, console, trace, options.lockupMillis(), options.budgetMillis(), options.allocBytes()).arm();
         }
         console.puts("pKVM: hypervisor initialised on %d CPUs%s".formatted(platform.nrCpus(),
                 options.protectedMode() ? ", protected mode" : ""));
-        return new HypMain(platform, dynamicHcalls, table, deprivilege, memProtect, permFaultHandlers, abtNotifiers, hostSmc);
+        return new HypMain(platform, dynamicHcalls, table, deprivilege, memProtect, permFaultHandlers, abtNotifiers, hostSmc,
+                traps);
     }
 }

@@ -799,4 +799,213 @@ public interface ModuleOps {
      *     {@code EBUSY} if ops are installed already
      */
     void registerGuestTrngOps(GuestTrngOps ops);
+
+    // ---------------------------------------------------------------- traps
+
+    /**
+     * Sets, then clears, bits of {@code HCR_EL2} on the calling CPU: in its saved value (the one
+     * restored when the CPU resumes from suspend) and in the live register. Host {@code MSR}/{@code
+     * MRS} accesses the new trap bits cover then trap to EL2, where {@link #registerDefaultTrapHandler
+     * the default trap handler} must handle them (an unhandled trap is a hyp panic).
+     *
+     * <p>Kernel counterpart: {@code update_hcr_el2(set_mask, clear_mask)} ({@code __update_hcr_el2}:
+     * this CPU's {@code kvm_init_params.hcr_el2}, then {@code write_sysreg}). Per CPU, as in C: call it
+     * on every CPU that should trap (an HVC on each). pkvm4j gives meaning only to the trap bits
+     * {@link org.pkvm4j.api.Hcr#TID1}, {@code TID2}, {@code TID3}, {@code TACR}, {@code TVM} and {@code
+     * TRVM}; any other bit is refused rather than silently ignored.
+     *
+     * @param set the bits to set
+     * @param clear the bits to clear, after setting
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} for a bit outside the modelled trap bits
+     */
+    void updateHcrEl2(long set, long clear);
+
+    /**
+     * Sets, then clears, bits of {@code HFGWTR_EL2} (fine-grained write traps) on the calling CPU, in
+     * its saved value and the live register: an {@code MSR} to a register whose bit is set traps to
+     * EL2 (see {@link org.pkvm4j.api.SysReg#hfgwtrBit}).
+     *
+     * <p>Kernel counterpart: {@code update_hfgwtr_el2(set_mask, clear_mask)} ({@code
+     * __update_hfgwtr_el2}); the simulated CPU has FEAT_FGT. A bit of a register pkvm4j does not model
+     * is kept and traps nothing.
+     *
+     * @param set the bits to set
+     * @param clear the bits to clear, after setting
+     */
+    void updateHfgwtrEl2(long set, long clear);
+
+    /**
+     * Registers the handler of host traps pKVM does not handle itself (the system-register accesses
+     * the modules made trap).
+     *
+     * <p>Kernel counterpart: {@code register_default_trap_handler(cb)}: one slot, taken with a
+     * compare-and-swap, for the life of the hypervisor (pkvm4j empties it when its module goes).
+     *
+     * @param handler the handler
+     * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if a handler is already registered; {@code
+     *     EINVAL} for null
+     */
+    void registerDefaultTrapHandler(DefaultTrapHandler handler);
+
+    /**
+     * Reads an EL1 system register of the calling CPU from EL2 (an EL2 {@code MRS} never traps).
+     *
+     * <p>Kernel counterpart: none in the ops table: {@code read_sysreg(reg)}, an instruction a C
+     * module executes directly. pkvm4j extra.
+     *
+     * @param reg the register
+     * @return its value on this CPU
+     */
+    long readSysreg(org.pkvm4j.api.SysReg reg);
+
+    /**
+     * Writes an EL1 system register of the calling CPU from EL2: how a default trap handler completes
+     * a trapped {@code MSR} it allows.
+     *
+     * <p>Kernel counterpart: none in the ops table: {@code write_sysreg(val, reg)}, an instruction.
+     * pkvm4j extra.
+     *
+     * @param reg the register
+     * @param value the new value
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} for a read-only register
+     */
+    void writeSysreg(org.pkvm4j.api.SysReg reg, long value);
+
+    /**
+     * Registers the callback run when the hypervisor panics, before the panic is reported.
+     *
+     * <p>Kernel counterpart: {@code register_hyp_panic_notifier(cb)}: one slot, compare-and-swap.
+     *
+     * @param notifier the notifier
+     * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if one is registered already; {@code EINVAL}
+     *     for null
+     */
+    void registerHypPanicNotifier(HypPanicNotifier notifier);
+
+    /**
+     * Registers the pair that may unmask SError at EL2 for the length of each host trap.
+     *
+     * <p>Kernel counterpart: {@code register_unmask_serror(unmask, mask)}: one slot,
+     * compare-and-swap.
+     *
+     * @param unmask asked on trap entry
+     * @param mask called on the way out of a trap it unmasked
+     * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if a pair is registered already; {@code
+     *     EINVAL} if either is null
+     */
+    void registerUnmaskSerror(SerrorUnmask unmask, SerrorMask mask);
+
+    // ---------------------------------------------------------------- traps: hyp tracing
+
+    /**
+     * Reserves an entry of {@code length} bytes in this CPU's hyp trace buffer and returns its hyp
+     * VA: write the event there (its first two bytes, little-endian, are the event id, {@code struct
+     * hyp_entry_hdr}), then {@link #tracingCommitEntry}. The machine's trace unit shows the committed
+     * event on this CPU ({@code --trace}).
+     *
+     * <p>Kernel counterpart: {@code tracing_reserve_entry(length)}. Like C it answers 0 (NULL) when
+     * there is nowhere to write: tracing is off, {@code length} is not 2..256, or the buffer, taken
+     * from the EL2 heap on first use, could not be allocated (see {@link #hypAlloc}).
+     *
+     * @param length the entry's size in bytes, 2..256
+     * @return the entry's hyp VA, or 0
+     */
+    long tracingReserveEntry(long length);
+
+    /**
+     * Commits the entry reserved last on this CPU: it becomes an event of the trace unit. Without a
+     * reserved entry, nothing happens.
+     *
+     * <p>Kernel counterpart: {@code tracing_commit_entry()}.
+     */
+    void tracingCommitEntry();
+
+    /**
+     * Writes a {@code trace_printk}-style event of this module on this CPU: format {@code fmtId} of
+     * the module with four arguments.
+     *
+     * <p>Kernel counterpart: {@code tracing_mod_hyp_printk(fmt_id, a, b, c, d)}; the host resolves
+     * {@code fmt_id} against the module's format strings, pkvm4j shows the id and the arguments. Does
+     * nothing when tracing is off.
+     *
+     * @param fmtId the module's format id, 0..255
+     * @param a the first argument
+     * @param b the second argument
+     * @param c the third argument
+     * @param d the fourth argument
+     */
+    void tracingModHypPrintk(int fmtId, long a, long b, long c, long d);
+
+    // ---------------------------------------------------------------- traps: the EL2 heap
+
+    /**
+     * Allocates {@code size} bytes, zeroed, from the EL2 heap and returns their hyp VA, usable with
+     * {@link #load64}, {@link #store64}, {@link #memset}; 0 (NULL) on failure, with the reason in
+     * {@link #hypAllocErrno}.
+     *
+     * <p>Kernel counterpart: {@code hyp_alloc(size)} ({@code nvhe/alloc.c}). The heap grows only with
+     * pages the host donates: when it lacks pages the call fails with {@code -ENOMEM} and records how
+     * many pages are missing ({@link #hypAllocMissingDonations}); {@link #requestHypAlloc} asks the host
+     * for them, and the host donates them and retries the module's HVC when it answered {@code -ENOMEM}.
+     *
+     * @param size the number of bytes, 1 or more
+     * @return the hyp VA (8-byte aligned), or 0
+     */
+    long hypAlloc(long size);
+
+    /**
+     * The reason the last {@link #hypAlloc} on this CPU failed.
+     *
+     * <p>Kernel counterpart: {@code hyp_alloc_errno()}.
+     *
+     * @return 0, {@code -ENOMEM} (the heap needs pages from the host), {@code -E2BIG} (no heap VA
+     *     left) or {@code -EINVAL} (a size below 1)
+     */
+    int hypAllocErrno();
+
+    /**
+     * Frees memory {@link #hypAlloc} returned. {@code hypFree(0)} does nothing.
+     *
+     * <p>Kernel counterpart: {@code hyp_free(addr)}.
+     *
+     * @param va the hyp VA {@link #hypAlloc} returned
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} if {@code va} is not an allocation this
+     *     module holds (the kernel's chunk checks WARN there)
+     */
+    void hypFree(long va);
+
+    /**
+     * How many pages the last failed {@link #hypAlloc} on this CPU lacked.
+     *
+     * <p>Kernel counterpart: {@code hyp_alloc_missing_donations()}.
+     *
+     * @return the number of pages, 0 if none are missing
+     */
+    int hypAllocMissingDonations();
+
+    /**
+     * Asks the host to donate the pages {@link #hypAllocMissingDonations} counts: when the current
+     * HVC returns {@code -ENOMEM} in x1, the host donates them to the heap and issues the HVC again.
+     *
+     * <p>Kernel counterpart: {@code request_hyp_alloc()} ({@code kvm_iommu_request_hyp_alloc}: a
+     * {@code KVM_HYP_REQ_TYPE_HYP_ALLOC} request in this CPU's {@code host_hyp_reqs}).
+     *
+     * @throws org.pkvm4j.api.PkvmException {@code ENOENT} if no pages are missing; {@code EBUSY} if a
+     *     request is already pending on this CPU
+     */
+    void requestHypAlloc();
+
+    /**
+     * Busy-waits {@code usecs} microseconds on the machine's counter, at EL2.
+     *
+     * <p>Kernel counterpart: {@code udelay(usecs)}. Bounded: at most {@value #MAX_UDELAY_US} µs per
+     * call (the watchdog still stops a module that calls it in an endless loop).
+     *
+     * @param usecs microseconds, 0..{@value #MAX_UDELAY_US}
+     * @throws org.pkvm4j.api.PkvmException {@code EINVAL} outside that range
+     */
+    void udelay(long usecs);
+
+    /** The longest {@link #udelay}, in microseconds: {@code MAX_UDELAY_MS}, 5 ms. */
+    long MAX_UDELAY_US = 5_000;
 }

@@ -1,0 +1,100 @@
+package org.pkvm4j.host.hvc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.pkvm4j.api.Errno;
+import org.pkvm4j.api.Smccc;
+import org.pkvm4j.machine.Cpu;
+import org.pkvm4j.machine.El2Vector;
+import org.pkvm4j.machine.HostHcall;
+import org.pkvm4j.machine.HypPlatform;
+import org.pkvm4j.machine.Machine;
+import org.pkvm4j.machine.MachineConfig;
+
+/**
+ * The host's side of the EL2 heap's refill ({@code pkvm_handle_hyp_req}): a module call that
+ * answers -ENOMEM with a request is served (the pages donated, one {@code
+ * __pkvm_hyp_alloc_mgt_refill} each) and issued again, a bounded number of times.
+ */
+class HypAllocRefillTest {
+    private static final long MOD_CALL = 0xC600_0080L;
+    private static final long ENOMEM = Errno.ENOMEM.negated();
+
+    private final Machine machine = new Machine(new MachineConfig(1, MachineConfig.DEFAULT_MEM));
+    private final HypPlatform platform = machine.takeHypPlatform();
+    private final HvcGateway gateway = new HvcGateway(machine);
+    private final List<Long> donated = new ArrayList<>();
+    private final List<Long> freed = new ArrayList<>();
+    private long nextPfn = 0x1000;
+    private int calls;
+
+    /** A vector whose module call needs {@code pagesNeeded} pages donated before it answers 42 (negative: never enough). */
+    private void install(int pagesNeeded, long refillAnswer) {
+        machine.installEl2Vector(new El2Vector() {
+            @Override
+            public void hostHvc(Cpu cpu) {
+                long x0 = cpu.regs().get(0);
+                cpu.regs().set(0, Smccc.RET_SUCCESS);
+                if (x0 == Smccc.kvmHostSmcccId(HostHcall.PKVM_HYP_ALLOC_REFILL.id())) {
+                    if (refillAnswer == 0) {
+                        donated.add(cpu.regs().get(1));
+                    }
+                    cpu.regs().set(1, refillAnswer);
+                    return;
+                }
+                calls++;
+                if (pagesNeeded < 0 || donated.size() < pagesNeeded) {
+                    platform.requestHypAlloc(cpu, pagesNeeded < 0 ? 1 : pagesNeeded - donated.size());
+                    cpu.regs().set(1, ENOMEM);
+                } else {
+                    cpu.regs().set(1, 42);
+                }
+            }
+        });
+        gateway.refillHypAllocFrom(new HvcGateway.HostPages() {
+            @Override
+            public long alloc() {
+                return nextPfn++;
+            }
+
+            @Override
+            public void free(long pfn) {
+                freed.add(pfn);
+            }
+        });
+    }
+
+    @Test
+    void aCallThatRanOutIsServedAndIssuedAgain() {
+        install(3, 0);
+        assertEquals(42, gateway.el2ModCall(MOD_CALL, 0, 0, 0));
+        assertEquals(List.of(0x1000L, 0x1001L, 0x1002L), donated);
+        assertEquals(2, calls);
+    }
+
+    @Test
+    void aRefillTheHypervisorRefusesGivesThePageBackAndTheCallFails() {
+        install(1, Errno.EPERM.negated());
+        assertEquals(ENOMEM, gateway.el2ModCall(MOD_CALL, 0, 0, 0));
+        assertEquals(List.of(0x1000L), freed);
+        assertEquals(1, calls);
+    }
+
+    @Test
+    void aRequestIsServedAtMostUpToTheHeapsSize() {
+        install(Integer.MAX_VALUE, 0);
+        assertEquals(ENOMEM, gateway.el2ModCall(MOD_CALL, 0, 0, 0));
+        assertEquals(HvcGateway.MAX_HYP_ALLOC_REQUEST * (HvcGateway.MAX_HYP_ALLOC_RETRIES + 1), donated.size());
+    }
+
+    @Test
+    void theRetriesAreBounded() {
+        install(-1, 0);
+        assertEquals(ENOMEM, gateway.el2ModCall(MOD_CALL, 0, 0, 0));
+        assertEquals(HvcGateway.MAX_HYP_ALLOC_RETRIES + 1, calls);
+        assertEquals(HvcGateway.MAX_HYP_ALLOC_RETRIES + 1, donated.size(), "each request served, the last without a retry");
+    }
+}
