@@ -43,10 +43,10 @@ public final class HostHcalls {
 
     private HostHcalls(El2Modules modules, Deprivilege deprivilege, MemProtect memProtect, GuestVcpus vcpus, int nrCpus,
             KvmIommu iommu, PkvmDevices devices, GuestSmc guestSmc, HypHeap heap) {
+        this.heap = heap;
         this.iommu = iommu;
         this.devices = devices;
         this.guestSmc = guestSmc;
-        this.heap = heap;
         this.modules = modules;
         this.deprivilege = deprivilege;
         this.memProtect = memProtect;
@@ -94,16 +94,10 @@ public final class HostHcalls {
             case PKVM_VCPU_GUEST_ACCESS -> this::vcpuGuestAccess;
             case PKVM_VCPU_GUEST_HVC -> this::vcpuGuestHvc;
             case PKVM_REFILL_MEMCACHE -> this::refillMemcache;
-            int nrCpus, KvmIommu iommu, PkvmDevices devices, GuestSmc guestSmc) {
-        HostHcalls h = new HostHcalls(modules, deprivilege, memProtect, vcpus, nrCpus, iommu, devices, guestSmc);
-            int nrCpus) {
-        return table(modules, deprivilege, memProtect, vcpus, nrCpus, null);
-    }
-
-    /** As the other {@code table}, with the EL2 heap {@code heap} the host refills (null: none, the refill answers -EOPNOTSUPP). */
-    public static HostHcallTable table(El2Modules modules, Deprivilege deprivilege, MemProtect memProtect, GuestVcpus vcpus,
-            int nrCpus, HypHeap heap) {
-        HostHcalls h = new HostHcalls(modules, deprivilege, memProtect, vcpus, nrCpus, heap);
+            case PKVM_IOMMU_REFILL -> this::iommuRefill;
+            case PKVM_DEVICE_ASSIGN -> this::deviceAssign;
+            case PKVM_VCPU_GUEST_SMC -> this::vcpuGuestSmc;
+            case PKVM_HYP_ALLOC_REFILL -> this::hypAllocRefill;
         };
     }
 
@@ -257,11 +251,28 @@ public final class HostHcalls {
         regs.set(2, exit.x2());
     }
 
-            case PKVM_IOMMU_REFILL -> this::iommuRefill;
-            case PKVM_DEVICE_ASSIGN -> this::deviceAssign;
-            case PKVM_VCPU_GUEST_SMC -> this::vcpuGuestSmc;
+    /** {@code handle___kvm_vcpu_run}, an SMC: x1 = handle, x2 = the guest's x0 (function), x3..x5 = its x1..x3. */
+    private void vcpuGuestSmc(Cpu cpu, UserPtRegs regs) {
+        GuestExit exit = exits[cpu.id()];
+        long fn = regs.get(2);
+        long x1;
+        if (guestSmc == null) {
+            exit.set(fn, 0, 0, 0);
+            x1 = vcpus.isRunning(regs.get(1)) ? GuestVcpus.EXIT_HVC : EINVAL;
+        } else {
+            x1 = guestSmc.guestSmc(cpu, regs.get(1), fn, regs.get(3), regs.get(4), regs.get(5), exit);
+        }
+        regs.set(1, x1);
+        regs.set(2, exit.x2());
+        regs.set(3, exit.x3());
+        regs.set(4, exit.x4());
+        regs.set(5, exit.x5());
     }
 
-            case PKVM_HYP_ALLOC_REFILL -> this::hypAllocRefill;
+    // ---------------------------------------------------------------- the EL2 heap
+
+    /** {@code handle___pkvm_hyp_alloc_mgt_refill}: x1 = pfn of the donated page. */
+    private void hypAllocRefill(Cpu cpu, UserPtRegs regs) {
+        regs.set(1, heap == null ? Errno.EOPNOTSUPP.negated() : heap.refill(regs.get(1)));
     }
 }

@@ -1,5 +1,8 @@
 package org.pkvm4j.hypervisor;
 
+import org.pkvm4j.hypervisor.smc.SmcRegistry;
+import org.pkvm4j.hypervisor.iommu.KvmIommu;
+import org.pkvm4j.hypervisor.device.PkvmDevices;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -61,14 +64,16 @@ class TrapsTest {
         traps = HypTraps.create(platform, console, va);
         HostPermFaultHandlers pfh = new HostPermFaultHandlers();
         IllegalAbtNotifiers abt = new IllegalAbtNotifiers();
-        ops = new ModuleOpsTable(console, platform, mp, pfh, va, abt, traps);
+        KvmIommu iommu = new KvmIommu(mp, platform.memory(), line -> { });
+        PkvmDevices devices = new PkvmDevices();
+        ops = new ModuleOpsTable(console, platform, mp, pfh, va, abt, iommu, devices, new SmcRegistry(), traps);
         DynamicHcalls dyn = new DynamicHcalls(platform);
         Deprivilege dep = new Deprivilege(platform.nrCpus());
         El2Modules modules = new El2Modules(platform, va, ops, dyn);
-        HostHcallTable table = HostHcalls.table(modules, dep, mp, new GuestVcpus(new GuestMemProtect(mp, new VmTable())),
-                platform.nrCpus(), traps.heap());
+        HostHcallTable table = HostHcalls.table(modules, dep, mp, new GuestVcpus(new GuestMemProtect(mp, new VmTable()), platform.nrCpus()),
+                platform.nrCpus(), iommu, devices, null, traps.heap());
         platform.beforePanic((cpu, p) -> traps.panicNotifiers().beforePanic(cpu));
-        machine.installEl2Vector(new HypMain(platform, dyn, table, dep, mp, pfh, abt, traps));
+        machine.installEl2Vector(new HypMain(platform, dyn, table, dep, mp, pfh, abt, null, traps));
     }
 
     /** Runs {@code body} on CPU {@code id}, claimed for this thread (as inside a trap of the shared table). */

@@ -123,6 +123,7 @@ public final class Cpu {
         }
         vector.hostHvc(this);
         checkNotPanicked();
+        takeHostSerror();
     }
 
     /**
@@ -194,7 +195,6 @@ public final class Cpu {
     /** The guest registers of the vCPU this CPU runs during a world switch. */
     KvmCpuContext guestContext() {
         return guestContext;
-        takeHostSerror();
     }
 
     /**

@@ -35,7 +35,7 @@ final class RawHostHcalls {
         Deprivilege deprivilege = new Deprivilege(nrCpus);
         machine.installEl2Vector(new HypMain(platform, new DynamicHcalls(platform),
                 HostHcalls.table(null, deprivilege, mp, vcpus, nrCpus,
-                        new KvmIommu(mp, platform.memory(), line -> { }), new PkvmDevices(), null), deprivilege, mp, new HostPermFaultHandlers()));
+                        new KvmIommu(mp, platform.memory(), line -> { }), new PkvmDevices(), null, null), deprivilege, mp, new HostPermFaultHandlers()));
     }
 
     /** One host hypercall on CPU {@code cpuId}, x1..x4 = {@code args}; returns x1 (the status must be SUCCESS). */

@@ -75,8 +75,8 @@ class SmcOpsContainmentTest {
         HostSmc chain = new HostSmc(platform, new PsciRelay(platform, new HypCpuParams(platform), smc), new FfaProxy(platform, mp), smc);
         Deprivilege deprivilege = new Deprivilege(2);
         HostHcallTable table = HostHcalls.table(modules, deprivilege, mp, new GuestVcpus(new GuestMemProtect(mp, new VmTable()), 2), 2,
-                iommu, devices, null);
-        machine.installEl2Vector(new HypMain(platform, hcalls, table, deprivilege, mp, handlers, notifiers, chain));
+                iommu, devices, null, null);
+        machine.installEl2Vector(new HypMain(platform, hcalls, table, deprivilege, mp, handlers, notifiers, chain, null));
     }
 
     @AfterEach

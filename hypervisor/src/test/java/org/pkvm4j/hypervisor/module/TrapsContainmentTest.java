@@ -1,5 +1,8 @@
 package org.pkvm4j.hypervisor.module;
 
+import org.pkvm4j.hypervisor.smc.SmcRegistry;
+import org.pkvm4j.hypervisor.iommu.KvmIommu;
+import org.pkvm4j.hypervisor.device.PkvmDevices;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,7 +44,8 @@ class TrapsContainmentTest {
     private final HypVaSpace va = new HypVaSpace(mp, 2);
     private final HypTraps traps = HypTraps.create(platform, console, va);
     private final El2Modules modules = new El2Modules(platform, va,
-            new ModuleOpsTable(console, platform, mp, new HostPermFaultHandlers(), va, new IllegalAbtNotifiers(), traps),
+            new ModuleOpsTable(console, platform, mp, new HostPermFaultHandlers(), va, new IllegalAbtNotifiers(),
+                    new KvmIommu(mp, platform.memory(), line -> { }), new PkvmDevices(), new SmcRegistry(), traps),
             new DynamicHcalls(platform));
 
     TrapsContainmentTest() {
