@@ -68,12 +68,12 @@ class AbiCompatIT {
         assertTrue(reason.contains("disagrees about version of symbol org.pkvm4j.api.Smccc.RET_INVALID_PARAMETER"), reason);
     }
 
-    /** Scenario: the module uses ModuleOps.pkvmUseDma(long, long), which the running API does not have. */
+    /** Scenario: the module uses ModuleOps.devicePowerLock(long, long), which the running API does not have. */
     @Test
     void memberTheKernelLacksIsAnUnknownSymbol() {
         HostKernel kernel = bootWith(FixtureModules.build("abi-newer-member", ApiVariants.NEWER.jar(), true), "abi_newer_member");
         String reason = refused(kernel, Errno.ENOENT).reason();
-        assertTrue(reason.contains("Unknown symbol org.pkvm4j.api.el2.ModuleOps.pkvmUseDma(JJ)"), reason);
+        assertTrue(reason.contains("Unknown symbol org.pkvm4j.api.el2.ModuleOps.devicePowerLock(JJ)"), reason);
     }
 
     /** Scenario: the same module without a record: the link check refuses the broken reference. */
@@ -81,7 +81,7 @@ class AbiCompatIT {
     void withoutARecordTheLinkCheckRefusesABrokenReference() {
         HostKernel kernel = bootWith(FixtureModules.build("abi-newer-member", ApiVariants.NEWER.jar(), false), "abi_newer_member");
         String reason = refused(kernel, Errno.ENOENT).reason();
-        assertTrue(reason.contains("ModuleOps.pkvmUseDma(JJ)I") && reason.contains("NoSuchMethodError"), reason);
+        assertTrue(reason.contains("ModuleOps.devicePowerLock(JJ)I") && reason.contains("NoSuchMethodError"), reason);
     }
 
     /**

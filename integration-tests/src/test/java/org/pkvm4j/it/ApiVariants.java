@@ -30,9 +30,9 @@ enum ApiVariants {
     /** SMCCC_RET_INVALID_PARAMETER is -4: a compile-time constant with another value. */
     CONSTANT_CHANGED(Map.of("Smccc.java", List.of(
             "RET_INVALID_PARAMETER = -3;", "RET_INVALID_PARAMETER = -4;"))),
-    /** A newer API: ModuleOps has pkvmUseDma(long, long) (BayLibre's pkvm_use_dma), which the running one does not. */
+    /** A newer API: ModuleOps has devicePowerLock(long, long) (BayLibre's device_register_power_lock), which the running one does not. */
     NEWER(Map.of("el2/ModuleOps.java", List.of(
-            "    int nrCpus();", "    int nrCpus();\n\n    int pkvmUseDma(long phys, long size);"))),
+            "    int nrCpus();", "    int nrCpus();\n\n    int devicePowerLock(long phys, long size);"))),
     /** An older API in which KernelModule.init had a default: modules may not implement it. */
     INIT_HAD_DEFAULT(Map.of("el1/KernelModule.java", List.of(
             "    void init(ModuleContext ctx);", "    default void init(ModuleContext ctx) {\n    }")));
