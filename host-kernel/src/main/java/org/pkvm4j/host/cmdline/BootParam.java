@@ -20,6 +20,12 @@ public final class BootParam {
     /** {@code pkvm.hyp_budget_ms=}: EL2 module code that returns after running this long is a warning. */
     public static final String HYP_BUDGET_MS = "pkvm.hyp_budget_ms";
 
+    /**
+     * {@code pkvm.kmi=}: the KMI generation the device boots as ({@code android14-5.15}, {@code
+     * android14-6.1}, {@code android15-6.6}, {@code android16-6.12}); android16-6.12 if absent.
+     */
+    public static final String KMI = "pkvm.kmi";
+
     private BootParam() {
     }
 }

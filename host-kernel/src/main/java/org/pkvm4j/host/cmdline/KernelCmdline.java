@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.pkvm4j.host.diag.BootConfigException;
 import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.kmi.Kmi;
 import org.pkvm4j.machine.HypOptions;
 import org.pkvm4j.machine.MachineConfig;
 
@@ -28,6 +29,7 @@ public final class KernelCmdline {
     private final MachineConfig machineConfig;
     private final long hypLockupMillis;
     private final long hypBudgetMillis;
+    private final Kmi kmi;
 
     private KernelCmdline(String raw, Map<String, String> params) {
         this.raw = raw;
@@ -42,6 +44,7 @@ public final class KernelCmdline {
                 ? parseMillis(BootParam.HYP_LOCKUP_MS, valueOf(BootParam.HYP_LOCKUP_MS), 0) : HypOptions.DEFAULT_LOCKUP_MILLIS;
         this.hypBudgetMillis = params.containsKey(BootParam.HYP_BUDGET_MS)
                 ? parseMillis(BootParam.HYP_BUDGET_MS, valueOf(BootParam.HYP_BUDGET_MS), 1) : HypOptions.DEFAULT_BUDGET_MILLIS;
+        this.kmi = params.containsKey(BootParam.KMI) ? Kmi.parse(valueOf(BootParam.KMI)) : Kmi.DEFAULT;
     }
 
     /**
@@ -93,6 +96,11 @@ public final class KernelCmdline {
     /** {@code pkvm.hyp_budget_ms=}: the EL2 code budget in milliseconds. */
     public long hypBudgetMillis() {
         return hypBudgetMillis;
+    }
+
+    /** {@code pkvm.kmi=}: the KMI generation the device boots as, {@link Kmi#DEFAULT} if absent. */
+    public Kmi kmi() {
+        return kmi;
     }
 
     /** The value of any parameter; empty if it is absent or given without {@code =}. */

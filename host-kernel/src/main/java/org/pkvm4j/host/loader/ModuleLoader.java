@@ -239,7 +239,8 @@ public final class ModuleLoader {
         // 1. Every check comes before the first class is defined: the one pipeline (ModuleChecks).
         CheckedModule checked = ModuleChecks.check(file, new ModuleChecks.Options(
                 Optional.of(dependencies.stream().map(Loaded::module).map(LoadedModule::el1Module).toList()),
-                checkAbi ? RunningApi::read : null, verifyEl2 ? El2Verifier.bundled() : null, true));
+                checkAbi ? RunningApi::read : null, verifyEl2 ? El2Verifier.bundled() : null, true,
+                Optional.of(cmdline.kmi())));
         if (checked.abi().orElse(null) == SymbolCheck.Outcome.LINK_CHECKED) {
             log.warn(LOG, "{}: no symbol versions (no {}); every API reference was link-checked instead", module,
                     ModVersions.ENTRY);
