@@ -101,7 +101,7 @@ public final class ModinfoMojo extends AbstractMojo {
         } catch (IOException e) {
             throw new MojoExecutionException("cannot write " + out + ": " + e.getMessage(), e);
         }
-        getLog().info("modinfo: " + name + " " + project.getVersion() + " for KMI " + kmi + " against org.pkvm4j.api "
-                + apiVersion);
+        getLog().info("modinfo: " + name + " " + project.getVersion() + " against org.pkvm4j.api " + apiVersion
+                + ", for KMI " + kmi);
     }
 }
