@@ -25,6 +25,7 @@ module org.pkvm4j.host {
     exports org.pkvm4j.host.diag;
     exports org.pkvm4j.host.hvc;
     exports org.pkvm4j.host.initramfs;
+    exports org.pkvm4j.host.kmi;
     exports org.pkvm4j.host.kvm;
     exports org.pkvm4j.host.loader;
     exports org.pkvm4j.host.log;

@@ -10,6 +10,7 @@ import org.pkvm4j.host.abi.AbiModel;
 import org.pkvm4j.tools.abi.AbiDiff;
 import org.pkvm4j.tools.abi.AbiInputs;
 import org.pkvm4j.tools.abi.ApiLocation;
+import org.pkvm4j.tools.abi.KmiDiff;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -84,6 +85,8 @@ final class AbiCommand {
             description = {"Compare two ABIs and classify every change as compatible or BREAKING for modules built "
                     + "against OLD, with a reason per line.",
                     "OLD and NEW are each an API jar, a class folder or a dump; the content decides.",
+                    "Or each a KMI (android14-5.15, android14-6.1, android15-6.6, android16-6.12) or a KMI table (.md):"
+                            + " the pkvm_module_ops layouts are compared, a member in a reserved slot being compatible.",
                     "Exit codes follow libabigail's abidiff: bits 4 (ABI changed) and 8 (incompatible change)."},
             exitCodeListHeading = "%nExit codes:%n",
             exitCodeList = {Diff.IDENTICAL, Diff.COMPATIBLE, Diff.BREAKING, Diff.USAGE, Diff.UNREADABLE})
@@ -110,7 +113,16 @@ final class AbiCommand {
         public Integer call() {
             AbiDiff diff;
             try {
-                diff = AbiDiff.compare(AbiInputs.read(older), AbiInputs.read(newer));
+                var oldKmi = KmiDiff.read(older);
+                var newKmi = KmiDiff.read(newer);
+                if (oldKmi.isPresent() != newKmi.isPresent()) {
+                    spec.commandLine().getErr().println("pkvm: abi diff: compare a KMI with a KMI, an API with an API ("
+                            + (oldKmi.isPresent() ? newer : older) + " is not a KMI; KMIs: "
+                            + org.pkvm4j.host.kmi.Kmi.names() + ")");
+                    return 2;
+                }
+                diff = oldKmi.isPresent() ? KmiDiff.compare(oldKmi.get(), newKmi.get())
+                        : AbiDiff.compare(AbiInputs.read(older), AbiInputs.read(newer));
             } catch (IOException e) {
                 return fail(spec, e);
             }

@@ -111,7 +111,7 @@ final class JsonReports {
                 .writeStringProperty("apiVersion", info.apiVersion())
                 .writeName("depends").writeStartArray();
         info.depends().forEach(json::writeString);
-        json.writeEndArray().writeName("el2ClassBytes");
+        json.writeEndArray().writeStringProperty("kmi", info.kmi().isEmpty() ? null : info.kmi()).writeName("el2ClassBytes");
         module.el2().ifPresentOrElse(j -> json.writeNumber(j.classBytes()), json::writeNull);
         JsonOutput.finish(json.writeStringProperty("sha256", module.sha256())
                 .writeStringProperty("signature", module.signature().map(ModuleSignature::describe).orElse(null))

@@ -341,6 +341,7 @@ final class ModuleTemplate {
             author=@VENDOR@
             api.version=${pkvm.api.version}
             depends=
+            kmi=${pkvm.kmi}
             """;
 
     private static final String TEST_CLASS = """

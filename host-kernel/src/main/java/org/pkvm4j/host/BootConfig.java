@@ -4,8 +4,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
+import org.pkvm4j.host.cmdline.BootParam;
 import org.pkvm4j.host.diag.BootConfigException;
 import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.kmi.Kmi;
 
 /**
  * What a device boots from: the kernel command line, the initramfs and the hypervisor image.
@@ -40,6 +42,15 @@ public record BootConfig(String cmdline, Path initramfs, Path hypervisor, Option
      */
     public BootConfig withTrustedKey(Path publicKey) {
         return new BootConfig(cmdline, initramfs, hypervisor, Optional.of(publicKey), faults);
+    }
+
+    /**
+     * This configuration, booting the device as KMI {@code kmi}: {@code pkvm.kmi=} appended to the
+     * command line (the last one wins, as in the kernel).
+     */
+    public BootConfig withKmi(Kmi kmi) {
+        return new BootConfig((cmdline.isBlank() ? "" : cmdline + " ") + BootParam.KMI + "=" + kmi.branch(), initramfs,
+                hypervisor, trustedKey, faults);
     }
 
     /** This configuration, injecting {@code plan} instead of its faults. */

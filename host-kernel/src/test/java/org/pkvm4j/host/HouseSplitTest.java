@@ -30,7 +30,7 @@ class HouseSplitTest {
         Map<String, Set<String>> exports = KERNEL.exports().stream()
                 .collect(Collectors.toMap(ModuleDescriptor.Exports::source, ModuleDescriptor.Exports::targets, (a, b) -> a, TreeMap::new));
         Map<String, Set<String>> expected = new TreeMap<>();
-        for (String p : List.of("", ".attest", ".cmdline", ".dev", ".diag", ".hvc", ".initramfs", ".kvm", ".loader", ".log",
+        for (String p : List.of("", ".attest", ".cmdline", ".dev", ".diag", ".hvc", ".initramfs", ".kmi", ".kvm", ".loader", ".log",
                 ".trace")) {
             expected.put("org.pkvm4j.host" + p, Set.of());
         }

@@ -17,7 +17,7 @@ import org.apache.maven.project.MavenProject;
 
 /**
  * Writes the module's {@code modinfo} record ({@code META-INF/pkvm/modinfo.properties}) from the
- * POM: name, version, description, license, author, the API version it builds against, depends.
+ * POM: name, version, description, license, author, the API version it builds against, depends, KMI.
  *
  * <p>Kernel counterpart: the {@code .modinfo} section {@code MODULE_LICENSE()}, {@code
  * MODULE_DESCRIPTION()} and friends fill. The API version is that of the {@code pkvm4j-module-api}
@@ -30,6 +30,7 @@ import org.apache.maven.project.MavenProject;
 @Mojo(name = "modinfo", defaultPhase = LifecyclePhase.PROCESS_RESOURCES, requiresDependencyResolution = ResolutionScope.COMPILE,
         threadSafe = true)
 public final class ModinfoMojo extends AbstractMojo {
+    private static final List<String> KMIS = List.of("android14-5.15", "android14-6.1", "android15-6.6", "android16-6.12");
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9]*(?:_[a-z0-9]+)*");
 
     @Parameter(defaultValue = "${project}", readonly = true, required = true)
@@ -46,6 +47,14 @@ public final class ModinfoMojo extends AbstractMojo {
     /** {@code MODULE_AUTHOR()} (default: the POM's organization, else its groupId). */
     @Parameter(property = "pkvm.module.author")
     private String author;
+
+    /**
+     * The KMI the module is built for ({@code kmi=}, the kernel's {@code vermagic}): {@code
+     * android14-5.15}, {@code android14-6.1}, {@code android15-6.6} or {@code android16-6.12}. A
+     * device booted as another KMI refuses the module.
+     */
+    @Parameter(property = "pkvm.module.kmi", defaultValue = "android16-6.12")
+    private String kmi;
 
     /** Modules that must be loaded first ({@code depends=}). */
     @Parameter
@@ -67,6 +76,9 @@ public final class ModinfoMojo extends AbstractMojo {
             throw new MojoFailureException("module name '" + name + "' is not valid: lower-case letters, digits and _,"
                     + " starting with a letter; set <moduleName> in the plugin's configuration");
         }
+        if (!KMIS.contains(kmi)) {
+            throw new MojoFailureException("kmi '" + kmi + "' is not a KMI pkvm4j knows: one of " + String.join(", ", KMIS));
+        }
         String apiVersion = PkvmArtifacts.version(project.getArtifacts(), PkvmArtifacts.MODULE_API, project.getId());
         String who = author != null ? author
                 : project.getOrganization() != null && project.getOrganization().getName() != null
@@ -80,7 +92,8 @@ public final class ModinfoMojo extends AbstractMojo {
                 + "license=" + license + "\n"
                 + "author=" + who + "\n"
                 + "api.version=" + apiVersion + "\n"
-                + "depends=" + String.join(",", depends) + "\n";
+                + "depends=" + String.join(",", depends) + "\n"
+                + "kmi=" + kmi + "\n";
         Path out = outputDirectory.toPath().resolve("META-INF/pkvm/modinfo.properties");
         try {
             Files.createDirectories(out.getParent());
@@ -88,6 +101,7 @@ public final class ModinfoMojo extends AbstractMojo {
         } catch (IOException e) {
             throw new MojoExecutionException("cannot write " + out + ": " + e.getMessage(), e);
         }
-        getLog().info("modinfo: " + name + " " + project.getVersion() + " against org.pkvm4j.api " + apiVersion);
+        getLog().info("modinfo: " + name + " " + project.getVersion() + " against org.pkvm4j.api " + apiVersion
+                + ", for KMI " + kmi);
     }
 }

@@ -42,7 +42,8 @@ final class SourceModules {
     static Path build(Path el1Src, Path hypSrc, Path modinfo, Path out) {
         try {
             String info = Files.readString(modinfo).replace("${project.version}", "0.1.0-SNAPSHOT")
-                    .replace("${pkvm.api.version}", "0.1.0-SNAPSHOT").replace("${project.description}", "test build");
+                    .replace("${pkvm.api.version}", "0.1.0-SNAPSHOT").replace("${pkvm.kmi}", "android16-6.12")
+                    .replace("${project.description}", "test build");
             String name = info.lines().filter(l -> l.startsWith("name=")).findFirst()
                     .orElseThrow(() -> new IllegalStateException(modinfo + " has no name=")).substring(5).strip();
             ModuleFileBuilder module = ModuleFileBuilder.module(name).modinfoBytes(info.getBytes(StandardCharsets.UTF_8))

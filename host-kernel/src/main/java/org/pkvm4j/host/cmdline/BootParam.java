@@ -25,6 +25,12 @@ public final class BootParam {
      */
     public static final String HYP_ALLOC_MB = "pkvm.hyp_alloc_mb";
 
+    /**
+     * {@code pkvm.kmi=}: the KMI generation the device boots as ({@code android14-5.15}, {@code
+     * android14-6.1}, {@code android15-6.6}, {@code android16-6.12}); android16-6.12 if absent.
+     */
+    public static final String KMI = "pkvm.kmi";
+
     private BootParam() {
     }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.pkvm4j.host.diag.BootConfigException;
 import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.kmi.Kmi;
 import org.pkvm4j.machine.HypOptions;
 import org.pkvm4j.machine.MachineConfig;
 
@@ -36,6 +37,7 @@ public final class KernelCmdline {
     private final long hypLockupMillis;
     private final long hypBudgetMillis;
     private final long hypAllocBytes;
+    private final Kmi kmi;
 
     private KernelCmdline(String raw, Map<String, String> params) {
         this.raw = raw;
@@ -52,6 +54,7 @@ public final class KernelCmdline {
                 ? parseMillis(BootParam.HYP_BUDGET_MS, valueOf(BootParam.HYP_BUDGET_MS), 1) : HypOptions.DEFAULT_BUDGET_MILLIS;
         this.hypAllocBytes = params.containsKey(BootParam.HYP_ALLOC_MB)
                 ? parseMebibytes(BootParam.HYP_ALLOC_MB, valueOf(BootParam.HYP_ALLOC_MB)) : HypOptions.DEFAULT_ALLOC_BYTES;
+        this.kmi = params.containsKey(BootParam.KMI) ? Kmi.parse(valueOf(BootParam.KMI)) : Kmi.DEFAULT;
     }
 
     /**
@@ -111,6 +114,11 @@ public final class KernelCmdline {
     /** {@code pkvm.hyp_alloc_mb=}: the EL2 allocation budget of one trap in bytes, 0 for none. */
     public long hypAllocBytes() {
         return hypAllocBytes;
+    }
+
+    /** {@code pkvm.kmi=}: the KMI generation the device boots as, {@link Kmi#DEFAULT} if absent. */
+    public Kmi kmi() {
+        return kmi;
     }
 
     /** The value of any parameter; empty if it is absent or given without {@code =}. */

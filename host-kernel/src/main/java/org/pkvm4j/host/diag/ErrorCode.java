@@ -42,6 +42,8 @@ public enum ErrorCode {
     LOAD_UNKNOWN_SYMBOL("PKVM-LOAD-UNKNOWN-SYMBOL", "the module uses a symbol the running API or its own EL2 part lacks"),
     LOAD_MODVERSION_CRC("PKVM-LOAD-MODVERSION-CRC", "a recorded symbol CRC differs from the running API's (disagrees about version)"),
     LOAD_MODVERSION_STALE("PKVM-LOAD-MODVERSION-STALE", "the modversions record is malformed, stale, or made for other classes"),
+    LOAD_KMI_MISMATCH("PKVM-LOAD-KMI-MISMATCH", "the module was built for another KMI than the device boots (vermagic): a fresh pkvm_module_ops layout"),
+    LOAD_KMI_MEMBER("PKVM-LOAD-KMI-MEMBER", "the module uses a pkvm_module_ops member, or a handler ABI, its KMI does not have"),
     LOAD_AFTER_DEPRIVILEGE("PKVM-LOAD-AFTER-DEPRIVILEGE", "an EL2 load or registration after deprivilege, or without pKVM"),
     LOAD_NOT_OWNER("PKVM-LOAD-NOT-OWNER", "a token, symbol or HVC number of another module, or of the wrong kind"),
     LOAD_HCALL_TABLE_FULL("PKVM-LOAD-HCALL-TABLE-FULL", "all 128 module hypercall slots are taken (the 129th handler)"),

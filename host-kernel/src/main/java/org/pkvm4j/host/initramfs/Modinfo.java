@@ -12,7 +12,7 @@ import org.pkvm4j.host.diag.Printable;
  * The {@code modinfo} record of a vendor module file.
  *
  * <p>Kernel counterpart: the {@code .modinfo} section ({@code MODULE_LICENSE}, {@code
- * MODULE_DESCRIPTION}, {@code depends=}, {@code vermagic}). Stored as {@value #ENTRY}, a properties
+ * MODULE_DESCRIPTION}, {@code depends=}, {@code vermagic} as {@code kmi=}). Stored as {@value #ENTRY}, a properties
  * file the module's build writes.
  *
  * @param name the module name, with underscores ({@code pkvm_driver})
@@ -22,9 +22,11 @@ import org.pkvm4j.host.diag.Printable;
  * @param author who wrote it
  * @param apiVersion the {@code org.pkvm4j.api} version it was built against
  * @param depends modules that must be loaded first ({@code modules.dep})
+ * @param kmi the KMI it was built for ({@code android14-5.15} ...; the kernel's {@code vermagic}),
+ *     empty if it records none
  */
 public record Modinfo(String name, String version, String description, String license, String author,
-        String apiVersion, List<String> depends) {
+        String apiVersion, List<String> depends, String kmi) {
 
     /** Where the record lives inside a module file. */
     public static final String ENTRY = "META-INF/pkvm/modinfo.properties";
@@ -32,6 +34,12 @@ public record Modinfo(String name, String version, String description, String li
     /** Copies the dependency list. */
     public Modinfo {
         depends = List.copyOf(depends);
+    }
+
+    /** A record without a KMI (built before KMI records existed). */
+    public Modinfo(String name, String version, String description, String license, String author,
+            String apiVersion, List<String> depends) {
+        this(name, version, description, license, author, apiVersion, depends, "");
     }
 
     /**
@@ -72,6 +80,7 @@ public record Modinfo(String name, String version, String description, String li
         }
         return new Modinfo(name.replace('-', '_'), p.getProperty("version", "").trim(),
                 p.getProperty("description", "").trim(), p.getProperty("license", "").trim(),
-                p.getProperty("author", "").trim(), p.getProperty("api.version", "").trim(), dependencies);
+                p.getProperty("author", "").trim(), p.getProperty("api.version", "").trim(), dependencies,
+                p.getProperty("kmi", "").trim());
     }
 }

@@ -136,6 +136,7 @@ public record ModuleFile(Path path, String sha256, Modinfo modinfo, JarImage el1
         rows.put("license", modinfo.license());
         rows.put("api.version", modinfo.apiVersion());
         rows.put("depends", String.join(",", modinfo.depends()));
+        rows.put("kmi", modinfo.kmi().isEmpty() ? "none recorded" : modinfo.kmi());
         rows.put("el2", el2.map(j -> "yes (" + j.classBytes() + " bytes of classes)").orElse("no (EL1 only)"));
         rows.put("sha256", sha256);
         rows.put("sig", signature.map(ModuleSignature::describe).orElse("none"));

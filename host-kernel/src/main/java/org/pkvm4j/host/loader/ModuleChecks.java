@@ -10,11 +10,14 @@ import java.util.function.Supplier;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.abi.AbiModel;
+import org.pkvm4j.host.abi.ApiReferences;
 import org.pkvm4j.host.abi.SymbolCheck;
 import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.diag.Refusal;
 import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.host.initramfs.ModuleFile;
+import org.pkvm4j.host.kmi.Kmi;
+import org.pkvm4j.host.kmi.KmiCheck;
 import org.pkvm4j.host.verify.El2Verifier;
 import org.pkvm4j.host.verify.Violation;
 import org.pkvm4j.machine.El2Image;
@@ -31,6 +34,8 @@ import org.pkvm4j.machine.El2Image;
  *       approved ({@link ApprovedClasses}). Later checks parse only approved class files, so this
  *       one always stops the pipeline;</li>
  *   <li>{@value #DESCRIPTORS}: what each descriptor requires, and the EL2 symbol table;</li>
+ *   <li>{@value #KMI}: built for the device's KMI, with its handler ABI and only its members
+ *       ({@link KmiCheck}; never switched off, as the kernel's vermagic check);</li>
  *   <li>{@value #ABI}: modversions and links against the running API (unless switched off);</li>
  *   <li>{@value #EL2_CODE}: the EL2 code rules (unless switched off), every violation listed.</li>
  * </ol>
@@ -42,6 +47,8 @@ public final class ModuleChecks {
     public static final String ENTRIES = "entries";
     /** The check of descriptors and EL2 symbols. */
     public static final String DESCRIPTORS = "descriptors";
+    /** The KMI check. */
+    public static final String KMI = "kmi";
     /** The ABI check. */
     public static final String ABI = "abi";
     /** The EL2 code rules. */
@@ -60,12 +67,19 @@ public final class ModuleChecks {
      * @param verifier the EL2 code verifier, or null to skip it ({@code pkvm.el2_verify=0})
      * @param cached whether results that depend on the bytes alone are kept per digest (the bundled
      *     verifier and the running API only)
+     * @param kmi the device's KMI; empty offline, where a module is checked against the KMI it records
      */
     public record Options(Optional<List<String>> dependencyModules, Supplier<AbiModel> api, El2Verifier verifier,
-            boolean cached) {
+            boolean cached, Optional<Kmi> kmi) {
+        /** Options for a device of the default KMI. */
+        public Options(Optional<List<String>> dependencyModules, Supplier<AbiModel> api, El2Verifier verifier,
+                boolean cached) {
+            this(dependencyModules, api, verifier, cached, Optional.of(Kmi.DEFAULT));
+        }
+
         /** Checks as {@code pkvm verify} does: offline, with {@code verifier} and the API {@code api}. */
         public static Options offline(Supplier<AbiModel> api, El2Verifier verifier) {
-            return new Options(Optional.empty(), api, verifier, false);
+            return new Options(Optional.empty(), api, verifier, false, Optional.empty());
         }
     }
 
@@ -116,7 +130,16 @@ public final class ModuleChecks {
         } catch (PkvmException e) {
             fail(stopAtFirst, refusals, DESCRIPTORS, e);
         }
-        // 3. The ABI.
+        // 3. The KMI: vermagic, handler ABI, members (what the file's bytes say is cached per digest).
+        try {
+            Optional<Kmi> built = KmiCheck.recorded(module, file.modinfo().kmi());
+            ApiReferences refs = cached(options, sha, "api references", guarded(module, file.el1(),
+                    () -> ApiReferences.scan(file.jars())));
+            KmiCheck.check(module, built, options.kmi(), refs);
+        } catch (PkvmException e) {
+            fail(stopAtFirst, refusals, KMI, e);
+        }
+        // 4. The ABI.
         Optional<SymbolCheck.Outcome> abi = Optional.empty();
         if (options.api() != null) {
             try {
@@ -126,7 +149,7 @@ public final class ModuleChecks {
                 fail(stopAtFirst, refusals, ABI, e);
             }
         }
-        // 4. The EL2 code rules, and the sections the EL2 image will take.
+        // 5. The EL2 code rules, and the sections the EL2 image will take.
         List<Violation> violations = List.of();
         El2Image.Sections sections = null;
         if (el2.isPresent()) {

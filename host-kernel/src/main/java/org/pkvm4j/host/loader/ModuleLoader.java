@@ -299,7 +299,7 @@ public final class ModuleLoader {
 
     private ModuleChecks.Options checkOptions(Optional<List<String>> dependencyModules) {
         return new ModuleChecks.Options(dependencyModules, checkAbi ? RunningApi::read : null,
-                verifyEl2 ? El2Verifier.bundled() : null, true);
+                verifyEl2 ? El2Verifier.bundled() : null, true, Optional.of(cmdline.kmi()));
     }
 
     private ModuleFile readModuleFile(String module) {

@@ -15,6 +15,8 @@ import org.pkvm4j.api.el2.SerrorUnmask;
 import org.pkvm4j.hypervisor.traps.HypPanicNotifiers;
 import org.pkvm4j.api.el2.IllegalAbtNotifier;
 import org.pkvm4j.api.el2.IotlbGather;
+import org.pkvm4j.api.el2.KvmCpuContextAbtNotifier;
+import org.pkvm4j.api.el2.KvmCpuContextPermFaultHandler;
 import org.pkvm4j.api.el2.SerialDriver;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.El2Code;
@@ -59,6 +61,42 @@ final class ContainedCallbacks {
             gate.open();
             try {
                 notifier.onIllegalAbort(gate.regs());
+            } finally {
+                gate.close();
+                platform.exitEl2(cpu, outer);
+            }
+        }
+    }
+
+    /** A module's android14-5.15 {@code host_perm_fault_handler}: the same gate, seen as a {@code kvm_cpu_context}. */
+    record CtxtPermFaultHandler(KvmCpuContextPermFaultHandler handler, ModuleContainment owner, El2Code code,
+            HypPlatform platform) implements HostPermFaultHandler {
+        @Override
+        public int handle(UserPtRegs regs, long esr, long addr) {
+            Cpu cpu = platform.currentCpu();
+            RegsGate gate = owner.gate(cpu);
+            El2Code outer = platform.enterEl2(cpu, code);
+            gate.open();
+            try {
+                return handler.handle(gate.context(), esr, addr);
+            } finally {
+                gate.close();
+                platform.exitEl2(cpu, outer);
+            }
+        }
+    }
+
+    /** A module's android14-5.15 {@code illegal_abt_notifier}. */
+    record CtxtAbtNotifier(KvmCpuContextAbtNotifier notifier, ModuleContainment owner, El2Code code, HypPlatform platform)
+            implements IllegalAbtNotifier {
+        @Override
+        public void onIllegalAbort(UserPtRegs regs) {
+            Cpu cpu = platform.currentCpu();
+            RegsGate gate = owner.gate(cpu);
+            El2Code outer = platform.enterEl2(cpu, code);
+            gate.open();
+            try {
+                notifier.onIllegalAbort(gate.context());
             } finally {
                 gate.close();
                 platform.exitEl2(cpu, outer);

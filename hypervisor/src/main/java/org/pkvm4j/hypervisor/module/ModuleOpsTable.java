@@ -1,6 +1,7 @@
 package org.pkvm4j.hypervisor.module;
 
 import org.pkvm4j.api.Errno;
+import org.pkvm4j.api.KvmCpuContext;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.el2.DeviceResetHandler;
 import org.pkvm4j.api.el2.GuestSmcHandler;
@@ -17,6 +18,8 @@ import org.pkvm4j.api.el2.HostStage2Leaf;
 import org.pkvm4j.api.el2.IllegalAbtNotifier;
 import org.pkvm4j.api.el2.IotlbGather;
 import org.pkvm4j.api.el2.IotlbSync;
+import org.pkvm4j.api.el2.KvmCpuContextAbtNotifier;
+import org.pkvm4j.api.el2.KvmCpuContextPermFaultHandler;
 import org.pkvm4j.api.el2.ModuleOps;
 import org.pkvm4j.api.el2.PsciNotifier;
 import org.pkvm4j.api.el2.SerialDriver;
@@ -840,6 +843,38 @@ public final class ModuleOpsTable implements ModuleOps {
         smc.registerGuestTrngOps(registered);
         if (owned != null) {
             owned.trngOps(registered);
+        }
+    }
+
+    // ---------------------------------------------------------------- kmi: the android14-5.15 shapes
+
+    @Override
+    public void hostStage2ModProt(long pfn, int prot) {
+        require("hostStage2ModProt");
+        check(memProtect.hostStage2ModProt(pfn, prot, 1), "host_stage2_mod_prot", pfn);
+    }
+
+    @Override
+    public void registerHostPermFaultHandlerCtxt(KvmCpuContextPermFaultHandler handler) {
+        require("registerHostPermFaultHandlerCtxt");
+        HostPermFaultHandler registered = handler == null ? null : module == null
+                ? (regs, esr, addr) -> handler.handle(new KvmCpuContext(regs), esr, addr)
+                : new ContainedCallbacks.CtxtPermFaultHandler(handler, module, module.code("host_perm_fault_handler"), platform);
+        permFaultHandlers.register(registered);
+        if (owned != null) {
+            owned.permFaultHandler(registered);
+        }
+    }
+
+    @Override
+    public void registerIllegalAbtNotifierCtxt(KvmCpuContextAbtNotifier notifier) {
+        require("registerIllegalAbtNotifierCtxt");
+        IllegalAbtNotifier registered = notifier == null ? null : module == null
+                ? regs -> notifier.onIllegalAbort(new KvmCpuContext(regs))
+                : new ContainedCallbacks.CtxtAbtNotifier(notifier, module, module.code("illegal_abt_notifier"), platform);
+        abtNotifiers.register(registered);
+        if (owned != null) {
+            owned.illegalAbtNotifier(registered);
         }
     }
 }

@@ -1008,4 +1008,46 @@ public interface ModuleOps {
 
     /** The longest {@link #udelay}, in microseconds: {@code MAX_UDELAY_MS}, 5 ms. */
     long MAX_UDELAY_US = 5_000;
+
+    // ---------------------------------------------------------------- kmi
+
+    /**
+     * Restricts (or restores) the host's stage-2 permissions on the one page {@code pfn}: the
+     * android14-5.15 shape of {@link #hostStage2ModProt(long, int, long)}, with the same effect as
+     * calling it with one page.
+     *
+     * <p>Kernel counterpart: android14-5.15's {@code host_stage2_mod_prot(pfn, prot)}; the ranged
+     * form is that branch's KABI slot 1, {@code host_stage2_mod_prot_range}. Offered on KMI
+     * android14-5.15 only (docs/abi.md, "KMI generations").
+     *
+     * @param pfn the page frame number
+     * @param prot {@link org.pkvm4j.api.Prot} bits
+     * @throws org.pkvm4j.api.PkvmException as {@link #hostStage2ModProt(long, int, long)}
+     */
+    void hostStage2ModProt(long pfn, int prot);
+
+    /**
+     * Registers a host permission-fault handler of the android14-5.15 shape, which receives a
+     * {@link org.pkvm4j.api.KvmCpuContext}; otherwise as {@link #registerHostPermFaultHandler}.
+     *
+     * <p>Kernel counterpart: android14-5.15's {@code register_host_perm_fault_handler(int
+     * (*cb)(struct kvm_cpu_context *ctxt, u64 esr, u64 addr))}: 16 slots shared with the other shape.
+     * Offered on KMI android14-5.15 only.
+     *
+     * @param handler the handler, kept for the life of the hypervisor
+     * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if all 16 slots are taken
+     */
+    void registerHostPermFaultHandlerCtxt(KvmCpuContextPermFaultHandler handler);
+
+    /**
+     * Registers the callback of the android14-5.15 shape run before every abort the hypervisor injects
+     * into the host; otherwise as {@link #registerIllegalAbtNotifier}.
+     *
+     * <p>Kernel counterpart: android14-5.15's {@code register_illegal_abt_notifier(void (*cb)(struct
+     * kvm_cpu_context *))}: the one slot shared with the other shape. Offered on KMI android14-5.15 only.
+     *
+     * @param notifier the notifier, kept for the life of the hypervisor
+     * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if a notifier is already registered
+     */
+    void registerIllegalAbtNotifierCtxt(KvmCpuContextAbtNotifier notifier);
 }

@@ -34,6 +34,11 @@ public final class AbiDiff {
         this.changes = List.copyOf(changes);
     }
 
+    /** A result of changes already in report order (breaking first): for {@link KmiDiff}. */
+    static AbiDiff of(List<AbiChange> ordered) {
+        return new AbiDiff(ordered);
+    }
+
     /** Compares {@code older}, what modules were built against, with {@code newer}, what they now meet. */
     public static AbiDiff compare(AbiModel older, AbiModel newer) {
         List<AbiChange> out = new ArrayList<>();

@@ -11,6 +11,7 @@ import org.pkvm4j.host.abi.SymbolCheck;
 import org.pkvm4j.host.diag.BootConfigException;
 import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.host.initramfs.ModuleFile;
+import org.pkvm4j.host.kmi.Kmi;
 import org.pkvm4j.host.loader.CheckedModule;
 import org.pkvm4j.host.loader.ModuleChecks;
 import org.pkvm4j.host.verify.El2Allowlist;
@@ -68,6 +69,11 @@ public record VerifyReport(String module, List<Step> steps, List<Violation> viol
         }
         PkvmException descriptors = checked.refusals().get(ModuleChecks.DESCRIPTORS);
         steps.add(new Step("descriptors", module.name() + ": descriptors and EL2 symbols ok", descriptors));
+        PkvmException kmi = checked.refusals().get(ModuleChecks.KMI);
+        String recorded = module.modinfo().kmi();
+        steps.add(new Step("kmi", kmi != null ? null : recorded.isEmpty()
+                ? "%s: no KMI recorded (modinfo kmi=); members of %s ok".formatted(module.name(), Kmi.DEFAULT)
+                : "%s: KMI %s ok: its handler ABI and members".formatted(module.name(), recorded), kmi));
         PkvmException abi = checked.refusals().get(ModuleChecks.ABI);
         steps.add(new Step("abi", abi != null ? null : "%s: ABI ok against %s %s (%s)".formatted(module.name(),
                 model.module(), model.version(), checked.abi().orElse(null) == SymbolCheck.Outcome.VERSIONS_MATCH

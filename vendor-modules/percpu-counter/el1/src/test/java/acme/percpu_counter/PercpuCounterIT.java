@@ -46,4 +46,15 @@ class PercpuCounterIT {
         assertEquals(202, kernel.ioctl("percpu_counter", MiscDevice.IOCTL_SELFTEST, 0));
         assertEquals(100, kernel.ioctl("percpu_counter", PercpuCounter.IOCTL_SUM, 0));
     }
+
+    /** Scenario: on a device booted as android14-5.15, the KMI of its kvm_cpu_context handlers. */
+    @Test
+    @PkvmBoot(modules = "${pkvm4j.module.file}", nrCpus = 4,
+            cmdline = "kvm-arm.mode=protected kvm-arm.protected_modules=percpu_counter pkvm.kmi=android14-5.15")
+    void bootsOnAndroid14515(HostKernel kernel) {
+        assertEquals("android14-5.15", kernel.cmdline().kmi().branch());
+        assertThat(kernel).isProtected().hasModule("percpu_counter", 3).deprivileged();
+        assertEquals(202, kernel.ioctl("percpu_counter", MiscDevice.IOCTL_SELFTEST, 0));
+        assertEquals(100, kernel.ioctl("percpu_counter", PercpuCounter.IOCTL_SUM, 0));
+    }
 }

@@ -1,0 +1,163 @@
+package org.pkvm4j.host.kmi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.pkvm4j.api.el2.ModuleOps;
+
+/**
+ * The per-KMI tables of {@code struct pkvm_module_ops} against {@link ModuleOps}, member for member,
+ * both ways: every Java method a table names exists, and every {@code ModuleOps} method stands for a
+ * member of at least one KMI (or is one of pkvm4j's own).
+ */
+class KmiTableTest {
+    /**
+     * Java members the tables name that other branches add (issue 11): [smc], [traps], [iommu], and
+     * the android14-5.15 / android14-6.1 shapes of theirs. The lead empties this set at merge: a name
+     * here that {@code ModuleOps} has fails the test, so it cannot linger.
+     */
+    private static final Set<String> NOT_YET_IN_THIS_BRANCH = Set.of(
+            // [smc]
+            "registerHostSmcHandler", "registerGuestSmcHandler", "registerPsciNotifier", "registerGuestTrngOps",
+            // [traps]
+            "updateHcrEl2", "updateHfgwtrEl2", "registerDefaultTrapHandler", "registerHypPanicNotifier",
+            "registerUnmaskSerror", "tracingReserveEntry", "tracingCommitEntry", "tracingModHypPrintk", "hypAlloc",
+            "hypAllocErrno", "hypFree", "hypAllocMissingDonations", "requestHypAlloc", "udelay",
+            // [iommu]
+            "hostDonateHypProt", "hostDonateSglistHyp", "kernHypVa", "mapModulePages", "unmapModulePages",
+            "linearMapEarly", "linearUnmapEarly", "fixblockMap", "fixblockUnmap", "iommuDonatePages",
+            "iommuReclaimPages", "iommuInitDevice", "iommuIotlbGatherAddPage", "iommuSnapshotHostStage2",
+            "iommuDonatePagesAtomic", "iommuReclaimPagesAtomic", "iommuFlushUnmapCache", "pkvmUnuseDma",
+            "deviceRegisterReset",
+            // [kmi], over the code of [smc] and [traps]: the android14-5.15 callback shapes
+            "registerHostSmcHandlerCtxt", "registerDefaultTrapHandlerCtxt", "registerPsciNotifierCtxt",
+            "registerHypPanicNotifierCtxt",
+            // [kmi], over the code of [iommu] and [traps]: android14-6.1 / android15-6.6 members
+            "iommuRequest", "registerHypEventIds");
+    /** Overloads [iommu] adds to members this branch already has under the same name. */
+    private static final Set<String> NOT_YET_OVERLOADS = Set.of("hostDonateHyp(long, long, boolean)",
+            "hostStage2ModProt(long, int, long, boolean)", "iommuDonatePages(int, boolean)");
+
+    private static Map<String, Method> moduleOps() {
+        Map<String, Method> out = new LinkedHashMap<>();
+        for (Method m : ModuleOps.class.getDeclaredMethods()) {
+            if (!m.isSynthetic() && !Modifier.isStatic(m.getModifiers())) {
+                out.put(KmiTable.javaSignature(m), m);
+            }
+        }
+        return out;
+    }
+
+    private static boolean notYet(String method) {
+        return NOT_YET_IN_THIS_BRANCH.contains(method.substring(0, method.indexOf('('))) || NOT_YET_OVERLOADS.contains(method);
+    }
+
+    /** Scenario: every Java method a KMI's table names is a ModuleOps method (or is named in the not-yet sets). */
+    @ParameterizedTest
+    @EnumSource(Kmi.class)
+    void everyTableMethodIsAModuleOpsMethod(Kmi kmi) {
+        Map<String, Method> ops = moduleOps();
+        List<String> missing = kmi.table().javaMethods().stream().filter(m -> !ops.containsKey(m) && !notYet(m)).toList();
+        assertEquals(List.of(), missing, kmi + "'s table names methods ModuleOps lacks");
+    }
+
+    /** Scenario: every ModuleOps method stands for a member of some KMI's table. */
+    @Test
+    void everyModuleOpsMethodIsInSomeTable() {
+        Set<String> tabled = Arrays.stream(Kmi.values()).flatMap(k -> k.table().javaMethods().stream())
+                .collect(Collectors.toSet());
+        List<String> untabled = moduleOps().keySet().stream().filter(m -> !tabled.contains(m)).toList();
+        assertEquals(List.of(), untabled, "ModuleOps methods that no KMI table lists");
+    }
+
+    /** Scenario: the not-yet sets hold only what ModuleOps really lacks, so the lead's merge empties them. */
+    @Test
+    void notYetSetsHoldOnlyMissingMembers() {
+        Set<String> names = moduleOps().values().stream().map(Method::getName).collect(Collectors.toSet());
+        List<String> present = NOT_YET_IN_THIS_BRANCH.stream().filter(names::contains).sorted().toList();
+        assertEquals(List.of(), present, "remove these from NOT_YET_IN_THIS_BRANCH: ModuleOps has them now");
+        List<String> presentOverloads = NOT_YET_OVERLOADS.stream().filter(moduleOps()::containsKey).sorted().toList();
+        assertEquals(List.of(), presentOverloads, "remove these from NOT_YET_OVERLOADS: ModuleOps has them now");
+        Set<String> tabled = Arrays.stream(Kmi.values()).flatMap(k -> k.table().javaMethods().stream())
+                .map(m -> m.substring(0, m.indexOf('('))).collect(Collectors.toSet());
+        assertTrue(tabled.containsAll(NOT_YET_IN_THIS_BRANCH), "a not-yet name no table lists");
+    }
+
+    /** Scenario: the slot counts per branch of PKVM §1.2-1.3, declaration numbers without gaps, KABI slots from 1. */
+    @ParameterizedTest
+    @EnumSource(Kmi.class)
+    void layoutFollowsTheKabiRules(Kmi kmi) {
+        KmiTable table = kmi.table();
+        assertEquals(kmi, table.kmi());
+        List<KmiTable.Member> c = table.cMembers();
+        List<String> numbered = c.stream().filter(m -> !m.kabi()).map(KmiTable.Member::slot).toList();
+        List<String> expected = new ArrayList<>();
+        for (int i = 1; i <= numbered.size(); i++) {
+            expected.add(Integer.toString(i));
+        }
+        assertEquals(expected, numbered, "declaration numbers 1..n in order");
+        List<String> kabi = c.stream().filter(KmiTable.Member::kabi).map(KmiTable.Member::slot).toList();
+        List<String> slots = new ArrayList<>();
+        for (int i = 1; i <= kabi.size(); i++) {
+            slots.add("KABI " + i);
+        }
+        assertEquals(slots, kabi, "reserved slots are used in order from 1, after every fixed member");
+        long fixed = c.stream().filter(m -> !m.kabi() && !m.configDependent()).count();
+        Map<Kmi, List<Integer>> spec = Map.of(Kmi.ANDROID14_5_15, List.of(32, 1), Kmi.ANDROID14_6_1, List.of(52, 0),
+                Kmi.ANDROID15_6_6, List.of(52, 3), Kmi.ANDROID16_6_12, List.of(59, 4));
+        assertEquals(spec.get(kmi), List.of((int) fixed, kabi.size()), "members (without CONFIG_LIST_HARDENED) and KABI slots used");
+        assertEquals(c.size(), c.stream().map(KmiTable.Member::name).distinct().count(), "a C member listed twice");
+    }
+
+    /** Scenario: at most five members are refused by design, each with its reason in the table and in ADR 0016. */
+    @Test
+    void refusedByDesignAreFewAndExplained() throws IOException {
+        Set<String> refused = new TreeSet<>();
+        for (Kmi kmi : Kmi.values()) {
+            kmi.table().members().stream().filter(m -> m.refusal().isPresent()).forEach(m -> {
+                assertTrue(!m.refusal().get().isBlank(), m.name() + " refused without a reason");
+                refused.add(m.name());
+            });
+        }
+        assertTrue(refused.size() <= 5, "more than five members refused by design: " + refused);
+        String adr = Files.readString(repositoryRoot().resolve("docs/adr/0016-kmi-generations.md"));
+        for (String member : refused) {
+            assertTrue(adr.contains("`" + member + "`"), "ADR 0016 does not give the reason for " + member);
+        }
+    }
+
+    /** Scenario: the handler ABI per branch is that of PKVM §3.5. */
+    @Test
+    void handlerAbiPerBranch() {
+        for (Kmi kmi : Kmi.values()) {
+            assertEquals(kmi.handlerAbi(), kmi.table().handlerAbi(), kmi.branch());
+        }
+        assertTrue(Kmi.ANDROID14_5_15.table().javaMethods().stream().filter(m -> m.startsWith("register"))
+                .allMatch(m -> m.contains("KvmCpuContext") || m.contains("SerialDriver")), "5.15 callbacks take kvm_cpu_context");
+    }
+
+    static Path repositoryRoot() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isDirectory(dir.resolve("docs/adr"))) {
+                return dir;
+            }
+        }
+        throw new IllegalStateException("no docs/adr above " + Path.of("").toAbsolutePath());
+    }
+}
