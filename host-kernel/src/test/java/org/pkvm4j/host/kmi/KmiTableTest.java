@@ -28,31 +28,14 @@ import org.pkvm4j.api.el2.ModuleOps;
  */
 class KmiTableTest {
     /**
-     * Java members the tables name that other branches add (issue 11): [smc], [traps], [iommu], and
-     * the android14-5.15 / android14-6.1 shapes of theirs. The lead empties this set at merge: a name
-     * here that {@code ModuleOps} has fails the test, so it cannot linger.
+     * Members the tables list that pkvm4j does not offer yet (issue 11 is open for them): the
+     * android14-5.15 callback shapes of the SMC, trap, PSCI and panic registrations, and two
+     * android14-6.1 / android15-6.6 members. A name here that {@code ModuleOps} gains fails the test,
+     * so the set only shrinks.
      */
-    private static final Set<String> NOT_YET_IN_THIS_BRANCH = Set.of(
-            // [smc]
-            "registerHostSmcHandler", "registerGuestSmcHandler", "registerPsciNotifier", "registerGuestTrngOps",
-            // [traps]
-            "updateHcrEl2", "updateHfgwtrEl2", "registerDefaultTrapHandler", "registerHypPanicNotifier",
-            "registerUnmaskSerror", "tracingReserveEntry", "tracingCommitEntry", "tracingModHypPrintk", "hypAlloc",
-            "hypAllocErrno", "hypFree", "hypAllocMissingDonations", "requestHypAlloc", "udelay",
-            // [iommu]
-            "hostDonateHypProt", "hostDonateSglistHyp", "kernHypVa", "mapModulePages", "unmapModulePages",
-            "linearMapEarly", "linearUnmapEarly", "fixblockMap", "fixblockUnmap", "iommuDonatePages",
-            "iommuReclaimPages", "iommuInitDevice", "iommuIotlbGatherAddPage", "iommuSnapshotHostStage2",
-            "iommuDonatePagesAtomic", "iommuReclaimPagesAtomic", "iommuFlushUnmapCache", "pkvmUnuseDma",
-            "deviceRegisterReset",
-            // [kmi], over the code of [smc] and [traps]: the android14-5.15 callback shapes
+    private static final Set<String> NOT_YET_IMPLEMENTED = Set.of(
             "registerHostSmcHandlerCtxt", "registerDefaultTrapHandlerCtxt", "registerPsciNotifierCtxt",
-            "registerHypPanicNotifierCtxt",
-            // [kmi], over the code of [iommu] and [traps]: android14-6.1 / android15-6.6 members
-            "iommuRequest", "registerHypEventIds");
-    /** Overloads [iommu] adds to members this branch already has under the same name. */
-    private static final Set<String> NOT_YET_OVERLOADS = Set.of("hostDonateHyp(long, long, boolean)",
-            "hostStage2ModProt(long, int, long, boolean)", "iommuDonatePages(int, boolean)");
+            "registerHypPanicNotifierCtxt", "iommuRequest", "registerHypEventIds");
 
     private static Map<String, Method> moduleOps() {
         Map<String, Method> out = new LinkedHashMap<>();
@@ -65,7 +48,7 @@ class KmiTableTest {
     }
 
     private static boolean notYet(String method) {
-        return NOT_YET_IN_THIS_BRANCH.contains(method.substring(0, method.indexOf('('))) || NOT_YET_OVERLOADS.contains(method);
+        return NOT_YET_IMPLEMENTED.contains(method.substring(0, method.indexOf('(')));
     }
 
     /** Scenario: every Java method a KMI's table names is a ModuleOps method (or is named in the not-yet sets). */
@@ -90,13 +73,11 @@ class KmiTableTest {
     @Test
     void notYetSetsHoldOnlyMissingMembers() {
         Set<String> names = moduleOps().values().stream().map(Method::getName).collect(Collectors.toSet());
-        List<String> present = NOT_YET_IN_THIS_BRANCH.stream().filter(names::contains).sorted().toList();
-        assertEquals(List.of(), present, "remove these from NOT_YET_IN_THIS_BRANCH: ModuleOps has them now");
-        List<String> presentOverloads = NOT_YET_OVERLOADS.stream().filter(moduleOps()::containsKey).sorted().toList();
-        assertEquals(List.of(), presentOverloads, "remove these from NOT_YET_OVERLOADS: ModuleOps has them now");
+        List<String> present = NOT_YET_IMPLEMENTED.stream().filter(names::contains).sorted().toList();
+        assertEquals(List.of(), present, "remove these from NOT_YET_IMPLEMENTED: ModuleOps has them now");
         Set<String> tabled = Arrays.stream(Kmi.values()).flatMap(k -> k.table().javaMethods().stream())
                 .map(m -> m.substring(0, m.indexOf('('))).collect(Collectors.toSet());
-        assertTrue(tabled.containsAll(NOT_YET_IN_THIS_BRANCH), "a not-yet name no table lists");
+        assertTrue(tabled.containsAll(NOT_YET_IMPLEMENTED), "a not-yet name no table lists");
     }
 
     /** Scenario: the slot counts per branch of PKVM §1.2-1.3, declaration numbers without gaps, KABI slots from 1. */
