@@ -137,9 +137,10 @@ public record KmiTable(Kmi kmi, HandlerAbi handlerAbi, List<Member> members) {
         }
         List<String> methods = new ArrayList<>();
         for (String m : java.split(";")) {
-            // A note in brackets says what an overload fixes: "hostDonateHyp(long, long) [accept_mmio = false]".
-            String method = m.replaceAll("\\[[^]]*]", "").strip();
-            if (!method.matches("[a-z][A-Za-z0-9]*\\(([A-Za-z0-9]+(, [A-Za-z0-9]+)*)?\\)")) {
+            // A note in brackets says what an overload fixes: "hostDonateHyp(long, long) [accept_mmio = false]";
+            // empty brackets are an array type: "hostDonateSglistHyp(long[])".
+            String method = m.replaceAll("\\[[^]]+]", "").strip();
+            if (!method.matches("[a-z][A-Za-z0-9]*\\(([A-Za-z0-9]+(\\[])*(, [A-Za-z0-9]+(\\[])*)*)?\\)")) {
                 throw new IllegalArgumentException("'" + method + "' is not a Java method as name(type, type)");
             }
             methods.add(method);
