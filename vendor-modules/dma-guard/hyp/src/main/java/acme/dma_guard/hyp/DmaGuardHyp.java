@@ -178,7 +178,7 @@ public final class DmaGuardHyp {
         ops.store64(slot, 0);
         IotlbGather gather = ops.iommuIotlbGatherAddPage(DmaGuardHyp::sync, IotlbGather.empty(), iova, PAGE);
         sync(gather); // the last gather: nothing more is unmapped in this call
-        ops.iommuFlushUnmapCache(new long[] {pte & ADDR_MASK}, new long[] {PAGE});
+        ops.pkvmUnuseDma(pte & ADDR_MASK, PAGE); // android16-6.12 has no iommu_flush_unmap_cache (a 6.6 slot)
         mapped--;
         return 0;
     }
