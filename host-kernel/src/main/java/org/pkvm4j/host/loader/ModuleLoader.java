@@ -248,21 +248,11 @@ public final class ModuleLoader {
         // hint costs only the overlap, never a check: the ordered load checks every file.
         List<String> todo = names.stream().map(ProtectedModules::normalize).filter(n -> !LoadCache.checkedAhead(fileKey(n)))
                 .toList();
-        int threads = Math.min(todo.size(), Runtime.getRuntime().availableProcessors());
-        if (todo.size() < 2 || threads < 1) {
+        if (todo.size() < 2) {
             return; // one module: nothing to overlap with
         }
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "pkvm-check-ahead");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            for (String name : todo) {
-                pool.execute(() -> checkAheadOne(name));
-            }
-        } finally {
-            pool.shutdown();
+        for (String name : todo) {
+            CheckAheadPool.get().execute(() -> checkAheadOne(name));
         }
     }
 

@@ -90,15 +90,20 @@ final class CaseRun {
     private static HostKernel keeper;
 
     /**
-     * Boots a clean device ({@code pkvm_driver} alone) and calls it: the JDK starts some of its
-     * threads lazily (the common cleaner) on the first device, and those are not a case's.
+     * Boots a clean device ({@code pkvm_driver} and {@code kvstore}) and calls it: the JDK starts
+     * some of its threads lazily (the common cleaner), and the kernel its check-ahead pool, on the
+     * first device, and those are not a case's.
      */
     static void warmUp() {
         try {
             Path dir = Files.createDirectories(HostileModules.work().resolve("initramfs")
                     .resolve("warm-up-" + ProcessHandle.current().pid() + "-" + NEXT.incrementAndGet()));
-            Files.copy(Path.of(System.getProperty("pkvm4j.it.initramfs")).resolve("pkvm_driver.jar"), dir.resolve("pkvm_driver.jar"));
-            HostKernel kernel = HostKernel.boot(BootConfig.of("kvm-arm.mode=protected kvm-arm.protected_modules=pkvm_driver", dir));
+            Path bundled = Path.of(System.getProperty("pkvm4j.it.initramfs"));
+            for (String file : new String[] {"pkvm_driver.jar", "kvstore.jar"}) {
+                Files.copy(bundled.resolve(file), dir.resolve(file));
+            }
+            HostKernel kernel = HostKernel.boot(BootConfig.of("kvm-arm.mode=protected kvm-arm.protected_modules=pkvm_driver,kvstore",
+                    dir));
             kernel.ioctl("pkvm_driver", 0, 0);
             keeper = kernel;
             System.gc();
