@@ -1,5 +1,8 @@
 package org.pkvm4j.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -59,6 +62,13 @@ final class Devices {
             addBundled(initramfs, name);
         }
         return boot("kvm-arm.mode=protected kvm-arm.protected_modules=" + String.join(",", bundled), initramfs);
+    }
+
+    /** Asserts that a fresh device in this JVM works: whatever one device's EL2 did stayed in it. */
+    static void assertAnotherDeviceWorks() {
+        HostKernel other = bootBundled("pkvm_driver");
+        assertTrue(other.panic().isEmpty());
+        assertEquals(1, other.ioctl("pkvm_driver", 0, 0), "pkvm_driver's selftest passes on another device");
     }
 
     private static void copy(Path from, Path to) {

@@ -36,13 +36,6 @@ class El2MemoryIT {
         return panic;
     }
 
-    /** Other devices of the JVM are untouched by one device's EL2 running out of memory. */
-    private static void anotherDeviceStillWorks() {
-        HostKernel other = Devices.bootBundled("pkvm_driver");
-        assertTrue(other.panic().isEmpty());
-        assertEquals(1, other.ioctl("pkvm_driver", 0, 0), "pkvm_driver's selftest passes on another device");
-    }
-
     /** Scenario: allocations within the budget work, and the budget is per trap: two 40 MiB traps under 64 MiB. */
     @Test
     void allocationsWithinTheBudgetOfEachTrapWork() {
@@ -62,7 +55,7 @@ class El2MemoryIT {
         HypPanic panic = assertNomem(kernel, thrown);
         assertTrue(panic.reason().contains("el2_hoard_hvc of module el2_hoard"), panic.reason());
         assertTrue(panic.reason().contains("would allocate " + (16 + (8L << 30)) + " bytes"), panic.reason());
-        anotherDeviceStillWorks();
+        Devices.assertAnotherDeviceWorks();
     }
 
     /** Scenario: a multi-dimensional array whose rows add up past the budget (80 MiB against 64). */
@@ -71,7 +64,7 @@ class El2MemoryIT {
         HostKernel kernel = bootHoard("");
         Throwable thrown = assertThrows(Throwable.class, () -> kernel.ioctl("el2_hoard", 2, 80));
         assertNomem(kernel, thrown);
-        anotherDeviceStillWorks();
+        Devices.assertAnotherDeviceWorks();
     }
 
     /** Scenario: the JDK grows a list for the module: the watchdog's sample of the thread's allocations stops it. */
@@ -81,7 +74,7 @@ class El2MemoryIT {
         Throwable thrown = assertThrows(Throwable.class, () -> kernel.ioctl("el2_hoard", 3, Integer.MAX_VALUE));
         HypPanic panic = assertNomem(kernel, thrown);
         assertTrue(panic.reason().contains("through the JDK"), panic.reason());
-        anotherDeviceStillWorks();
+        Devices.assertAnotherDeviceWorks();
     }
 
     /** Scenario: without a budget, an array the JVM cannot give is still a hyp panic, not the host's error. */
@@ -91,7 +84,7 @@ class El2MemoryIT {
         Throwable thrown = assertThrows(Throwable.class, () -> kernel.ioctl("el2_hoard", 4, 0));
         HypPanic panic = assertNomem(kernel, thrown);
         assertTrue(panic.reason().contains("OutOfMemoryError"), panic.reason());
-        anotherDeviceStillWorks();
+        Devices.assertAnotherDeviceWorks();
     }
 
     /** Scenario: a malformed budget is a command-line error. */

@@ -73,13 +73,6 @@ class LockupWatchdogIT {
         return panic;
     }
 
-    /** Other devices of the JVM are untouched by one device's lockup. */
-    private static void anotherDeviceStillWorks() {
-        HostKernel other = Devices.bootBundled("pkvm_driver");
-        assertTrue(other.panic().isEmpty());
-        assertEquals(1, other.ioctl("pkvm_driver", 0, 0), "pkvm_driver's selftest passes on another device");
-    }
-
     /** Scenario: a handler that spins forever: a lockup panic naming module, symbol, CPU and the stack. */
     @Test
     void aHandlerThatSpinsForeverIsALockup() {
@@ -92,7 +85,7 @@ class LockupWatchdogIT {
         assertTrue(tookMs >= BOUND_MS, "reported after the bound, not before: " + tookMs);
         assertTrue(panic.reason().contains("on CPU" + panic.cpu()), panic.reason());
         assertTrue(panic.detail().contains("fixture.el2_lockup.hyp.Hyp.spin"), panic.detail());
-        anotherDeviceStillWorks();
+        Devices.assertAnotherDeviceWorks();
     }
 
     /** Scenario: the spin sits inside {@code try { } catch (Throwable t) { }} in a loop: the stop is not swallowed. */
@@ -102,7 +95,7 @@ class LockupWatchdogIT {
         Throwable thrown = trapOnAThread(() -> kernel.ioctl("el2_lockup", 2, 0));
         HypPanic panic = assertLockup(kernel, thrown, "el2_lockup_hvc of module el2_lockup");
         assertTrue(panic.detail().contains("spin"), panic.detail());
-        anotherDeviceStillWorks();
+        Devices.assertAnotherDeviceWorks();
     }
 
     /** Scenario: the serial driver never returns (a handler's puts runs it): the report names both. */
@@ -123,7 +116,7 @@ class LockupWatchdogIT {
         Throwable thrown = trapOnAThread(() -> kernel.machine().hostMemory().store64(PA, 1));
         HypPanic panic = assertLockup(kernel, thrown, "host_perm_fault_handler of module el2_lockup");
         assertTrue(panic.detail().contains("fixture.el2_lockup.hyp.Hyp.permFault"), panic.detail());
-        anotherDeviceStillWorks();
+        Devices.assertAnotherDeviceWorks();
     }
 
     /** Scenario: an EL2 init that never returns: the boot ends with the lockup in its report, not a hang. */
@@ -141,7 +134,7 @@ class LockupWatchdogIT {
         assertTrue(panic.detail().contains("fixture.el2_init_lockup.hyp.Hyp.init"), panic.detail());
         assertFalse(kernel.bootReport().deprivileged());
         assertTrue(kernel.lsmod().isEmpty());
-        anotherDeviceStillWorks();
+        Devices.assertAnotherDeviceWorks();
     }
 
     /** Scenario: a static initializer, run by an EL2 init, never returns: the same lockup, its frame on the stack. */
@@ -225,7 +218,7 @@ class LockupWatchdogIT {
         HostKernel kernel = bootLockup("");
         Throwable thrown = trapOnAThread(() -> kernel.ioctl("el2_lockup", 11, 0));
         assertLockup(kernel, thrown, "el2_lockup_hvc");
-        anotherDeviceStillWorks();
+        Devices.assertAnotherDeviceWorks();
     }
 
     /**
@@ -245,6 +238,6 @@ class LockupWatchdogIT {
         assertTrue(panic.reason().contains("panic with a spinning notifier"), panic.reason());
         assertTrue(panic.detail().contains("while the panic notifiers ran: PKVM-HYP-LOCKUP: hyp_panic_notifier of module el2_lockup"),
                 panic.detail());
-        anotherDeviceStillWorks();
+        Devices.assertAnotherDeviceWorks();
     }
 }
