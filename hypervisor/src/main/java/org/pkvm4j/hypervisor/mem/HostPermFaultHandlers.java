@@ -1,7 +1,5 @@
 package org.pkvm4j.hypervisor.mem;
 
-import java.util.Arrays;
-import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el2.HostPermFaultHandler;
@@ -14,12 +12,11 @@ import org.pkvm4j.api.el2.HostPermFaultHandler;
  * nvhe/modules.c} / {@code mem_protect.c}. Dispatch reads the handlers without a lock, in order, and
  * stops at the first that returns 0 (the code's rule; the header comment says the opposite, PKVM.md
  * §1.5). The kernel never empties a slot; pkvm4j drops the handlers of a module whose load fails or
- * that is unloaded ({@link #unregister}), so the handlers are a copy-on-write array: writers (rare,
- * module loads) copy it under this object's monitor, dispatch reads one volatile reference.
+ * that is unloaded ({@link #unregister}); the slots are {@link HandlerSlots}, as the SMC handlers'.
  */
 public final class HostPermFaultHandlers {
     /** The number of slots. */
-    public static final int MAX_HANDLERS = 16;
+    public static final int MAX_HANDLERS = HandlerSlots.MAX_HANDLERS;
 
     /** {@code ESR_ELx_EC_DABT_LOW << ESR_ELx_EC_SHIFT | ESR_ELx_IL}: a data abort from a lower EL. */
     private static final long ESR_DABT_LOW = (0x24L << 26) | (1L << 25);
@@ -28,24 +25,15 @@ public final class HostPermFaultHandlers {
     /** {@code ESR_ELx_FSC_PERM} at level 3. */
     private static final long ESR_FSC_PERM_L3 = 0x0F;
 
-    private volatile HostPermFaultHandler[] handlers = new HostPermFaultHandler[0];
+    private final HandlerSlots<HostPermFaultHandler> slots = new HandlerSlots<>("register_host_perm_fault_handler");
 
     /**
      * Registers {@code handler} after the ones registered so far.
      *
      * @throws PkvmException {@code EBUSY} when all slots are taken; {@code EINVAL} for null
      */
-    public synchronized void register(HostPermFaultHandler handler) {
-        if (handler == null) {
-            throw new PkvmException(Errno.EINVAL, "register_host_perm_fault_handler: null handler");
-        }
-        HostPermFaultHandler[] now = handlers;
-        if (now.length == MAX_HANDLERS) {
-            throw new PkvmException(Errno.EBUSY, "register_host_perm_fault_handler: all %d slots taken".formatted(MAX_HANDLERS));
-        }
-        HostPermFaultHandler[] next = Arrays.copyOf(now, now.length + 1);
-        next[now.length] = handler;
-        handlers = next;
+    public void register(HostPermFaultHandler handler) {
+        slots.register(handler);
     }
 
     /**
@@ -53,18 +41,8 @@ public final class HostPermFaultHandlers {
      *
      * @return whether {@code handler} was registered
      */
-    public synchronized boolean unregister(HostPermFaultHandler handler) {
-        HostPermFaultHandler[] now = handlers;
-        for (int i = now.length - 1; i >= 0; i--) {
-            if (now[i] == handler) {
-                HostPermFaultHandler[] next = new HostPermFaultHandler[now.length - 1];
-                System.arraycopy(now, 0, next, 0, i);
-                System.arraycopy(now, i + 1, next, i, now.length - i - 1);
-                handlers = next;
-                return true;
-            }
-        }
-        return false;
+    public boolean unregister(HostPermFaultHandler handler) {
+        return slots.unregister(handler);
     }
 
     /** The ESR of a level-3 permission fault from the host, a write if {@code write}. */
@@ -79,8 +57,8 @@ public final class HostPermFaultHandlers {
      */
     public boolean dispatch(UserPtRegs regs, long pa, boolean write) {
         long esr = esr(write);
-        for (HostPermFaultHandler h : handlers) {
-            if (h.handle(regs, esr, pa) == 0) {
+        for (Object h : slots.snapshot()) {
+            if (((HostPermFaultHandler) h).handle(regs, esr, pa) == 0) {
                 return true;
             }
         }
@@ -89,6 +67,6 @@ public final class HostPermFaultHandlers {
 
     /** How many handlers are registered. */
     public int count() {
-        return handlers.length;
+        return slots.count();
     }
 }

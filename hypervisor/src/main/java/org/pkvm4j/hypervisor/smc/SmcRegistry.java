@@ -9,6 +9,7 @@ import org.pkvm4j.api.el2.GuestTrngOps;
 import org.pkvm4j.api.el2.HostSmcHandler;
 import org.pkvm4j.api.el2.PsciEvent;
 import org.pkvm4j.api.el2.PsciNotifier;
+import org.pkvm4j.hypervisor.mem.HandlerSlots;
 
 /**
  * What modules registered for SMCs and PSCI: the host and guest SMC handlers (16 slots each), the

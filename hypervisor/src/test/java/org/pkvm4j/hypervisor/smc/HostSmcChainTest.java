@@ -11,6 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.pkvm4j.hypervisor.mem.HandlerSlots;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.Ffa;
 import org.pkvm4j.api.PkvmException;

@@ -1,4 +1,4 @@
-package org.pkvm4j.hypervisor.smc;
+package org.pkvm4j.hypervisor.mem;
 
 import java.util.Arrays;
 import org.pkvm4j.api.Errno;
@@ -7,8 +7,8 @@ import org.pkvm4j.api.PkvmException;
 /**
  * A fixed number of module handler slots, taken in registration order.
  *
- * <p>Kernel counterpart: the {@code host_smc_handlers[]} / {@code guest_smc_handlers[]} arrays of
- * {@code nvhe/modules.c}: registration takes the first empty slot, full is {@code -EBUSY}, dispatch
+ * <p>Kernel counterpart: the {@code perm_fault_handlers[]}, {@code host_smc_handlers[]} and {@code
+ * guest_smc_handlers[]} arrays of {@code nvhe/modules.c}: registration takes the first empty slot, full is {@code -EBUSY}, dispatch
  * reads the slots without a lock. pkvm4j also drops the handlers of a module that failed or was
  * unloaded ({@link #unregister}), so the slots are a copy-on-write array: writers copy it under this
  * object's monitor, dispatch reads one volatile reference.
@@ -65,7 +65,7 @@ public final class HandlerSlots<T> {
     }
 
     /** The handlers in registration order, for one dispatch (never modified: a snapshot); each is a {@code T}. */
-    Object[] snapshot() {
+    public Object[] snapshot() {
         return handlers;
     }
 
