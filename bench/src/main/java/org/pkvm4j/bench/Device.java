@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.IntStream;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -41,6 +42,13 @@ public class Device {
             + String.join(",", IntStream.range(0, MODULES).mapToObj(FixtureModules::moduleName).toList())
             + " nr_cpus=4";
 
+    /**
+     * Extra kernel parameters, appended to {@link #CMDLINE}: none by default; {@code -p
+     * cmdline=pkvm.hyp_lockup_ms=0} measures the trap without the lockup watchdog.
+     */
+    @Param({""})
+    public String cmdline;
+
     /** The booted device. */
     public HostKernel kernel;
     /** bench0's Pkvm and HVC number: the one-handler shape. */
@@ -66,7 +74,7 @@ public class Device {
             FixtureModules.write(ownInitramfs, apiJar(), MODULES);
             initramfs = ownInitramfs;
         }
-        kernel = HostKernel.boot(BootConfig.of(CMDLINE, initramfs));
+        kernel = HostKernel.boot(BootConfig.of(cmdline.isBlank() ? CMDLINE : CMDLINE + " " + cmdline, initramfs));
         if (!(kernel.securityState() instanceof SecurityState.Protected) || !kernel.isDeprivileged()) {
             throw new IllegalStateException("the benchmark device did not boot protected and deprivileged: "
                     + kernel.securityState().describe() + "\n" + dmesg());
