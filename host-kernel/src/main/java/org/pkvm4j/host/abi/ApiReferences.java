@@ -1,7 +1,6 @@
 package org.pkvm4j.host.abi;
 
 import java.lang.classfile.Attributes;
-import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.constantpool.ClassEntry;
@@ -19,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.pkvm4j.host.classfile.ClassModels;
 import org.pkvm4j.host.initramfs.JarImage;
 
 /**
@@ -96,7 +96,7 @@ public record ApiReferences(Set<String> types, List<MemberRef> members, List<Imp
         for (JarImage jar : jars) {
             for (Map.Entry<String, byte[]> e : jar.entries().entrySet()) {
                 if (e.getKey().endsWith(".class") && !e.getKey().endsWith("module-info.class")) {
-                    scanClass(ClassFile.of().parse(e.getValue()), types, members, implementations, abis);
+                    scanClass(ClassModels.parse(e.getValue()), types, members, implementations, abis);
                 }
             }
         }

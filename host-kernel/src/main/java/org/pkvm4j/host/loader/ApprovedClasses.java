@@ -30,6 +30,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.host.classfile.ClassModels;
 import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.diag.Printable;
 import org.pkvm4j.host.diag.Refusal;
@@ -59,7 +60,6 @@ public final class ApprovedClasses {
     public static final int LATEST_MAJOR_VERSION = ClassFile.JAVA_25_VERSION;
     private static final String MODULE_INFO = "module-info.class";
     private static final String CLASS = ".class";
-    private static final ClassFile CLASS_FILE = ClassFile.of();
 
     private final String module;
     private final Map<String, Approved> byBinaryName;
@@ -154,7 +154,7 @@ public final class ApprovedClasses {
         }
         ClassModel model;
         try {
-            model = CLASS_FILE.parse(bytes);
+            model = ClassModels.parse(bytes);
             touch(model);
         } catch (PkvmException e) {
             throw e;

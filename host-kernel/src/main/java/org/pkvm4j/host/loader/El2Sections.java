@@ -1,10 +1,10 @@
 package org.pkvm4j.host.loader;
 
-import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
 import java.lang.classfile.FieldModel;
 import java.lang.reflect.AccessFlag;
 import java.util.Map;
+import org.pkvm4j.host.classfile.ClassModels;
 import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.machine.El2Image;
 
@@ -47,7 +47,7 @@ final class El2Sections {
 
     private static long staticFields(byte[] classBytes) {
         try {
-            ClassModel model = ClassFile.of().parse(classBytes);
+            ClassModel model = ClassModels.parse(classBytes);
             long n = 0;
             for (FieldModel f : model.fields()) {
                 if (f.flags().has(AccessFlag.STATIC)) {

@@ -4,7 +4,6 @@ import java.lang.classfile.Annotation;
 import java.lang.classfile.AnnotationElement;
 import java.lang.classfile.AnnotationValue;
 import java.lang.classfile.Attributes;
-import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
 import java.lang.classfile.MethodModel;
 import java.lang.constant.ClassDesc;
@@ -21,6 +20,7 @@ import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el2.El2Symbol;
 import org.pkvm4j.api.el2.ModuleOps;
+import org.pkvm4j.host.classfile.ClassModels;
 import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.diag.Printable;
 import org.pkvm4j.host.diag.Refusal;
@@ -65,7 +65,7 @@ record El2SymbolTable(List<El2Image.Symbol> symbols) {
             }
             ClassModel model;
             try {
-                model = ClassFile.of().parse(entry.getValue());
+                model = ClassModels.parse(entry.getValue());
             } catch (IllegalArgumentException e) {
                 throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, module + ": " + jar.label() + "!/" + name
                         + " is not a valid class file: " + Printable.reason(e), e);

@@ -12,6 +12,7 @@ import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.abi.AbiModel;
 import org.pkvm4j.host.abi.ApiReferences;
 import org.pkvm4j.host.abi.SymbolCheck;
+import org.pkvm4j.host.classfile.ClassModels;
 import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.diag.Refusal;
 import org.pkvm4j.host.initramfs.JarImage;
@@ -111,6 +112,11 @@ public final class ModuleChecks {
     }
 
     private static CheckedModule run(ModuleFile file, Options options, boolean stopAtFirst) {
+        // Every check below reads the same class files: each is parsed once, by its approval.
+        return ClassModels.sharing(() -> runChecks(file, options, stopAtFirst));
+    }
+
+    private static CheckedModule runChecks(ModuleFile file, Options options, boolean stopAtFirst) {
         String module = file.name();
         String sha = file.sha256();
         Map<String, PkvmException> refusals = new LinkedHashMap<>();

@@ -1,6 +1,5 @@
 package org.pkvm4j.host.verify;
 
-import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -8,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.pkvm4j.host.classfile.ClassModels;
 import org.pkvm4j.host.diag.Printable;
 import org.pkvm4j.host.initramfs.JarImage;
 
@@ -55,11 +55,6 @@ public final class El2Verifier {
     /** How deep dynamic constants may nest in bootstrap arguments. */
     static final int MAX_BOOTSTRAP_DEPTH = 8;
 
-    // Local variable tables and line numbers carry no references: the walk need not see them. A
-    // violation's line is read from the code's line number table when it is reported.
-    private static final ClassFile CLASS_FILE = ClassFile.of(ClassFile.DebugElementsOption.DROP_DEBUG,
-            ClassFile.LineNumbersOption.DROP_LINE_NUMBERS);
-
     private final El2Allowlist allowlist;
 
     /** A verifier applying {@code allowlist}. */
@@ -98,7 +93,7 @@ public final class El2Verifier {
             String name = entry.getKey();
             if (name.endsWith(".class") && !name.equals("module-info.class") && !name.endsWith("/module-info.class")) {
                 try {
-                    ClassModel model = CLASS_FILE.parse(entry.getValue());
+                    ClassModel model = ClassModels.parse(entry.getValue());
                     model.thisClass().asInternalName(); // the one name every later step needs: read it now
                     classes.put(name, model);
                 } catch (RuntimeException e) {
