@@ -3,6 +3,8 @@ package org.pkvm4j.host.kmi;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.abi.ApiReferences;
@@ -76,12 +78,17 @@ public final class KmiCheck {
             }
             String method = KmiTable.javaSignature(ref.name(), ref.descriptor());
             // Not a member of any KMI (Object's methods through the interface): the ABI check and the EL2 rules judge it.
-            boolean member = List.of(Kmi.values()).stream().anyMatch(k -> k.table().javaMethods().contains(method));
-            if (member && !offered.contains(method)) {
+            if (EveryKmi.METHODS.contains(method) && !offered.contains(method)) {
                 throw new Refusal(ErrorCode.LOAD_KMI_MEMBER, Errno.ENOENT, module + ": Unknown symbol " + MODULE_OPS + "."
                         + Printable.of(method) + " (used by " + Printable.of(ref.from()) + "): " + why(kmi, method));
             }
         }
+    }
+
+    /** The Java methods any KMI's table names, read once (the tables are resources of this jar). */
+    private static final class EveryKmi {
+        static final Set<String> METHODS = Stream.of(Kmi.values()).flatMap(k -> k.table().javaMethods().stream())
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     /** Why {@code built} lacks {@code method}: no such member, or the member has another shape there. */
