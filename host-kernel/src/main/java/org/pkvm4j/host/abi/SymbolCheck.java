@@ -43,7 +43,14 @@ public final class SymbolCheck {
      *     ENOEXEC} for a record that is malformed or does not belong to the classes
      */
     public static Outcome check(String module, List<JarImage> jars, AbiModel running) {
-        ApiReferences refs = ApiReferences.scan(jars);
+        return check(module, jars, running, ApiReferences.scan(jars));
+    }
+
+    /**
+     * As {@link #check(String, List, AbiModel)}, with the jars' references scanned already ({@code
+     * ApiReferences.scan(jars)}, as the loader's KMI check needed them first).
+     */
+    public static Outcome check(String module, List<JarImage> jars, AbiModel running, ApiReferences refs) {
         Optional<byte[]> bytes = jars.getFirst().entry(ModVersions.ENTRY);
         ModVersions record = null;
         if (bytes.isPresent()) {

@@ -137,20 +137,22 @@ public final class ModuleChecks {
             fail(stopAtFirst, refusals, DESCRIPTORS, e);
         }
         // 3. The KMI: vermagic, handler ABI, members (what the file's bytes say is cached per digest).
+        ApiReferences refs = null;
         try {
             Optional<Kmi> built = KmiCheck.recorded(module, file.modinfo().kmi());
-            ApiReferences refs = cached(options, sha, "api references", guarded(module, file.el1(),
-                    () -> ApiReferences.scan(file.jars())));
+            refs = cached(options, sha, "api references", guarded(module, file.el1(), () -> ApiReferences.scan(file.jars())));
             KmiCheck.check(module, built, options.kmi(), refs);
         } catch (PkvmException e) {
             fail(stopAtFirst, refusals, KMI, e);
         }
-        // 4. The ABI.
+        // 4. The ABI, on the references step 3 scanned (scanned anew if it was refused before they were).
+        ApiReferences scanned = refs;
         Optional<SymbolCheck.Outcome> abi = Optional.empty();
         if (options.api() != null) {
             try {
                 abi = Optional.of(cached(options, sha, "abi", guarded(module, file.el1(),
-                        () -> SymbolCheck.check(module, file.jars(), options.api().get()))));
+                        () -> scanned == null ? SymbolCheck.check(module, file.jars(), options.api().get())
+                                : SymbolCheck.check(module, file.jars(), options.api().get(), scanned))));
             } catch (PkvmException e) {
                 fail(stopAtFirst, refusals, ABI, e);
             }
