@@ -174,13 +174,22 @@ public final class Cpu {
     }
 
     /**
-     * Loses this CPU's context (the firmware's powerdown): its host and guest registers and its EL2
-     * system registers are reset; it is then in {@code state}.
+     * Loses this CPU's context (the firmware's powerdown): its host and guest registers, its EL2
+     * system registers (the trap controls {@code HCR_EL2} and {@code HFGWTR_EL2} among them, 0 in the
+     * model for the architecture's UNKNOWN) and its EL1 system registers (back to their reset values)
+     * are reset; it is then in {@code state}. Whoever runs on it next must load what it needs again:
+     * the hypervisor its per-CPU EL2 state on the entry from the firmware, the host its EL1 context
+     * in {@code cpu_resume}.
      */
     void powerDown(int state) {
         hostContext.regs().clear();
         guestContext.regs().clear();
         java.util.Arrays.fill(el2SysRegs, 0);
+        hcrEl2 = 0;
+        hfgwtrEl2 = 0;
+        for (SysReg r : SysReg.values()) {
+            el1Sysregs[r.ordinal()] = r.resetValue();
+        }
         power = state;
     }
 
