@@ -12,8 +12,10 @@ import org.pkvm4j.machine.HypPlatform;
  * <p>Kernel counterpart: {@code struct kvm_nvhe_init_params} ({@code kvm_init_params} per CPU),
  * which {@code ___kvm_hyp_init} loads on every entry; {@code update_hcr_el2} / {@code
  * update_hfgwtr_el2} change the saved value and the live register together, so the change persists
- * across power management. The one place per-CPU EL2 register state lives: a member that changes a
- * per-CPU EL2 register calls {@link #update} on the CPU's own trap.
+ * across power management. The trap controls those two members change are kept beside the heap and
+ * the trap handlers ({@code traps.TrapRegsSaved}); {@code HypMain.cpuEntry} restores both before the
+ * CPU's {@code CPU_ENTRY} notification (ADR 0023). Any other per-CPU EL2 register a member changes
+ * goes through {@link #update} on the CPU's own trap.
  */
 public final class HypCpuParams {
     /** The hyp VA of CPU 0's per-CPU area; {@code TPIDR_EL2} of CPU n is this plus n strides. */
