@@ -21,6 +21,7 @@ import org.pkvm4j.host.hvc.SmcGateway;
 import org.pkvm4j.host.trace.TraceFile;
 import org.pkvm4j.machine.CpuPin;
 import org.pkvm4j.machine.Dram;
+import org.pkvm4j.machine.HypPanicException;
 import org.pkvm4j.machine.Machine;
 
 /**
@@ -210,6 +211,62 @@ class SysregTrapIT {
         assertEquals(List.of(List.of(0L, SYSTEM_SUSPEND), List.of(0L, SYSTEM_SUSPEND), List.of(0L, CPU_ENTRY),
                 List.of(3L, CPU_ENTRY)), psciLog(kernel));
         assertTrue(kernel.panic().isEmpty());
+    }
+
+    /**
+     * Scenario: another module's handler panics the hypervisor; sysreg_trap's panic notifier wrote
+     * its counters to the EL2 console first, and the report came after it.
+     */
+    @Test
+    void thePanicNotifierDumpsTheCountersBeforeTheReport() {
+        Path initramfs = Devices.newInitramfs();
+        Devices.addBundled(initramfs, "sysreg_trap");
+        String panics = Devices.addFixture(initramfs, "handler-panics");
+        HostKernel kernel = Devices.boot("kvm-arm.mode=protected kvm-arm.protected_modules=sysreg_trap," + panics
+                + " nr_cpus=4 mem=64M", initramfs);
+        try (CpuPin pin = kernel.machine().pinCurrentThread(3)) {
+            kernel.ioctl("sysreg_trap", WRITE, ON);
+            kernel.ioctl("sysreg_trap", WRITE, 0);
+            assertThrows(HypPanicException.class, () -> kernel.ioctl("handler_panics", 0, 0));
+        }
+        List<String> lines = kernel.log().lines();
+        int dump = indexOf(lines, "sysreg_trap: hyp panic on CPU3: 1 SCTLR_EL1 writes allowed, 1 refused");
+        int report = indexOf(lines, "Kernel panic - not syncing: HYP panic");
+        assertTrue(dump >= 0 && report > dump, lines.toString());
+    }
+
+    /**
+     * Scenario: an SError becomes pending on CPU1. On a device without sysreg_trap the host takes it
+     * when its next trap returns; with sysreg_trap, which unmasks SError at EL2 during host traps, the
+     * next trap takes it at EL2: a hyp panic ({@code PKVM-HYP-SERROR}), after the module's panic dump.
+     */
+    @Test
+    void anSerrorDuringAHostTrapIsFatalWithTheModule() {
+        HostKernel plain = Devices.bootBundled("pkvm_driver");
+        plain.machine().raiseSerror(1);
+        try (CpuPin pin = plain.machine().pinCurrentThread(1)) {
+            plain.ioctl("pkvm_driver", 0, 0);
+            assertEquals(1, pin.cpu().hostSerrors(), "the host took it");
+        }
+        assertTrue(plain.panic().isEmpty());
+
+        HostKernel kernel = boot(null);
+        kernel.machine().raiseSerror(1);
+        try (CpuPin pin = kernel.machine().pinCurrentThread(1)) {
+            HypPanicException e = assertThrows(HypPanicException.class, () -> kernel.ioctl("sysreg_trap", WRITE, ON));
+            assertTrue(e.panic().reason().startsWith("PKVM-HYP-SERROR"), e.panic().reason());
+            assertEquals(0, pin.cpu().hostSerrors());
+        }
+        assertTrue(indexOf(kernel.log().lines(), "sysreg_trap: hyp panic on CPU1: 0 SCTLR_EL1 writes allowed, 0 refused") >= 0);
+    }
+
+    private static int indexOf(List<String> lines, String part) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(part)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Scenario: with --trace, each write EL2 saw is an event of sysreg_trap on the CPU that made it. */

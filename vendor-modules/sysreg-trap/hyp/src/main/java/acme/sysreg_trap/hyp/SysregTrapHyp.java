@@ -7,10 +7,13 @@ import org.pkvm4j.api.SysReg;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el2.DefaultTrapHandler;
 import org.pkvm4j.api.el2.El2Symbol;
+import org.pkvm4j.api.el2.HypPanicNotifier;
 import org.pkvm4j.api.el2.HypSpinLock;
 import org.pkvm4j.api.el2.ModuleOps;
 import org.pkvm4j.api.el2.PsciEvent;
 import org.pkvm4j.api.el2.PsciNotifier;
+import org.pkvm4j.api.el2.SerrorMask;
+import org.pkvm4j.api.el2.SerrorUnmask;
 
 /**
  * The EL2 side of sysreg_trap: a kernel-integrity filter on {@code SCTLR_EL1}. It makes the host's
@@ -21,7 +24,10 @@ import org.pkvm4j.api.el2.PsciNotifier;
  * tracing_mod_hyp_printk}); any other write is performed at EL2 and traced as a hyp event. Its PSCI
  * notifier keeps the power events it is told of (which CPU suspended, which entered EL2 again): the
  * trap it set is pKVM's to restore on entry ({@code update_hfgwtr_el2} persists across power
- * management), and the log lets the host check that the filter stayed on through each.
+ * management), and the log lets the host check that the filter stayed on through each. As an
+ * integrity module it also keeps the host from absorbing errors: SError is unmasked at EL2 during
+ * every host trap (an SError pending then is taken at EL2, a hyp panic, instead of by the host), and
+ * its panic notifier writes its counters to the EL2 console before the panic report.
  */
 public final class SysregTrapHyp {
     /** {@code SCTLR_ELx_M}: the MMU enable. */
@@ -59,6 +65,9 @@ public final class SysregTrapHyp {
         lock = ops.newSpinLock();
         ops.registerDefaultTrapHandler(new SctlrFilter());
         ops.registerPsciNotifier(new PowerLog());
+        SerrorAtEl2 serror = new SerrorAtEl2();
+        ops.registerUnmaskSerror(serror, serror);
+        ops.registerHypPanicNotifier(new PanicDump());
         ops.updateHfgwtrEl2(SysReg.SCTLR_EL1.hfgwtrBit(), 0);
         ops.puts("sysreg_trap: EL2 ready, SCTLR_EL1 writes trap on CPU" + ops.smpProcessorId());
     }
@@ -147,6 +156,31 @@ public final class SysregTrapHyp {
             regs.set(1, psciLog[(int) (n % PSCI_LOG_ENTRIES)]);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Unmasks SError at EL2 for every host trap: a pending SError is fatal, never the host's to take. */
+    static final class SerrorAtEl2 implements SerrorUnmask, SerrorMask {
+        @Override
+        public boolean unmask() {
+            return true;
+        }
+
+        @Override
+        public void mask() {
+            // PSTATE.A is set again by pKVM on the way out; nothing of ours to undo.
+        }
+    }
+
+    /**
+     * The panic notifier: the counters, on the panicking CPU, before the report. It takes no lock:
+     * the panic may have come while this CPU held it.
+     */
+    static final class PanicDump implements HypPanicNotifier {
+        @Override
+        public void onHypPanic(UserPtRegs regs) {
+            ops.puts("sysreg_trap: hyp panic on CPU" + ops.smpProcessorId() + ": " + allowed + " SCTLR_EL1 writes allowed, "
+                    + refused + " refused");
         }
     }
 
