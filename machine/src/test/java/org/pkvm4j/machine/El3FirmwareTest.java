@@ -82,7 +82,7 @@ class El3FirmwareTest {
     }
 
     @Test
-    void aPowerdownSuspendLosesTheCpusEl2RegistersAndAStandbyKeepsThem() {
+    void aPowerdownSuspendLosesTheCpusEl2AndEl1RegistersAndAStandbyKeepsThem() {
         HypPlatform platform = machine.takeHypPlatform();
         Cpu cpu2 = machine.cpus().get(2);
         platform.writeSysReg(cpu2, El2SysReg.TPIDR_EL2, 0x1234);

@@ -313,8 +313,9 @@ public final class ModuleOpsTable implements ModuleOps {
 
     @Override
     public void flushDcacheToPoc(long va, long size) {
-        allowed("flushDcacheToPoc"); // pure: answered anyway, but an off-CPU call is still reported
-        // Nothing to clean: DRAM is one coherent MemorySegment, the model has no caches.
+        allowed("flushDcacheToPoc"); // answered anyway, but an off-CPU call is still reported
+        // Nothing to clean (DRAM is one coherent MemorySegment), but the range must be EL2's to read.
+        this.va.flushDcacheToPoc(va, size);
     }
 
     @Override
