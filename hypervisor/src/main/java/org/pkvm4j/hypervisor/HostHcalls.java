@@ -251,16 +251,16 @@ public final class HostHcalls {
         regs.set(2, exit.x2());
     }
 
-    /** {@code handle___kvm_vcpu_run}, an SMC: x1 = handle, x2 = the guest's x0 (function), x3..x5 = its x1..x3. */
+    /** {@code handle___kvm_vcpu_run} of the loaded vCPU, an SMC: x2 = the guest's x0 (function), x3..x5 = its x1..x3. */
     private void vcpuGuestSmc(Cpu cpu, UserPtRegs regs) {
         GuestExit exit = exits[cpu.id()];
         long fn = regs.get(2);
         long x1;
         if (guestSmc == null) {
             exit.set(fn, 0, 0, 0);
-            x1 = vcpus.isRunning(regs.get(1)) ? GuestVcpus.EXIT_HVC : EINVAL;
+            x1 = vcpus.loadedVm(cpu.id()) >= 0 ? GuestVcpus.EXIT_HVC : EINVAL;
         } else {
-            x1 = guestSmc.guestSmc(cpu, regs.get(1), fn, regs.get(3), regs.get(4), regs.get(5), exit);
+            x1 = guestSmc.guestSmc(cpu, fn, regs.get(3), regs.get(4), regs.get(5), exit);
         }
         regs.set(1, x1);
         regs.set(2, exit.x2());

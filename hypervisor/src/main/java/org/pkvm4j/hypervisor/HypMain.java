@@ -188,13 +188,13 @@ public final class HypMain implements El2Vector {
         }
     }
 
-    /** A CPU enters EL2 from the firmware ({@code kvm_host_psci_cpu_entry}); a throwable is a hyp panic. */
+    /**
+     * A CPU enters EL2 from the firmware ({@code __kvm_hyp_init_cpu}, then {@code
+     * kvm_host_psci_cpu_entry}): the relay loads its saved EL2 registers, the trap controls modules
+     * set among them, before anything runs there; a throwable is a hyp panic.
+     */
     @Override
     public void cpuEntry(Cpu cpu, boolean cpuOn) {
-        if (traps != null) {
-            // The per-CPU trap controls a module set persist across power management (update_hcr_el2).
-            traps.saved().restore(platform, cpu);
-        }
         if (hostSmc == null) {
             return;
         }

@@ -35,6 +35,7 @@ import org.pkvm4j.hypervisor.traps.HypTraps;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.Dram;
 import org.pkvm4j.machine.HostHcall;
+import org.pkvm4j.machine.El2SysReg;
 import org.pkvm4j.machine.HypPanic;
 import org.pkvm4j.machine.HypPanicException;
 import org.pkvm4j.machine.HypPlatform;
@@ -133,7 +134,7 @@ class TrapsTest {
             return null;
         });
         assertEquals(Hcr.HOST_NVHE_FLAGS | Hcr.TVM, on(0, platform::hcrEl2));
-        assertEquals(Hcr.HOST_NVHE_FLAGS | Hcr.TVM, traps.saved().hcrEl2(0), "saved across suspend, too");
+        assertEquals(Hcr.HOST_NVHE_FLAGS | Hcr.TVM, traps.params().saved(machine.cpus().get(0), El2SysReg.HCR_EL2), "saved across suspend, too");
 
         msr(0, SysReg.SCTLR_EL1, 0x30D0_0800L);
         assertEquals(1, esrs.size());
@@ -174,7 +175,7 @@ class TrapsTest {
             ops.updateHfgwtrEl2(0, SysReg.TCR_EL1.hfgwtrBit());
             return null;
         });
-        assertEquals(SysReg.VBAR_EL1.hfgwtrBit(), traps.saved().hfgwtrEl2(0));
+        assertEquals(SysReg.VBAR_EL1.hfgwtrBit(), traps.params().saved(machine.cpus().get(0), El2SysReg.HFGWTR_EL2));
         msr(0, SysReg.VBAR_EL1, 0x1000);
         msr(0, SysReg.TCR_EL1, 0x19);
         msr(0, SysReg.SCTLR_EL1, 0x5);
@@ -214,7 +215,7 @@ class TrapsTest {
             ops.updateHfgwtrEl2(SysReg.MAIR_EL1.hfgwtrBit(), 0);
             platform.writeHcrEl2(cpu, Hcr.HOST_NVHE_FLAGS); // the CPU lost its state (a power-down)
             platform.writeHfgwtrEl2(cpu, 0);
-            traps.saved().restore(platform, cpu);
+            traps.params().restore(cpu);
             assertEquals(Hcr.HOST_NVHE_FLAGS | Hcr.TVM, platform.hcrEl2(cpu));
             assertEquals(SysReg.MAIR_EL1.hfgwtrBit(), platform.hfgwtrEl2(cpu));
             return null;

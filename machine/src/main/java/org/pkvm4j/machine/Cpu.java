@@ -22,6 +22,8 @@ public final class Cpu {
     private static final VarHandle EL2_CODE;
     private static final VarHandle EL2_TRAP;
     private static final VarHandle EL2_SEQ;
+    private static final int HCR_EL2 = El2SysReg.HCR_EL2.ordinal();
+    private static final int HFGWTR_EL2 = El2SysReg.HFGWTR_EL2.ordinal();
 
     static {
         try {
@@ -42,6 +44,7 @@ public final class Cpu {
     // The registers of the guest vCPU this CPU runs during a guest world switch (the hyp vCPU's context).
     private final KvmCpuContext guestContext = new KvmCpuContext();
     // EL2 system registers (El2SysReg): written by EL2 on the CPU's own trap, lost by a powerdown.
+    // The trap controls among them (HCR_EL2, HFGWTR_EL2) are read on every MSR/MRS of the host.
     private final long[] el2SysRegs = new long[El2SysReg.values().length];
     // El3Firmware.ON / OFF / ON_PENDING: changed by the firmware under its monitor, read anywhere.
     private volatile int power = El3Firmware.ON;
@@ -69,9 +72,6 @@ public final class Cpu {
     // The EL1 system registers, indexed by SysReg ordinal. Like the host context, they belong to the
     // thread that claimed this CPU (the claim's compare-and-swap orders them between claimers).
     private final long[] el1Sysregs = new long[SysReg.values().length];
-    // The live EL2 trap controls: written only by the hypervisor, on the thread of a trap on this CPU.
-    private long hcrEl2 = Hcr.HOST_NVHE_FLAGS;
-    private long hfgwtrEl2;
     // An SError pending on this CPU (raised from anywhere, hence volatile), whether EL2 runs with it
     // unmasked (PSTATE.A clear), and how many the host took at EL1.
     private volatile boolean serrorPending;
@@ -87,6 +87,7 @@ public final class Cpu {
         for (SysReg r : SysReg.values()) {
             el1Sysregs[r.ordinal()] = r.resetValue();
         }
+        el2SysRegs[HCR_EL2] = Hcr.HOST_NVHE_FLAGS;
     }
 
     /** The CPU number, 0..nr_cpus-1 ({@code smp_processor_id()}). */
@@ -174,13 +175,20 @@ public final class Cpu {
     }
 
     /**
-     * Loses this CPU's context (the firmware's powerdown): its host and guest registers and its EL2
-     * system registers are reset; it is then in {@code state}.
+     * Loses this CPU's context (the firmware's powerdown): its host and guest registers, its EL2
+     * system registers ({@link El2SysReg}, the trap controls among them; 0 in the model for the
+     * architecture's UNKNOWN) and its EL1 system registers (back to their reset values)
+     * are reset; it is then in {@code state}. Whoever runs on it next must load what it needs again:
+     * the hypervisor its per-CPU EL2 state on the entry from the firmware, the host its EL1 context
+     * in {@code cpu_resume}.
      */
     void powerDown(int state) {
         hostContext.regs().clear();
         guestContext.regs().clear();
         java.util.Arrays.fill(el2SysRegs, 0);
+        for (SysReg r : SysReg.values()) {
+            el1Sysregs[r.ordinal()] = r.resetValue();
+        }
         power = state;
     }
 
@@ -237,7 +245,7 @@ public final class Cpu {
             throw new IllegalArgumentException("MSR " + reg + " is UNDEFINED: the register is read-only");
         }
         long esr = reg.esr(rt, false);
-        if ((hcrEl2 & reg.hcrWriteTraps()) != 0 || (hfgwtrEl2 & reg.hfgwtrBit()) != 0) {
+        if ((el2SysRegs[HCR_EL2] & reg.hcrWriteTraps()) != 0 || (el2SysRegs[HFGWTR_EL2] & reg.hfgwtrBit()) != 0) {
             sysregTrap(esr);
             return;
         }
@@ -253,7 +261,7 @@ public final class Cpu {
      */
     public void mrs(SysReg reg, int rt) {
         long esr = reg.esr(rt, true);
-        if ((hcrEl2 & reg.hcrReadTraps()) != 0) {
+        if ((el2SysRegs[HCR_EL2] & reg.hcrReadTraps()) != 0) {
             sysregTrap(esr);
             return;
         }
@@ -317,19 +325,19 @@ public final class Cpu {
     }
 
     long hcrEl2() {
-        return hcrEl2;
+        return el2SysRegs[HCR_EL2];
     }
 
     void hcrEl2(long value) {
-        hcrEl2 = value;
+        el2SysRegs[HCR_EL2] = value;
     }
 
     long hfgwtrEl2() {
-        return hfgwtrEl2;
+        return el2SysRegs[HFGWTR_EL2];
     }
 
     void hfgwtrEl2(long value) {
-        hfgwtrEl2 = value;
+        el2SysRegs[HFGWTR_EL2] = value;
     }
 
     void raiseSerror() {

@@ -9,5 +9,9 @@ package org.pkvm4j.machine;
  */
 public enum El2SysReg {
     /** {@code TPIDR_EL2}: the CPU's offset into the hypervisor's per-CPU area. */
-    TPIDR_EL2
+    TPIDR_EL2,
+    /** {@code HCR_EL2}: which host system-register accesses trap ({@code api.Hcr}); {@code update_hcr_el2}. */
+    HCR_EL2,
+    /** {@code HFGWTR_EL2}: the fine-grained write traps ({@code SysReg.hfgwtrBit()}); {@code update_hfgwtr_el2}. */
+    HFGWTR_EL2
 }

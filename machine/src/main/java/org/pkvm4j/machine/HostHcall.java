@@ -92,8 +92,9 @@ public enum HostHcall {
      */
     PKVM_DEVICE_ASSIGN(40, "__pkvm_device_assign"),
     /**
-     * One guest SMC: x1 = handle, x2 = function id, x3..x5 = the guest's x1..x3. x1 = exit code (0
-     * answered at EL2, 2 left to the host: a non-protected VM's), x2..x5 = the guest's x0..x3.
+     * One guest SMC of the loaded vCPU: x2 = function id, x3..x5 = the guest's x1..x3. x1 = exit code
+     * (0 answered at EL2, 2 left to the host: a non-protected VM's, or -EINVAL with no loaded vCPU),
+     * x2..x5 = the guest's x0..x3.
      */
     PKVM_VCPU_GUEST_SMC(41, "__kvm_vcpu_run(smc)"),
     /**

@@ -10,8 +10,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.pkvm4j.api.Ffa;
+import org.pkvm4j.api.Hcr;
 import org.pkvm4j.api.Psci;
 import org.pkvm4j.api.Smccc;
+import org.pkvm4j.api.SysReg;
 
 /** The EL3 firmware as the host sees it with no EL2 vector installed, and as EL2 forwards to it. */
 class El3FirmwareTest {
@@ -80,15 +82,24 @@ class El3FirmwareTest {
     }
 
     @Test
-    void aPowerdownSuspendLosesTheCpusEl2RegistersAndAStandbyKeepsThem() {
+    void aPowerdownSuspendLosesTheCpusEl2AndEl1RegistersAndAStandbyKeepsThem() {
         HypPlatform platform = machine.takeHypPlatform();
         Cpu cpu2 = machine.cpus().get(2);
         platform.writeSysReg(cpu2, El2SysReg.TPIDR_EL2, 0x1234);
+        platform.writeHcrEl2(cpu2, Hcr.HOST_NVHE_FLAGS | Hcr.TVM);
+        platform.writeHfgwtrEl2(cpu2, SysReg.SCTLR_EL1.hfgwtrBit());
+        platform.writeEl1Sysreg(cpu2, SysReg.SCTLR_EL1, 0x30D0_0981L);
         assertEquals(Psci.RET_SUCCESS, smc0(2, Psci.CPU_SUSPEND, 0, 0, 0));
         assertEquals(0x1234, platform.readSysReg(cpu2, El2SysReg.TPIDR_EL2), "standby keeps the context");
+        assertEquals(Hcr.HOST_NVHE_FLAGS | Hcr.TVM, platform.hcrEl2(cpu2), "standby keeps the trap controls");
+        assertEquals(0x30D0_0981L, platform.readEl1Sysreg(cpu2, SysReg.SCTLR_EL1), "standby keeps the EL1 registers");
         assertEquals(0x77, smc0(2, Psci.CPU_SUSPEND, Psci.POWER_STATE_TYPE_POWER_DOWN, Dram.BASE, 0x77),
                 "resumed at the entry point with the context id in x0");
         assertEquals(0, platform.readSysReg(cpu2, El2SysReg.TPIDR_EL2), "nobody at EL2 restored it");
+        assertEquals(0, platform.hcrEl2(cpu2), "HCR_EL2 lost");
+        assertEquals(0, platform.hfgwtrEl2(cpu2), "HFGWTR_EL2 lost");
+        assertEquals(SysReg.SCTLR_EL1.resetValue(), platform.readEl1Sysreg(cpu2, SysReg.SCTLR_EL1), "EL1 back at reset");
+        assertEquals(SysReg.CTR_EL0.resetValue(), platform.readEl1Sysreg(cpu2, SysReg.CTR_EL0), "ID registers unchanged");
         assertEquals(Psci.RET_INVALID_PARAMS, smc0(2, Psci.CPU_SUSPEND, 1L << 40, 0, 0));
     }
 

@@ -1,9 +1,11 @@
 package org.pkvm4j.host.hvc;
 
 import org.pkvm4j.api.Psci;
+import org.pkvm4j.api.SysReg;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el1.SmcccRes;
 import org.pkvm4j.machine.Cpu;
+import org.pkvm4j.machine.Dram;
 import org.pkvm4j.machine.Machine;
 
 /**
@@ -16,6 +18,16 @@ import org.pkvm4j.machine.Machine;
  * or FF-A status the callee chose.
  */
 public final class SmcGateway {
+    /** The host's resume entry point ({@code __pa_symbol(cpu_resume)}): the start of its image. */
+    public static final long CPU_RESUME = Dram.BASE;
+
+    /**
+     * The EL1 registers {@code cpu_do_suspend} saves and {@code cpu_do_resume} (with {@code
+     * cpu_suspend}'s TTBR and MAIR reinstatement) writes back; SCTLR_EL1 last, as the MMU comes on.
+     */
+    private static final SysReg[] SUSPEND_CONTEXT = {SysReg.TPIDR_EL1, SysReg.CONTEXTIDR_EL1, SysReg.CPACR_EL1,
+            SysReg.MAIR_EL1, SysReg.TCR_EL1, SysReg.TTBR0_EL1, SysReg.TTBR1_EL1, SysReg.VBAR_EL1, SysReg.SCTLR_EL1};
+
     private final Machine machine;
 
     /** A gateway issuing SMCs on {@code machine}'s CPUs. */
@@ -60,6 +72,58 @@ public final class SmcGateway {
     /** {@code psci_cpu_off()} on CPU {@code cpuId}: powers it off; it takes no trap until a CPU_ON. */
     public long cpuOff(int cpuId) {
         return smcOn(cpuId, Psci.CPU_OFF, 0, 0, 0).a0();
+    }
+
+    /**
+     * {@code cpu_suspend(power_state, psci_suspend_finisher)} on CPU {@code cpuId}: a standby state
+     * is one SMC; for a powerdown state the host saves its EL1 context ({@code cpu_do_suspend}),
+     * issues CPU_SUSPEND with {@link #CPU_RESUME} as the entry point, and, woken there, restores the
+     * context with {@code MSR}s ({@code cpu_do_resume}), which trap to EL2 if EL2 made them trap again.
+     *
+     * @return 0 after a resume (or a standby), else the PSCI status the call failed with
+     * @throws IllegalStateException if that CPU is off
+     */
+    public long cpuSuspend(int cpuId, long powerState) {
+        return suspend(cpuId, Psci.CPU_SUSPEND, powerState);
+    }
+
+    /**
+     * {@code psci_system_suspend_enter} on CPU {@code cpuId}, the last one on: as a powerdown {@link
+     * #cpuSuspend}, with SYSTEM_SUSPEND.
+     *
+     * @return 0 after the resume, else the PSCI status ({@code DENIED} while another CPU is on)
+     * @throws IllegalStateException if that CPU is off
+     */
+    public long systemSuspend(int cpuId) {
+        return suspend(cpuId, Psci.SYSTEM_SUSPEND, 0);
+    }
+
+    private long suspend(int cpuId, long fn, long powerState) {
+        boolean system = fn == Psci.SYSTEM_SUSPEND;
+        Cpu cpu = machine.getCpu(cpuId);
+        try {
+            if (!system && (powerState & Psci.POWER_STATE_TYPE_POWER_DOWN) == 0) {
+                return trap(cpu, fn, powerState, 0, 0, 0).a0(); // standby: nothing is lost
+            }
+            UserPtRegs regs = cpu.regs();
+            long[] saved = new long[SUSPEND_CONTEXT.length];
+            for (int i = 0; i < saved.length; i++) {
+                cpu.mrs(SUSPEND_CONTEXT[i], 0);
+                saved[i] = regs.get(0);
+            }
+            regs.setPc(0);
+            SmcccRes r = system ? trap(cpu, fn, CPU_RESUME, 0, 0, 0) : trap(cpu, fn, powerState, CPU_RESUME, 0, 0);
+            if (regs.pc() != CPU_RESUME) {
+                return r.a0(); // refused: the context is still there
+            }
+            for (int i = 0; i < saved.length; i++) {
+                regs.set(0, saved[i]);
+                cpu.msr(SUSPEND_CONTEXT[i], 0);
+            }
+            return Psci.RET_SUCCESS;
+        } finally {
+            machine.putCpu(cpu);
+        }
     }
 
     private static SmcccRes trap(Cpu cpu, long functionId, long a1, long a2, long a3, long a4) {

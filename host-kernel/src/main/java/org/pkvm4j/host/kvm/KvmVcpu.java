@@ -115,7 +115,7 @@ public final class KvmVcpu {
         @Override
         public SmcccRes smc(long functionId, long a1, long a2, long a3) {
             long[] r = gateway.hvcX0ToX5(Smccc.kvmHostSmcccId(HostHcall.PKVM_VCPU_GUEST_SMC.id()),
-                    vm.handle(), functionId, a1, a2, a3);
+                    0, functionId, a1, a2, a3);
             long code = exitCode(new SmcccRes(r[0], r[1], r[2], 0), HostHcall.PKVM_VCPU_GUEST_SMC);
             if (code == EXIT_DONE) {
                 return new SmcccRes(r[2], r[3], r[4], r[5]);

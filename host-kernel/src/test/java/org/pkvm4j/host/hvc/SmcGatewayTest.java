@@ -10,8 +10,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.pkvm4j.api.Psci;
 import org.pkvm4j.api.Smccc;
+import org.pkvm4j.api.SysReg;
 import org.pkvm4j.api.el1.SmcccRes;
 import org.pkvm4j.machine.Cpu;
+import org.pkvm4j.machine.CpuPin;
 import org.pkvm4j.machine.Dram;
 import org.pkvm4j.machine.El2Vector;
 import org.pkvm4j.machine.Machine;
@@ -19,6 +21,8 @@ import org.pkvm4j.machine.MachineConfig;
 
 /** The host's SMCs: x0..x4 in, x0..x3 out, on the CPU asked for, through EL2 when a vector is installed. */
 class SmcGatewayTest {
+    private static final long SCTLR_MMU_ON = 0x30D0_0981L;
+
     private final Machine machine = new Machine(MachineConfig.defaults());
     private final SmcGateway smc = new SmcGateway(machine);
 
@@ -36,6 +40,35 @@ class SmcGatewayTest {
         assertEquals(Psci.RET_SUCCESS, smc.cpuOn(0, 2, Dram.BASE, 0));
         assertTrue(machine.cpus().get(2).isOn());
         assertEquals(Psci.RET_ALREADY_ON, smc.cpuOn(0, 2, Dram.BASE, 0));
+    }
+
+    @Test
+    void aPowerdownSuspendResumesWithTheHostsEl1ContextRestored() {
+        HvcGateway hvc = new HvcGateway(machine);
+        try (CpuPin pin = machine.pinCurrentThread(1)) {
+            hvc.writeSysreg(SysReg.SCTLR_EL1, SCTLR_MMU_ON);
+            hvc.writeSysreg(SysReg.TPIDR_EL1, 0x1234);
+            hvc.writeSysreg(SysReg.ESR_EL1, 0x99);
+            assertEquals(Psci.RET_SUCCESS, smc.cpuSuspend(1, 0), "standby");
+            assertEquals(0x99, hvc.readSysreg(SysReg.ESR_EL1), "a standby loses nothing");
+            assertEquals(Psci.RET_SUCCESS, smc.cpuSuspend(1, Psci.POWER_STATE_TYPE_POWER_DOWN));
+            assertEquals(SmcGateway.CPU_RESUME, pin.cpu().regs().pc(), "woken at cpu_resume");
+            assertEquals(SCTLR_MMU_ON, hvc.readSysreg(SysReg.SCTLR_EL1), "cpu_do_resume wrote it back");
+            assertEquals(0x1234, hvc.readSysreg(SysReg.TPIDR_EL1));
+            assertEquals(SysReg.ESR_EL1.resetValue(), hvc.readSysreg(SysReg.ESR_EL1), "not context: lost");
+            assertEquals(Psci.RET_INVALID_PARAMS, smc.cpuSuspend(1, Psci.POWER_STATE_TYPE_POWER_DOWN | 1L << 40));
+            assertEquals(0x1234, hvc.readSysreg(SysReg.TPIDR_EL1), "a refused suspend keeps the context");
+        }
+    }
+
+    @Test
+    void systemSuspendWaitsForTheLastCpu() {
+        assertEquals(Psci.RET_DENIED, smc.systemSuspend(0));
+        for (int cpu = 1; cpu < machine.nrCpus(); cpu++) {
+            assertEquals(Psci.RET_SUCCESS, smc.cpuOff(cpu));
+        }
+        assertEquals(Psci.RET_SUCCESS, smc.systemSuspend(0));
+        assertTrue(machine.cpus().get(0).isOn());
     }
 
     @Test

@@ -239,10 +239,13 @@ public final class GuestVcpus {
         return EXIT_DONE;
     }
 
-    /** Whether the VM {@code handle} exists and has a loaded vCPU (a world switch into it is possible). */
-    public boolean isRunning(long handle) {
-        HypVm vm = guest.vm(handle);
-        return vm != null && vm.refs != 0;
+    /**
+     * The handle of the VM whose vCPU is loaded on {@code cpuId} ({@code pkvm_get_loaded_hyp_vcpu()->vm}),
+     * or -1 with none. The load holds a reference on the VM, so it stays alive until the put.
+     */
+    public long loadedVm(int cpuId) {
+        LoadedVcpu v = loaded[cpuId];
+        return v == null ? -1 : v.vm.handle;
     }
 
     /** Whether the VM {@code handle} is protected; null if there is no such VM. */

@@ -503,6 +503,26 @@ public final class HypVaSpace {
         }
     }
 
+    /**
+     * {@code flush_dcache_to_poc}: cleans {@code [va, va + size)} to the point of coherency. The model
+     * has no caches, so no byte changes; but {@code DC CVAC} on a VA EL2 cannot read takes a
+     * translation or permission fault in C, so the range must be mapped readable at EL2.
+     *
+     * @throws PkvmException {@code EFAULT} for a page not mapped readable at EL2, {@code EINVAL} for a
+     *     negative size
+     */
+    public void flushDcacheToPoc(long va, long size) {
+        checkSize(size, "flush_dcache_to_poc");
+        if (linear(va, size)) {
+            if (size != 0 && !memProtect.hypCanAccess(va, size)) {
+                throw new PkvmException(Errno.EFAULT, "flush_dcache_to_poc: [0x%x, +0x%x) is not mapped at EL2"
+                        .formatted(va, size));
+            }
+            return;
+        }
+        checkPages(va, size, false, "flush_dcache_to_poc");
+    }
+
     /** The hypervisor's {@code memset}: every page is checked first, so a refused fill writes nothing. */
     public void memset(long va, byte b, long size) {
         checkSize(size, "memset");

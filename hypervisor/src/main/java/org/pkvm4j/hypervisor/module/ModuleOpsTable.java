@@ -36,6 +36,7 @@ import org.pkvm4j.hypervisor.traps.HypPanicNotifiers;
 import org.pkvm4j.hypervisor.traps.HypTraps;
 import org.pkvm4j.hypervisor.traps.SerrorControl;
 import org.pkvm4j.machine.Cpu;
+import org.pkvm4j.machine.El2SysReg;
 import org.pkvm4j.machine.HypPlatform;
 
 /**
@@ -312,8 +313,9 @@ public final class ModuleOpsTable implements ModuleOps {
 
     @Override
     public void flushDcacheToPoc(long va, long size) {
-        allowed("flushDcacheToPoc"); // pure: answered anyway, but an off-CPU call is still reported
-        // Nothing to clean: DRAM is one coherent MemorySegment, the model has no caches.
+        allowed("flushDcacheToPoc"); // answered anyway, but an off-CPU call is still reported
+        // Nothing to clean (DRAM is one coherent MemorySegment), but the range must be EL2's to read.
+        this.va.flushDcacheToPoc(va, size);
     }
 
     @Override
@@ -626,13 +628,13 @@ public final class ModuleOpsTable implements ModuleOps {
             throw new PkvmException(Errno.EINVAL, "update_hcr_el2(0x%x, 0x%x): bits 0x%x are not trap bits pkvm4j models"
                     .formatted(set, clear, (set | clear) & ~HCR_MODULE_TRAPS));
         }
-        traps.saved().updateHcrEl2(platform, cpu(), set, clear);
+        traps.params().update(cpu(), El2SysReg.HCR_EL2, set, clear);
     }
 
     @Override
     public void updateHfgwtrEl2(long set, long clear) {
         require("updateHfgwtrEl2");
-        traps.saved().updateHfgwtrEl2(platform, cpu(), set, clear);
+        traps.params().update(cpu(), El2SysReg.HFGWTR_EL2, set, clear);
     }
 
     @Override

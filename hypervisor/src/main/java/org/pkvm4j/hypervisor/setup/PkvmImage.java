@@ -22,7 +22,6 @@ import org.pkvm4j.hypervisor.module.ModuleOpsTable;
 import org.pkvm4j.hypervisor.smc.FfaProxy;
 import org.pkvm4j.hypervisor.smc.GuestSmc;
 import org.pkvm4j.hypervisor.smc.HostSmc;
-import org.pkvm4j.hypervisor.smc.HypCpuParams;
 import org.pkvm4j.hypervisor.smc.PsciRelay;
 import org.pkvm4j.hypervisor.smc.SmcRegistry;
 import org.pkvm4j.hypervisor.traps.HypTraps;
@@ -73,9 +72,10 @@ public final class PkvmImage implements HypervisorImage {
         GuestVcpus guests = new GuestVcpus(new GuestMemProtect(memProtect, new VmTable()), platform.nrCpus());
         HostHcallTable table = HostHcalls.table(modules, deprivilege, memProtect, guests, platform.nrCpus(), iommu, devices,
                 new GuestSmc(platform, guests, smc), traps.heap());
-        // Per-CPU EL2 registers, loaded on every CPU now and again each time one enters from the firmware.
-        HypCpuParams params = new HypCpuParams(platform);
-        HostSmc hostSmc = new HostSmc(platform, new PsciRelay(platform, params, smc), new FfaProxy(platform, memProtect), smc);
+        // Per-CPU EL2 registers (traps.params(): loaded on every CPU at create, again each time one
+        // enters from the firmware, with the trap controls modules set).
+        HostSmc hostSmc = new HostSmc(platform, new PsciRelay(platform, traps.params(), smc), new FfaProxy(platform, memProtect),
+                smc);
         // A panic, for any reason, stops all EL2 module code: every poll inserted into it throws.
         platform.onPanic(p -> modules.stopAll());
         // hyp_panic calls the modules' panic notifier before the report.

@@ -1,5 +1,6 @@
 package org.pkvm4j.hypervisor.smc;
 
+import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.Smccc;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.hypervisor.mem.GuestExit;
@@ -13,8 +14,10 @@ import org.pkvm4j.machine.HypPlatform;
  * host, whose KVM answers it.
  *
  * <p>Kernel counterpart: {@code kvm_handle_pvm_smc64} and {@code pkvm_handle_guest_smc} in ACK's
- * {@code nvhe/pkvm.c} / {@code nvhe/modules.c}. The guest's x0..x3 are loaded into the CPU's guest
- * registers, which the handlers see and answer in.
+ * {@code nvhe/pkvm.c} / {@code nvhe/modules.c}. A guest's SMC traps to EL2 while its vCPU runs
+ * ({@code HCR_EL2.TSC}), so it always belongs to the vCPU loaded on the CPU ({@code
+ * handle___kvm_vcpu_run} runs only that one); the handlers are told its VM's handle. The guest's
+ * x0..x3 are loaded into the CPU's guest registers, which the handlers see and answer in.
  */
 public final class GuestSmc {
     private final HypPlatform platform;
@@ -29,20 +32,20 @@ public final class GuestSmc {
     }
 
     /**
-     * One guest SMC of VM {@code handle} (a loaded vCPU) on {@code cpu}: x0 = {@code fn}, x1..x3 =
-     * {@code a1..a3}.
+     * One guest SMC of the vCPU loaded on {@code cpu}: x0 = {@code fn}, x1..x3 = {@code a1..a3}. The
+     * module handlers are told the handle of that vCPU's VM.
      *
      * @return x1 of the world switch: {@link GuestVcpus#EXIT_DONE} with the guest's x0..x3 in {@code
-     *     exit}, {@link GuestVcpus#EXIT_HVC} with {@code fn} for a call left to the host, or -EINVAL
-     *     for a VM that is not running
+     *     exit}, {@link GuestVcpus#EXIT_HVC} with {@code fn} for a call left to the host (a
+     *     non-protected VM's), or -EINVAL on a CPU with no loaded vCPU
      */
-    public long guestSmc(Cpu cpu, long handle, long fn, long a1, long a2, long a3, GuestExit exit) {
-        Boolean isProtected = vcpus.isRunning(handle) ? vcpus.isProtected(handle) : null;
-        if (isProtected == null) {
+    public long guestSmc(Cpu cpu, long fn, long a1, long a2, long a3, GuestExit exit) {
+        long handle = vcpus.loadedVm(cpu.id());
+        if (handle < 0) {
             exit.set(0, 0, 0, 0);
-            return org.pkvm4j.api.Errno.EINVAL.negated();
+            return Errno.EINVAL.negated();
         }
-        if (!isProtected) {
+        if (vcpus.isProtected(handle) != Boolean.TRUE) {
             exit.set(fn, 0, 0, 0);
             return GuestVcpus.EXIT_HVC;
         }

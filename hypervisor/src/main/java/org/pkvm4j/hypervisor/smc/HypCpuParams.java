@@ -1,19 +1,22 @@
 package org.pkvm4j.hypervisor.smc;
 
+import org.pkvm4j.api.Hcr;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.El2SysReg;
 import org.pkvm4j.machine.HypPlatform;
 
 /**
  * The per-CPU EL2 state that must survive a CPU's power-down: the saved value of every {@link
- * El2SysReg}, written back to the CPU's live registers each time it enters EL2 from the firmware
- * (CPU_ON, a powerdown suspend, SYSTEM_SUSPEND).
+ * El2SysReg} ({@code TPIDR_EL2}, and the trap controls {@code HCR_EL2} and {@code HFGWTR_EL2}),
+ * written back to the CPU's live registers each time it enters EL2 from the firmware (CPU_ON, a
+ * powerdown suspend, SYSTEM_SUSPEND), before the host runs there again.
  *
  * <p>Kernel counterpart: {@code struct kvm_nvhe_init_params} ({@code kvm_init_params} per CPU),
- * which {@code ___kvm_hyp_init} loads on every entry; {@code update_hcr_el2} / {@code
- * update_hfgwtr_el2} change the saved value and the live register together, so the change persists
- * across power management. The one place per-CPU EL2 register state lives: a member that changes a
- * per-CPU EL2 register calls {@link #update} on the CPU's own trap.
+ * which {@code ___kvm_hyp_init} loads on every entry ({@code __kvm_hyp_init_cpu}); {@code
+ * update_hcr_el2} / {@code update_hfgwtr_el2} change the saved value and the live register together
+ * ({@link #update}), so the change persists across power management. The one place per-CPU EL2
+ * register state lives (ADR 0013, 0023): a member that changes a per-CPU EL2 register calls {@link
+ * #update} on the CPU's own trap. Each CPU's row is written only on that CPU's trap or entry.
  */
 public final class HypCpuParams {
     /** The hyp VA of CPU 0's per-CPU area; {@code TPIDR_EL2} of CPU n is this plus n strides. */
@@ -30,6 +33,7 @@ public final class HypCpuParams {
         this.saved = new long[platform.nrCpus()][El2SysReg.values().length];
         for (int i = 0; i < saved.length; i++) {
             saved[i][El2SysReg.TPIDR_EL2.ordinal()] = PER_CPU_BASE + i * PER_CPU_STRIDE;
+            saved[i][El2SysReg.HCR_EL2.ordinal()] = Hcr.HOST_NVHE_FLAGS;
             restore(platform.cpu(i));
         }
     }

@@ -182,6 +182,10 @@ class HostStage2ProtTest {
         assertEquals(Errno.EFAULT, assertThrows(PkvmException.class, () -> ops.memcpy(va + PAGE, va, 2 * PAGE)).errno(),
                 "the source runs past the donated pages");
         ops.flushDcacheToPoc(va, PAGE);
+        assertEquals(0x22334455667788ABL, ops.load64(va + PAGE), "a clean changes no byte");
+        assertEquals(Errno.EFAULT, assertThrows(PkvmException.class, () -> ops.flushDcacheToPoc(va, 3 * PAGE)).errno(),
+                "DC CVAC past the donated pages faults in C");
+        assertEquals(Errno.EINVAL, assertThrows(PkvmException.class, () -> ops.flushDcacheToPoc(va, -1)).errno());
 
         // Shared pages: accessible at EL2 only while pinned.
         long shared = BASE_PFN + 12;

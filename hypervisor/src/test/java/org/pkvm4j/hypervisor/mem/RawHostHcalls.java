@@ -9,6 +9,8 @@ import org.pkvm4j.hypervisor.HypMain;
 import org.pkvm4j.hypervisor.device.PkvmDevices;
 import org.pkvm4j.hypervisor.iommu.KvmIommu;
 import org.pkvm4j.hypervisor.module.DynamicHcalls;
+import org.pkvm4j.hypervisor.smc.GuestSmc;
+import org.pkvm4j.hypervisor.smc.SmcRegistry;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.HostHcall;
 import org.pkvm4j.machine.HypPlatform;
@@ -17,7 +19,7 @@ import org.pkvm4j.machine.MachineConfig;
 
 /**
  * A machine whose EL2 answers the static host hypercalls of {@link HostHcalls} (no module: the
- * guest-memory calls only), driven with raw registers as the host drives it, with the hypervisor's
+ * guest-memory calls, and guest SMCs to the handlers of {@link #smc}), driven with raw registers as the host drives it, with the hypervisor's
  * memory state kept for the test to inspect.
  */
 final class RawHostHcalls {
@@ -25,6 +27,8 @@ final class RawHostHcalls {
     final MemProtect mp;
     final VmTable vms = new VmTable();
     final GuestMemProtect gm;
+    /** The guest SMC handlers and TRNG ops the guest SMC hypercall reaches. */
+    final SmcRegistry smc = new SmcRegistry();
 
     RawHostHcalls(int nrCpus, long nrPages) {
         machine = new Machine(new MachineConfig(nrCpus, nrPages * MachineConfig.PAGE_SIZE));
@@ -35,7 +39,7 @@ final class RawHostHcalls {
         Deprivilege deprivilege = new Deprivilege(nrCpus);
         machine.installEl2Vector(new HypMain(platform, new DynamicHcalls(platform),
                 HostHcalls.table(null, deprivilege, mp, vcpus, nrCpus,
-                        new KvmIommu(mp, platform.memory(), line -> { }), new PkvmDevices(), null, null), deprivilege, mp, new HostPermFaultHandlers()));
+                        new KvmIommu(mp, platform.memory(), line -> { }), new PkvmDevices(), new GuestSmc(platform, vcpus, smc), null), deprivilege, mp, new HostPermFaultHandlers()));
     }
 
     /** One host hypercall on CPU {@code cpuId}, x1..x4 = {@code args}; returns x1 (the status must be SUCCESS). */

@@ -27,33 +27,42 @@ class GuestSmcTest {
     private static final long UUID_LO = 0x0FED_CBA9_8765_4321L;
     private static final long SIP_CALL = 0xC200_0010L;
 
-    private final Machine machine = new Machine(new MachineConfig(1, 64 * MachineConfig.PAGE_SIZE));
+    private final Machine machine = new Machine(new MachineConfig(2, 64 * MachineConfig.PAGE_SIZE));
     private final HypPlatform platform = machine.takeHypPlatform();
     private final VmTable vms = new VmTable();
-    private final GuestVcpus vcpus = new GuestVcpus(new GuestMemProtect(new MemProtect(platform.memory()), vms), 1);
+    private final GuestVcpus vcpus = new GuestVcpus(new GuestMemProtect(new MemProtect(platform.memory()), vms), 2);
     private final SmcRegistry registry = new SmcRegistry();
     private final GuestSmc smc = new GuestSmc(platform, vcpus, registry);
     private final GuestExit exit = new GuestExit();
     private final Cpu cpu = machine.cpus().get(0);
 
-    private int runningVm(boolean isProtected) {
+    /** A VM with its vCPU loaded on CPU {@code cpuId}. */
+    private int runningVm(boolean isProtected, int cpuId) {
         int h = vms.reserveVm();
         assertEquals(0, vms.initVm(h, 1, isProtected));
-        assertEquals(0, vcpus.vcpuLoad(0, h, 0));
+        assertEquals(0, vcpus.vcpuLoad(cpuId, h, 0));
         return h;
     }
 
-    /** One guest SMC; returns {exit code, x0, x1, x2, x3}. */
-    private long[] call(int vm, long fn, long a1) {
-        long code = smc.guestSmc(cpu, vm, fn, a1, 0, 0, exit);
+    private int runningVm(boolean isProtected) {
+        return runningVm(isProtected, 0);
+    }
+
+    /** One guest SMC of the vCPU loaded on CPU 0; returns {exit code, x0, x1, x2, x3}. */
+    private long[] call(long fn, long a1) {
+        return callOn(cpu, fn, a1);
+    }
+
+    private long[] callOn(Cpu on, long fn, long a1) {
+        long code = smc.guestSmc(on, fn, a1, 0, 0, exit);
         return new long[] {code, exit.x2(), exit.x3(), exit.x4(), exit.x5()};
     }
 
     @Test
     void withoutOpsEveryTrngCallIsNotSupported() {
-        int vm = runningVm(true);
+        runningVm(true);
         for (long fn : new long[] {Trng.VERSION, Trng.FEATURES, Trng.GET_UUID, Trng.RND64}) {
-            assertEquals(Smccc.RET_NOT_SUPPORTED, call(vm, fn, 64)[1], Long.toHexString(fn));
+            assertEquals(Smccc.RET_NOT_SUPPORTED, call(fn, 64)[1], Long.toHexString(fn));
         }
     }
 
@@ -67,25 +76,26 @@ class GuestSmcTest {
             out[2] = -1;
             return true;
         }));
-        int vm = runningVm(true);
-        assertEquals(Trng.VERSION_1_0, call(vm, Trng.VERSION, 0)[1]);
-        assertEquals(Smccc.RET_SUCCESS, call(vm, Trng.FEATURES, Trng.RND64)[1]);
-        assertEquals(Smccc.RET_NOT_SUPPORTED, call(vm, Trng.FEATURES, 0x8400_0054L)[1]);
-        long[] uuid = call(vm, Trng.GET_UUID, 0);
+        runningVm(true);
+        assertEquals(Trng.VERSION_1_0, call(Trng.VERSION, 0)[1]);
+        assertEquals(Smccc.RET_SUCCESS, call(Trng.FEATURES, Trng.RND64)[1]);
+        assertEquals(Smccc.RET_NOT_SUPPORTED, call(Trng.FEATURES, 0x8400_0054L)[1]);
+        long[] uuid = call(Trng.GET_UUID, 0);
         assertEquals(List.of(0x0123_4567L, 0x89AB_CDEFL, 0x0FED_CBA9L, 0x8765_4321L), List.of(uuid[1], uuid[2], uuid[3], uuid[4]));
-        long[] r8 = call(vm, Trng.RND64, 8);
+        long[] r8 = call(Trng.RND64, 8);
         assertEquals(List.of(0L, 0L, 0L, 0xFFL), List.of(r8[1], r8[2], r8[3], r8[4]), "only the asked bits, from x3 up");
-        long[] r130 = call(vm, Trng.RND64, 130);
+        long[] r130 = call(Trng.RND64, 130);
         assertEquals(List.of(0L, 3L, -1L, -1L), List.of(r130[1], r130[2], r130[3], r130[4]));
-        assertEquals(GuestTrng.RET_INVALID_PARAMETER, call(vm, Trng.RND64, 0)[1]);
-        assertEquals(GuestTrng.RET_INVALID_PARAMETER, call(vm, Trng.RND64, Trng.MAX_BITS_64 + 1)[1]);
+        assertEquals(GuestTrng.RET_INVALID_PARAMETER, call(Trng.RND64, 0)[1]);
+        assertEquals(GuestTrng.RET_INVALID_PARAMETER, call(Trng.RND64, Trng.MAX_BITS_64 + 1)[1]);
         assertEquals(List.of(8, 130), asked, "refused sizes never reach the back end");
     }
 
     @Test
     void aSourceWithoutEntropyAnswersNoEntropy() {
         registry.registerGuestTrngOps(new GuestTrngOps(UUID_HI, UUID_LO, (out, bits) -> false));
-        assertEquals(Trng.RET_NO_ENTROPY, call(runningVm(true), Trng.RND64, 64)[1]);
+        runningVm(true);
+        assertEquals(Trng.RET_NO_ENTROPY, call(Trng.RND64, 64)[1]);
     }
 
     @Test
@@ -117,21 +127,39 @@ class GuestSmcTest {
             return true;
         });
         int vm = runningVm(true);
-        long[] r = call(vm, SIP_CALL, 41);
+        long[] r = call(SIP_CALL, 41);
         assertEquals(List.of(GuestVcpus.EXIT_DONE, Smccc.RET_SUCCESS, 42L), List.of(r[0], r[1], r[2]));
         assertEquals(List.of("first " + vm, "second x1=41"), seen);
-        assertEquals(Smccc.RET_NOT_SUPPORTED, call(vm, 0xC200_0011L, 0)[1]);
+        assertEquals(Smccc.RET_NOT_SUPPORTED, call(0xC200_0011L, 0)[1]);
     }
 
     @Test
-    void aNonProtectedGuestsSmcGoesToTheHostAndAStoppedVmIsEinval() {
+    void theSmcIsTheLoadedVcpusAndHandlersAreToldItsVm() {
+        List<Long> told = new ArrayList<>();
+        registry.registerGuestSmcHandler((regs, handle) -> {
+            told.add(handle);
+            regs.set(0, Smccc.RET_SUCCESS);
+            return true;
+        });
+        int onCpu0 = runningVm(true, 0);
+        int onCpu1 = runningVm(true, 1);
+        assertEquals(Smccc.RET_SUCCESS, callOn(machine.cpus().get(1), SIP_CALL, 0)[1]);
+        assertEquals(Smccc.RET_SUCCESS, callOn(cpu, SIP_CALL, 0)[1]);
+        assertEquals(List.of((long) onCpu1, (long) onCpu0), told, "each CPU's loaded vCPU, whatever else runs");
+        assertEquals(0, vcpus.vcpuPut(1));
+        assertEquals(Errno.EINVAL.negated(), callOn(machine.cpus().get(1), SIP_CALL, 0)[0], "no loaded vCPU");
+        assertEquals(2, told.size(), "the handlers never ran for it");
+    }
+
+    @Test
+    void aNonProtectedGuestsSmcGoesToTheHostAndWithoutALoadedVcpuItIsEinval() {
         registry.registerGuestSmcHandler((regs, handle) -> {
             throw new AssertionError("a non-protected guest's SMC reached a module handler");
         });
-        int vm = runningVm(false);
-        long[] r = call(vm, SIP_CALL, 0);
+        runningVm(false);
+        long[] r = call(SIP_CALL, 0);
         assertEquals(List.of(GuestVcpus.EXIT_HVC, SIP_CALL), List.of(r[0], r[1]));
         assertEquals(0, vcpus.vcpuPut(0));
-        assertEquals(Errno.EINVAL.negated(), call(vm, SIP_CALL, 0)[0]);
+        assertEquals(Errno.EINVAL.negated(), call(SIP_CALL, 0)[0], "the put left no vCPU on the CPU");
     }
 }

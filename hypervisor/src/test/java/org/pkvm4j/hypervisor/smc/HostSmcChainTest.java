@@ -14,9 +14,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.pkvm4j.hypervisor.mem.HandlerSlots;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.Ffa;
+import org.pkvm4j.api.Hcr;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.Psci;
 import org.pkvm4j.api.Smccc;
+import org.pkvm4j.api.SysReg;
 import org.pkvm4j.api.el2.PsciEvent;
 import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.machine.Cpu;
@@ -193,9 +195,14 @@ class HostSmcChainTest {
     void aChangedPerCpuRegisterSurvivesAPowerdownSuspend() {
         Cpu cpu2 = machine.cpus().get(2);
         long value = params.update(cpu2, El2SysReg.TPIDR_EL2, 1L << 12, 0);
+        long hcr = params.update(cpu2, El2SysReg.HCR_EL2, Hcr.TVM, 0);
+        long hfgwtr = params.update(cpu2, El2SysReg.HFGWTR_EL2, SysReg.SCTLR_EL1.hfgwtrBit(), 0);
+        assertEquals(Hcr.HOST_NVHE_FLAGS | Hcr.TVM, hcr, "the boot value, and the bit set");
         long ret = smc0(2, Psci.CPU_SUSPEND, Psci.POWER_STATE_TYPE_POWER_DOWN, Dram.BASE, 0x55);
         assertEquals(0x55, ret, "the host resumes at its entry point with its context id");
         assertEquals(value, platform.readSysReg(cpu2, El2SysReg.TPIDR_EL2));
+        assertEquals(hcr, platform.hcrEl2(cpu2), "the trap controls are back before the host runs");
+        assertEquals(hfgwtr, platform.hfgwtrEl2(cpu2));
         assertEquals(List.of("CPU_SUSPEND@CPU2 x0=" + Psci.CPU_SUSPEND, "CPU_ENTRY@CPU2 x0=85"), events);
     }
 

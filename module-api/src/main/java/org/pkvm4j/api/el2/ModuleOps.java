@@ -233,12 +233,15 @@ public interface ModuleOps {
      * Cleans {@code [va, va + size)} to the point of coherency, so a non-coherent observer (a DMA
      * master, the host with caches off) sees what EL2 wrote.
      *
-     * <p>Kernel counterpart: {@code flush_dcache_to_poc(addr, size)}. A no-op in pkvm4j: its memory
-     * is one coherent {@code MemorySegment} with no caches to clean, every store is visible to every
-     * observer once a transition publishes the page.
+     * <p>Kernel counterpart: {@code flush_dcache_to_poc(addr, size)}. No byte changes in pkvm4j: its
+     * memory is one coherent {@code MemorySegment} with no caches to clean, every store is visible to
+     * every observer once a transition publishes the page. The range is checked as {@code DC CVAC}
+     * would check it: a page EL2 cannot read faults.
      *
      * @param va the first hyp VA
      * @param size the number of bytes
+     * @throws org.pkvm4j.api.PkvmException {@code EFAULT} for a page not mapped readable at EL2,
+     *     {@code EINVAL} for a negative size
      */
     void flushDcacheToPoc(long va, long size);
 

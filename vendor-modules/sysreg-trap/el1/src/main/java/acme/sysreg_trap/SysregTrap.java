@@ -15,7 +15,8 @@ import org.pkvm4j.api.el1.SmcccRes;
 /**
  * sysreg_trap's EL1 side: loads the EL2 filter, turns the {@code SCTLR_EL1} write trap on on every
  * CPU ({@code on_each_cpu}), and offers {@code /dev/sysreg_trap}, whose ioctls write and read {@code
- * SCTLR_EL1} as the kernel would ({@code write_sysreg}) and read back what EL2 counted and logged.
+ * SCTLR_EL1} as the kernel would ({@code write_sysreg}) and read back what EL2 counted and logged,
+ * the power events its PSCI notifier saw included.
  */
 public final class SysregTrap implements KernelModule {
     /** ioctl: {@code write_sysreg(arg, sctlr_el1)}, then returns {@code read_sysreg(sctlr_el1)}. */
@@ -30,6 +31,11 @@ public final class SysregTrap implements KernelModule {
     public static final int IOCTL_LOG = 5;
     /** ioctl: turns the trap off ({@code arg} 0) or on again (1) on every CPU. */
     public static final int IOCTL_ENABLE = 6;
+    /**
+     * ioctl: the {@code arg}-th power event EL2's PSCI notifier was told of, as {@code cpu << 8 |
+     * event} (0 CPU_SUSPEND, 1 SYSTEM_SUSPEND, 2 CPU_ENTRY).
+     */
+    public static final int IOCTL_PSCI_LOG = 7;
 
     private static final Logger LOG = LogManager.getLogger();
 
@@ -38,6 +44,7 @@ public final class SysregTrap implements KernelModule {
     private HvcNumber enable;
     private HvcNumber stats;
     private HvcNumber log;
+    private HvcNumber psciLog;
 
     /** ServiceLoader's constructor. */
     public SysregTrap() {
@@ -51,6 +58,7 @@ public final class SysregTrap implements KernelModule {
         enable = pkvm.registerEl2ModCall("sysreg_trap_enable", token);
         stats = pkvm.registerEl2ModCall("sysreg_trap_stats", token);
         log = pkvm.registerEl2ModCall("sysreg_trap_log", token);
+        psciLog = pkvm.registerEl2ModCall("sysreg_trap_psci_log", token);
         enableOnEachCpu(1);
         LOG.debug("sysreg_trap handlers: enable {} stats {} log {}", enable, stats, log);
         ctx.miscRegister("sysreg_trap", this::ioctl);
@@ -70,6 +78,7 @@ public final class SysregTrap implements KernelModule {
             case IOCTL_ALLOWED -> statsOf().a1();
             case IOCTL_REFUSED -> statsOf().a2();
             case IOCTL_LOG -> check(pkvm.el2ModCall(log, arg));
+            case IOCTL_PSCI_LOG -> check(pkvm.el2ModCall(psciLog, arg));
             case IOCTL_ENABLE -> {
                 enableOnEachCpu(arg);
                 yield 0;

@@ -7,8 +7,13 @@ import org.pkvm4j.api.SysReg;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el2.DefaultTrapHandler;
 import org.pkvm4j.api.el2.El2Symbol;
+import org.pkvm4j.api.el2.HypPanicNotifier;
 import org.pkvm4j.api.el2.HypSpinLock;
 import org.pkvm4j.api.el2.ModuleOps;
+import org.pkvm4j.api.el2.PsciEvent;
+import org.pkvm4j.api.el2.PsciNotifier;
+import org.pkvm4j.api.el2.SerrorMask;
+import org.pkvm4j.api.el2.SerrorUnmask;
 
 /**
  * The EL2 side of sysreg_trap: a kernel-integrity filter on {@code SCTLR_EL1}. It makes the host's
@@ -16,7 +21,13 @@ import org.pkvm4j.api.el2.ModuleOps;
  * HFGWTR_EL2.SCTLR_EL1}, per CPU, from the init and from {@code sysreg_trap_enable}) and handles them
  * in its default trap handler: a write that would clear {@code M} (the MMU) or {@code WXN} while set
  * is refused (dropped, counted, logged in an EL2 heap buffer and traced with {@code
- * tracing_mod_hyp_printk}); any other write is performed at EL2 and traced as a hyp event.
+ * tracing_mod_hyp_printk}); any other write is performed at EL2 and traced as a hyp event. Its PSCI
+ * notifier keeps the power events it is told of (which CPU suspended, which entered EL2 again): the
+ * trap it set is pKVM's to restore on entry ({@code update_hfgwtr_el2} persists across power
+ * management), and the log lets the host check that the filter stayed on through each. As an
+ * integrity module it also keeps the host from absorbing errors: SError is unmasked at EL2 during
+ * every host trap (an SError pending then is taken at EL2, a hyp panic, instead of by the host), and
+ * its panic notifier writes its counters to the EL2 console before the panic report.
  */
 public final class SysregTrapHyp {
     /** {@code SCTLR_ELx_M}: the MMU enable. */
@@ -31,6 +42,8 @@ public final class SysregTrapHyp {
     public static final int EVENT_ALLOWED = 1;
     /** {@code tracing_mod_hyp_printk} format of a refused write: value, current, CPU. */
     public static final int FMT_REFUSED = 1;
+    /** Power events the PSCI log keeps (a ring). */
+    public static final int PSCI_LOG_ENTRIES = 32;
 
     // Module-global EL2 state, as a C module's static data: each device loads its own copy.
     private static ModuleOps ops;
@@ -39,6 +52,8 @@ public final class SysregTrapHyp {
     private static long refused;
     private static long lastRefused;
     private static long logVa;
+    private static final long[] psciLog = new long[PSCI_LOG_ENTRIES];
+    private static long psciEvents;
 
     private SysregTrapHyp() {
     }
@@ -49,6 +64,10 @@ public final class SysregTrapHyp {
         ops = moduleOps;
         lock = ops.newSpinLock();
         ops.registerDefaultTrapHandler(new SctlrFilter());
+        ops.registerPsciNotifier(new PowerLog());
+        SerrorAtEl2 serror = new SerrorAtEl2();
+        ops.registerUnmaskSerror(serror, serror);
+        ops.registerHypPanicNotifier(new PanicDump());
         ops.updateHfgwtrEl2(SysReg.SCTLR_EL1.hfgwtrBit(), 0);
         ops.puts("sysreg_trap: EL2 ready, SCTLR_EL1 writes trap on CPU" + ops.smpProcessorId());
     }
@@ -116,6 +135,67 @@ public final class SysregTrapHyp {
             regs.set(1, ops.load64(logVa + (n % LOG_ENTRIES) * 8));
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * psci_log(x1 = n): x1 = the n-th power event told to the notifier (from 0), as {@code cpu << 8 |
+     * event ordinal}; -ENOENT if there is none (or it was overwritten). x2 = the number of events.
+     */
+    @El2Symbol("sysreg_trap_psci_log")
+    public static void psciLog(UserPtRegs regs) {
+        long n = regs.get(1);
+        regs.set(0, Smccc.RET_SUCCESS);
+        lock.lock();
+        try {
+            regs.set(2, psciEvents);
+            if (n < 0 || n >= psciEvents || psciEvents - n > PSCI_LOG_ENTRIES) {
+                regs.set(1, Errno.ENOENT.negated());
+                return;
+            }
+            regs.set(1, psciLog[(int) (n % PSCI_LOG_ENTRIES)]);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Unmasks SError at EL2 for every host trap: a pending SError is fatal, never the host's to take. */
+    static final class SerrorAtEl2 implements SerrorUnmask, SerrorMask {
+        @Override
+        public boolean unmask() {
+            return true;
+        }
+
+        @Override
+        public void mask() {
+            // PSTATE.A is set again by pKVM on the way out; nothing of ours to undo.
+        }
+    }
+
+    /**
+     * The panic notifier: the counters, on the panicking CPU, before the report. It takes no lock:
+     * the panic may have come while this CPU held it.
+     */
+    static final class PanicDump implements HypPanicNotifier {
+        @Override
+        public void onHypPanic(UserPtRegs regs) {
+            ops.puts("sysreg_trap: hyp panic on CPU" + ops.smpProcessorId() + ": " + allowed + " SCTLR_EL1 writes allowed, "
+                    + refused + " refused");
+        }
+    }
+
+    /** The PSCI notifier: logs each event with the CPU it concerns; it changes nothing. */
+    static final class PowerLog implements PsciNotifier {
+        @Override
+        public void notify(PsciEvent event, UserPtRegs regs) {
+            long entry = (long) ops.smpProcessorId() << 8 | event.ordinal();
+            lock.lock();
+            try {
+                psciLog[(int) (psciEvents % PSCI_LOG_ENTRIES)] = entry;
+                psciEvents++;
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
