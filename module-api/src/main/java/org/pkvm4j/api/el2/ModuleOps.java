@@ -1141,14 +1141,15 @@ public interface ModuleOps {
      *
      * <p>Kernel counterpart: android14-6.1's {@code register_hyp_event_ids(start, end)} ({@code
      * nvhe/trace.c}: one of {@value #MAX_EVENT_ID_MOD} slots, {@code -ENOMEM} when full). pkvm4j also
-     * checks the table: inside memory the module can read, whole entries, and no id that the tables
+     * checks the table: readable at EL2, whole 8-byte aligned entries, and no id that the tables
      * registered so far hold already (the kernel's {@code __pkvm_enable_event} would switch only the
      * first). Offered on KMI android14-6.1 and android15-6.6.
      *
      * @param start the hyp VA of the first entry
      * @param end the hyp VA just past the last entry
      * @throws org.pkvm4j.api.PkvmException {@code ENOMEM} when all slots are taken; {@code EINVAL} for
-     *     an empty, misaligned or unreadable table, or an id registered already
+     *     an empty or misaligned table, one of more than 1024 entries, or an id registered already;
+     *     {@code EFAULT} for an entry the hypervisor cannot read
      */
     void registerHypEventIds(long start, long end);
 
