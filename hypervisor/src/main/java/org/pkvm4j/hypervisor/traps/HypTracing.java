@@ -36,6 +36,8 @@ public final class HypTracing {
     private final long[] reserved;
     /** The registered event-id tables, in registration order: copy-on-write under this object's monitor. */
     private volatile List<EventIds> eventIds = List.of();
+    /** Each registered id and the entry's address when it was registered; guarded by this object's monitor. */
+    private final java.util.Map<Integer, Long> registeredIds = new java.util.HashMap<>();
 
     /** One module's {@code struct hyp_event_id} array, {@code [start, end)}, and the module that registered it. */
     private record EventIds(long start, long end, Object owner) {
@@ -128,13 +130,14 @@ public final class HypTracing {
             throw new PkvmException(Errno.EINVAL, "register_hyp_event_ids(0x%x, 0x%x): not an array of 1..%d struct hyp_event_id"
                     .formatted(start, end, MAX_EVENT_IDS_PER_TABLE));
         }
-        java.util.Set<Integer> ids = new java.util.HashSet<>();
+        java.util.Map<Integer, Long> ids = new java.util.HashMap<>();
         for (long e = start; e < end; e += EVENT_ID_SIZE) {
             int id = (int) (va.load64(e) & 0xFFFF);
-            if (!ids.add(id) || keyOf(now, id) != 0) {
+            if (ids.putIfAbsent(id, e) != null || registeredIds.containsKey(id)) {
                 throw new PkvmException(Errno.EINVAL, "register_hyp_event_ids: event id %d is registered already".formatted(id));
             }
         }
+        registeredIds.putAll(ids);
         List<EventIds> next = new ArrayList<>(now);
         next.add(new EventIds(start, end, owner));
         eventIds = List.copyOf(next);
@@ -142,6 +145,11 @@ public final class HypTracing {
 
     /** Drops the tables {@code owner} registered (a module that failed or was unloaded). */
     public synchronized void unregisterEventIds(Object owner) {
+        for (EventIds t : eventIds) {
+            if (t.owner() == owner) {
+                registeredIds.values().removeIf(at -> at >= t.start() && at < t.end());
+            }
+        }
         eventIds = eventIds.stream().filter(t -> t.owner() != owner).toList();
     }
 
@@ -173,8 +181,23 @@ public final class HypTracing {
         return 0;
     }
 
-    /** The enable key's hyp VA of event {@code id} in {@code tables}, read from the tables now; 0 if none has it. */
+    /**
+     * The enable key's hyp VA of event {@code id}, read from the tables now ({@code __try_set_event});
+     * 0 if none has it. The entry recorded at registration is tried first; a table the module changed
+     * since is searched as the kernel does.
+     */
     private long keyOf(List<EventIds> tables, int id) {
+        Long at;
+        synchronized (this) {
+            at = registeredIds.get(id);
+        }
+        try {
+            if (at != null && (va.load64(at) & 0xFFFF) == id) {
+                return va.load64(at + 8);
+            }
+        } catch (PkvmException gone) {
+            // unreadable now: search below
+        }
         for (EventIds t : tables) {
             for (long e = t.start(); e < t.end(); e += EVENT_ID_SIZE) {
                 try {

@@ -213,6 +213,16 @@ class HypRequestsAndEventIdsTest {
         assertEquals(0, modules.unmapModule(loaded[1]));
         assertEquals(0, traps.tracing().eventIdTables());
         assertEquals(Errno.EINVAL.negated(), hostHcall(HostHcall.PKVM_ENABLE_EVENT, 300, 0), "its ids left with it");
+
+        long other = (DATA_PFN + 1) * PAGE;
+        assertEquals(0, load("events_other", o -> {
+            o.hostDonateHyp(DATA_PFN + 1, 1);
+            o.store64(other, 300);
+            o.store64(other + 8, other + 0x100);
+            o.registerHypEventIds(other, other + 16);
+        })[0], "the id is free again");
+        assertEquals(0, hostHcall(HostHcall.PKVM_ENABLE_EVENT, 300, 1));
+        assertEquals(1, va.load64(other + 0x100));
     }
 
     /** Scenario: malformed tables are EINVAL, unreadable ones EFAULT, and the slots run out at MAX_EVENT_ID_MOD (ENOMEM). */
