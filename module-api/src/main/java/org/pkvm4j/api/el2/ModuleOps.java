@@ -1127,8 +1127,8 @@ public interface ModuleOps {
      *
      * @param reqVa the hyp VA of the request, readable by this module
      * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if this CPU's slot holds a request the host
-     *     has not served; {@code EINVAL} for a type, destination, page count or size the host does not
-     *     serve
+     *     has not served; {@code EINVAL} for a type, destination, page count (1..4096) or size the host
+     *     does not serve; {@code EFAULT} if the request is not readable at EL2
      */
     void iommuRequest(long reqVa);
 
