@@ -20,6 +20,7 @@ import org.pkvm4j.host.log.KernelLog;
 import org.pkvm4j.host.trace.BootTrace;
 import org.pkvm4j.machine.El2Vector;
 import org.pkvm4j.machine.HostHcall;
+import org.pkvm4j.machine.HypKmi;
 import org.pkvm4j.machine.HypOptions;
 import org.pkvm4j.machine.HypPanicException;
 import org.pkvm4j.machine.Machine;
@@ -140,7 +141,8 @@ final class Boot {
         // Held only in this frame: once the vector is installed the host keeps no hypervisor object.
         El2Vector vector = HypervisorLayer.load(config.hypervisor())
                 .pkvmInit(machine.takeHypPlatform(), new HypOptions(cmdline.isProtectedMode(), config.faults().hypFaults(),
-                        cmdline.hypLockupMillis(), cmdline.hypBudgetMillis(), cmdline.hypAllocBytes()));
+                        cmdline.hypLockupMillis(), cmdline.hypBudgetMillis(), cmdline.hypAllocBytes(),
+                        new HypKmi(cmdline.kmi().branch(), cmdline.kmi().table().javaMethods())));
         machine.installEl2Vector(vector);
         log.info(LOG, "kvm: hyp mode initialized, {} mode", cmdline.mode().spelling());
     }

@@ -14,6 +14,7 @@ import org.pkvm4j.hypervisor.mem.VmTable;
 import org.pkvm4j.hypervisor.module.El2Modules;
 import org.pkvm4j.hypervisor.smc.GuestSmc;
 import org.pkvm4j.hypervisor.traps.HypHeap;
+import org.pkvm4j.hypervisor.traps.HypTracing;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.HostHcall;
 
@@ -40,10 +41,12 @@ public final class HostHcalls {
     private final PkvmDevices devices;
     private final GuestSmc guestSmc;
     private final HypHeap heap;
+    private final HypTracing tracing;
 
     private HostHcalls(El2Modules modules, Deprivilege deprivilege, MemProtect memProtect, GuestVcpus vcpus, int nrCpus,
-            KvmIommu iommu, PkvmDevices devices, GuestSmc guestSmc, HypHeap heap) {
+            KvmIommu iommu, PkvmDevices devices, GuestSmc guestSmc, HypHeap heap, HypTracing tracing) {
         this.heap = heap;
+        this.tracing = tracing;
         this.iommu = iommu;
         this.devices = devices;
         this.guestSmc = guestSmc;
@@ -62,7 +65,13 @@ public final class HostHcalls {
     /** {@code host_hcall[]} over these workers, for a machine of {@code nrCpus} CPUs. */
     public static HostHcallTable table(El2Modules modules, Deprivilege deprivilege, MemProtect memProtect, GuestVcpus vcpus,
             int nrCpus, KvmIommu iommu, PkvmDevices devices, GuestSmc guestSmc, HypHeap heap) {
-        HostHcalls h = new HostHcalls(modules, deprivilege, memProtect, vcpus, nrCpus, iommu, devices, guestSmc, heap);
+        return table(modules, deprivilege, memProtect, vcpus, nrCpus, iommu, devices, guestSmc, heap, null);
+    }
+
+    /** As the other, with the modules' hyp event ids in {@code tracing} (null: {@code __pkvm_enable_event} is not supported). */
+    public static HostHcallTable table(El2Modules modules, Deprivilege deprivilege, MemProtect memProtect, GuestVcpus vcpus,
+            int nrCpus, KvmIommu iommu, PkvmDevices devices, GuestSmc guestSmc, HypHeap heap, HypTracing tracing) {
+        HostHcalls h = new HostHcalls(modules, deprivilege, memProtect, vcpus, nrCpus, iommu, devices, guestSmc, heap, tracing);
         Map<HostHcall, HostHcallHandler> table = new EnumMap<>(HostHcall.class);
         for (HostHcall call : HostHcall.values()) {
             table.put(call, h.handler(call));
@@ -98,6 +107,7 @@ public final class HostHcalls {
             case PKVM_DEVICE_ASSIGN -> this::deviceAssign;
             case PKVM_VCPU_GUEST_SMC -> this::vcpuGuestSmc;
             case PKVM_HYP_ALLOC_REFILL -> this::hypAllocRefill;
+            case PKVM_ENABLE_EVENT -> this::enableEvent;
         };
     }
 
@@ -274,5 +284,10 @@ public final class HostHcalls {
     /** {@code handle___pkvm_hyp_alloc_mgt_refill}: x1 = pfn of the donated page. */
     private void hypAllocRefill(Cpu cpu, UserPtRegs regs) {
         regs.set(1, heap == null ? Errno.EOPNOTSUPP.negated() : heap.refill(regs.get(1)));
+    }
+
+    /** {@code handle___pkvm_enable_event}: x1 = event id, x2 = enable; x1 = 0 or -errno. */
+    private void enableEvent(Cpu cpu, UserPtRegs regs) {
+        regs.set(1, tracing == null ? Errno.EOPNOTSUPP.negated() : tracing.enableEvent(regs.get(1), regs.get(2) != 0));
     }
 }

@@ -77,9 +77,9 @@ public final class Cpu {
     private volatile boolean serrorPending;
     private boolean el2SerrorUnmasked;
     private long hostSerrors;
-    // This CPU's host_hyp_reqs slot: pages the heap asked the host to donate (0: none). Written by the
-    // hypervisor during a trap, read by the host after it, on the same thread.
-    private int hypAllocRequest;
+    // This CPU's host_hyp_reqs slot, a HypRequest word (0: none). Written by the hypervisor during a
+    // trap, read by the host after it, on the same thread.
+    private long hypRequest;
 
     Cpu(int id, Machine machine) {
         this.id = id;
@@ -297,23 +297,32 @@ public final class Cpu {
     }
 
     /**
-     * Takes the pages EL2's heap asked the host to donate on this CPU ({@code host_hyp_reqs}), and
-     * empties the request.
+     * Takes the request EL2 left in this CPU's {@code host_hyp_reqs} slot, and empties the slot.
      *
-     * @return the number of pages, 0 if none were asked for
+     * @return the request, a {@link HypRequest} word; 0 if there is none
+     */
+    public long takeHypRequest() {
+        long r = hypRequest;
+        hypRequest = 0;
+        return r;
+    }
+
+    /**
+     * Takes the pages EL2's heap asked the host to donate on this CPU, and empties the slot.
+     *
+     * @return the number of pages, 0 if the slot held no heap request
      */
     public int takeHypAllocRequest() {
-        int n = hypAllocRequest;
-        hypAllocRequest = 0;
-        return n;
+        long r = takeHypRequest();
+        return HypRequest.dest(r) == HypRequest.DEST_HYP_ALLOC ? HypRequest.nrPages(r) : 0;
     }
 
-    int hypAllocRequest() {
-        return hypAllocRequest;
+    long hypRequest() {
+        return hypRequest;
     }
 
-    void hypAllocRequest(int nrPages) {
-        hypAllocRequest = nrPages;
+    void hypRequest(long request) {
+        hypRequest = request;
     }
 
     long el1Sysreg(SysReg reg) {

@@ -102,7 +102,13 @@ public enum HostHcall {
      * (-E2BIG: the heap's VA window is full). The host issues it for each page a module's {@code
      * request_hyp_alloc} asked for.
      */
-    PKVM_HYP_ALLOC_REFILL(42, "__pkvm_hyp_alloc_mgt_refill");
+    PKVM_HYP_ALLOC_REFILL(42, "__pkvm_hyp_alloc_mgt_refill"),
+    /**
+     * Switches hyp event x1 on (x2 != 0) or off in the event-id table a module registered ({@code
+     * register_hyp_event_ids}): writes 1 or 0 to the event's enable key; x1 = 0 or -EINVAL when no
+     * registered table has that id.
+     */
+    PKVM_ENABLE_EVENT(43, "__pkvm_enable_event");
 
     private final int id;
     private final String symbol;

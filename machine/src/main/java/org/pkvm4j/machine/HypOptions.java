@@ -14,9 +14,11 @@ import java.util.List;
  *     pkvm.hyp_budget_ms=})
  * @param allocBytes vendor EL2 code that allocates more than this in one trap is a hyp panic ({@code
  *     pkvm.hyp_alloc_mb=}); 0 switches the EL2 allocation budget off
+ * @param kmi the KMI generation the device boots as ({@code pkvm.kmi=}): which {@code ModuleOps}
+ *     members EL2 code may call
  */
 public record HypOptions(boolean protectedMode, List<HypFault> faults, long lockupMillis, long budgetMillis,
-        long allocBytes) {
+        long allocBytes, HypKmi kmi) {
     /** The default lockup bound: a few seconds, far beyond any handler and any EL2 init. */
     public static final long DEFAULT_LOCKUP_MILLIS = 3_000;
     /** The default handler budget. */
@@ -31,10 +33,17 @@ public record HypOptions(boolean protectedMode, List<HypFault> faults, long lock
      */
     public HypOptions {
         faults = List.copyOf(faults);
+        java.util.Objects.requireNonNull(kmi, "kmi");
         if (lockupMillis < 0 || budgetMillis < 1 || allocBytes < 0) {
             throw new IllegalArgumentException("lockup bound %d ms, budget %d ms, allocation budget %d bytes"
                     .formatted(lockupMillis, budgetMillis, allocBytes));
         }
+    }
+
+    /** Options without a KMI: every {@code ModuleOps} member is offered ({@link HypKmi#EVERY}). */
+    public HypOptions(boolean protectedMode, List<HypFault> faults, long lockupMillis, long budgetMillis,
+            long allocBytes) {
+        this(protectedMode, faults, lockupMillis, budgetMillis, allocBytes, HypKmi.EVERY);
     }
 
     /** Options with the default EL2 allocation budget. */

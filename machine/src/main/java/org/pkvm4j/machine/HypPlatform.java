@@ -242,12 +242,26 @@ public final class HypPlatform {
 
     /** Whether {@code cpu}'s host_hyp_reqs slot holds a request the host has not taken. */
     public boolean hypAllocRequested(Cpu cpu) {
-        return cpu.hypAllocRequest() != 0;
+        return cpu.hypRequest() != 0;
     }
 
     /** Writes {@code cpu}'s host_hyp_reqs slot: the host should donate {@code nrPages} pages to the heap. */
     public void requestHypAlloc(Cpu cpu, int nrPages) {
-        cpu.hypAllocRequest(nrPages);
+        cpu.hypRequest(HypRequest.of(HypRequest.DEST_HYP_ALLOC, nrPages));
+    }
+
+    /**
+     * Writes {@code cpu}'s host_hyp_reqs slot with {@code request} (a {@link HypRequest} word) if it is
+     * empty.
+     *
+     * @return whether it was empty
+     */
+    public boolean postHypRequest(Cpu cpu, long request) {
+        if (cpu.hypRequest() != 0) {
+            return false;
+        }
+        cpu.hypRequest(request);
+        return true;
     }
 
     // ---------------------------------------------------------------- SMC, power, per-CPU registers

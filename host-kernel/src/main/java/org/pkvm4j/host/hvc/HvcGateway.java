@@ -10,6 +10,7 @@ import org.pkvm4j.api.el1.SmcccRes;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.CpuPin;
 import org.pkvm4j.machine.HostHcall;
+import org.pkvm4j.machine.HypRequest;
 import org.pkvm4j.machine.Machine;
 
 /**
@@ -63,18 +64,18 @@ public final class HvcGateway {
             Cpu cpu = machine.getCpu();
             long x0;
             long x1;
-            int request;
+            long request;
             try {
                 UserPtRegs regs = cpu.regs();
                 hvc(cpu, regs, functionId, a1, a2, a3);
                 x0 = regs.get(0);
                 x1 = regs.get(1);
-                request = cpu.takeHypAllocRequest();
+                request = cpu.takeHypRequest();
             } finally {
                 machine.putCpu(cpu);
             }
-            // pkvm_handle_hyp_req: the heap asked for pages; donate them, and retry a call that ran out.
-            if (request != 0 && refillHypAlloc(request) && x0 == Smccc.RET_SUCCESS && x1 == ENOMEM
+            // pkvm_handle_hyp_req: EL2 asked for pages; donate them, and retry a call that ran out.
+            if (request != 0 && serveHypRequest(request) && x0 == Smccc.RET_SUCCESS && x1 == ENOMEM
                     && attempt < MAX_HYP_ALLOC_RETRIES) {
                 continue;
             }
@@ -88,6 +89,49 @@ public final class HvcGateway {
     /** Sets the host pages the EL2 heap is refilled from; without them a module's request is dropped. */
     public void refillHypAllocFrom(HostPages pages) {
         this.hypAllocPages = pages;
+    }
+
+    /**
+     * Serves the request EL2 left in a CPU's {@code host_hyp_reqs} slot ({@code pkvm_handle_hyp_req}):
+     * pages for the EL2 heap or for the IOMMU pool.
+     *
+     * @return whether all the pages asked for were donated
+     */
+    private boolean serveHypRequest(long request) {
+        int nrPages = HypRequest.nrPages(request);
+        return switch (HypRequest.dest(request)) {
+            case HypRequest.DEST_HYP_ALLOC -> refillHypAlloc(nrPages);
+            case HypRequest.DEST_HYP_IOMMU -> refillIommu(nrPages);
+            default -> false;
+        };
+    }
+
+    /**
+     * Donates {@code nrPages} host pages to the IOMMU pool, one {@code kvm_iommu_refill} each
+     * ({@code kvm_iommu_topup_memcache} for {@code REQ_MEM_DEST_HYP_IOMMU}).
+     *
+     * @return whether all were donated
+     */
+    private boolean refillIommu(int nrPages) {
+        HostPages pages = hypAllocPages;
+        if (pages == null) {
+            return false;
+        }
+        for (int i = 0; i < Math.min(nrPages, MAX_HYP_ALLOC_REQUEST); i++) {
+            long pfn;
+            try {
+                pfn = pages.alloc();
+            } catch (PkvmException e) {
+                return false;
+            }
+            try {
+                hostHcall(HostHcall.PKVM_IOMMU_REFILL, pfn, 1, 0);
+            } catch (PkvmException e) {
+                pages.free(pfn);
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -165,15 +209,15 @@ public final class HvcGateway {
     public SmcccRes hvc(long functionId, long a1, long a2, long a3) {
         Cpu cpu = machine.getCpu();
         SmcccRes res;
-        int request;
+        long request;
         try {
             res = trap(cpu, functionId, a1, a2, a3);
-            request = cpu.takeHypAllocRequest();
+            request = cpu.takeHypRequest();
         } finally {
             machine.putCpu(cpu);
         }
         if (request != 0) {
-            refillHypAlloc(request); // served, not retried: the caller reads the raw answer
+            serveHypRequest(request); // served, not retried: the caller reads the raw answer
         }
         return res;
     }
@@ -182,19 +226,19 @@ public final class HvcGateway {
     public SmcccRes hvc(long functionId, long a1, long a2, long a3, long a4, long a5) {
         Cpu cpu = machine.getCpu();
         SmcccRes res;
-        int request;
+        long request;
         try {
             UserPtRegs regs = cpu.regs();
             regs.set(4, a4);
             regs.set(5, a5);
             hvc(cpu, regs, functionId, a1, a2, a3);
             res = new SmcccRes(regs.get(0), regs.get(1), regs.get(2), regs.get(3));
-            request = cpu.takeHypAllocRequest();
+            request = cpu.takeHypRequest();
         } finally {
             machine.putCpu(cpu);
         }
         if (request != 0) {
-            refillHypAlloc(request);
+            serveHypRequest(request);
         }
         return res;
     }

@@ -97,4 +97,49 @@ class HypAllocRefillTest {
         assertEquals(HvcGateway.MAX_HYP_ALLOC_RETRIES + 1, calls);
         assertEquals(HvcGateway.MAX_HYP_ALLOC_RETRIES + 1, donated.size(), "each request served, the last without a retry");
     }
+
+    /**
+     * Scenario: an {@code iommu_request} for IOMMU pages (REQ_MEM_DEST_HYP_IOMMU) is served with one
+     * {@code kvm_iommu_refill} of one page each, and the call that ran out is issued again.
+     */
+    @Test
+    void anIommuRequestIsServedWithIommuRefills() {
+        List<long[]> refills = new ArrayList<>();
+        machine.installEl2Vector(new El2Vector() {
+            @Override
+            public void hostHvc(Cpu cpu) {
+                long x0 = cpu.regs().get(0);
+                cpu.regs().set(0, Smccc.RET_SUCCESS);
+                if (x0 == Smccc.kvmHostSmcccId(HostHcall.PKVM_IOMMU_REFILL.id())) {
+                    refills.add(new long[] {cpu.regs().get(1), cpu.regs().get(2), cpu.regs().get(3)});
+                    cpu.regs().set(1, 0);
+                    return;
+                }
+                calls++;
+                if (refills.size() < 2) {
+                    assertEquals(true, platform.postHypRequest(cpu, org.pkvm4j.machine.HypRequest.of(
+                            org.pkvm4j.machine.HypRequest.DEST_HYP_IOMMU, 2)));
+                    cpu.regs().set(1, ENOMEM);
+                } else {
+                    cpu.regs().set(1, 7);
+                }
+            }
+        });
+        gateway.refillHypAllocFrom(new HvcGateway.HostPages() {
+            @Override
+            public long alloc() {
+                return nextPfn++;
+            }
+
+            @Override
+            public void free(long pfn) {
+                freed.add(pfn);
+            }
+        });
+        assertEquals(7, gateway.el2ModCall(MOD_CALL, 0, 0, 0));
+        assertEquals(List.of(List.of(0x1000L, 1L, 0L), List.of(0x1001L, 1L, 0L)),
+                refills.stream().map(r -> List.of(r[0], r[1], r[2])).toList(), "one page each, to the host pool");
+        assertEquals(2, calls);
+        assertEquals(List.of(), donated, "nothing went to the heap");
+    }
 }

@@ -27,16 +27,6 @@ import org.pkvm4j.api.el2.ModuleOps;
  * member of at least one KMI (or is one of pkvm4j's own).
  */
 class KmiTableTest {
-    /**
-     * Members the tables list that pkvm4j does not offer yet (issue 11 is open for them): the
-     * android14-5.15 callback shapes of the SMC, trap, PSCI and panic registrations, and two
-     * android14-6.1 / android15-6.6 members. A name here that {@code ModuleOps} gains fails the test,
-     * so the set only shrinks.
-     */
-    private static final Set<String> NOT_YET_IMPLEMENTED = Set.of(
-            "registerHostSmcHandlerCtxt", "registerDefaultTrapHandlerCtxt", "registerPsciNotifierCtxt",
-            "registerHypPanicNotifierCtxt", "iommuRequest", "registerHypEventIds");
-
     private static Map<String, Method> moduleOps() {
         Map<String, Method> out = new LinkedHashMap<>();
         for (Method m : ModuleOps.class.getDeclaredMethods()) {
@@ -47,16 +37,12 @@ class KmiTableTest {
         return out;
     }
 
-    private static boolean notYet(String method) {
-        return NOT_YET_IMPLEMENTED.contains(method.substring(0, method.indexOf('(')));
-    }
-
-    /** Scenario: every Java method a KMI's table names is a ModuleOps method (or is named in the not-yet sets). */
+    /** Scenario: every Java method a KMI's table names is a ModuleOps method. */
     @ParameterizedTest
     @EnumSource(Kmi.class)
     void everyTableMethodIsAModuleOpsMethod(Kmi kmi) {
         Map<String, Method> ops = moduleOps();
-        List<String> missing = kmi.table().javaMethods().stream().filter(m -> !ops.containsKey(m) && !notYet(m)).toList();
+        List<String> missing = kmi.table().javaMethods().stream().filter(m -> !ops.containsKey(m)).toList();
         assertEquals(List.of(), missing, kmi + "'s table names methods ModuleOps lacks");
     }
 
@@ -67,17 +53,6 @@ class KmiTableTest {
                 .collect(Collectors.toSet());
         List<String> untabled = moduleOps().keySet().stream().filter(m -> !tabled.contains(m)).toList();
         assertEquals(List.of(), untabled, "ModuleOps methods that no KMI table lists");
-    }
-
-    /** Scenario: the not-yet sets hold only what ModuleOps really lacks, so the lead's merge empties them. */
-    @Test
-    void notYetSetsHoldOnlyMissingMembers() {
-        Set<String> names = moduleOps().values().stream().map(Method::getName).collect(Collectors.toSet());
-        List<String> present = NOT_YET_IMPLEMENTED.stream().filter(names::contains).sorted().toList();
-        assertEquals(List.of(), present, "remove these from NOT_YET_IMPLEMENTED: ModuleOps has them now");
-        Set<String> tabled = Arrays.stream(Kmi.values()).flatMap(k -> k.table().javaMethods().stream())
-                .map(m -> m.substring(0, m.indexOf('('))).collect(Collectors.toSet());
-        assertTrue(tabled.containsAll(NOT_YET_IMPLEMENTED), "a not-yet name no table lists");
     }
 
     /** Scenario: the slot counts per branch of PKVM §1.2-1.3, declaration numbers without gaps, KABI slots from 1. */

@@ -46,6 +46,22 @@ public final class HandlerSlots<T> {
     }
 
     /**
+     * Takes the first slot for {@code handler} if every slot is empty: the one-slot registration of
+     * older branches (android14-5.15's host SMC handler).
+     *
+     * @throws PkvmException {@code EINVAL} for null; {@code EBUSY} when a slot is taken
+     */
+    public synchronized void registerIfEmpty(T handler) {
+        if (handler == null) {
+            throw new PkvmException(Errno.EINVAL, what + ": null handler");
+        }
+        if (handlers.length != 0) {
+            throw new PkvmException(Errno.EBUSY, what + ": a handler is already registered");
+        }
+        handlers = new Object[] {handler};
+    }
+
+    /**
      * Drops one registration of {@code handler} (the last, by identity); the others keep their order.
      *
      * @return whether it was registered

@@ -16,7 +16,11 @@ import org.pkvm4j.hypervisor.traps.HypPanicNotifiers;
 import org.pkvm4j.api.el2.IllegalAbtNotifier;
 import org.pkvm4j.api.el2.IotlbGather;
 import org.pkvm4j.api.el2.KvmCpuContextAbtNotifier;
+import org.pkvm4j.api.el2.KvmCpuContextPanicNotifier;
 import org.pkvm4j.api.el2.KvmCpuContextPermFaultHandler;
+import org.pkvm4j.api.el2.KvmCpuContextPsciNotifier;
+import org.pkvm4j.api.el2.KvmCpuContextSmcHandler;
+import org.pkvm4j.api.el2.KvmCpuContextTrapHandler;
 import org.pkvm4j.api.el2.SerialDriver;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.El2Code;
@@ -298,6 +302,82 @@ final class ContainedCallbacks {
             } finally {
                 platform.exitEl2(cpu, outer);
             }
+        }
+    }
+
+    /** A module's android14-5.15 {@code host_smc_handler}: the same gate, seen as a {@code kvm_cpu_context}. */
+    record CtxtHostSmc(KvmCpuContextSmcHandler handler, ModuleContainment owner, El2Code code, HypPlatform platform)
+            implements HostSmcHandler {
+        @Override
+        public boolean handle(UserPtRegs regs) {
+            Cpu cpu = platform.currentCpu();
+            RegsGate gate = owner.gate(cpu);
+            El2Code outer = platform.enterEl2(cpu, code);
+            gate.open();
+            try {
+                return handler.handle(gate.context());
+            } finally {
+                gate.close();
+                platform.exitEl2(cpu, outer);
+            }
+        }
+    }
+
+    /** A module's android14-5.15 {@code default_trap_handler}. */
+    record CtxtTrapHandler(KvmCpuContextTrapHandler handler, ModuleContainment owner, El2Code code, HypPlatform platform)
+            implements DefaultTrapHandler {
+        @Override
+        public boolean handle(UserPtRegs regs, long esr) {
+            Cpu cpu = platform.currentCpu();
+            RegsGate gate = owner.gate(cpu);
+            El2Code outer = platform.enterEl2(cpu, code);
+            gate.open();
+            try {
+                return handler.handle(gate.context(), esr);
+            } finally {
+                gate.close();
+                platform.exitEl2(cpu, outer);
+            }
+        }
+    }
+
+    /** A module's android14-5.15 {@code psci_notifier}. */
+    record CtxtPsci(KvmCpuContextPsciNotifier notifier, ModuleContainment owner, El2Code code, HypPlatform platform)
+            implements PsciNotifier {
+        @Override
+        public void notify(PsciEvent event, UserPtRegs regs) {
+            Cpu cpu = platform.currentCpu();
+            RegsGate gate = owner.gate(cpu);
+            El2Code outer = platform.enterEl2(cpu, code);
+            gate.open();
+            try {
+                notifier.notify(event, gate.context());
+            } finally {
+                gate.close();
+                platform.exitEl2(cpu, outer);
+            }
+        }
+    }
+
+    /** A module's android14-5.15 {@code hyp_panic_notifier}, run as {@link PanicNotifier} is. */
+    record CtxtPanicNotifier(KvmCpuContextPanicNotifier notifier, ModuleContainment owner, El2Code code, HypPlatform platform)
+            implements HypPanicNotifiers.Notifier {
+        @Override
+        public void run(Cpu cpu) {
+            RegsGate gate = owner.gate(cpu);
+            El2Code outer = platform.enterEl2(cpu, code);
+            gate.open();
+            try {
+                notifier.onHypPanic(gate.context());
+            } finally {
+                gate.close();
+                platform.exitEl2(cpu, outer);
+            }
+        }
+
+        @Override
+        public String module() {
+            return owner.name();
         }
     }
 }

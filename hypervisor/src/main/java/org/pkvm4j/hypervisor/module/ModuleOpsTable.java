@@ -19,7 +19,11 @@ import org.pkvm4j.api.el2.IllegalAbtNotifier;
 import org.pkvm4j.api.el2.IotlbGather;
 import org.pkvm4j.api.el2.IotlbSync;
 import org.pkvm4j.api.el2.KvmCpuContextAbtNotifier;
+import org.pkvm4j.api.el2.KvmCpuContextPanicNotifier;
 import org.pkvm4j.api.el2.KvmCpuContextPermFaultHandler;
+import org.pkvm4j.api.el2.KvmCpuContextPsciNotifier;
+import org.pkvm4j.api.el2.KvmCpuContextSmcHandler;
+import org.pkvm4j.api.el2.KvmCpuContextTrapHandler;
 import org.pkvm4j.api.el2.ModuleOps;
 import org.pkvm4j.api.el2.PsciNotifier;
 import org.pkvm4j.api.el2.SerialDriver;
@@ -37,6 +41,9 @@ import org.pkvm4j.hypervisor.traps.HypTraps;
 import org.pkvm4j.hypervisor.traps.SerrorControl;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.El2SysReg;
+import org.pkvm4j.machine.HypKmi;
+import org.pkvm4j.machine.HypRequest;
+import org.pkvm4j.machine.MachineConfig;
 import org.pkvm4j.machine.HypPlatform;
 
 /**
@@ -60,6 +67,8 @@ public final class ModuleOpsTable implements ModuleOps {
     private final PkvmDevices devices;
     private final SmcRegistry smc;
     private final HypTraps traps;
+    /** The device's KMI: the members it lacks are refused. */
+    private final KmiGate kmi;
     /** What the module this view belongs to registered; null for the shared table. */
     private final ModuleRegistrations owned;
     /** The module this view belongs to; null for the shared table, which no module is handed. */
@@ -94,10 +103,18 @@ public final class ModuleOpsTable implements ModuleOps {
                 HypTraps.create(platform, console, va));
     }
 
-    /** As the other constructor, with the trap state {@code traps} the trap entry shares. */
+    /** As the other constructor, with the trap state {@code traps} the trap entry shares; every member offered. */
     public ModuleOpsTable(HypConsole console, HypPlatform platform, MemProtect memProtect,
             HostPermFaultHandlers permFaultHandlers, HypVaSpace va, IllegalAbtNotifiers abtNotifiers, KvmIommu iommu,
             PkvmDevices devices, SmcRegistry smc, HypTraps traps) {
+        this(console, platform, memProtect, permFaultHandlers, va, abtNotifiers, iommu, devices, smc, traps, HypKmi.EVERY);
+    }
+
+    /** As the other constructor, offering the members of the device's KMI {@code kmi} only (ADR 0022). */
+    public ModuleOpsTable(HypConsole console, HypPlatform platform, MemProtect memProtect,
+            HostPermFaultHandlers permFaultHandlers, HypVaSpace va, IllegalAbtNotifiers abtNotifiers, KvmIommu iommu,
+            PkvmDevices devices, SmcRegistry smc, HypTraps traps, HypKmi kmi) {
+        this.kmi = KmiGate.of(kmi);
         this.iommu = iommu;
         this.devices = devices;
         this.smc = smc;
@@ -123,6 +140,7 @@ public final class ModuleOpsTable implements ModuleOps {
         this.devices = shared.devices;
         this.smc = shared.smc;
         this.traps = shared.traps;
+        this.kmi = shared.kmi;
         this.owned = owned;
         this.module = module;
     }
@@ -145,14 +163,18 @@ public final class ModuleOpsTable implements ModuleOps {
 
     /**
      * Whether this call may act: always for the shared table; for a module's view, only on a CPU
-     * inside a trap running that module's code. Reports the refusal otherwise.
+     * inside a trap running that module's code. Reports the refusal otherwise. A member the device's
+     * KMI lacks is refused either way ({@code ENOSYS}).
+     *
+     * @throws PkvmException {@code ENOSYS} for a member the device's KMI lacks
      */
     private boolean allowed(String op) {
-        if (module == null || module.onCpu()) {
-            return true;
+        if (module != null && !module.onCpu()) {
+            module.opsRefused(op);
+            return false;
         }
-        module.opsRefused(op);
-        return false;
+        kmi.check(op);
+        return true;
     }
 
     /** As {@link #allowed}, for a member that has an errno: a refusal is {@code EPERM}. */
@@ -251,7 +273,7 @@ public final class ModuleOpsTable implements ModuleOps {
 
     @Override
     public void hostDonateHyp(long pfn, long nrPages) {
-        require("hostDonateHyp");
+        require("hostDonateHyp(long, long)");
         check(memProtect.hostDonateHyp(pfn, nrPages), "host_donate_hyp", pfn);
     }
 
@@ -344,7 +366,7 @@ public final class ModuleOpsTable implements ModuleOps {
 
     @Override
     public void hostStage2ModProt(long pfn, int prot, long nrPages) {
-        require("hostStage2ModProt");
+        require("hostStage2ModProt(long, int, long)");
         check(memProtect.hostStage2ModProt(pfn, prot, nrPages), "host_stage2_mod_prot", pfn);
     }
 
@@ -429,7 +451,7 @@ public final class ModuleOpsTable implements ModuleOps {
 
     @Override
     public void hostDonateHyp(long pfn, long nrPages, boolean acceptMmio) {
-        require("hostDonateHyp");
+        require("hostDonateHyp(long, long, boolean)");
         check(memProtect.hostDonateHyp(pfn, nrPages, acceptMmio), "host_donate_hyp", pfn);
     }
 
@@ -457,7 +479,7 @@ public final class ModuleOpsTable implements ModuleOps {
 
     @Override
     public void hostStage2ModProt(long pfn, int prot, long nrPages, boolean updateIommu) {
-        require("hostStage2ModProt");
+        require("hostStage2ModProt(long, int, long, boolean)");
         check(memProtect.hostStage2ModProt(pfn, prot, nrPages, updateIommu), "host_stage2_mod_prot", pfn);
     }
 
@@ -852,7 +874,7 @@ public final class ModuleOpsTable implements ModuleOps {
 
     @Override
     public void hostStage2ModProt(long pfn, int prot) {
-        require("hostStage2ModProt");
+        require("hostStage2ModProt(long, int)");
         check(memProtect.hostStage2ModProt(pfn, prot, 1), "host_stage2_mod_prot", pfn);
     }
 
@@ -877,6 +899,110 @@ public final class ModuleOpsTable implements ModuleOps {
         abtNotifiers.register(registered);
         if (owned != null) {
             owned.illegalAbtNotifier(registered);
+        }
+    }
+
+    @Override
+    public void registerHostSmcHandlerCtxt(KvmCpuContextSmcHandler handler) {
+        require("registerHostSmcHandlerCtxt");
+        HostSmcHandler registered = handler == null ? null : module == null
+                ? regs -> handler.handle(new KvmCpuContext(regs))
+                : new ContainedCallbacks.CtxtHostSmc(handler, module, module.code("host_smc_handler"), platform);
+        // android14-5.15: one slot (cmpxchg on default_host_smc_handler), not the later 16.
+        smc.registerOnlyHostSmcHandler(registered);
+        if (owned != null) {
+            owned.hostSmcHandler(registered);
+        }
+    }
+
+    @Override
+    public void registerDefaultTrapHandlerCtxt(KvmCpuContextTrapHandler handler) {
+        require("registerDefaultTrapHandlerCtxt");
+        DefaultTrapHandler registered = handler == null ? null : module == null
+                ? (regs, esr) -> handler.handle(new KvmCpuContext(regs), esr)
+                : new ContainedCallbacks.CtxtTrapHandler(handler, module, module.code("default_trap_handler"), platform);
+        traps.trapHandlers().register(registered);
+        if (owned != null) {
+            owned.trapHandler(registered);
+        }
+    }
+
+    @Override
+    public void registerPsciNotifierCtxt(KvmCpuContextPsciNotifier notifier) {
+        require("registerPsciNotifierCtxt");
+        PsciNotifier registered = notifier == null ? null : module == null
+                ? (event, regs) -> notifier.notify(event, new KvmCpuContext(regs))
+                : new ContainedCallbacks.CtxtPsci(notifier, module, module.code("psci_notifier"), platform);
+        smc.registerPsciNotifier(registered);
+        if (owned != null) {
+            owned.psciNotifier(registered);
+        }
+    }
+
+    @Override
+    public void registerHypPanicNotifierCtxt(KvmCpuContextPanicNotifier notifier) {
+        require("registerHypPanicNotifierCtxt");
+        if (notifier == null) {
+            throw new PkvmException(Errno.EINVAL, "register_hyp_panic_notifier: no callback");
+        }
+        HypPanicNotifiers.Notifier registered = module != null
+                ? new ContainedCallbacks.CtxtPanicNotifier(notifier, module, module.code("hyp_panic_notifier"), platform)
+                : new HypPanicNotifiers.Notifier() { // the shared table: hypervisor code, not contained
+                    @Override
+                    public void run(Cpu cpu) {
+                        notifier.onHypPanic(new KvmCpuContext(cpu.regs()));
+                    }
+
+                    @Override
+                    public String module() {
+                        return "pkvm";
+                    }
+                };
+        traps.panicNotifiers().register(registered);
+        if (owned != null) {
+            owned.panicNotifier(registered);
+        }
+    }
+
+    /** {@code KVM_HYP_REQ_TYPE_MEM}. */
+    private static final int HYP_REQ_TYPE_MEM = 1;
+    /** The most pages one request may ask for: what the host serves at most ({@code HvcGateway}). */
+    private static final int HYP_REQ_MAX_PAGES = 4096;
+
+    @Override
+    public void iommuRequest(long reqVa) {
+        require("iommuRequest");
+        int type = va.load8(reqVa) & 0xFF;
+        int dest = va.load8(reqVa + 8) & 0xFF;
+        int nrPages = load32(reqVa + 12);
+        int szAlloc = load32(reqVa + 16);
+        if (type != HYP_REQ_TYPE_MEM || (dest != HypRequest.DEST_HYP_ALLOC && dest != HypRequest.DEST_HYP_IOMMU)
+                || nrPages < 1 || nrPages > HYP_REQ_MAX_PAGES
+                || (dest == HypRequest.DEST_HYP_IOMMU && szAlloc != MachineConfig.PAGE_SIZE)) {
+            throw new PkvmException(Errno.EINVAL, "iommu_request: type %d dest %d nr_pages %d sz_alloc %d: not a request the host serves"
+                    .formatted(type, dest, nrPages, szAlloc));
+        }
+        Cpu cpu = cpu();
+        if (!platform.postHypRequest(cpu, HypRequest.of(dest, nrPages))) {
+            throw new PkvmException(Errno.EBUSY, "iommu_request: a request is pending on CPU%d".formatted(cpu.id()));
+        }
+    }
+
+    /** A little-endian 32-bit EL2 load, byte by byte (any alignment). */
+    private int load32(long at) {
+        int v = 0;
+        for (int i = 3; i >= 0; i--) {
+            v = v << 8 | (va.load8(at + i) & 0xFF);
+        }
+        return v;
+    }
+
+    @Override
+    public void registerHypEventIds(long start, long end) {
+        require("registerHypEventIds");
+        traps.tracing().registerEventIds(start, end, module, MAX_EVENT_ID_MOD);
+        if (owned != null) {
+            owned.eventIds();
         }
     }
 }

@@ -118,7 +118,17 @@ final class ModuleRegistrations {
      * still this module's, and frees its heap allocations ({@code owner}'s). The trap controls it set
      * stay: the kernel has no way to tell whose bits they are either.
      */
+    private boolean eventIds;
+
+    synchronized void eventIds() {
+        eventIds = true;
+    }
+
     synchronized void undoTraps(HypTraps traps, Object owner) {
+        if (eventIds) {
+            traps.tracing().unregisterEventIds(owner);
+            eventIds = false;
+        }
         if (trapHandler != null) {
             traps.trapHandlers().unregister(trapHandler);
             trapHandler = null;

@@ -60,7 +60,7 @@ public final class PkvmImage implements HypervisorImage {
         HypTraps traps = HypTraps.create(platform, console, va);
         El2Modules modules = new El2Modules(platform, va,
                 new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers, iommu, devices, smc,
-                        traps),
+                        traps, options.kmi()),
                 dynamicHcalls, faults, options.allocBytes());
         Deprivilege deprivilege = new Deprivilege(platform.nrCpus(), () -> {
             long left = memProtect.closeModuleRegistration();
@@ -71,7 +71,7 @@ public final class PkvmImage implements HypervisorImage {
         });
         GuestVcpus guests = new GuestVcpus(new GuestMemProtect(memProtect, new VmTable()), platform.nrCpus());
         HostHcallTable table = HostHcalls.table(modules, deprivilege, memProtect, guests, platform.nrCpus(), iommu, devices,
-                new GuestSmc(platform, guests, smc), traps.heap());
+                new GuestSmc(platform, guests, smc), traps.heap(), traps.tracing());
         // Per-CPU EL2 registers (traps.params(): loaded on every CPU at create, again each time one
         // enters from the firmware, with the trap controls modules set).
         HostSmc hostSmc = new HostSmc(platform, new PsciRelay(platform, traps.params(), smc), new FfaProxy(platform, memProtect),
@@ -83,8 +83,8 @@ public final class PkvmImage implements HypervisorImage {
         if (options.lockupMillis() > 0) {
             new HypWatchdog(platform, console, trace, options.lockupMillis(), options.budgetMillis(), options.allocBytes()).arm();
         }
-        console.puts("pKVM: hypervisor initialised on %d CPUs%s".formatted(platform.nrCpus(),
-                options.protectedMode() ? ", protected mode" : ""));
+        console.puts("pKVM: hypervisor initialised on %d CPUs%s%s".formatted(platform.nrCpus(),
+                options.protectedMode() ? ", protected mode" : "", options.kmi().every() ? "" : ", KMI " + options.kmi().branch()));
         return new HypMain(platform, dynamicHcalls, table, deprivilege, memProtect, permFaultHandlers, abtNotifiers, hostSmc,
                 traps);
     }

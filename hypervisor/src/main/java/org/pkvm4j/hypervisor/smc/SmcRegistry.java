@@ -30,6 +30,15 @@ public final class SmcRegistry {
         hostSmc.register(handler);
     }
 
+    /**
+     * android14-5.15's {@code register_host_smc_handler}: one slot, taken with a compare-and-swap.
+     *
+     * @throws PkvmException {@code EINVAL} for null; {@code EBUSY} if a host SMC handler is registered
+     */
+    public void registerOnlyHostSmcHandler(HostSmcHandler handler) {
+        hostSmc.registerIfEmpty(handler);
+    }
+
     /** {@code register_guest_smc_handler}. */
     public void registerGuestSmcHandler(GuestSmcHandler handler) {
         guestSmc.register(handler);

@@ -9,6 +9,11 @@ package org.pkvm4j.api.el2;
  * module's EL2 init. Vendor code calls this interface and never implements it. Like every EL2 call
  * it runs to completion: nothing here blocks.
  *
+ * <p>One interface holds the members of every KMI generation; the device offers those of the KMI it
+ * booted as (docs/abi.md, "KMI generations"). A member the device's KMI lacks is refused at load
+ * ({@code PKVM-LOAD-KMI-MEMBER}) and, called anyway, throws {@link org.pkvm4j.api.PkvmException} with
+ * {@code ENOSYS} and changes nothing.
+ *
  * @since 0.1
  */
 public interface ModuleOps {
@@ -1053,4 +1058,104 @@ public interface ModuleOps {
      * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if a notifier is already registered
      */
     void registerIllegalAbtNotifierCtxt(KvmCpuContextAbtNotifier notifier);
+
+    /**
+     * Registers the handler of the host's SMCs in the android14-5.15 shape, which receives a {@link
+     * org.pkvm4j.api.KvmCpuContext}: it runs where {@link #registerHostSmcHandler} handlers run, after
+     * the PSCI relay and the FF-A proxy; a call it does not claim goes on to the firmware (EL3).
+     *
+     * <p>Kernel counterpart: android14-5.15's {@code register_host_smc_handler(bool (*cb)(struct
+     * kvm_cpu_context *))}: one slot, taken with a compare-and-swap ({@code -EBUSY} when taken).
+     * Offered on KMI android14-5.15 only.
+     *
+     * @param handler the handler, run at EL2 on the CPU of the SMC
+     * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if a host SMC handler is registered already;
+     *     {@code EINVAL} for null
+     */
+    void registerHostSmcHandlerCtxt(KvmCpuContextSmcHandler handler);
+
+    /**
+     * Registers the handler of host traps pKVM does not handle itself, in the android14-5.15 shape;
+     * otherwise as {@link #registerDefaultTrapHandler}, whose slot it takes.
+     *
+     * <p>Kernel counterpart: android14-5.15's {@code register_default_trap_handler(bool (*cb)(struct
+     * kvm_cpu_context *))}: one slot, compare-and-swap. Offered on KMI android14-5.15 only.
+     *
+     * @param handler the handler
+     * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if a handler is already registered; {@code
+     *     EINVAL} for null
+     */
+    void registerDefaultTrapHandlerCtxt(KvmCpuContextTrapHandler handler);
+
+    /**
+     * Registers the notifier of the host's PSCI power-state changes, in the android14-5.15 shape;
+     * otherwise as {@link #registerPsciNotifier}, whose slot it takes.
+     *
+     * <p>Kernel counterpart: android14-5.15's {@code register_psci_notifier(void (*cb)(enum
+     * pkvm_psci_notification, struct kvm_cpu_context *))}. Offered on KMI android14-5.15 only.
+     *
+     * @param notifier the notifier, run at EL2 on the CPU the event concerns
+     * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if a notifier is registered already; {@code
+     *     EINVAL} for null
+     */
+    void registerPsciNotifierCtxt(KvmCpuContextPsciNotifier notifier);
+
+    /**
+     * Registers the callback run when the hypervisor panics, before the panic is reported, in the
+     * android14-5.15 shape; otherwise as {@link #registerHypPanicNotifier}, whose slot it takes.
+     *
+     * <p>Kernel counterpart: android14-5.15's {@code register_hyp_panic_notifier(void (*cb)(struct
+     * kvm_cpu_context *host_ctxt))}. Offered on KMI android14-5.15 only.
+     *
+     * @param notifier the notifier
+     * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if one is registered already; {@code EINVAL}
+     *     for null
+     */
+    void registerHypPanicNotifierCtxt(KvmCpuContextPanicNotifier notifier);
+
+    /**
+     * Posts a request to the host in this CPU's request slot: the host serves it when the current HVC
+     * returns, and issues the HVC again if it answered {@code -ENOMEM} in x1. {@code reqVa} is the hyp
+     * VA of a {@code struct kvm_hyp_req} (24 bytes: {@code u8 type} at 0; for {@code
+     * KVM_HYP_REQ_TYPE_MEM} (1), {@code u8 dest} at 8, {@code int nr_pages} at 12, {@code int sz_alloc}
+     * at 16). pkvm4j's host serves memory requests: {@code REQ_MEM_DEST_HYP_ALLOC} (1) donates {@code
+     * nr_pages} pages to the EL2 heap (as {@link #requestHypAlloc}); {@code REQ_MEM_DEST_HYP_IOMMU} (3)
+     * donates {@code nr_pages} pages of {@code sz_alloc} = 4096 bytes to the IOMMU pool {@link
+     * #iommuDonatePages} takes from.
+     *
+     * <p>Kernel counterpart: android14-6.1's {@code iommu_request(struct kvm_hyp_req *req)} ({@code
+     * kvm_iommu_request}: copies {@code *req} into this CPU's {@code host_hyp_reqs}). The kernel copies
+     * any request and the host rejects what it cannot serve ("Bogus mem request"); pkvm4j refuses that
+     * here, where the module sees the errno. Offered on KMI android14-6.1 and android15-6.6.
+     *
+     * @param reqVa the hyp VA of the request, readable by this module
+     * @throws org.pkvm4j.api.PkvmException {@code EBUSY} if this CPU's slot holds a request the host
+     *     has not served; {@code EINVAL} for a type, destination, page count (1..4096) or size the host
+     *     does not serve; {@code EFAULT} if the request is not readable at EL2
+     */
+    void iommuRequest(long reqVa);
+
+    /**
+     * Registers this module's table of hyp event ids, so that the host can switch its events on and
+     * off: {@code [start, end)} is an array of {@code struct hyp_event_id} (16 bytes each: {@code
+     * unsigned short id} at 0, at 8 the hyp VA of the event's {@code atomic_t} enable key). The host's
+     * {@code __pkvm_enable_event(id, enable)} writes 1 or 0 to the key of the entry with that id; the
+     * module reads its key before it writes an event ({@link #tracingReserveEntry}).
+     *
+     * <p>Kernel counterpart: android14-6.1's {@code register_hyp_event_ids(start, end)} ({@code
+     * nvhe/trace.c}: one of {@value #MAX_EVENT_ID_MOD} slots, {@code -ENOMEM} when full). pkvm4j also
+     * checks the table: readable at EL2, whole 8-byte aligned entries, and no id that the tables
+     * registered so far hold already (the kernel's {@code __pkvm_enable_event} would switch only the
+     * first). Offered on KMI android14-6.1 and android15-6.6.
+     *
+     * @param start the hyp VA of the first entry
+     * @param end the hyp VA just past the last entry
+     * @throws org.pkvm4j.api.PkvmException {@code ENOMEM} when all slots are taken; {@code EINVAL} for
+     *     an empty or misaligned table, one of more than 1024 entries, or an id registered already;
+     *     {@code EFAULT} for an entry the hypervisor cannot read
+     */
+    void registerHypEventIds(long start, long end);
+
+    /** The number of event-id tables modules may register: {@code MAX_EVENT_ID_MOD}. */
+    int MAX_EVENT_ID_MOD = 128;
 }
