@@ -1,5 +1,6 @@
 package org.pkvm4j.hypervisor.module;
 
+import org.pkvm4j.api.KvmCpuContext;
 import org.pkvm4j.api.RegsGate;
 import org.pkvm4j.api.UserPtRegs;
 import org.pkvm4j.api.el2.GuestSmcHandler;
@@ -36,20 +37,68 @@ final class ContainedCallbacks {
     private ContainedCallbacks() {
     }
 
+    /**
+     * One run of a module callback: published on {@code cpu} as the module's {@code code} (the lockup
+     * detector and the ops read it), with the module's register view of that CPU open, if the
+     * callback takes one, until {@link #close()}. Made and closed in one method, so C2 keeps it in
+     * registers: a run allocates nothing once compiled.
+     */
+    record Run(HypPlatform platform, Cpu cpu, El2Code outer, RegsGate gate) implements AutoCloseable {
+
+        /** Runs code that takes no register view. */
+        static Run of(HypPlatform platform, Cpu cpu, El2Code code) {
+            return new Run(platform, cpu, platform.enterEl2(cpu, code), null);
+        }
+
+        /** Runs code that takes {@code owner}'s view of the host's registers on the trap's CPU. */
+        static Run gated(HypPlatform platform, ModuleContainment owner, El2Code code) {
+            return gated(platform, owner, code, platform.currentCpu());
+        }
+
+        /** Runs code that takes {@code owner}'s view of the host's registers on {@code cpu}. */
+        static Run gated(HypPlatform platform, ModuleContainment owner, El2Code code, Cpu cpu) {
+            return open(platform, cpu, code, owner.gate(cpu));
+        }
+
+        /** Runs code that takes {@code owner}'s view of the guest's registers on the trap's CPU. */
+        static Run guestGated(HypPlatform platform, ModuleContainment owner, El2Code code) {
+            Cpu cpu = platform.currentCpu();
+            return open(platform, cpu, code, owner.guestGate(cpu));
+        }
+
+        private static Run open(HypPlatform platform, Cpu cpu, El2Code code, RegsGate gate) {
+            El2Code outer = platform.enterEl2(cpu, code);
+            gate.open();
+            return new Run(platform, cpu, outer, gate);
+        }
+
+        /** The open view, as {@code user_pt_regs}. */
+        UserPtRegs regs() {
+            return gate.regs();
+        }
+
+        /** The open view, as {@code kvm_cpu_context}. */
+        KvmCpuContext context() {
+            return gate.context();
+        }
+
+        /** Closes the view and publishes that the code returned. */
+        @Override
+        public void close() {
+            if (gate != null) {
+                gate.close();
+            }
+            platform.exitEl2(cpu, outer);
+        }
+    }
+
     /** A module's {@code host_perm_fault_handler}. */
     record PermFaultHandler(HostPermFaultHandler handler, ModuleContainment owner, El2Code code, HypPlatform platform)
             implements HostPermFaultHandler {
         @Override
         public int handle(UserPtRegs regs, long esr, long addr) {
-            Cpu cpu = platform.currentCpu();
-            RegsGate gate = owner.gate(cpu);
-            El2Code outer = platform.enterEl2(cpu, code);
-            gate.open();
-            try {
-                return handler.handle(gate.regs(), esr, addr);
-            } finally {
-                gate.close();
-                platform.exitEl2(cpu, outer);
+            try (Run run = Run.gated(platform, owner, code)) {
+                return handler.handle(run.regs(), esr, addr);
             }
         }
     }
@@ -59,15 +108,8 @@ final class ContainedCallbacks {
             implements IllegalAbtNotifier {
         @Override
         public void onIllegalAbort(UserPtRegs regs) {
-            Cpu cpu = platform.currentCpu();
-            RegsGate gate = owner.gate(cpu);
-            El2Code outer = platform.enterEl2(cpu, code);
-            gate.open();
-            try {
-                notifier.onIllegalAbort(gate.regs());
-            } finally {
-                gate.close();
-                platform.exitEl2(cpu, outer);
+            try (Run run = Run.gated(platform, owner, code)) {
+                notifier.onIllegalAbort(run.regs());
             }
         }
     }
@@ -77,15 +119,8 @@ final class ContainedCallbacks {
             HypPlatform platform) implements HostPermFaultHandler {
         @Override
         public int handle(UserPtRegs regs, long esr, long addr) {
-            Cpu cpu = platform.currentCpu();
-            RegsGate gate = owner.gate(cpu);
-            El2Code outer = platform.enterEl2(cpu, code);
-            gate.open();
-            try {
-                return handler.handle(gate.context(), esr, addr);
-            } finally {
-                gate.close();
-                platform.exitEl2(cpu, outer);
+            try (Run run = Run.gated(platform, owner, code)) {
+                return handler.handle(run.context(), esr, addr);
             }
         }
     }
@@ -95,15 +130,8 @@ final class ContainedCallbacks {
             implements IllegalAbtNotifier {
         @Override
         public void onIllegalAbort(UserPtRegs regs) {
-            Cpu cpu = platform.currentCpu();
-            RegsGate gate = owner.gate(cpu);
-            El2Code outer = platform.enterEl2(cpu, code);
-            gate.open();
-            try {
-                notifier.onIllegalAbort(gate.context());
-            } finally {
-                gate.close();
-                platform.exitEl2(cpu, outer);
+            try (Run run = Run.gated(platform, owner, code)) {
+                notifier.onIllegalAbort(run.context());
             }
         }
     }
@@ -120,11 +148,8 @@ final class ContainedCallbacks {
                 uart.putc(c);
                 return;
             }
-            El2Code outer = platform.enterEl2(cpu, code);
-            try {
+            try (Run _ = Run.of(platform, cpu, code)) {
                 driver.putc(c);
-            } finally {
-                platform.exitEl2(cpu, outer);
             }
         }
     }
@@ -138,11 +163,8 @@ final class ContainedCallbacks {
         @Override
         public void sync(IotlbGather gather) {
             Cpu cpu = platform.el2Cpu();
-            El2Code outer = platform.enterEl2(cpu, code);
-            try {
+            try (Run _ = Run.of(platform, cpu, code)) {
                 sync.sync(gather);
-            } finally {
-                platform.exitEl2(cpu, outer);
             }
         }
     }
@@ -155,12 +177,8 @@ final class ContainedCallbacks {
             implements org.pkvm4j.api.el2.DeviceResetHandler {
         @Override
         public int reset(long cookie, boolean hostToGuest) {
-            Cpu cpu = platform.currentCpu();
-            El2Code outer = platform.enterEl2(cpu, code);
-            try {
+            try (Run _ = Run.of(platform, platform.currentCpu(), code)) {
                 return handler.reset(cookie, hostToGuest);
-            } finally {
-                platform.exitEl2(cpu, outer);
             }
         }
     }
@@ -170,15 +188,8 @@ final class ContainedCallbacks {
             implements HostSmcHandler {
         @Override
         public boolean handle(UserPtRegs regs) {
-            Cpu cpu = platform.currentCpu();
-            RegsGate gate = owner.gate(cpu);
-            El2Code outer = platform.enterEl2(cpu, code);
-            gate.open();
-            try {
-                return handler.handle(gate.regs());
-            } finally {
-                gate.close();
-                platform.exitEl2(cpu, outer);
+            try (Run run = Run.gated(platform, owner, code)) {
+                return handler.handle(run.regs());
             }
         }
     }
@@ -188,15 +199,8 @@ final class ContainedCallbacks {
             implements GuestSmcHandler {
         @Override
         public boolean handle(UserPtRegs regs, long vmHandle) {
-            Cpu cpu = platform.currentCpu();
-            RegsGate gate = owner.guestGate(cpu);
-            El2Code outer = platform.enterEl2(cpu, code);
-            gate.open();
-            try {
-                return handler.handle(gate.regs(), vmHandle);
-            } finally {
-                gate.close();
-                platform.exitEl2(cpu, outer);
+            try (Run run = Run.guestGated(platform, owner, code)) {
+                return handler.handle(run.regs(), vmHandle);
             }
         }
     }
@@ -206,15 +210,8 @@ final class ContainedCallbacks {
             implements PsciNotifier {
         @Override
         public void notify(PsciEvent event, UserPtRegs regs) {
-            Cpu cpu = platform.currentCpu();
-            RegsGate gate = owner.gate(cpu);
-            El2Code outer = platform.enterEl2(cpu, code);
-            gate.open();
-            try {
-                notifier.notify(event, gate.regs());
-            } finally {
-                gate.close();
-                platform.exitEl2(cpu, outer);
+            try (Run run = Run.gated(platform, owner, code)) {
+                notifier.notify(event, run.regs());
             }
         }
     }
@@ -223,12 +220,8 @@ final class ContainedCallbacks {
     record Rnd64(GuestTrngOps.Rnd64 rnd64, El2Code code, HypPlatform platform) implements GuestTrngOps.Rnd64 {
         @Override
         public boolean rnd64(long[] out, int bits) {
-            Cpu cpu = platform.currentCpu();
-            El2Code outer = platform.enterEl2(cpu, code);
-            try {
+            try (Run _ = Run.of(platform, platform.currentCpu(), code)) {
                 return rnd64.rnd64(out, bits);
-            } finally {
-                platform.exitEl2(cpu, outer);
             }
         }
     }
@@ -238,15 +231,8 @@ final class ContainedCallbacks {
             implements DefaultTrapHandler {
         @Override
         public boolean handle(UserPtRegs regs, long esr) {
-            Cpu cpu = platform.currentCpu();
-            RegsGate gate = owner.gate(cpu);
-            El2Code outer = platform.enterEl2(cpu, code);
-            gate.open();
-            try {
-                return handler.handle(gate.regs(), esr);
-            } finally {
-                gate.close();
-                platform.exitEl2(cpu, outer);
+            try (Run run = Run.gated(platform, owner, code)) {
+                return handler.handle(run.regs(), esr);
             }
         }
     }
@@ -260,14 +246,8 @@ final class ContainedCallbacks {
             implements HypPanicNotifiers.Notifier {
         @Override
         public void run(Cpu cpu) {
-            RegsGate gate = owner.gate(cpu);
-            El2Code outer = platform.enterEl2(cpu, code);
-            gate.open();
-            try {
-                notifier.onHypPanic(gate.regs());
-            } finally {
-                gate.close();
-                platform.exitEl2(cpu, outer);
+            try (Run run = Run.gated(platform, owner, code, cpu)) {
+                notifier.onHypPanic(run.regs());
             }
         }
 
@@ -281,12 +261,8 @@ final class ContainedCallbacks {
     record Unmask(SerrorUnmask callback, El2Code code, HypPlatform platform) implements SerrorUnmask {
         @Override
         public boolean unmask() {
-            Cpu cpu = platform.currentCpu();
-            El2Code outer = platform.enterEl2(cpu, code);
-            try {
+            try (Run _ = Run.of(platform, platform.currentCpu(), code)) {
                 return callback.unmask();
-            } finally {
-                platform.exitEl2(cpu, outer);
             }
         }
     }
@@ -295,12 +271,8 @@ final class ContainedCallbacks {
     record Mask(SerrorMask callback, El2Code code, HypPlatform platform) implements SerrorMask {
         @Override
         public void mask() {
-            Cpu cpu = platform.currentCpu();
-            El2Code outer = platform.enterEl2(cpu, code);
-            try {
+            try (Run _ = Run.of(platform, platform.currentCpu(), code)) {
                 callback.mask();
-            } finally {
-                platform.exitEl2(cpu, outer);
             }
         }
     }
@@ -310,15 +282,8 @@ final class ContainedCallbacks {
             implements HostSmcHandler {
         @Override
         public boolean handle(UserPtRegs regs) {
-            Cpu cpu = platform.currentCpu();
-            RegsGate gate = owner.gate(cpu);
-            El2Code outer = platform.enterEl2(cpu, code);
-            gate.open();
-            try {
-                return handler.handle(gate.context());
-            } finally {
-                gate.close();
-                platform.exitEl2(cpu, outer);
+            try (Run run = Run.gated(platform, owner, code)) {
+                return handler.handle(run.context());
             }
         }
     }
@@ -328,15 +293,8 @@ final class ContainedCallbacks {
             implements DefaultTrapHandler {
         @Override
         public boolean handle(UserPtRegs regs, long esr) {
-            Cpu cpu = platform.currentCpu();
-            RegsGate gate = owner.gate(cpu);
-            El2Code outer = platform.enterEl2(cpu, code);
-            gate.open();
-            try {
-                return handler.handle(gate.context(), esr);
-            } finally {
-                gate.close();
-                platform.exitEl2(cpu, outer);
+            try (Run run = Run.gated(platform, owner, code)) {
+                return handler.handle(run.context(), esr);
             }
         }
     }
@@ -346,15 +304,8 @@ final class ContainedCallbacks {
             implements PsciNotifier {
         @Override
         public void notify(PsciEvent event, UserPtRegs regs) {
-            Cpu cpu = platform.currentCpu();
-            RegsGate gate = owner.gate(cpu);
-            El2Code outer = platform.enterEl2(cpu, code);
-            gate.open();
-            try {
-                notifier.notify(event, gate.context());
-            } finally {
-                gate.close();
-                platform.exitEl2(cpu, outer);
+            try (Run run = Run.gated(platform, owner, code)) {
+                notifier.notify(event, run.context());
             }
         }
     }
@@ -364,14 +315,8 @@ final class ContainedCallbacks {
             implements HypPanicNotifiers.Notifier {
         @Override
         public void run(Cpu cpu) {
-            RegsGate gate = owner.gate(cpu);
-            El2Code outer = platform.enterEl2(cpu, code);
-            gate.open();
-            try {
-                notifier.onHypPanic(gate.context());
-            } finally {
-                gate.close();
-                platform.exitEl2(cpu, outer);
+            try (Run run = Run.gated(platform, owner, code, cpu)) {
+                notifier.onHypPanic(run.context());
             }
         }
 
