@@ -113,25 +113,7 @@ public final class HvcGateway {
      * @return whether all were donated
      */
     private boolean refillIommu(int nrPages) {
-        HostPages pages = hypAllocPages;
-        if (pages == null) {
-            return false;
-        }
-        for (int i = 0; i < Math.min(nrPages, MAX_HYP_ALLOC_REQUEST); i++) {
-            long pfn;
-            try {
-                pfn = pages.alloc();
-            } catch (PkvmException e) {
-                return false;
-            }
-            try {
-                hostHcall(HostHcall.PKVM_IOMMU_REFILL, pfn, 1, 0);
-            } catch (PkvmException e) {
-                pages.free(pfn);
-                return false;
-            }
-        }
-        return true;
+        return donate(nrPages, HostHcall.PKVM_IOMMU_REFILL, 1);
     }
 
     /**
@@ -140,6 +122,17 @@ public final class HvcGateway {
      * @return whether all were donated
      */
     private boolean refillHypAlloc(int nrPages) {
+        return donate(nrPages, HostHcall.PKVM_HYP_ALLOC_REFILL, 0);
+    }
+
+    /**
+     * Donates up to {@code nrPages} host pages, one {@code call(pfn, a2)} each; a page the hypervisor
+     * refused goes back to the host.
+     *
+     * @return whether all were donated: false when the host has no page to give (the call fails with
+     *     its -ENOMEM) or the hypervisor refused one
+     */
+    private boolean donate(int nrPages, HostHcall call, long a2) {
         HostPages pages = hypAllocPages;
         if (pages == null) {
             return false;
@@ -149,10 +142,10 @@ public final class HvcGateway {
             try {
                 pfn = pages.alloc();
             } catch (PkvmException e) {
-                return false; // the host has no page to give: the call fails with its -ENOMEM
+                return false;
             }
             try {
-                hostHcall(HostHcall.PKVM_HYP_ALLOC_REFILL, pfn, 0, 0);
+                hostHcall(call, pfn, a2, 0);
             } catch (PkvmException e) {
                 pages.free(pfn);
                 return false;
