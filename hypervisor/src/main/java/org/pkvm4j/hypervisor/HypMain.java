@@ -35,6 +35,8 @@ public final class HypMain implements El2Vector {
     private final IllegalAbtNotifiers abtNotifiers;
     private final HostSmc hostSmc;
     private final HypTraps traps;
+    // traps.serror(), held here: every host trap reads its slot.
+    private final SerrorControl serror;
 
     /**
      * Wires the dispatcher; host stage-2 faults go to {@code memProtect}, permission faults to the
@@ -63,6 +65,7 @@ public final class HypMain implements El2Vector {
             IllegalAbtNotifiers abtNotifiers, HostSmc hostSmc, HypTraps traps) {
         this.hostSmc = hostSmc;
         this.traps = traps;
+        this.serror = traps == null ? null : traps.serror();
         this.abtNotifiers = abtNotifiers;
         this.permFaultHandlers = permFaultHandlers;
         this.platform = platform;
@@ -78,14 +81,14 @@ public final class HypMain implements El2Vector {
         long id = (regs.get(0) & ~Smccc.CALL_HINTS) - Smccc.KVM_HOST_SMCCC_ID_BASE;
         SerrorControl.Pair unmasked = null;
         try {
-            unmasked = traps == null ? null : traps.serror().enter(cpu);
+            unmasked = serror == null ? null : serror.enter(cpu);
             if (!dynamicHcalls.handle(id, cpu)) {
                 handleStatic(id, cpu, regs);
             }
             if (unmasked != null) {
                 SerrorControl.Pair p = unmasked;
                 unmasked = null;
-                traps.serror().exit(cpu, p);
+                serror.exit(cpu, p);
             }
         } catch (SerrorControl.SerrorTaken e) {
             serrorPanic(cpu, "HVC 0x%x".formatted(regs.get(0)));
@@ -105,7 +108,7 @@ public final class HypMain implements El2Vector {
         String access = "%s %s (ESR_EL2 0x%x)".formatted(SysReg.esrIsRead(esr) ? "MRS" : "MSR", reg, esr);
         SerrorControl.Pair unmasked = null;
         try {
-            unmasked = traps == null ? null : traps.serror().enter(cpu);
+            unmasked = serror == null ? null : serror.enter(cpu);
             if (traps == null || !traps.trapHandlers().dispatch(cpu.regs(), esr)) {
                 platform.panic(cpu, "%s: unhandled trap of the host's %s on CPU%d: no default trap handler took it"
                         .formatted(UNHANDLED_TRAP_CODE, access, cpu.id()), null);
@@ -114,7 +117,7 @@ public final class HypMain implements El2Vector {
             if (unmasked != null) {
                 SerrorControl.Pair p = unmasked;
                 unmasked = null;
-                traps.serror().exit(cpu, p);
+                serror.exit(cpu, p);
             }
         } catch (SerrorControl.SerrorTaken e) {
             serrorPanic(cpu, access);

@@ -1,5 +1,7 @@
 package org.pkvm4j.machine;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,6 +21,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * writes (through {@link HypPlatform#memory()}).
  */
 public final class Machine {
+    private static final VarHandle PANIC;
+
+    static {
+        try {
+            PANIC = MethodHandles.lookup().findVarHandle(Machine.class, "panic", HypPanic.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** Physical address of the PL011 UART in the MMIO window, as on QEMU's arm64 {@code virt} board. */
     public static final long UART_PA = 0x0900_0000L;
     /** PL011 data register offset ({@code UARTDR}). */
@@ -43,7 +55,9 @@ public final class Machine {
     // Per machine, not static: which CPU each thread prefers and which one it holds now.
     private static final int NONE = -1;
     private final ThreadLocal<Affinity> affinity = ThreadLocal.withInitial(this::newAffinity);
-    private final AtomicReference<HypPanic> panic = new AtomicReference<>();
+    // Read on every HVC's way in and out: a field of this machine, not an AtomicReference behind it
+    // (one load less in a chain of dependent loads); set once, by compare-and-set (PANIC).
+    private volatile HypPanic panic;
     private final List<Consumer<HypPanic>> panicListeners = new CopyOnWriteArrayList<>();
     // The panic whose before-panic hook (the hypervisor's panic notifiers) is running, if any.
     private final AtomicReference<HypPanic> panicking = new AtomicReference<>();
@@ -213,7 +227,7 @@ public final class Machine {
 
     /** The recorded hypervisor panic, or null while the machine runs. */
     public HypPanic panic() {
-        return panic.get();
+        return panic;
     }
 
     /**
@@ -501,7 +515,7 @@ public final class Machine {
      * cause; the hook's thread then finds the panic recorded.
      */
     void panic(Cpu cpu, HypPanic report) {
-        if (panic.get() != null) {
+        if (panic != null) {
             return;
         }
         BiConsumer<Cpu, HypPanic> hook = beforePanic;
@@ -524,7 +538,7 @@ public final class Machine {
     }
 
     void recordPanic(HypPanic report) {
-        if (panic.compareAndSet(null, report)) {
+        if (PANIC.compareAndSet(this, null, report)) {
             for (Consumer<HypPanic> listener : panicListeners) {
                 listener.accept(report);
             }

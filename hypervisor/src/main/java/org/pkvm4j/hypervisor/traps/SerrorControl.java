@@ -1,6 +1,7 @@
 package org.pkvm4j.hypervisor.traps;
 
-import java.util.concurrent.atomic.AtomicReference;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.el2.SerrorMask;
@@ -23,7 +24,18 @@ public final class SerrorControl {
     public record Pair(SerrorUnmask unmask, SerrorMask mask) {
     }
 
-    private final AtomicReference<Pair> pair = new AtomicReference<>();
+    private static final VarHandle PAIR;
+
+    static {
+        try {
+            PAIR = MethodHandles.lookup().findVarHandle(SerrorControl.class, "pair", Pair.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    // Read on every host trap: a field, not an AtomicReference behind it; changed by compare-and-set (PAIR).
+    private volatile Pair pair;
     private final HypPlatform platform;
 
     /** SError control of {@code platform}'s CPUs. */
@@ -40,14 +52,14 @@ public final class SerrorControl {
         if (p == null || p.unmask() == null || p.mask() == null) {
             throw new PkvmException(Errno.EINVAL, "register_unmask_serror: unmask and mask are both needed");
         }
-        if (!pair.compareAndSet(null, p)) {
+        if (!PAIR.compareAndSet(this, null, p)) {
             throw new PkvmException(Errno.EBUSY, "register_unmask_serror: a pair is already registered");
         }
     }
 
     /** Empties the slot if it still holds {@code p}. */
     public boolean unregister(Pair p) {
-        return p != null && pair.compareAndSet(p, null);
+        return p != null && PAIR.compareAndSet(this, p, null);
     }
 
     /**
@@ -57,7 +69,7 @@ public final class SerrorControl {
      * @throws SerrorTaken if a pending SError was taken at EL2 as PSTATE.A cleared
      */
     public Pair enter(Cpu cpu) {
-        Pair p = pair.get();
+        Pair p = pair;
         if (p == null || !p.unmask().unmask()) {
             return null;
         }
