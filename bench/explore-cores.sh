@@ -3,7 +3,7 @@
 #   bench/explore-cores.sh [ROUNDS] [EXTRA EXPLORE ARGS...]
 # Each round runs, one after the other: the exploration pinned to CPU 0 with --jobs 1, then on CPUs
 # 0-1 with --jobs 2 (taskset). Prints each run's timing line and the medians. Needs ./pkvm built
-# (run ./pkvm --help once) and taskset.
+# (run ./pkvm --help once) and taskset. Log4j and the AOT cache as ./pkvm has them.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/etc/jdk25.sh"
@@ -11,13 +11,19 @@ image="$root/dist/target/pkvm4j"
 rounds=${1:-3}
 shift || true
 modules=pkvm_driver,kvstore,percpu_counter
+# As ./pkvm runs it: from the AOT cache its build trained, if there is one (PKVM4J_AOT=0: without).
+aot=()
+if [ "${PKVM4J_AOT:-1}" != 0 ] && [ -f "$image/pkvm4j.aot" ]; then
+    aot=(-XX:AOTCache="$image/pkvm4j.aot" -Xlog:aot=off -Xlog:cds=off)
+fi
 run() { # $1: CPU list; $2: jobs; the rest: explore arguments
     local cpus=$1 jobs=$2
     shift 2
     taskset -c "$cpus" "$JAVA_HOME/bin/java" \
         --illegal-native-access=deny --sun-misc-unsafe-memory-access=deny \
-        -Dlog4j2.configurationFile="$image/conf/log4j2.xml" -Dpkvm4j.log.level=off \
-        -Dlog4j2.contextSelector=org.apache.logging.log4j.core.selector.BasicContextSelector \
+        ${aot[@]+"${aot[@]}"} \
+        -Dlog4j.provider=org.apache.logging.log4j.simple.internal.SimpleProvider \
+        -Dorg.apache.logging.log4j.simplelog.level=OFF \
         -Dpkvm4j.hypervisor="$image/hyp/pkvm4j-hypervisor.jar" -Dpkvm4j.initramfs="$image/initramfs" \
         --module-path "$image/lib" --add-modules ALL-MODULE-PATH \
         -m org.pkvm4j.cli/org.pkvm4j.cli.Main explore --modules "$modules" --jobs "$jobs" --json "$@" 2>&1 >/dev/null \

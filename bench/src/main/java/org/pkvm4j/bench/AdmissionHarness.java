@@ -33,18 +33,24 @@ import java.util.function.IntFunction;
  * {@code --keep DIR} writes the modules and plugins there and keeps them (to run a child by hand);
  * {@code --baseline DIR} adds a fourth system, the pkvm4j child of another build's {@code
  * bench/target} (for example the commit before a change, or this one: then it shows what {@code
- * --pkvm-jvm-args} or {@code --aot} change), interleaved with the rest, without {@code
- * --pkvm-jvm-args}; {@code --aot} trains a JDK AOT cache (JEP 483, 514, 515) for the pkvm4j
- * children in one run of the largest N and starts every pkvm4j child from it.
+ * --pkvm-jvm-args} changes), interleaved with the rest, without {@code --pkvm-jvm-args}.
+ *
+ * <p>Every system runs as its users get it: pkvm4j with the flags {@code ./pkvm} gives the kernel
+ * (Log4j off, the JDK's AOT cache). So that the comparison is fair, each system, the baseline too,
+ * first trains its own JDK AOT cache (JEP 483, 514, 515) in one run of the largest N, and every
+ * child of that system starts from it; {@code --no-aot} runs every child without a cache.
  */
 public final class AdmissionHarness {
     static final String BEGIN = "<!-- admission-table:begin -->";
     static final String END = "<!-- admission-table:end -->";
     private static final String BASELINE = "pkvm4j-baseline";
-    /** What {@code ./pkvm} runs the kernel with besides its paths: one Log4j context (ADR 0007), logging off. */
+    /**
+     * What {@code ./pkvm} runs the kernel with besides its paths and its AOT cache: Log4j off, through
+     * the Log4j API's own provider (ADR 0018).
+     */
     private static final List<String> PKVM_FLAGS = List.of(
-            "-Dlog4j2.contextSelector=org.apache.logging.log4j.core.selector.BasicContextSelector",
-            "-Dlog4j2.level=OFF", "-Dlog4j2.statusLoggerLevel=OFF");
+            "-Dlog4j.provider=org.apache.logging.log4j.simple.internal.SimpleProvider",
+            "-Dorg.apache.logging.log4j.simplelog.level=OFF");
 
     private AdmissionHarness() {
     }
@@ -57,7 +63,7 @@ public final class AdmissionHarness {
         List<String> pkvmJvmArgs = List.of();
         Path keep = null;
         Path baseline = null;
-        boolean aot = false;
+        boolean aot = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--n" -> ns = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
@@ -66,17 +72,16 @@ public final class AdmissionHarness {
                 case "--keep" -> keep = Path.of(args[++i]);
                 case "--baseline" -> baseline = Path.of(args[++i]);
                 case "--aot" -> aot = true;
+                case "--no-aot" -> aot = false;
                 case "--pkvm-jvm-args" -> pkvmJvmArgs = Arrays.stream(args[++i].trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
                 default -> {
-                    System.err.println("usage: AdmissionHarness [--n 16,64,128] [--rounds 5] [--write FILE] [--pkvm-jvm-args ARGS] [--keep DIR] [--baseline BENCH_TARGET] [--aot]");
+                    System.err.println("usage: AdmissionHarness [--n 16,64,128] [--rounds 5] [--write FILE] [--pkvm-jvm-args ARGS] [--keep DIR] [--baseline BENCH_TARGET] [--no-aot]");
                     System.exit(2);
                 }
             }
         }
         Path home = BenchMain.home();
         Path lib = home.resolve("lib");
-        Path hypervisor = home.resolve("hyp").resolve("pkvm4j-hypervisor.jar");
-        Path benchJar = home.resolve("pkvm4j-benchmarks.jar");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         int max = Arrays.stream(ns).max().orElseThrow();
 
@@ -94,25 +99,24 @@ public final class AdmissionHarness {
             subset(work.resolve("all-raw"), work.resolve("raw-" + n), n, i -> "r" + i + ".jar");
         }
 
-        if (aot) {
-            // JEP 483/514/515: one training run (the largest N) writes the cache; the pkvm4j children then start from it.
-            Path cache = work.resolve("pkvm4j.aot");
-            List<String> train = new ArrayList<>(List.of(java.toString(), "-XX:AOTCacheOutput=" + cache));
-            train.addAll(pkvmJvmArgs);
-            train.addAll(PKVM_FLAGS);
-            train.addAll(List.of("--module-path", lib.toString(), "--add-modules", "org.pkvm4j.host",
-                    "--illegal-native-access=deny", "--sun-misc-unsafe-memory-access=deny",
-                    "-D" + org.pkvm4j.host.BootConfig.HYPERVISOR_PROPERTY + "=" + hypervisor,
-                    "-cp", benchJar.toString(), AdmissionChild.class.getName(), "pkvm4j", Integer.toString(max),
-                    work.resolve("pkvm4j-" + max).toString()));
-            run(train);
-            List<String> withCache = new ArrayList<>(pkvmJvmArgs);
-            withCache.addAll(List.of("-XX:AOTCache=" + cache, "-Xlog:aot=off", "-Xlog:cds=off"));
-            pkvmJvmArgs = withCache;
-        }
         List<String> systems = new ArrayList<>(List.of("pkvm4j", "pf4j", "raw"));
         if (baseline != null) {
             systems.add(BASELINE);
+        }
+        Map<String, List<String>> aotFlags = new LinkedHashMap<>();
+        for (String system : systems) {
+            List<String> flags = List.of();
+            if (aot) {
+                // JEP 483/514/515: one training run of the largest N writes this system's cache.
+                Path cache = work.resolve(system + ".aot");
+                List<String> train = new ArrayList<>(List.of(java.toString(), "-XX:AOTCacheOutput=" + cache, "-Xlog:aot=off",
+                        "-Xlog:cds=off"));
+                train.addAll(child(system, max, home, baseline, pkvmJvmArgs, work));
+                System.err.println("admission: training the AOT cache of " + system);
+                run(train);
+                flags = List.of("-XX:AOTCache=" + cache, "-Xlog:aot=off", "-Xlog:cds=off");
+            }
+            aotFlags.put(system, flags);
         }
         String loadBefore = loadAverage();
         Instant started = Instant.now();
@@ -122,22 +126,9 @@ public final class AdmissionHarness {
                 int n = ns[k];
                 for (int s = 0; s < systems.size(); s++) {
                     String system = systems.get((round + k + s) % systems.size());
-                    boolean pkvm = system.startsWith("pkvm4j");
-                    // The baseline: the same child from another build's bench/target (its lib, hypervisor, jar).
-                    Path target = system.equals(BASELINE) ? baseline : home;
                     List<String> cmd = new ArrayList<>(List.of(java.toString()));
-                    if (system.equals("pkvm4j")) {
-                        cmd.addAll(pkvmJvmArgs);
-                    }
-                    if (pkvm) {
-                        cmd.addAll(PKVM_FLAGS);
-                        cmd.addAll(List.of("--module-path", target.resolve("lib").toString(), "--add-modules", "org.pkvm4j.host",
-                                "--illegal-native-access=deny", "--sun-misc-unsafe-memory-access=deny",
-                                "-D" + org.pkvm4j.host.BootConfig.HYPERVISOR_PROPERTY + "="
-                                        + target.resolve("hyp").resolve("pkvm4j-hypervisor.jar")));
-                    }
-                    cmd.addAll(List.of("-cp", target.resolve("pkvm4j-benchmarks.jar").toString(), AdmissionChild.class.getName(),
-                            pkvm ? "pkvm4j" : system, Integer.toString(n), work.resolve((pkvm ? "pkvm4j" : system) + "-" + n).toString()));
+                    cmd.addAll(aotFlags.get(system));
+                    cmd.addAll(child(system, n, home, baseline, pkvmJvmArgs, work));
                     double[] r = run(cmd);
                     results.computeIfAbsent(system + " " + n, x -> new ArrayList<>()).add(r);
                     System.err.printf(Locale.ROOT, "admission: round %d N=%d %s %.1f ms%n", round + 1, n, system, r[0]);
@@ -145,13 +136,33 @@ public final class AdmissionHarness {
             }
         }
         String table = table(ns, rounds, results, started, loadBefore, loadAverage(), baseline != null)
-                + (aot ? "\npkvm4j children started from a JDK AOT cache trained by one admission of N = " + max
-                        + (baseline != null ? "; the baseline's without" : "") + "; PF4J and raw layers without.\n" : "");
+                + (aot ? "\nEvery child started from its own system's JDK AOT cache, trained by one admission of N = " + max
+                        + " (pkvm4j as ./pkvm starts it).\n" : "\nNo AOT cache (--no-aot).\n");
         System.out.println(table);
         if (write != null) {
             writeInto(write, table);
             System.err.println("admission: table written into " + write);
         }
+    }
+
+    /** A child's JVM arguments after {@code java} and its AOT flags: the system's own, then the child's. */
+    private static List<String> child(String system, int n, Path home, Path baseline, List<String> pkvmJvmArgs, Path work) {
+        boolean pkvm = system.startsWith("pkvm4j");
+        // The baseline: the same child from another build's bench/target (its lib, hypervisor, jar).
+        Path target = system.equals(BASELINE) ? baseline : home;
+        List<String> cmd = new ArrayList<>();
+        if (system.equals("pkvm4j")) {
+            cmd.addAll(pkvmJvmArgs);
+        }
+        if (pkvm) {
+            cmd.addAll(PKVM_FLAGS);
+            cmd.addAll(List.of("--module-path", target.resolve("lib").toString(), "--add-modules", "org.pkvm4j.host",
+                    "--illegal-native-access=deny", "--sun-misc-unsafe-memory-access=deny",
+                    "-D" + org.pkvm4j.host.BootConfig.HYPERVISOR_PROPERTY + "=" + target.resolve("hyp").resolve("pkvm4j-hypervisor.jar")));
+        }
+        cmd.addAll(List.of("-cp", target.resolve("pkvm4j-benchmarks.jar").toString(), AdmissionChild.class.getName(),
+                pkvm ? "pkvm4j" : system, Integer.toString(n), work.resolve((pkvm ? "pkvm4j" : system) + "-" + n).toString()));
+        return cmd;
     }
 
     private static void subset(Path all, Path dir, int n, IntFunction<String> file) throws IOException {

@@ -80,34 +80,139 @@ public final class HostHcalls {
     }
 
     private HostHcallHandler handler(HostHcall call) {
-        return switch (call) {
-            case PKVM_ALLOC_MODULE_VA -> this::allocModuleVa;
-            case PKVM_UNMAP_MODULE_PAGE -> this::unmapModulePage;
-            case PKVM_INIT_MODULE -> this::initModule;
-            case PKVM_REGISTER_HCALL -> this::registerHcall;
-            case PKVM_PROT_FINALIZE -> this::protFinalize;
-            case PKVM_HOST_SHARE_HYP -> this::hostShareHyp;
-            case PKVM_HOST_UNSHARE_HYP -> this::hostUnshareHyp;
-            case PKVM_RESERVE_VM -> this::reserveVm;
-            case PKVM_UNRESERVE_VM -> this::unreserveVm;
-            case PKVM_INIT_VM -> this::initVm;
-            case PKVM_HOST_SHARE_GUEST -> this::hostShareGuest;
-            case PKVM_HOST_UNSHARE_GUEST -> this::hostUnshareGuest;
-            case PKVM_HOST_DONATE_GUEST -> this::hostDonateGuest;
-            case PKVM_RECLAIM_DYING_GUEST_PAGE -> this::reclaimDyingGuestPage;
-            case PKVM_HOST_FORCE_RECLAIM_PAGE_GUEST -> this::hostForceReclaimPageGuest;
-            case PKVM_START_TEARDOWN_VM -> this::startTeardownVm;
-            case PKVM_FINALIZE_TEARDOWN_VM -> this::finalizeTeardownVm;
-            case PKVM_VCPU_LOAD -> this::vcpuLoad;
-            case PKVM_VCPU_PUT -> this::vcpuPut;
-            case PKVM_VCPU_GUEST_ACCESS -> this::vcpuGuestAccess;
-            case PKVM_VCPU_GUEST_HVC -> this::vcpuGuestHvc;
-            case PKVM_REFILL_MEMCACHE -> this::refillMemcache;
-            case PKVM_IOMMU_REFILL -> this::iommuRefill;
-            case PKVM_DEVICE_ASSIGN -> this::deviceAssign;
-            case PKVM_VCPU_GUEST_SMC -> this::vcpuGuestSmc;
-            case PKVM_HYP_ALLOC_REFILL -> this::hypAllocRefill;
-            case PKVM_ENABLE_EVENT -> this::enableEvent;
+        // One class for every call, not a method reference each: the hyp layer is defined anew on
+        // every boot, and each method reference spun and linked a class of its own on each (26 per
+        // boot; ADR 0018).
+        return new Wrapper(this, call);
+    }
+
+    /** {@code host_hcall[call]}: the call's {@code handle___X} wrapper. */
+    private static final class Wrapper implements HostHcallHandler {
+        private final HostHcalls h;
+        private final HostHcall call;
+
+        Wrapper(HostHcalls h, HostHcall call) {
+            this.h = h;
+            this.call = call;
+        }
+
+        @Override
+        public void handle(Cpu cpu, UserPtRegs regs) {
+            h.dispatch(call, cpu, regs);
+        }
+    }
+
+    /** Runs {@code call}'s wrapper; the switch is exhaustive, so a call without one does not compile. */
+    private void dispatch(HostHcall call, Cpu cpu, UserPtRegs regs) {
+        int unused = switch (call) {
+            case PKVM_ALLOC_MODULE_VA -> {
+                allocModuleVa(cpu, regs);
+                yield 0;
+            }
+            case PKVM_UNMAP_MODULE_PAGE -> {
+                unmapModulePage(cpu, regs);
+                yield 0;
+            }
+            case PKVM_INIT_MODULE -> {
+                initModule(cpu, regs);
+                yield 0;
+            }
+            case PKVM_REGISTER_HCALL -> {
+                registerHcall(cpu, regs);
+                yield 0;
+            }
+            case PKVM_PROT_FINALIZE -> {
+                protFinalize(cpu, regs);
+                yield 0;
+            }
+            case PKVM_HOST_SHARE_HYP -> {
+                hostShareHyp(cpu, regs);
+                yield 0;
+            }
+            case PKVM_HOST_UNSHARE_HYP -> {
+                hostUnshareHyp(cpu, regs);
+                yield 0;
+            }
+            case PKVM_RESERVE_VM -> {
+                reserveVm(cpu, regs);
+                yield 0;
+            }
+            case PKVM_UNRESERVE_VM -> {
+                unreserveVm(cpu, regs);
+                yield 0;
+            }
+            case PKVM_INIT_VM -> {
+                initVm(cpu, regs);
+                yield 0;
+            }
+            case PKVM_HOST_SHARE_GUEST -> {
+                hostShareGuest(cpu, regs);
+                yield 0;
+            }
+            case PKVM_HOST_UNSHARE_GUEST -> {
+                hostUnshareGuest(cpu, regs);
+                yield 0;
+            }
+            case PKVM_HOST_DONATE_GUEST -> {
+                hostDonateGuest(cpu, regs);
+                yield 0;
+            }
+            case PKVM_RECLAIM_DYING_GUEST_PAGE -> {
+                reclaimDyingGuestPage(cpu, regs);
+                yield 0;
+            }
+            case PKVM_HOST_FORCE_RECLAIM_PAGE_GUEST -> {
+                hostForceReclaimPageGuest(cpu, regs);
+                yield 0;
+            }
+            case PKVM_START_TEARDOWN_VM -> {
+                startTeardownVm(cpu, regs);
+                yield 0;
+            }
+            case PKVM_FINALIZE_TEARDOWN_VM -> {
+                finalizeTeardownVm(cpu, regs);
+                yield 0;
+            }
+            case PKVM_VCPU_LOAD -> {
+                vcpuLoad(cpu, regs);
+                yield 0;
+            }
+            case PKVM_VCPU_PUT -> {
+                vcpuPut(cpu, regs);
+                yield 0;
+            }
+            case PKVM_VCPU_GUEST_ACCESS -> {
+                vcpuGuestAccess(cpu, regs);
+                yield 0;
+            }
+            case PKVM_VCPU_GUEST_HVC -> {
+                vcpuGuestHvc(cpu, regs);
+                yield 0;
+            }
+            case PKVM_REFILL_MEMCACHE -> {
+                refillMemcache(cpu, regs);
+                yield 0;
+            }
+            case PKVM_IOMMU_REFILL -> {
+                iommuRefill(cpu, regs);
+                yield 0;
+            }
+            case PKVM_DEVICE_ASSIGN -> {
+                deviceAssign(cpu, regs);
+                yield 0;
+            }
+            case PKVM_VCPU_GUEST_SMC -> {
+                vcpuGuestSmc(cpu, regs);
+                yield 0;
+            }
+            case PKVM_HYP_ALLOC_REFILL -> {
+                hypAllocRefill(cpu, regs);
+                yield 0;
+            }
+            case PKVM_ENABLE_EVENT -> {
+                enableEvent(cpu, regs);
+                yield 0;
+            }
         };
     }
 

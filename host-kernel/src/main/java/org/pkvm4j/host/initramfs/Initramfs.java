@@ -198,15 +198,51 @@ public final class Initramfs {
         if (isImage) {
             return Optional.empty();
         }
-        // The first of list() that provides the module, without a stat of every other file: a boot
-        // of N modules finds N files, and N stats each made that quadratic (ADR 0018).
+        // The first of the sorted module files that provide the module and is a regular file. A boot
+        // of N modules finds N files: a listing of the directory for each made that quadratic (ADR
+        // 0018). The files that can provide it are the spellings of its name with '-' or '_' at each
+        // of its k underscores: up to 2^k stats, in sorted order, give the same answer as a listing.
         String wanted = ProtectedModules.normalize(name);
+        if (wanted.indexOf('/') >= 0 || wanted.indexOf('\0') >= 0) {
+            return Optional.empty(); // no file name of the directory holds these
+        }
+        if (wanted.chars().filter(c -> c == '_').count() <= MAX_SPELLING_BITS) {
+            for (String spelling : spellings(wanted)) {
+                Path p = root.resolve(spelling + MODULE_SUFFIX);
+                if (Files.isRegularFile(p)) {
+                    return Optional.of(p);
+                }
+            }
+            return Optional.empty();
+        }
         try (Stream<Path> files = Files.list(root)) {
             return files.filter(p -> p.getFileName().toString().endsWith(MODULE_SUFFIX) && moduleName(p).equals(wanted))
                     .sorted().filter(Files::isRegularFile).findFirst();
         } catch (IOException e) {
             throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "cannot list initramfs " + root + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Names with more underscores than this are looked up by a listing of the directory. */
+    private static final int MAX_SPELLING_BITS = 4;
+
+    /**
+     * The file names (without suffix) whose module name is {@code normalized}, sorted as paths sort:
+     * each differs from the next first at an underscore position, where '-' sorts before '_'.
+     */
+    static List<String> spellings(String normalized) {
+        List<String> names = new ArrayList<>(List.of(""));
+        for (char c : normalized.toCharArray()) {
+            List<String> next = new ArrayList<>(names.size() * (c == '_' ? 2 : 1));
+            for (String prefix : names) {
+                if (c == '_') {
+                    next.add(prefix + '-');
+                }
+                next.add(prefix + c);
+            }
+            names = next;
+        }
+        return names;
     }
 
     /** Every module file of a directory initramfs, sorted by name; empty for an image. */

@@ -107,7 +107,9 @@ final class ModulePkvm implements Pkvm {
     @Override
     public synchronized HvcNumber registerEl2ModCall(String handlerSymbol, El2ModuleToken token) {
         protectedMode.checkModuleLoadingOpen(module, "pkvm_register_el2_mod_call");
-        if (token == null || !token.equals(this.token)) {
+        // The token's value, not El2ModuleToken.equals: the same test without linking a record's
+        // equals bootstrap on the boot's path (ADR 0018).
+        if (token == null || this.token == null || token.hypVa() != this.token.hypVa()) {
             throw new Refusal(ErrorCode.LOAD_NOT_OWNER, Errno.EINVAL, module + ": " + token + " is not a token of this module"
                     + (this.token == null ? " (its EL2 part is not loaded)" : " (its token is " + this.token + ")"));
         }

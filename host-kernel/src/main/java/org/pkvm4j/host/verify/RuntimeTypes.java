@@ -1,6 +1,5 @@
 package org.pkvm4j.host.verify;
 
-import java.lang.invoke.MethodType;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
@@ -102,12 +101,10 @@ final class RuntimeTypes {
     private static TypeInfo info(Class<?> c, Realm realm) {
         Map<String, Integer> members = new LinkedHashMap<>();
         for (Constructor<?> k : c.getDeclaredConstructors()) {
-            members.put("<init>" + MethodType.methodType(void.class, k.getParameterTypes()).toMethodDescriptorString(),
-                    k.getModifiers());
+            members.put("<init>" + descriptor(void.class, k.getParameterTypes()), k.getModifiers());
         }
         for (Method m : c.getDeclaredMethods()) {
-            members.put(m.getName() + MethodType.methodType(m.getReturnType(), m.getParameterTypes()).toMethodDescriptorString(),
-                    m.getModifiers());
+            members.put(m.getName() + descriptor(m.getReturnType(), m.getParameterTypes()), m.getModifiers());
         }
         for (Field f : c.getDeclaredFields()) {
             members.put(f.getName() + ":" + f.getType().descriptorString(), f.getModifiers());
@@ -120,6 +117,19 @@ final class RuntimeTypes {
         return new TypeInfo(internal(c), realm, c.isInterface(), Modifier.isPublic(c.getModifiers()),
                 s == null ? (c == Object.class ? null : "java/lang/Object") : internal(s), List.copyOf(interfaces),
                 Map.copyOf(members));
+    }
+
+    /**
+     * A method descriptor, as {@code MethodType.toMethodDescriptorString} writes it, without
+     * interning a {@code MethodType} for each of the thousands of JDK methods the allow-list's
+     * classes declare (ADR 0018).
+     */
+    static String descriptor(Class<?> returnType, Class<?>[] parameterTypes) {
+        StringBuilder b = new StringBuilder("(");
+        for (Class<?> p : parameterTypes) {
+            b.append(p.descriptorString());
+        }
+        return b.append(')').append(returnType.descriptorString()).toString();
     }
 
     private static String internal(Class<?> c) {

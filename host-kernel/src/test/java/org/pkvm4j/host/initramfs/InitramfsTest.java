@@ -35,6 +35,51 @@ class InitramfsTest {
     }
 
     @Test
+    void findSeesFilesAddedRemovedAndReplacedAfterAnEarlierFind() throws IOException {
+        // find keeps its listing between calls (ADR 0018); what it answers must still be the directory's.
+        touch("a.jar");
+        Initramfs initramfs = Initramfs.mount(dir);
+        assertTrue(initramfs.find("a").isPresent());
+        assertTrue(initramfs.find("b").isEmpty());
+
+        touch("b.jar");
+        assertEquals(Optional.of("b.jar"), initramfs.find("b").map(p -> p.getFileName().toString()));
+
+        Files.delete(dir.resolve("a.jar"));
+        assertTrue(initramfs.find("a").isEmpty());
+
+        // A file that sorts first and provides the same module is the one found, as modprobe finds it.
+        touch("c_d.jar");
+        assertEquals(Optional.of("c_d.jar"), initramfs.find("c-d").map(p -> p.getFileName().toString()));
+        touch("c-d.jar");
+        assertEquals(Optional.of("c-d.jar"), initramfs.find("c-d").map(p -> p.getFileName().toString()));
+
+        // A directory named like a module is no module file; the next candidate is.
+        Files.delete(dir.resolve("c-d.jar"));
+        Files.createDirectory(dir.resolve("c-d.jar"));
+        assertEquals(Optional.of("c_d.jar"), initramfs.find("c-d").map(p -> p.getFileName().toString()));
+    }
+
+    @Test
+    void spellingsAreEveryDashUnderscoreVariantInPathOrder() {
+        assertEquals(List.of("kvstore"), Initramfs.spellings("kvstore"));
+        assertEquals(List.of("a-b-c", "a-b_c", "a_b-c", "a_b_c"), Initramfs.spellings("a_b_c"));
+        List<String> many = Initramfs.spellings("a_b_c_d_e");
+        assertEquals(16, many.size());
+        assertEquals(many.stream().sorted().toList(), many);
+    }
+
+    @Test
+    void findWithManyUnderscoresListsTheDirectory() throws IOException {
+        touch("a_b-c_d-e_f.jar");
+        touch("a_b_c_d_e_f.jar");
+        Initramfs initramfs = Initramfs.mount(dir);
+        assertEquals(Optional.of("a_b-c_d-e_f.jar"), initramfs.find("a-b-c-d-e-f").map(p -> p.getFileName().toString()));
+        assertTrue(initramfs.find("a_b_c_d_e_g").isEmpty());
+        assertTrue(initramfs.find("a/b").isEmpty());
+    }
+
+    @Test
     void listsOnlyJarFilesSortedByName() throws IOException {
         touch("b.jar");
         touch("a.jar");

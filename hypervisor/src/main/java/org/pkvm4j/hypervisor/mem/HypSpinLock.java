@@ -29,7 +29,17 @@ public final class HypSpinLock implements org.pkvm4j.api.el2.HypSpinLock {
 
     /** A lock of the hypervisor's own, never abandoned. */
     public HypSpinLock() {
-        this(() -> false);
+        this(Never.INSTANCE);
+    }
+
+    /** Never abandoned; a class rather than a lambda, whose class every boot's hyp layer would spin anew (ADR 0018). */
+    private static final class Never implements BooleanSupplier {
+        static final Never INSTANCE = new Never();
+
+        @Override
+        public boolean getAsBoolean() {
+            return false;
+        }
     }
 
     /** A lock whose waiters give up (throw) once {@code abandoned} is true: an EL2 module's lock. */

@@ -36,4 +36,17 @@ record El2Module(El2Image image, long token, long nrPages, Map<String, Hcall> li
     boolean contains(long va) {
         return va >= token && va < end();
     }
+
+    // A loaded module is one object, its identity (it holds a map that changes as handlers link):
+    // identity, not the record's component-wise equality, whose invokedynamic bootstrap every boot
+    // paid again in its fresh hyp layer (ADR 0018).
+    @Override
+    public boolean equals(Object o) {
+        return this == o;
+    }
+
+    @Override
+    public int hashCode() {
+        return System.identityHashCode(this);
+    }
 }

@@ -236,20 +236,24 @@ public final class El2Modules {
      */
     public synchronized long registerHcall(long hfn) {
         El2Module module = moduleAt(hfn);
-        Optional<El2Image.Symbol> symbol = module == null ? Optional.empty()
-                : module.image().symbolAt(hfn - module.token()).filter(s -> s.kind() != El2Image.Kind.INIT);
-        if (symbol.isEmpty()) {
+        Optional<El2Image.Symbol> symbol = module == null ? Optional.empty() : module.image().symbolAt(hfn - module.token());
+        if (symbol.isEmpty() || symbol.get().kind() == El2Image.Kind.INIT) {
             return Errno.EINVAL.negated();
         }
         Errno injected = faults == null ? null : faults.registerHcall(module.name());
         if (injected != null) {
             return injected.negated();
         }
-        Hcall hcall;
-        try {
-            hcall = module.linked().computeIfAbsent(symbol.get().name(), name -> link(module, symbol.get()));
-        } catch (LinkFailure e) {
-            return Errno.ENOEXEC.negated();
+        // get-then-put rather than computeIfAbsent with a lambda: the hyp layer is new on every boot,
+        // and so would be the lambda's class (ADR 0018). Guarded by this object's monitor.
+        Hcall hcall = module.linked().get(symbol.get().name());
+        if (hcall == null) {
+            try {
+                hcall = link(module, symbol.get());
+            } catch (LinkFailure e) {
+                return Errno.ENOEXEC.negated();
+            }
+            module.linked().put(symbol.get().name(), hcall);
         }
         return hcalls.register(hcall);
     }
