@@ -35,6 +35,7 @@ import org.pkvm4j.hypervisor.traps.HypTraps;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.Dram;
 import org.pkvm4j.machine.HostHcall;
+import org.pkvm4j.machine.HypRequest;
 import org.pkvm4j.machine.El2SysReg;
 import org.pkvm4j.machine.HypPanic;
 import org.pkvm4j.machine.HypPanicException;
@@ -275,7 +276,8 @@ class TrapsTest {
             assertEquals(1, ops.hypAllocMissingDonations());
             ops.requestHypAlloc();
             assertThrows(PkvmException.class, ops::requestHypAlloc, "EBUSY: one pending request per CPU");
-            assertEquals(1, cpu.takeHypAllocRequest());
+            long request = cpu.takeHypRequest();
+            assertEquals(List.of(HypRequest.DEST_HYP_ALLOC, 1), List.of(HypRequest.dest(request), HypRequest.nrPages(request)));
             return null;
         });
         assertEquals(0, hostHcall(1, HostHcall.PKVM_HYP_ALLOC_REFILL, PFN));

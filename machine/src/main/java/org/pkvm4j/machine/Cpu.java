@@ -307,16 +307,6 @@ public final class Cpu {
         return r;
     }
 
-    /**
-     * Takes the pages EL2's heap asked the host to donate on this CPU, and empties the slot.
-     *
-     * @return the number of pages, 0 if the slot held no heap request
-     */
-    public int takeHypAllocRequest() {
-        long r = takeHypRequest();
-        return HypRequest.dest(r) == HypRequest.DEST_HYP_ALLOC ? HypRequest.nrPages(r) : 0;
-    }
-
     long hypRequest() {
         return hypRequest;
     }

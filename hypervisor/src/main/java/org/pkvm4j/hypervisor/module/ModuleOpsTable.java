@@ -335,7 +335,7 @@ public final class ModuleOpsTable implements ModuleOps {
 
     @Override
     public void flushDcacheToPoc(long va, long size) {
-        allowed("flushDcacheToPoc"); // answered anyway, but an off-CPU call is still reported
+        require("flushDcacheToPoc"); // it has errnos now (EFAULT, EINVAL): off the CPU is EPERM, as for every such member
         // Nothing to clean (DRAM is one coherent MemorySegment), but the range must be EL2's to read.
         this.va.flushDcacheToPoc(va, size);
     }

@@ -113,17 +113,18 @@ final class ModuleRegistrations {
         serror = p;
     }
 
-    /**
-     * Undoes the trap registrations (default trap handler, panic notifier, SError pair) that are
-     * still this module's, and frees its heap allocations ({@code owner}'s). The trap controls it set
-     * stay: the kernel has no way to tell whose bits they are either.
-     */
+    // Whether the module registered hyp event-id tables (register_hyp_event_ids).
     private boolean eventIds;
 
     synchronized void eventIds() {
         eventIds = true;
     }
 
+    /**
+     * Undoes the trap registrations (default trap handler, panic notifier, SError pair, event-id
+     * tables) that are still this module's, and frees its heap allocations ({@code owner}'s). The
+     * trap controls it set stay: the kernel has no way to tell whose bits they are either.
+     */
     synchronized void undoTraps(HypTraps traps, Object owner) {
         if (eventIds) {
             traps.tracing().unregisterEventIds(owner);

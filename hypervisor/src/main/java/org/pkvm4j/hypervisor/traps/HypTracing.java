@@ -162,10 +162,13 @@ public final class HypTracing {
      * {@code __pkvm_enable_event(id, enable)}: writes 1 or 0 to the enable key ({@code atomic_t}) of
      * the registered entry with that id.
      *
+     * <p>Under the lock {@link #unregisterEventIds} takes: a module unloading meanwhile cannot have its
+     * key written after its tables are gone (its VA may be the next module's by then).
+     *
      * @return 0, or {@code -EINVAL} when no registered table has the id; {@code -EFAULT} if its key
      *     cannot be written
      */
-    public int enableEvent(long id, boolean enable) {
+    public synchronized int enableEvent(long id, boolean enable) {
         long key = id < 0 || id > 0xFFFF ? 0 : keyOf(eventIds, (int) id);
         if (key == 0) {
             return -Errno.EINVAL.code();
@@ -186,11 +189,8 @@ public final class HypTracing {
      * 0 if none has it. The entry recorded at registration is tried first; a table the module changed
      * since is searched as the kernel does.
      */
-    private long keyOf(List<EventIds> tables, int id) {
-        Long at;
-        synchronized (this) {
-            at = registeredIds.get(id);
-        }
+    private long keyOf(List<EventIds> tables, int id) { // under the lock (enableEvent)
+        Long at = registeredIds.get(id);
         try {
             if (at != null && (va.load64(at) & 0xFFFF) == id) {
                 return va.load64(at + 8);

@@ -38,7 +38,6 @@ import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.hypervisor.mem.VmTable;
 import org.pkvm4j.hypervisor.smc.FfaProxy;
 import org.pkvm4j.hypervisor.smc.HostSmc;
-import org.pkvm4j.hypervisor.smc.HypCpuParams;
 import org.pkvm4j.hypervisor.smc.PsciRelay;
 import org.pkvm4j.hypervisor.smc.SmcRegistry;
 import org.pkvm4j.hypervisor.traps.HypTraps;
@@ -83,7 +82,7 @@ class CtxtRegistrationsTest {
     private final List<String> seen = new ArrayList<>();
 
     CtxtRegistrationsTest() {
-        HostSmc chain = new HostSmc(platform, new PsciRelay(platform, new HypCpuParams(platform), smc), new FfaProxy(platform, mp), smc);
+        HostSmc chain = new HostSmc(platform, new PsciRelay(platform, traps.params(), smc), new FfaProxy(platform, mp), smc);
         Deprivilege deprivilege = new Deprivilege(2);
         HostHcallTable table = HostHcalls.table(modules, deprivilege, mp, new GuestVcpus(new GuestMemProtect(mp, new VmTable()), 2), 2,
                 iommu, devices, null, traps.heap());
@@ -138,6 +137,7 @@ class CtxtRegistrationsTest {
     void callbacksSeeTheGatedContextInsideTheTrap() {
         AtomicReference<ModuleOps> kept = new AtomicReference<>();
         AtomicReference<KvmCpuContext> keptCtxt = new AtomicReference<>();
+        AtomicReference<KvmCpuContext> keptTrapCtxt = new AtomicReference<>();
         assertEquals(0, load("ctxt_module", o -> {
             kept.set(o);
             o.registerHostSmcHandlerCtxt(ctxt -> {
@@ -153,6 +153,7 @@ class CtxtRegistrationsTest {
             o.registerPsciNotifierCtxt((event, ctxt) -> seen.add("%s x0=0x%x on CPU%d".formatted(event, ctxt.reg(0),
                     kept.get().smpProcessorId())));
             o.registerDefaultTrapHandlerCtxt((ctxt, esr) -> {
+                keptTrapCtxt.set(ctxt);
                 if (SysReg.fromEsr(esr) != SysReg.ACTLR_EL1 || !SysReg.esrIsRead(esr)) {
                     return false;
                 }
@@ -166,6 +167,8 @@ class CtxtRegistrationsTest {
         Cpu cpu = machine.getCpu(1);
         try {
             assertEquals(42, cpu.regs().get(1), "the handler wrote the host's x1 through its context");
+            keptCtxt.get().setReg(1, 0xBAD);
+            assertEquals(42, cpu.regs().get(1), "a context kept past its callback writes nothing");
         } finally {
             machine.putCpu(cpu);
         }
@@ -177,8 +180,8 @@ class CtxtRegistrationsTest {
         try {
             cpu0.mrs(SysReg.ACTLR_EL1, 5);
             assertEquals(0xAC7L, cpu0.regs().get(5), "the trap handler emulated the read");
-            keptCtxt.get().setReg(5, 0xBAD);
-            assertEquals(0xAC7L, cpu0.regs().get(5), "a context kept past its callback writes nothing");
+            keptTrapCtxt.get().setReg(5, 0xBAD);
+            assertEquals(0xAC7L, cpu0.regs().get(5), "a context kept past its callback writes nothing, on its own CPU too");
         } finally {
             machine.putCpu(cpu0);
         }

@@ -121,11 +121,13 @@ class HypRequestsAndEventIdsTest {
     }
 
     /**
-     * Scenario: an IOMMU driver's request for pages lands in its CPU's slot; the host, serving it with
-     * {@code kvm_iommu_refill}, fills the pool the driver's next donate takes from.
+     * Scenario: an IOMMU driver's request for pages lands in its CPU's slot, once; refilling the pool
+     * with the count it asked for fills it. (The host's serving of the slot, {@code kvm_iommu_refill}
+     * after the HVC, is host-kernel {@code HypAllocRefillTest} and integration-tests {@code
+     * HypRequestsIT}.)
      */
     @Test
-    void anIommuRequestIsServedIntoTheIommuPool() {
+    void anIommuRequestIsPostedOnceInItsCpusSlot() {
         List<Object> seen = new ArrayList<>();
         assertEquals(0, load("req_module", o -> {
             o.hostDonateHyp(DATA_PFN, 1);
@@ -144,9 +146,9 @@ class HypRequestsAndEventIdsTest {
         assertEquals(List.of(HypRequest.DEST_HYP_IOMMU, 2), List.of(HypRequest.dest(request), HypRequest.nrPages(request)));
         assertEquals(0, takeRequest(), "taken once");
 
-        // The host serves it (pkvm_handle_hyp_req -> kvm_iommu_refill): two pages into the host pool.
+        // What the host does with it (pkvm_handle_hyp_req -> kvm_iommu_refill): the pages asked for, into the pool.
         long[] out = new long[1];
-        assertEquals(0, iommu.refill(Dram.BASE / PAGE + 210, 2, false, out));
+        assertEquals(0, iommu.refill(Dram.BASE / PAGE + 210, HypRequest.nrPages(request), false, out));
         assertArrayEquals(new int[] {2, 0}, iommu.nrFree());
     }
 
