@@ -43,7 +43,6 @@ import org.pkvm4j.hypervisor.smc.SmcRegistry;
 import org.pkvm4j.hypervisor.traps.HypTraps;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.Dram;
-import org.pkvm4j.machine.El2Image;
 import org.pkvm4j.machine.HypKmi;
 import org.pkvm4j.machine.HypPanic;
 import org.pkvm4j.machine.HypPanicException;
@@ -104,15 +103,7 @@ class CtxtRegistrationsTest {
     }
 
     private long load(String name, Consumer<ModuleOps> init) {
-        El2Image image = InitImages.image(name, init);
-        long pa = machine.moduleRam().place(image);
-        long token = modules.allocModuleVa(image.nrPages());
-        Cpu cpu = machine.getCpu(0);
-        try {
-            return modules.initModule(cpu, pa, token, token);
-        } finally {
-            machine.putCpu(cpu);
-        }
+        return InitImages.load(machine, modules, name, init)[0];
     }
 
     private long smc(int cpuId, long fn, long a1, long a2, long a3) {

@@ -32,7 +32,6 @@ import org.pkvm4j.hypervisor.smc.SmcRegistry;
 import org.pkvm4j.hypervisor.traps.HypTraps;
 import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.Dram;
-import org.pkvm4j.machine.El2Image;
 import org.pkvm4j.machine.HostHcall;
 import org.pkvm4j.machine.HypPlatform;
 import org.pkvm4j.machine.HypRequest;
@@ -79,15 +78,7 @@ class HypRequestsAndEventIdsTest {
     }
 
     private long[] load(String name, Consumer<ModuleOps> init) {
-        El2Image image = InitImages.image(name, init);
-        long pa = machine.moduleRam().place(image);
-        long token = modules.allocModuleVa(image.nrPages());
-        Cpu cpu = machine.getCpu(0);
-        try {
-            return new long[] {modules.initModule(cpu, pa, token, token), token};
-        } finally {
-            machine.putCpu(cpu);
-        }
+        return InitImages.load(machine, modules, name, init);
     }
 
     private long hostHcall(HostHcall call, long a1, long a2) {

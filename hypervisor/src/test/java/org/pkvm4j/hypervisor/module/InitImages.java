@@ -21,7 +21,9 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.pkvm4j.api.el2.ModuleOps;
+import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.El2Image;
+import org.pkvm4j.machine.Machine;
 
 /**
  * Builds {@link El2Image}s whose init runs test code: a JPMS module of one generated class whose
@@ -31,6 +33,24 @@ import org.pkvm4j.machine.El2Image;
  */
 final class InitImages {
     private InitImages() {
+    }
+
+    /**
+     * Places image {@code name} (its init runs {@code init}) in {@code machine}'s module RAM and
+     * initializes it on CPU0, as {@code __pkvm_init_module} does.
+     *
+     * @return the init's result (0 or -errno) and the module's token
+     */
+    static long[] load(Machine machine, El2Modules modules, String name, Consumer<ModuleOps> init) {
+        El2Image image = image(name, init);
+        long pa = machine.moduleRam().place(image);
+        long token = modules.allocModuleVa(image.nrPages());
+        Cpu cpu = machine.getCpu(0);
+        try {
+            return new long[] {modules.initModule(cpu, pa, token, token), token};
+        } finally {
+            machine.putCpu(cpu);
+        }
     }
 
     /** A one-page image {@code name} whose init symbol (at offset 0) runs {@code init}. */
