@@ -23,6 +23,9 @@ public final class UserPtRegs {
     /** Number of general-purpose registers x0..x30. */
     public static final int NR_GPRS = 31;
 
+    // openFor of a register file, which every thread may use (thread ids are positive).
+    private static final long FILE = -1;
+
     private static final int SP = 0;
     private static final int PC = 1;
     private static final int PSTATE = 2;
@@ -34,9 +37,9 @@ public final class UserPtRegs {
     // Null for a register file; for a view, the gate that opens and closes it and hears refusals.
     private final RegsGate gate;
     // A view: the id of the thread it is open for, 0 when closed (written by its gate, on that thread
-    // only). Kept here rather than in the gate so that the test on every access reads this object
-    // alone; an id rather than the Thread, so that opening and closing store no reference (a G1
-    // write barrier with a StoreLoad fence on every trap).
+    // only); a register file: FILE. Kept here rather than in the gate so that the test on every
+    // access reads this one field (not the gate too); an id rather than the Thread, so that opening
+    // and closing store no reference (a G1 write barrier with a StoreLoad fence on every trap).
     long openFor;
 
     /** A register file with every register zero. */
@@ -44,6 +47,7 @@ public final class UserPtRegs {
         this.x = new long[NR_GPRS];
         this.sys = new long[3];
         this.gate = null;
+        this.openFor = FILE;
     }
 
     /** A view of {@code file}'s registers through {@code gate} (see {@link RegsGate}). */
@@ -161,9 +165,10 @@ public final class UserPtRegs {
                 .formatted(x[0], x[1], x[2], x[3]);
     }
 
-    /** A register file, or a view open for the calling thread. */
+    /** A view open for the calling thread, or a register file. */
     private boolean usable() {
-        return gate == null || openFor == Thread.currentThread().threadId();
+        long open = openFor;
+        return open == Thread.currentThread().threadId() || open == FILE;
     }
 
     private void writeSys(int i, long value) {
