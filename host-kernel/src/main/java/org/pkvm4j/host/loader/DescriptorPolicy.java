@@ -1,5 +1,6 @@
 package org.pkvm4j.host.loader;
 
+import java.io.UncheckedIOException;
 import java.lang.module.InvalidModuleDescriptorException;
 import java.lang.module.ModuleDescriptor;
 import java.nio.ByteBuffer;
@@ -44,6 +45,11 @@ final class DescriptorPolicy {
             return ModuleDescriptor.read(ByteBuffer.wrap(info), jar::packages);
         } catch (InvalidModuleDescriptorException e) {
             throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, jar.label() + " has an invalid module-info.class: " + Printable.reason(e), e);
+        } catch (UncheckedIOException e) {
+            // The JDK reads a descriptor from a buffer through a DataInput: a malformed modified-UTF-8
+            // constant (a name of the descriptor) comes out as an IOException, wrapped.
+            throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, jar.label() + " has an invalid module-info.class: "
+                    + Printable.reason(e.getCause()), e);
         }
     }
 
