@@ -76,7 +76,7 @@ public record Modinfo(String name, String version, String description, String li
         List<String> dependencies = depends.isEmpty() ? List.of()
                 : Arrays.stream(depends.split(",", -1)).map(String::trim).map(d -> d.replace('-', '_')).toList();
         if (dependencies.contains("")) {
-            throw new IOException(label + ": " + ENTRY + " has an empty name in depends=" + depends);
+            throw new IOException(label + ": " + ENTRY + " has an empty name in depends=" + Printable.quote(depends));
         }
         return new Modinfo(name.replace('-', '_'), p.getProperty("version", "").trim(),
                 p.getProperty("description", "").trim(), p.getProperty("license", "").trim(),

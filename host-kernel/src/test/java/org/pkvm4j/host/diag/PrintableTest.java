@@ -33,6 +33,8 @@ class PrintableTest {
         String text = "one\ntwo\nth\u001bree";
         int at = Printable.firstControl(text);
         assertEquals(3, Printable.lineOf(text, at));
+        assertEquals(1, Printable.lineOf(text, 3));
+        assertEquals(2, Printable.lineOf(text, 4));
         assertEquals("control character U+001B at column 3", Printable.describeControl(text, at));
     }
 

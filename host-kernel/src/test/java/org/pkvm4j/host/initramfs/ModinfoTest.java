@@ -56,6 +56,12 @@ class ModinfoTest {
         assertThrows(IOException.class, () -> parse("name=m\ndepends=a,\n"));
     }
 
+    @Test
+    void aLongDependsIsQuotedShort() {
+        IOException e = assertThrows(IOException.class, () -> parse("name=m\ndepends=" + "a,".repeat(50_000) + ",b\n"));
+        assertTrue(e.getMessage().length() < 400, "a refusal quotes at most a bounded part of depends=: " + e.getMessage().length());
+    }
+
     // Found by fuzzing (ModinfoFuzzTest): a malformed escape escaped as IllegalArgumentException.
     @Test
     void aMalformedEscapeIsNotAModuleFile() {
