@@ -228,6 +228,11 @@ public final class ApprovedClasses {
                 if (c == '.' || c == ';' || c == '[' || c == '<' || c == '>') {
                     return "has '" + c + "' in a path segment, so its path is no binary name";
                 }
+                // The JVM takes a control character in a name (Java calls some "identifier-ignorable"),
+                // but every message and log line that names the class would carry it.
+                if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                    return "has control character U+%04X in its path; a class name is printable".formatted((int) c);
+                }
             }
         }
         return null;
@@ -268,11 +273,13 @@ public final class ApprovedClasses {
         }
     }
 
+    // The entry is quoted printably whatever made the jar: the zip reader refuses control characters
+    // in names, but a jar may come from a directory (modpost, abi dump) or a module reader too.
     private static Refusal badEntry(String module, JarImage jar, String entry, String why) {
-        return new Refusal(ErrorCode.LOAD_BAD_ENTRY, Errno.ENOEXEC, module + ": " + jar.label() + "!/" + entry + " " + why);
+        return new Refusal(ErrorCode.LOAD_BAD_ENTRY, Errno.ENOEXEC, module + ": " + jar.label() + "!/" + Printable.quote(entry) + " " + why);
     }
 
     private static Refusal badClass(String module, JarImage jar, String entry, String why) {
-        return new Refusal(ErrorCode.LOAD_BAD_CLASS, Errno.ENOEXEC, module + ": " + jar.label() + "!/" + entry + " " + why);
+        return new Refusal(ErrorCode.LOAD_BAD_CLASS, Errno.ENOEXEC, module + ": " + jar.label() + "!/" + Printable.quote(entry) + " " + why);
     }
 }

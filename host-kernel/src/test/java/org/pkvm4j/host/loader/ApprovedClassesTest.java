@@ -66,6 +66,19 @@ class ApprovedClassesTest {
         assertTrue(r.getMessage().length() < 600, r.getMessage());
     }
 
+    // Found by fuzzing (ClassFileFuzzTest#approve): a class path with a control character (a name the
+    // JVM takes) reached the class-file refusal and was quoted raw. The zip reader refuses such entry
+    // names; a jar made from a directory or a module reader does not pass through it.
+    @Test
+    void aControlCharacterInAClassPathIsRefusedAndQuotedPrintably() {
+        for (char c : new char[] {'\u0000', '\u0011', '\u001b', '\u007f', '\u009b', '\u2028'}) {
+            String entry = "acme/x/Kv" + c + "Store.class";
+            Refusal r = refused(ErrorCode.LOAD_BAD_ENTRY, TestClasses.jar(entry, new byte[] {(byte) 0xca, (byte) 0xfe}), ACME);
+            assertTrue(r.getMessage().contains("has control character U+%04X in its path".formatted((int) c)), r.getMessage());
+            assertTrue(r.getMessage().chars().noneMatch(ch -> Character.isISOControl(ch) || ch == '\u2028'), r.getMessage());
+        }
+    }
+
     @Test
     void aClassNamedLikeTheGeneratedPreemptionFlagIsRefused() {
         Refusal r = refused(ErrorCode.LOAD_BAD_ENTRY, TestClasses.jar("acme/x/$pkvm_preempt.class",
