@@ -65,7 +65,7 @@ public record Modinfo(String name, String version, String description, String li
         for (String key : new java.util.TreeSet<>(p.stringPropertyNames())) {
             String value = p.getProperty(key);
             if ((key + value).chars().anyMatch(c -> Character.isISOControl(c) || c == '\u2028' || c == '\u2029')) {
-                throw new IOException(label + ": " + ENTRY + " " + Printable.of(key) + "= has a control character (written as an escape)");
+                throw new IOException(label + ": " + ENTRY + " " + Printable.quote(key) + "= has a control character (written as an escape)");
             }
         }
         String name = p.getProperty("name", "").trim();

@@ -9,6 +9,7 @@ import java.lang.classfile.CodeModel;
 import java.lang.classfile.FieldModel;
 import java.lang.classfile.MethodElement;
 import java.lang.classfile.MethodModel;
+import java.lang.classfile.constantpool.ClassEntry;
 import java.lang.classfile.constantpool.PoolEntry;
 import java.lang.classfile.instruction.ConstantInstruction;
 import java.lang.classfile.instruction.ExceptionCatch;
@@ -169,6 +170,10 @@ public final class ApprovedClasses {
         for (PoolEntry p : model.constantPool()) {
             if (p instanceof Utf8Entry u) {
                 u.stringValue();
+            } else if (p instanceof ClassEntry c) {
+                // A class name the JVM would refuse (';', '[' inside it, an empty segment): refused
+                // here, naming the entry, not in whichever later check resolves it first.
+                c.asSymbol();
             }
         }
         for (int i = 0; i < model.constantPool().bootstrapMethodCount(); i++) {

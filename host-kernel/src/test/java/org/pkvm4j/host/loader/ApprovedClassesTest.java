@@ -79,6 +79,20 @@ class ApprovedClassesTest {
         }
     }
 
+    // Found by fuzzing (ModuleFileFuzzTest#bytes): a class constant the JVM would refuse (';' inside
+    // it) passed approval and failed the API scan with the name, NUL and all, in its message.
+    @Test
+    void aClassConstantWithAnInvalidNameIsRefusedAtApproval() {
+        byte[] forged = TestClasses.referencingInInit("acme.x.Util", "acme.x.Zzz");
+        String latin1 = new String(forged, java.nio.charset.StandardCharsets.ISO_8859_1);
+        int at = latin1.indexOf("acme/x/Zzz");
+        forged[at + "acme/x/Z".length()] = ';';
+        forged[at + "acme/x/Z".length() + 1] = 0x00; // not modified UTF-8: written as a literal 0x00, refused either way
+        Refusal r = refused(ErrorCode.LOAD_BAD_CLASS, TestClasses.jar("acme/x/Util.class", forged), ACME);
+        assertTrue(r.getMessage().contains("acme/x/Util.class is not a valid class file"), r.getMessage());
+        assertTrue(r.getMessage().chars().noneMatch(Character::isISOControl), r.getMessage());
+    }
+
     @Test
     void aClassNamedLikeTheGeneratedPreemptionFlagIsRefused() {
         Refusal r = refused(ErrorCode.LOAD_BAD_ENTRY, TestClasses.jar("acme/x/$pkvm_preempt.class",

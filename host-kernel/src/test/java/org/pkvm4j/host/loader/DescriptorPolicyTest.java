@@ -43,6 +43,21 @@ class DescriptorPolicyTest {
         }
     }
 
+    // Found by fuzzing (ModuleFileFuzzTest#entries): the JDK takes identifier-ignorable control
+    // characters in a package name, which the "not one of module M's packages [...]" refusal quoted.
+    @Test
+    void aControlCharacterInAPackageOfTheDescriptorIsRefused() {
+        // (The JDK refuses a control character in a module name itself; in a package it does not.)
+        assertRefusedNaming("acme.fu\\u0001zz", TestClasses.jar("module-info.class", moduleInfo(), "acme/fu\u0001zz/X.class", new byte[0]));
+    }
+
+    private static void assertRefusedNaming(String name, org.pkvm4j.host.initramfs.JarImage jar) {
+        Refusal r = assertThrows(Refusal.class, () -> DescriptorPolicy.read(jar));
+        assertEquals(Errno.ENOEXEC, r.errno());
+        assertTrue(r.getMessage().contains("has an invalid module-info.class: it names " + name), r.getMessage());
+        assertTrue(r.getMessage().chars().noneMatch(Character::isISOControl), r.getMessage());
+    }
+
     private static int indexOf(byte[] haystack, byte[] needle) {
         outer:
         for (int i = 0; i + needle.length <= haystack.length; i++) {
