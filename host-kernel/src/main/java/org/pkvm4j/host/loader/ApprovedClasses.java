@@ -10,6 +10,8 @@ import java.lang.classfile.FieldModel;
 import java.lang.classfile.MethodElement;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.constantpool.ClassEntry;
+import java.lang.classfile.constantpool.MethodTypeEntry;
+import java.lang.classfile.constantpool.NameAndTypeEntry;
 import java.lang.classfile.constantpool.PoolEntry;
 import java.lang.classfile.instruction.ConstantInstruction;
 import java.lang.classfile.instruction.ExceptionCatch;
@@ -174,6 +176,12 @@ public final class ApprovedClasses {
                 // A class name the JVM would refuse (';', '[' inside it, an empty segment): refused
                 // here, naming the entry, not in whichever later check resolves it first.
                 c.asSymbol();
+                printable("class name", c.asInternalName());
+            } else if (p instanceof NameAndTypeEntry n) {
+                printable("member name", n.name().stringValue());
+                printable("descriptor", n.type().stringValue());
+            } else if (p instanceof MethodTypeEntry t) {
+                printable("descriptor", t.descriptor().stringValue());
             }
         }
         for (int i = 0; i < model.constantPool().bootstrapMethodCount(); i++) {
@@ -184,6 +192,8 @@ public final class ApprovedClasses {
         model.interfaces().forEach(c -> c.asInternalName());
         for (ClassElement e : model) {
             if (e instanceof FieldModel f) {
+                printable("field name", f.fieldName().stringValue());
+                printable("descriptor", f.fieldType().stringValue());
                 f.fieldTypeSymbol();
                 f.forEach(fe -> { });
             } else if (e instanceof MethodModel m) {
@@ -195,7 +205,24 @@ public final class ApprovedClasses {
         model.findAttribute(Attributes.permittedSubclasses()).ifPresent(p -> p.permittedSubclasses().size());
     }
 
+    /**
+     * The JVM takes control characters in names and descriptors (Java calls most of them
+     * "identifier-ignorable"); the checks' messages and the kernel log quote class and member names
+     * and descriptors, so a class file that names anything with one is refused. String constants
+     * are data and may hold any character.
+     */
+    private static void printable(String what, String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                throw new IllegalArgumentException("a " + what + " has control character U+%04X; names are printable".formatted((int) c));
+            }
+        }
+    }
+
     private static void touch(MethodModel m) {
+        printable("method name", m.methodName().stringValue());
+        printable("descriptor", m.methodType().stringValue());
         m.methodTypeSymbol();
         m.findAttribute(Attributes.runtimeVisibleAnnotations()).ifPresent(a -> a.annotations().forEach(x -> x.elements()));
         for (MethodElement e : m) {
