@@ -31,7 +31,15 @@ class AbiDumpFuzzTest {
     void read(byte[] input) throws IOException {
         Files.write(FILE, input);
         Contract.succeedsOrRefuses("ABI dump", () -> {
-            AbiModel model = AbiInputs.read(FILE);
+            AbiModel model;
+            try {
+                model = AbiInputs.read(FILE);
+            } catch (IOException e) {
+                if (!String.valueOf(e.getMessage()).contains(FILE.toString())) {
+                    throw new AssertionError("an ABI input error that does not name the file: " + e.getMessage(), e);
+                }
+                throw e;
+            }
             AbiModel running = Seeds.runningApi();
             AbiDiff.compare(running, model);
             AbiDiff.compare(model, running);

@@ -31,14 +31,26 @@ class KeyFileFuzzTest {
     @FuzzTest
     void readPublic(byte[] input) throws IOException {
         Files.write(FILE, input);
-        Contract.succeedsOrRefuses("public key file", () -> ImageKeys.fingerprint(ImageKeys.readPublic(FILE)),
+        Contract.succeedsOrRefuses("public key file", () -> namingTheFile(() -> ImageKeys.fingerprint(ImageKeys.readPublic(FILE))),
                 BootConfigException.class);
     }
 
     @FuzzTest
     void readPrivate(byte[] input) throws IOException {
         Files.write(FILE, input);
-        Contract.succeedsOrRefuses("private key file", () -> ImageKeys.fingerprint(ImageKeys.readPrivate(FILE).getPublic()),
+        Contract.succeedsOrRefuses("private key file", () -> namingTheFile(() -> ImageKeys.fingerprint(ImageKeys.readPrivate(FILE).getPublic())),
                 BootConfigException.class);
+    }
+
+    /** Runs {@code read}; a refusal must name the key file, as the CLI prints it alone. */
+    private static void namingTheFile(Contract.Call read) throws Throwable {
+        try {
+            read.run();
+        } catch (BootConfigException e) {
+            if (!String.valueOf(e.getMessage()).contains(FILE.toString())) {
+                throw new AssertionError("a key file error that does not name the file: " + e.getMessage(), e);
+            }
+            throw e;
+        }
     }
 }

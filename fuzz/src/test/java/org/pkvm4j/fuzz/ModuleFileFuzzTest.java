@@ -33,10 +33,9 @@ class ModuleFileFuzzTest {
     @FuzzTest
     void entries(byte[] input) {
         Choices data = new Choices(input);
-        byte[] base = Seeds.file(Seeds.MODULES.get(data.pick(Seeds.MODULES.size())));
-        Map<String, byte[]> el1 = new LinkedHashMap<>(Seeds.unzip(base));
-        Map<String, byte[]> el2 = el1.containsKey(ModuleFile.EL2_ENTRY)
-                ? new LinkedHashMap<>(Seeds.unzip(el1.get(ModuleFile.EL2_ENTRY))) : new LinkedHashMap<>();
+        String seed = Seeds.MODULES.get(data.pick(Seeds.MODULES.size()));
+        Map<String, byte[]> el1 = new LinkedHashMap<>(Seeds.entries(seed));
+        Map<String, byte[]> el2 = new LinkedHashMap<>(Seeds.nestedEntries(seed, ModuleFile.EL2_ENTRY));
         int ops = 1 + data.pick(6);
         for (int i = 0; i < ops && data.hasMore(); i++) {
             mutate(data, !el2.isEmpty() && data.bool() ? el2 : el1);

@@ -8,10 +8,12 @@ import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
+import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
@@ -47,6 +49,25 @@ final class Seeds {
         });
     }
 
+    private static final Map<String, Map<String, byte[]>> ENTRIES = new LinkedHashMap<>();
+
+    /**
+     * The entries of seed module file {@code name}, in order, unzipped once per JVM (a fuzz target
+     * runs its harness per input: the seeds do not change, so neither do their entries). The map is
+     * unmodifiable and its arrays are shared: a caller copies what it changes.
+     */
+    static synchronized Map<String, byte[]> entries(String name) {
+        return ENTRIES.computeIfAbsent(name, n -> Collections.unmodifiableMap(unzip(file(n))));
+    }
+
+    /** The entries of the jar nested in seed module file {@code name} as {@code entry}, as {@link #entries}; empty without one. */
+    static synchronized Map<String, byte[]> nestedEntries(String name, String entry) {
+        return ENTRIES.computeIfAbsent(name + "!/" + entry, n -> {
+            byte[] nested = entries(name).get(entry);
+            return nested == null ? Map.of() : Collections.unmodifiableMap(unzip(nested));
+        });
+    }
+
     /** The entries of a zip, in order, read with the JDK's reader (the seeds are well formed). */
     static Map<String, byte[]> unzip(byte[] zip) {
         Map<String, byte[]> entries = new LinkedHashMap<>();
@@ -64,6 +85,9 @@ final class Seeds {
     static byte[] zip(Map<String, byte[]> entries, boolean stored) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(out)) {
+            // The checks read what any deflater writes the same way; the fastest level keeps the
+            // harness's share of an input's time small.
+            zip.setLevel(Deflater.BEST_SPEED);
             for (Map.Entry<String, byte[]> e : entries.entrySet()) {
                 ZipEntry entry = new ZipEntry(e.getKey());
                 if (stored) {

@@ -142,7 +142,7 @@ public record ModVersions(String apiVersion, String classesSha256, Set<ApiRefere
                     throw new IllegalArgumentException("unexpected line");
                 }
             } catch (RuntimeException e) {
-                throw new IOException(label + ": " + ENTRY + " line " + (i + 1) + " is malformed: " + line, e);
+                throw new IOException(label + ": " + ENTRY + " line " + (i + 1) + " is malformed: " + Printable.quote(line), e);
             }
         }
         if (apiVersion == null || digest == null) {

@@ -9,14 +9,21 @@ public final class Printable {
     private Printable() {
     }
 
-    /** {@code name} with every ISO control character as a {@code \\uXXXX} escape. */
+    /**
+     * {@code name} with every ISO control character, and the Unicode line and paragraph separators
+     * (which some readers take for a line break), as a {@code \\uXXXX} escape.
+     */
     public static String of(String name) {
-        if (name.chars().noneMatch(Character::isISOControl)) {
+        if (name.chars().noneMatch(Printable::isLineBreaking)) {
             return name;
         }
         StringBuilder out = new StringBuilder(name.length() + 16);
-        name.chars().forEach(c -> out.append(Character.isISOControl(c) ? "\\u%04x".formatted(c) : String.valueOf((char) c)));
+        name.chars().forEach(c -> out.append(isLineBreaking(c) ? "\\u%04x".formatted(c) : String.valueOf((char) c)));
         return out.toString();
+    }
+
+    private static boolean isLineBreaking(int c) {
+        return Character.isISOControl(c) || c == '\u2028' || c == '\u2029';
     }
 
     /** The longest part of a parser's message {@link #reason} keeps. */
@@ -70,6 +77,13 @@ public final class Printable {
 
     /** The 1-based line of {@code index} in {@code text}: one more than the {@code \n} before it. */
     public static int lineOf(String text, int index) {
-        return 1 + (int) text.substring(0, index).chars().filter(c -> c == '\n').count();
+        // A loop, not a substring and a stream: every refusal of a text parser counts its line.
+        int line = 1;
+        for (int i = 0; i < index; i++) {
+            if (text.charAt(i) == '\n') {
+                line++;
+            }
+        }
+        return line;
     }
 }

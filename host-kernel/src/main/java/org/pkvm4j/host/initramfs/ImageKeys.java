@@ -151,13 +151,19 @@ public final class ImageKeys {
         String begin = "-----BEGIN " + type + "-----";
         String end = "-----END " + type + "-----";
         int from = text.indexOf(begin);
-        int to = text.indexOf(end);
-        if (from < 0 || to < from) {
+        if (from < 0) {
             String found = text.lines().filter(l -> l.startsWith("-----BEGIN ")).findFirst()
                     .map(l -> "it holds a " + quoted(l.replace("-----", "").replace("BEGIN ", "").trim().toLowerCase()))
                     .orElse("it is not a PEM file");
             throw new BootConfigException(file + " is not an Ed25519 " + type.toLowerCase() + " in PEM (" + begin
                     + "): " + found + "; make keys with ./pkvm initramfs keygen");
+        }
+        // The end line is looked for after the begin line only: one before it, or one sharing its
+        // dashes ("-----BEGIN X-----END X-----"), would make the body end before it starts.
+        int to = text.indexOf(end, from + begin.length());
+        if (to < 0) {
+            throw new BootConfigException(file + " is not an Ed25519 " + type.toLowerCase() + " in PEM: no " + end
+                    + " after its " + begin + "; make keys with ./pkvm initramfs keygen");
         }
         try {
             return Base64.getMimeDecoder().decode(text.substring(from + begin.length(), to));

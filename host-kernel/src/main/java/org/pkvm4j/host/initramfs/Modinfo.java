@@ -65,7 +65,7 @@ public record Modinfo(String name, String version, String description, String li
         for (String key : new java.util.TreeSet<>(p.stringPropertyNames())) {
             String value = p.getProperty(key);
             if ((key + value).chars().anyMatch(c -> Character.isISOControl(c) || c == '\u2028' || c == '\u2029')) {
-                throw new IOException(label + ": " + ENTRY + " " + Printable.of(key) + "= has a control character (written as an escape)");
+                throw new IOException(label + ": " + ENTRY + " " + Printable.quote(key) + "= has a control character (written as an escape)");
             }
         }
         String name = p.getProperty("name", "").trim();
@@ -76,7 +76,7 @@ public record Modinfo(String name, String version, String description, String li
         List<String> dependencies = depends.isEmpty() ? List.of()
                 : Arrays.stream(depends.split(",", -1)).map(String::trim).map(d -> d.replace('-', '_')).toList();
         if (dependencies.contains("")) {
-            throw new IOException(label + ": " + ENTRY + " has an empty name in depends=" + depends);
+            throw new IOException(label + ": " + ENTRY + " has an empty name in depends=" + Printable.quote(depends));
         }
         return new Modinfo(name.replace('-', '_'), p.getProperty("version", "").trim(),
                 p.getProperty("description", "").trim(), p.getProperty("license", "").trim(),

@@ -9,6 +9,9 @@ import java.lang.classfile.CodeModel;
 import java.lang.classfile.FieldModel;
 import java.lang.classfile.MethodElement;
 import java.lang.classfile.MethodModel;
+import java.lang.classfile.constantpool.ClassEntry;
+import java.lang.classfile.constantpool.MethodTypeEntry;
+import java.lang.classfile.constantpool.NameAndTypeEntry;
 import java.lang.classfile.constantpool.PoolEntry;
 import java.lang.classfile.instruction.ConstantInstruction;
 import java.lang.classfile.instruction.ExceptionCatch;
@@ -169,6 +172,16 @@ public final class ApprovedClasses {
         for (PoolEntry p : model.constantPool()) {
             if (p instanceof Utf8Entry u) {
                 u.stringValue();
+            } else if (p instanceof ClassEntry c) {
+                // A class name the JVM would refuse (';', '[' inside it, an empty segment): refused
+                // here, naming the entry, not in whichever later check resolves it first.
+                c.asSymbol();
+                printable("class name", c.asInternalName());
+            } else if (p instanceof NameAndTypeEntry n) {
+                printable("member name", n.name().stringValue());
+                printable("descriptor", n.type().stringValue());
+            } else if (p instanceof MethodTypeEntry t) {
+                printable("descriptor", t.descriptor().stringValue());
             }
         }
         for (int i = 0; i < model.constantPool().bootstrapMethodCount(); i++) {
@@ -179,6 +192,8 @@ public final class ApprovedClasses {
         model.interfaces().forEach(c -> c.asInternalName());
         for (ClassElement e : model) {
             if (e instanceof FieldModel f) {
+                printable("field name", f.fieldName().stringValue());
+                printable("descriptor", f.fieldType().stringValue());
                 f.fieldTypeSymbol();
                 f.forEach(fe -> { });
             } else if (e instanceof MethodModel m) {
@@ -190,7 +205,24 @@ public final class ApprovedClasses {
         model.findAttribute(Attributes.permittedSubclasses()).ifPresent(p -> p.permittedSubclasses().size());
     }
 
+    /**
+     * The JVM takes control characters in names and descriptors (Java calls most of them
+     * "identifier-ignorable"); the checks' messages and the kernel log quote class and member names
+     * and descriptors, so a class file that names anything with one is refused. String constants
+     * are data and may hold any character.
+     */
+    private static void printable(String what, String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                throw new IllegalArgumentException("a " + what + " has control character U+%04X; names are printable".formatted((int) c));
+            }
+        }
+    }
+
     private static void touch(MethodModel m) {
+        printable("method name", m.methodName().stringValue());
+        printable("descriptor", m.methodType().stringValue());
         m.methodTypeSymbol();
         m.findAttribute(Attributes.runtimeVisibleAnnotations()).ifPresent(a -> a.annotations().forEach(x -> x.elements()));
         for (MethodElement e : m) {
@@ -227,6 +259,11 @@ public final class ApprovedClasses {
                 char c = part.charAt(i);
                 if (c == '.' || c == ';' || c == '[' || c == '<' || c == '>') {
                     return "has '" + c + "' in a path segment, so its path is no binary name";
+                }
+                // The JVM takes a control character in a name (Java calls some "identifier-ignorable"),
+                // but every message and log line that names the class would carry it.
+                if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                    return "has control character U+%04X in its path; a class name is printable".formatted((int) c);
                 }
             }
         }
@@ -268,11 +305,13 @@ public final class ApprovedClasses {
         }
     }
 
+    // The entry is quoted printably whatever made the jar: the zip reader refuses control characters
+    // in names, but a jar may come from a directory (modpost, abi dump) or a module reader too.
     private static Refusal badEntry(String module, JarImage jar, String entry, String why) {
-        return new Refusal(ErrorCode.LOAD_BAD_ENTRY, Errno.ENOEXEC, module + ": " + jar.label() + "!/" + entry + " " + why);
+        return new Refusal(ErrorCode.LOAD_BAD_ENTRY, Errno.ENOEXEC, module + ": " + jar.label() + "!/" + Printable.quote(entry) + " " + why);
     }
 
     private static Refusal badClass(String module, JarImage jar, String entry, String why) {
-        return new Refusal(ErrorCode.LOAD_BAD_CLASS, Errno.ENOEXEC, module + ": " + jar.label() + "!/" + entry + " " + why);
+        return new Refusal(ErrorCode.LOAD_BAD_CLASS, Errno.ENOEXEC, module + ": " + jar.label() + "!/" + Printable.quote(entry) + " " + why);
     }
 }

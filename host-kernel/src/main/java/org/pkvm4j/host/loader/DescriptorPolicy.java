@@ -1,5 +1,6 @@
 package org.pkvm4j.host.loader;
 
+import java.io.UncheckedIOException;
 import java.lang.module.InvalidModuleDescriptorException;
 import java.lang.module.ModuleDescriptor;
 import java.nio.ByteBuffer;
@@ -40,11 +41,49 @@ final class DescriptorPolicy {
     static ModuleDescriptor read(JarImage jar) {
         byte[] info = jar.entry("module-info.class").orElseThrow(() -> new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC,
                 jar.label() + " is not a modular jar: it has no module-info.class"));
+        ModuleDescriptor descriptor;
         try {
-            return ModuleDescriptor.read(ByteBuffer.wrap(info), jar::packages);
+            descriptor = ModuleDescriptor.read(ByteBuffer.wrap(info), jar::packages);
         } catch (InvalidModuleDescriptorException e) {
             throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, jar.label() + " has an invalid module-info.class: " + Printable.reason(e), e);
+        } catch (UncheckedIOException e) {
+            // The JDK reads a descriptor from a buffer through a DataInput: a malformed modified-UTF-8
+            // constant (a name of the descriptor) comes out as an IOException, wrapped.
+            throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, jar.label() + " has an invalid module-info.class: "
+                    + Printable.reason(e.getCause()), e);
         }
+        // The JDK takes Java's identifier-ignorable characters (most C0 and C1 controls) in module,
+        // package and class names; every message and log line that names them would carry them.
+        for (String name : names(descriptor)) {
+            if (name.chars().anyMatch(c -> Character.isISOControl(c) || c == '\u2028' || c == '\u2029')) {
+                throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, jar.label() + " has an invalid module-info.class: it names "
+                        + Printable.quote(name) + ", which has a control character");
+            }
+        }
+        return descriptor;
+    }
+
+    /** Every name a descriptor holds: the module's, its packages, and those its directives name. */
+    private static Set<String> names(ModuleDescriptor d) {
+        Set<String> names = new HashSet<>(d.packages());
+        names.add(d.name());
+        d.rawVersion().ifPresent(names::add);
+        d.mainClass().ifPresent(names::add);
+        d.requires().forEach(r -> names.add(r.name()));
+        d.exports().forEach(e -> {
+            names.add(e.source());
+            names.addAll(e.targets());
+        });
+        d.opens().forEach(o -> {
+            names.add(o.source());
+            names.addAll(o.targets());
+        });
+        names.addAll(d.uses());
+        d.provides().forEach(p -> {
+            names.add(p.service());
+            names.addAll(p.providers());
+        });
+        return names;
     }
 
     /**

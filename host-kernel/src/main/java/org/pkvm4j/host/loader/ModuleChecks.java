@@ -14,6 +14,7 @@ import org.pkvm4j.host.abi.ApiReferences;
 import org.pkvm4j.host.abi.SymbolCheck;
 import org.pkvm4j.host.classfile.ClassModels;
 import org.pkvm4j.host.diag.ErrorCode;
+import org.pkvm4j.host.diag.Printable;
 import org.pkvm4j.host.diag.Refusal;
 import org.pkvm4j.host.initramfs.JarImage;
 import org.pkvm4j.host.initramfs.ModuleFile;
@@ -210,7 +211,7 @@ public final class ModuleChecks {
                 throw e; // a refusal, or the running API that cannot be read: not the module's fault
             } catch (RuntimeException e) {
                 throw new Refusal(ErrorCode.LOAD_BAD_CLASS, Errno.ENOEXEC, module + ": " + jar.label()
-                        + " has a class file the checks cannot read: " + e, e);
+                        + " has a class file the checks cannot read: " + e.getClass().getSimpleName() + ": " + Printable.reason(e), e);
             }
         };
     }

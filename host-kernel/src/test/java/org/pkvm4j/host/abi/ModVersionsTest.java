@@ -34,4 +34,11 @@ class ModVersionsTest {
         IOException e = assertThrows(IOException.class, () -> parse(GOOD + "0xnothex acme.X.z\n"));
         assertTrue(e.getMessage().startsWith("m.jar: META-INF/pkvm/modversions line 6 is malformed: "), e.getMessage());
     }
+
+    @Test
+    void aLongMalformedLineIsQuotedShort() {
+        IOException e = assertThrows(IOException.class, () -> parse(GOOD + "0x" + "z".repeat(100_000) + "\n"));
+        assertTrue(e.getMessage().length() < 400, "a refusal quotes at most a bounded part of the line: " + e.getMessage().length());
+        assertTrue(e.getMessage().endsWith("zzz..."), e.getMessage());
+    }
 }

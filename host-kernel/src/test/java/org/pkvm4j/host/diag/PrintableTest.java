@@ -13,6 +13,7 @@ class PrintableTest {
         String plain = "acme.x.Foo$1 \u00e9";
         assertSame(plain, Printable.of(plain), "nothing to escape: the same string");
         assertEquals("a\\u000a[    0.1] forged\\u001b[2J", Printable.of("a\n[    0.1] forged\u001b[2J"));
+        assertEquals("a\\u2028b\\u2029", Printable.of("a\u2028b\u2029"), "Unicode line and paragraph separators too");
     }
 
     /** Scenario: a class whose name holds a newline cannot forge a second line of pkvm verify's output. */
@@ -33,6 +34,8 @@ class PrintableTest {
         String text = "one\ntwo\nth\u001bree";
         int at = Printable.firstControl(text);
         assertEquals(3, Printable.lineOf(text, at));
+        assertEquals(1, Printable.lineOf(text, 3));
+        assertEquals(2, Printable.lineOf(text, 4));
         assertEquals("control character U+001B at column 3", Printable.describeControl(text, at));
     }
 

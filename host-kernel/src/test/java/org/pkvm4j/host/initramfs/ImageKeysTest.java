@@ -84,4 +84,27 @@ class ImageKeysTest {
         assertTrue(message.chars().noneMatch(Character::isISOControl), message);
         assertTrue(message.length() < 400, message);
     }
+
+    // Found by fuzzing (KeyFileFuzzTest, both): an END line before the BEGIN line's end, or sharing its
+    // dashes, was a StringIndexOutOfBoundsException.
+    @Test
+    void anEndLineBeforeTheBodyIsRefusedNamingTheFile() throws Exception {
+        for (String type : new String[] {"PUBLIC KEY", "PRIVATE KEY"}) {
+            for (String text : new String[] {
+                    "-----BEGIN " + type + "-----END " + type + "-----\nMCowBQYDK2VwAyEA\n",
+                    "-----END " + type + "-----\n-----BEGIN " + type + "-----\nMCowBQYDK2VwAyEA\n",
+                    "-----BEGIN " + type + "-----\nMCowBQYDK2VwAyEA\n"}) {
+                Path key = Files.writeString(dir.resolve("k.pem"), text);
+                String message = refusal(() -> {
+                    if (type.startsWith("PUBLIC")) {
+                        ImageKeys.readPublic(key);
+                    } else {
+                        ImageKeys.readPrivate(key);
+                    }
+                });
+                assertEquals(key + " is not an Ed25519 " + type.toLowerCase() + " in PEM: no -----END " + type
+                        + "----- after its -----BEGIN " + type + "-----; make keys with ./pkvm initramfs keygen", message);
+            }
+        }
+    }
 }

@@ -56,6 +56,20 @@ class ModinfoTest {
         assertThrows(IOException.class, () -> parse("name=m\ndepends=a,\n"));
     }
 
+    // Found by fuzzing (ModinfoFuzzTest): a key with an escaped control character was quoted whole.
+    @Test
+    void aLongKeyWithAnEscapedControlIsQuotedShort() {
+        IOException e = assertThrows(IOException.class, () -> parse("name=m\n" + "k\\u0009".repeat(5_000) + "=v\n"));
+        assertTrue(e.getMessage().contains("has a control character (written as an escape)"), e.getMessage());
+        assertTrue(e.getMessage().length() < 400, "a refusal quotes at most a bounded part of the key: " + e.getMessage().length());
+    }
+
+    @Test
+    void aLongDependsIsQuotedShort() {
+        IOException e = assertThrows(IOException.class, () -> parse("name=m\ndepends=" + "a,".repeat(50_000) + ",b\n"));
+        assertTrue(e.getMessage().length() < 400, "a refusal quotes at most a bounded part of depends=: " + e.getMessage().length());
+    }
+
     // Found by fuzzing (ModinfoFuzzTest): a malformed escape escaped as IllegalArgumentException.
     @Test
     void aMalformedEscapeIsNotAModuleFile() {

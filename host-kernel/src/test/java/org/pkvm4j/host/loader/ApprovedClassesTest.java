@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
+import java.lang.classfile.ClassFile;
 import org.junit.jupiter.api.Test;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.host.diag.ErrorCode;
@@ -59,11 +60,64 @@ class ApprovedClassesTest {
         byte[] forged = TestClasses.type("acme.x.UQQ" + "x".repeat(1000));
         String latin1 = new String(forged, java.nio.charset.StandardCharsets.ISO_8859_1);
         int at = latin1.indexOf("acme/x/UQQ") + "acme/x/U".length();
+        byte[] longName = forged.clone();
+        longName[at] = 'V';
+        Refusal r = refused(ErrorCode.LOAD_BAD_ENTRY, TestClasses.jar("acme/x/Util.class", longName), ACME);
+        assertTrue(r.getMessage().contains("declares class acme/x/UVQxxx"), r.getMessage());
+        assertTrue(r.getMessage().length() < 600, r.getMessage());
+        // A control character in it: since the campaign of 2026-12-06, refused with every name in the
+        // class file before the declared name is compared (aControlCharacterInANameOrDescriptor...).
         forged[at] = 0x11; // no ClassDesc has a control character in its name: the bytes are forged
         forged[at + 1] = 0x1b;
-        Refusal r = refused(ErrorCode.LOAD_BAD_ENTRY, TestClasses.jar("acme/x/Util.class", forged), ACME);
-        assertTrue(r.getMessage().contains("declares class acme/x/U\\u0011\\u001bxxx"), r.getMessage());
-        assertTrue(r.getMessage().length() < 600, r.getMessage());
+        Refusal control = refused(ErrorCode.LOAD_BAD_CLASS, TestClasses.jar("acme/x/Util.class", forged), ACME);
+        assertTrue(control.getMessage().contains("a class name has control character U+0011"), control.getMessage());
+    }
+
+    // Found by fuzzing (ClassFileFuzzTest#approve): a class path with a control character (a name the
+    // JVM takes) reached the class-file refusal and was quoted raw. The zip reader refuses such entry
+    // names; a jar made from a directory or a module reader does not pass through it.
+    @Test
+    void aControlCharacterInAClassPathIsRefusedAndQuotedPrintably() {
+        for (char c : new char[] {'\u0000', '\u0011', '\u001b', '\u007f', '\u009b', '\u2028'}) {
+            String entry = "acme/x/Kv" + c + "Store.class";
+            Refusal r = refused(ErrorCode.LOAD_BAD_ENTRY, TestClasses.jar(entry, new byte[] {(byte) 0xca, (byte) 0xfe}), ACME);
+            assertTrue(r.getMessage().contains("has control character U+%04X in its path".formatted((int) c)), r.getMessage());
+            assertTrue(r.getMessage().chars().noneMatch(ch -> Character.isISOControl(ch) || ch == '\u2028'), r.getMessage());
+        }
+    }
+
+    // Found by fuzzing (ModuleFileFuzzTest#bytes): a class constant the JVM would refuse (';' inside
+    // it) passed approval and failed the API scan with the name, NUL and all, in its message.
+    @Test
+    void aClassConstantWithAnInvalidNameIsRefusedAtApproval() {
+        byte[] forged = TestClasses.referencingInInit("acme.x.Util", "acme.x.Zzz");
+        String latin1 = new String(forged, java.nio.charset.StandardCharsets.ISO_8859_1);
+        int at = latin1.indexOf("acme/x/Zzz");
+        forged[at + "acme/x/Z".length()] = ';';
+        forged[at + "acme/x/Z".length() + 1] = 0x00; // not modified UTF-8: written as a literal 0x00, refused either way
+        Refusal r = refused(ErrorCode.LOAD_BAD_CLASS, TestClasses.jar("acme/x/Util.class", forged), ACME);
+        assertTrue(r.getMessage().contains("acme/x/Util.class is not a valid class file"), r.getMessage());
+        assertTrue(r.getMessage().chars().noneMatch(Character::isISOControl), r.getMessage());
+    }
+
+    // Found by fuzzing (ModuleFileFuzzTest, both, the rerun): a control character in a class name
+    // inside a method descriptor (the JVM takes it) was quoted by the EL2 symbol check.
+    @Test
+    void aControlCharacterInANameOrDescriptorIsRefusedAtApprovalButNotInAString() {
+        for (String target : new String[] {"acme/x/Zzz", "run", "Ljava/lang/String;"}) {
+            byte[] forged = TestClasses.type("acme.x.Util", cb -> cb
+                    .withField("name", java.lang.constant.ConstantDescs.CD_String, ClassFile.ACC_STATIC)
+                    .withMethodBody("run", java.lang.constant.MethodTypeDesc.of(java.lang.constant.ConstantDescs.CD_void,
+                            java.lang.constant.ClassDesc.of("acme.x.Zzz")), ClassFile.ACC_STATIC, code -> code.return_()));
+            String latin1 = new String(forged, java.nio.charset.StandardCharsets.ISO_8859_1);
+            forged[latin1.indexOf(target) + 1] = 0x01;
+            Refusal r = refused(ErrorCode.LOAD_BAD_CLASS, TestClasses.jar("acme/x/Util.class", forged), ACME);
+            assertTrue(r.getMessage().contains("acme/x/Util.class is not a valid class file: a "), r.getMessage());
+            assertTrue(r.getMessage().contains("has control character U+0001; names are printable"), r.getMessage());
+        }
+        byte[] withString = TestClasses.type("acme.x.Util", cb -> cb.withMethodBody("run", java.lang.constant.ConstantDescs.MTD_void,
+                ClassFile.ACC_STATIC, code -> code.ldc("a line\n\u0001").pop().return_()));
+        ApprovedClasses.approve("m", TestClasses.jar("acme/x/Util.class", withString), ACME);
     }
 
     @Test
