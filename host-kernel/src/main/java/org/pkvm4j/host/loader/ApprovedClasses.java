@@ -23,6 +23,8 @@ import java.lang.classfile.instruction.NewObjectInstruction;
 import java.lang.classfile.instruction.NewReferenceArrayInstruction;
 import java.lang.classfile.instruction.TypeCheckInstruction;
 import java.lang.classfile.constantpool.Utf8Entry;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.MethodTypeDesc;
 import java.lang.module.ModuleDescriptor;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -179,9 +181,18 @@ public final class ApprovedClasses {
                 printable("class name", c.asInternalName());
             } else if (p instanceof NameAndTypeEntry n) {
                 printable("member name", n.name().stringValue());
-                printable("descriptor", n.type().stringValue());
+                String type = n.type().stringValue();
+                printable("descriptor", type);
+                // A descriptor the JVM would refuse ('.' in a class name, no ';'): refused here, not
+                // by whichever later check parses the reference first (the KMI check did).
+                if (type.startsWith("(")) {
+                    MethodTypeDesc.ofDescriptor(type);
+                } else {
+                    ClassDesc.ofDescriptor(type);
+                }
             } else if (p instanceof MethodTypeEntry t) {
                 printable("descriptor", t.descriptor().stringValue());
+                t.asSymbol();
             }
         }
         for (int i = 0; i < model.constantPool().bootstrapMethodCount(); i++) {

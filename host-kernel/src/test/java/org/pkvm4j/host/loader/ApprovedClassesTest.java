@@ -190,4 +190,20 @@ class ApprovedClassesTest {
         }
         refused(ErrorCode.LOAD_BAD_CLASS, TestClasses.jar("acme/x/Foo.class", bad), ACME);
     }
+
+    /**
+     * Scenario: a member descriptor the JVM would refuse ('.' in a class name, an unterminated one)
+     * is refused at approval, naming the entry, before any check parses the reference. Found by
+     * fuzzing (ModuleFileFuzzTest#entries): such a method reference reached the KMI check as an
+     * IllegalArgumentException.
+     */
+    @Test
+    void aDescriptorTheJvmWouldRefuseIsRefusedAtApproval() {
+        for (String descriptor : java.util.List.of("()Lo.g/pkvm4j/api/el2/HypSpinLock;", "(I", "Lacme/x/Foo", "()Q")) {
+            byte[] bad = TestClasses.type("acme.x.Foo", cb -> cb.constantPool().nameAndTypeEntry(
+                    cb.constantPool().utf8Entry("m"), cb.constantPool().utf8Entry(descriptor)));
+            Refusal r = refused(ErrorCode.LOAD_BAD_CLASS, TestClasses.jar("acme/x/Foo.class", bad), ACME);
+            assertTrue(r.getMessage().contains("t.jar!/acme/x/Foo.class"), r.getMessage());
+        }
+    }
 }
