@@ -38,6 +38,9 @@ import org.pkvm4j.machine.El2Image;
  * @param symbols every symbol, in section order
  */
 record El2SymbolTable(List<El2Image.Symbol> symbols) {
+    /** The kernel's bound on a symbol name, with its terminating NUL ({@code KSYM_NAME_LEN}). */
+    static final int KSYM_NAME_LEN = 512;
+
     private static final ClassDesc CD_EL2_SYMBOL = desc(El2Symbol.class);
     private static final MethodTypeDesc INIT = MethodTypeDesc.of(ClassDesc.ofDescriptor("V"), desc(ModuleOps.class));
     private static final MethodTypeDesc HVC = MethodTypeDesc.of(ClassDesc.ofDescriptor("V"), desc(UserPtRegs.class));
@@ -79,6 +82,13 @@ record El2SymbolTable(List<El2Image.Symbol> symbols) {
                     continue;
                 }
                 String where = className + "." + method.methodName().stringValue() + method.methodType().stringValue();
+                if (!isCName(symbol.get())) {
+                    // The name is an annotation's string: any character may be in it, and every
+                    // later message quotes it. The kernel's symbols are C names; so are these.
+                    throw new Refusal(ErrorCode.LOAD_BAD_EL2_SYMBOL, Errno.ENOEXEC, module + ": EL2 symbol "
+                            + Printable.quote(symbol.get()) + " on " + where + " is not a C name ([A-Za-z_][A-Za-z0-9_]*,"
+                            + " shorter than KSYM_NAME_LEN, " + KSYM_NAME_LEN + ")");
+                }
                 String previous = declaredAt.putIfAbsent(symbol.get(), where);
                 if (previous != null) {
                     throw new Refusal(ErrorCode.LOAD_BAD_EL2_SYMBOL, Errno.ENOEXEC, module + ": EL2 symbol " + symbol.get()
@@ -94,6 +104,20 @@ record El2SymbolTable(List<El2Image.Symbol> symbols) {
             classStart += entry.getValue().length;
         }
         return new El2SymbolTable(symbols);
+    }
+
+    /** Whether {@code name} is a C identifier shorter than {@code KSYM_NAME_LEN}. */
+    static boolean isCName(String name) {
+        if (name.isEmpty() || name.length() >= KSYM_NAME_LEN || Character.isDigit(name.charAt(0))) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The symbol called {@code name}. */
