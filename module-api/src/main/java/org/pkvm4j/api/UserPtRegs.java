@@ -168,7 +168,9 @@ public final class UserPtRegs {
     /** A view open for the calling thread, or a register file. */
     private boolean usable() {
         long open = openFor;
-        return open == Thread.currentThread().threadId() || open == FILE;
+        // The gate test last, off the fast path: a file another thread published without a
+        // happens-before edge may still show openFor = 0; its final gate field says what it is.
+        return open == Thread.currentThread().threadId() || open == FILE || gate == null;
     }
 
     private void writeSys(int i, long value) {
