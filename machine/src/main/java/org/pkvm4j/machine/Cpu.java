@@ -84,9 +84,7 @@ public final class Cpu {
     Cpu(int id, Machine machine) {
         this.id = id;
         this.machine = machine;
-        for (SysReg r : SysReg.values()) {
-            el1Sysregs[r.ordinal()] = r.resetValue();
-        }
+        resetEl1Sysregs();
         el2SysRegs[HCR_EL2] = Hcr.HOST_NVHE_FLAGS;
     }
 
@@ -186,10 +184,15 @@ public final class Cpu {
         hostContext.regs().clear();
         guestContext.regs().clear();
         java.util.Arrays.fill(el2SysRegs, 0);
+        resetEl1Sysregs();
+        power = state;
+    }
+
+    /** The EL1 system registers as a reset leaves them (power-on, and every powerdown). */
+    private void resetEl1Sysregs() {
         for (SysReg r : SysReg.values()) {
             el1Sysregs[r.ordinal()] = r.resetValue();
         }
-        power = state;
     }
 
     long sysReg(El2SysReg reg) {

@@ -29,6 +29,18 @@ class HypAllocRefillTest {
     private final List<Long> donated = new ArrayList<>();
     private final List<Long> freed = new ArrayList<>();
     private long nextPfn = 0x1000;
+    // The host's pages the gateway donates from: counted up from 0x1000, and the ones given back.
+    private final HvcGateway.HostPages hostPages = new HvcGateway.HostPages() {
+        @Override
+        public long alloc() {
+            return nextPfn++;
+        }
+
+        @Override
+        public void free(long pfn) {
+            freed.add(pfn);
+        }
+    };
     private int calls;
 
     /** A vector whose module call needs {@code pagesNeeded} pages donated before it answers 42 (negative: never enough). */
@@ -54,17 +66,7 @@ class HypAllocRefillTest {
                 }
             }
         });
-        gateway.refillHypAllocFrom(new HvcGateway.HostPages() {
-            @Override
-            public long alloc() {
-                return nextPfn++;
-            }
-
-            @Override
-            public void free(long pfn) {
-                freed.add(pfn);
-            }
-        });
+        gateway.refillHypAllocFrom(hostPages);
     }
 
     @Test
@@ -125,17 +127,7 @@ class HypAllocRefillTest {
                 }
             }
         });
-        gateway.refillHypAllocFrom(new HvcGateway.HostPages() {
-            @Override
-            public long alloc() {
-                return nextPfn++;
-            }
-
-            @Override
-            public void free(long pfn) {
-                freed.add(pfn);
-            }
-        });
+        gateway.refillHypAllocFrom(hostPages);
         assertEquals(7, gateway.el2ModCall(MOD_CALL, 0, 0, 0));
         assertEquals(List.of(List.of(0x1000L, 1L, 0L), List.of(0x1001L, 1L, 0L)),
                 refills.stream().map(r -> List.of(r[0], r[1], r[2])).toList(), "one page each, to the host pool");

@@ -38,6 +38,7 @@ import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.hypervisor.mem.VmTable;
 import org.pkvm4j.hypervisor.smc.FfaProxy;
 import org.pkvm4j.hypervisor.smc.HostSmc;
+import org.pkvm4j.hypervisor.smc.HostSmcCalls;
 import org.pkvm4j.hypervisor.smc.PsciRelay;
 import org.pkvm4j.hypervisor.smc.SmcRegistry;
 import org.pkvm4j.hypervisor.traps.HypTraps;
@@ -107,17 +108,7 @@ class CtxtRegistrationsTest {
     }
 
     private long smc(int cpuId, long fn, long a1, long a2, long a3) {
-        Cpu cpu = machine.getCpu(cpuId);
-        try {
-            cpu.regs().set(0, fn);
-            cpu.regs().set(1, a1);
-            cpu.regs().set(2, a2);
-            cpu.regs().set(3, a3);
-            cpu.smc();
-            return cpu.regs().get(0);
-        } finally {
-            machine.putCpu(cpu);
-        }
+        return HostSmcCalls.smc(machine, cpuId, fn, a1, a2, a3)[0];
     }
 
     /**

@@ -34,10 +34,10 @@ import org.pkvm4j.hypervisor.mem.IllegalAbtNotifiers;
 import org.pkvm4j.hypervisor.mem.MemProtect;
 import org.pkvm4j.hypervisor.smc.FfaProxy;
 import org.pkvm4j.hypervisor.smc.HostSmc;
+import org.pkvm4j.hypervisor.smc.HostSmcCalls;
 import org.pkvm4j.hypervisor.smc.HypCpuParams;
 import org.pkvm4j.hypervisor.smc.PsciRelay;
 import org.pkvm4j.hypervisor.smc.SmcRegistry;
-import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.Dram;
 import org.pkvm4j.machine.HypPanic;
 import org.pkvm4j.machine.HypPanicException;
@@ -90,17 +90,7 @@ class SmcOpsContainmentTest {
     }
 
     private long smc(int cpuId, long fn, long a1, long a2, long a3) {
-        Cpu cpu = machine.getCpu(cpuId);
-        try {
-            cpu.regs().set(0, fn);
-            cpu.regs().set(1, a1);
-            cpu.regs().set(2, a2);
-            cpu.regs().set(3, a3);
-            cpu.smc();
-            return cpu.regs().get(0);
-        } finally {
-            machine.putCpu(cpu);
-        }
+        return HostSmcCalls.smc(machine, cpuId, fn, a1, a2, a3)[0];
     }
 
     private void registerAll(ModuleOps o) {

@@ -69,16 +69,7 @@ class HostSmcChainTest {
     }
 
     private long[] smc(int cpuId, long fn, long a1, long a2, long a3, long a4) {
-        Cpu cpu = machine.getCpu(cpuId);
-        try {
-            for (int i = 0; i < 5; i++) {
-                cpu.regs().set(i, new long[] {fn, a1, a2, a3, a4}[i]);
-            }
-            cpu.smc();
-            return new long[] {cpu.regs().get(0), cpu.regs().get(1), cpu.regs().get(2), cpu.regs().get(3)};
-        } finally {
-            machine.putCpu(cpu);
-        }
+        return HostSmcCalls.smc(machine, cpuId, fn, a1, a2, a3, a4);
     }
 
     private long smc0(int cpuId, long fn, long a1, long a2, long a3) {
