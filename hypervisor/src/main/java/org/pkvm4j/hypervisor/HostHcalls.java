@@ -102,7 +102,11 @@ public final class HostHcalls {
         }
     }
 
-    /** Runs {@code call}'s wrapper; the switch is exhaustive, so a call without one does not compile. */
+    /**
+     * Runs {@code call}'s wrapper; the switch is exhaustive, so a call without one does not compile.
+     * A switch expression, not a statement with {@code case null} (also checked for exhaustiveness):
+     * that one links an {@code enumSwitch} bootstrap in every boot's hyp layer.
+     */
     private void dispatch(HostHcall call, Cpu cpu, UserPtRegs regs) {
         int unused = switch (call) {
             case PKVM_ALLOC_MODULE_VA -> {
