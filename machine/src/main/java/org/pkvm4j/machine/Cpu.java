@@ -306,7 +306,9 @@ public final class Cpu {
      */
     public long takeHypRequest() {
         long r = hypRequest;
-        hypRequest = 0;
+        if (r != 0) {
+            hypRequest = 0; // read on every HVC's way back, written only when there was a request
+        }
         return r;
     }
 
