@@ -12,9 +12,12 @@
  * measurement log and the check pipeline's refusals. The ABI machinery behind modversions and the
  * EL2 code verifier only the author tools and the CLI call. It knows nothing of the CLI (docs/adr/0012-house-split.md).
  */
+// "module": the qualified exports below name modules built after this one, which javac cannot see yet.
+@SuppressWarnings("module")
 module org.pkvm4j.host {
     requires transitive org.pkvm4j.machine;
-    requires org.apache.logging.log4j;
+    // KernelLog's printers take the caller's Log4j Logger.
+    requires transitive org.apache.logging.log4j;
     // The trace and the measurement log are written as JSON (MeasurementLog.writeJson takes a generator).
     requires transitive tools.jackson.core;
 

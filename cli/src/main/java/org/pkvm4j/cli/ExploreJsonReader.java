@@ -24,6 +24,7 @@ import org.pkvm4j.host.FaultPlan;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.json.JsonFactory;
 
 /**
@@ -43,7 +44,7 @@ final class ExploreJsonReader {
      * @throws IllegalArgumentException naming the file if it cannot be read or is not an exploration
      */
     static Exploration read(Path file) {
-        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8); JsonParser p = FACTORY.createParser(in)) {
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8); JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), in)) {
             p.nextToken();
             Object tree = value(p);
             if (p.nextToken() != null) {

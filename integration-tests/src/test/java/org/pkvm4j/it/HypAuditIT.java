@@ -72,7 +72,7 @@ class HypAuditIT {
 
         Machine machine = kernel.machine();
         for (int cpu = 0; cpu < machine.nrCpus(); cpu++) {
-            try (CpuPin pin = machine.pinCurrentThread(cpu)) {
+            try (CpuPin _ = machine.pinCurrentThread(cpu)) {
                 assertEquals(ACTLR_VALUE, kernel.ioctl("hyp_audit", READ_ACTLR, 0), "CPU" + cpu);
             }
         }

@@ -101,7 +101,7 @@ class SysregTrapIT {
         Machine machine = kernel.machine();
         HvcGateway gateway = kernel.gateway();
         for (int cpu = 0; cpu < machine.nrCpus(); cpu++) {
-            try (CpuPin pin = machine.pinCurrentThread(cpu)) {
+            try (CpuPin _ = machine.pinCurrentThread(cpu)) {
                 gateway.writeSysreg(SysReg.SCTLR_EL1, ON);
                 gateway.writeSysreg(SysReg.SCTLR_EL1, 0);
                 assertEquals(ON, gateway.readSysreg(SysReg.SCTLR_EL1), "CPU" + cpu);
@@ -133,7 +133,7 @@ class SysregTrapIT {
     /** On CPU {@code cpu}: a write that turns the MMU off is refused by EL2 (the trap is on there). */
     private static void assertTrapOn(HostKernel kernel, int cpu) {
         long refused = kernel.ioctl("sysreg_trap", REFUSED, 0);
-        try (CpuPin pin = kernel.machine().pinCurrentThread(cpu)) {
+        try (CpuPin _ = kernel.machine().pinCurrentThread(cpu)) {
             assertEquals(ON, kernel.ioctl("sysreg_trap", WRITE, ON & ~M), "CPU" + cpu + ": the MMU stays on");
         }
         assertEquals(refused + 1, kernel.ioctl("sysreg_trap", REFUSED, 0));
@@ -148,7 +148,7 @@ class SysregTrapIT {
     @Test
     void theTrapSurvivesAPowerdownSuspend() {
         HostKernel kernel = boot(null);
-        try (CpuPin pin = kernel.machine().pinCurrentThread(1)) {
+        try (CpuPin _ = kernel.machine().pinCurrentThread(1)) {
             assertEquals(ON, kernel.ioctl("sysreg_trap", WRITE, ON));
             assertEquals(1, kernel.ioctl("sysreg_trap", ALLOWED, 0));
             assertEquals(Psci.RET_SUCCESS, kernel.smcGateway().cpuSuspend(1, Psci.POWER_STATE_TYPE_POWER_DOWN));
@@ -174,7 +174,7 @@ class SysregTrapIT {
         SmcGateway smc = kernel.smcGateway();
         assertEquals(Psci.RET_SUCCESS, smc.cpuOff(2));
         assertEquals(Psci.RET_SUCCESS, smc.cpuOn(0, 2, Dram.BASE, 0x42));
-        try (CpuPin pin = kernel.machine().pinCurrentThread(2)) {
+        try (CpuPin _ = kernel.machine().pinCurrentThread(2)) {
             assertEquals(SysReg.SCTLR_EL1.resetValue(), kernel.ioctl("sysreg_trap", READ, 0), "a fresh CPU");
             assertEquals(ON, kernel.ioctl("sysreg_trap", WRITE, ON));
         }
@@ -194,7 +194,7 @@ class SysregTrapIT {
     void theTrapSurvivesSystemSuspend() {
         HostKernel kernel = boot(null);
         SmcGateway smc = kernel.smcGateway();
-        try (CpuPin pin = kernel.machine().pinCurrentThread(0)) {
+        try (CpuPin _ = kernel.machine().pinCurrentThread(0)) {
             assertEquals(ON, kernel.ioctl("sysreg_trap", WRITE, ON));
         }
         assertEquals(Psci.RET_DENIED, smc.systemSuspend(0), "other CPUs are on");
@@ -204,7 +204,7 @@ class SysregTrapIT {
         assertEquals(Psci.RET_SUCCESS, smc.systemSuspend(0));
         assertTrapOn(kernel, 0);
         assertEquals(Psci.RET_SUCCESS, smc.cpuOn(0, 3, Dram.BASE, 0));
-        try (CpuPin pin = kernel.machine().pinCurrentThread(3)) {
+        try (CpuPin _ = kernel.machine().pinCurrentThread(3)) {
             assertEquals(ON, kernel.ioctl("sysreg_trap", WRITE, ON));
         }
         assertTrapOn(kernel, 3);
@@ -224,7 +224,7 @@ class SysregTrapIT {
         String panics = Devices.addFixture(initramfs, "handler-panics");
         HostKernel kernel = Devices.boot("kvm-arm.mode=protected kvm-arm.protected_modules=sysreg_trap," + panics
                 + " nr_cpus=4 mem=64M", initramfs);
-        try (CpuPin pin = kernel.machine().pinCurrentThread(3)) {
+        try (CpuPin _ = kernel.machine().pinCurrentThread(3)) {
             kernel.ioctl("sysreg_trap", WRITE, ON);
             kernel.ioctl("sysreg_trap", WRITE, 0);
             assertThrows(HypPanicException.class, () -> kernel.ioctl("handler_panics", 0, 0));

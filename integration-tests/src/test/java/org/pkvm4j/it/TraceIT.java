@@ -155,7 +155,7 @@ class TraceIT {
                     initramfs), trace);
             Pkvm driver = kernel.pkvm("pkvm_driver").orElseThrow();
             var hvc = kernel.lsmod().getFirst().hvcs().getFirst();
-            try (CpuPin pin = kernel.machine().pinCurrentThread()) {
+            try (CpuPin _ = kernel.machine().pinCurrentThread()) {
                 for (int i = 0; i < 10; i++) {
                     driver.el2ModCall(hvc);
                 }

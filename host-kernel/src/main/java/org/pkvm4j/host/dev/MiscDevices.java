@@ -20,6 +20,10 @@ public final class MiscDevices {
 
     private final Map<String, Entry> devices = new ConcurrentHashMap<>();
 
+    /** A registry with no device in it. */
+    public MiscDevices() {
+    }
+
     /**
      * Registers {@code device} as {@code /dev/<name>} for module {@code owner}.
      *

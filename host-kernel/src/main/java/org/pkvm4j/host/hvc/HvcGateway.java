@@ -192,7 +192,7 @@ public final class HvcGateway {
      */
     public void onEachCpu(IntConsumer fn) {
         for (int id = 0; id < machine.nrCpus(); id++) {
-            try (CpuPin pin = machine.pinCurrentThread(id)) {
+            try (CpuPin _ = machine.pinCurrentThread(id)) {
                 fn.accept(id);
             }
         }

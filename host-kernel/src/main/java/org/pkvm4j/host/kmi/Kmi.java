@@ -42,6 +42,9 @@ public enum Kmi {
     }
 
     /** What {@code dyn_hcall_t} and the module callbacks take in this branch. */
+    // "exports": org.pkvm4j.host.abi and .verify are exported to the author tools and the CLI only, which
+    // are this member's callers.
+    @SuppressWarnings("exports")
     public HandlerAbi handlerAbi() {
         return handlerAbi;
     }

@@ -55,6 +55,7 @@ public final class KmiCheck {
      *     {@code ENOEXEC} ({@code PKVM-LOAD-KMI-MEMBER}) for handlers of another ABI; {@code ENOENT}
      *     ({@code PKVM-LOAD-KMI-MEMBER}) for a {@code ModuleOps} member the KMI lacks
      */
+    @SuppressWarnings("exports") // ApiReferences: org.pkvm4j.host.abi is exported to the tools and the CLI only
     public static void check(String module, Optional<Kmi> built, Optional<Kmi> device, ApiReferences refs) {
         if (built.isPresent() && device.isPresent() && device.get() != built.get()) {
             throw new Refusal(ErrorCode.LOAD_KMI_MISMATCH, Errno.ENOEXEC, module + ": KMI '" + built.get().branch()

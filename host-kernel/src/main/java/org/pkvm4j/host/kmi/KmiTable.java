@@ -32,6 +32,9 @@ import org.pkvm4j.host.abi.ApiReferences.HandlerAbi;
  * @param handlerAbi what {@code dyn_hcall_t} and the callbacks take
  * @param members every row, in declaration order (pkvm4j's own members last)
  */
+// "exports": org.pkvm4j.host.abi and .verify are exported to the author tools and the CLI only, which
+// are this record's callers.
+@SuppressWarnings("exports")
 public record KmiTable(Kmi kmi, HandlerAbi handlerAbi, List<Member> members) {
     /** The slot of pkvm4j's own members, which have no C member. */
     public static final String EXTRA = "—";

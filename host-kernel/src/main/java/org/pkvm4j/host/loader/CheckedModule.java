@@ -75,11 +75,15 @@ public final class CheckedModule {
     }
 
     /** The outcome of the ABI check; empty if it was switched off or refused the module. */
+    // "exports": org.pkvm4j.host.abi and .verify are exported to the author tools and the CLI only, which
+    // are this member's callers.
+    @SuppressWarnings("exports")
     public Optional<SymbolCheck.Outcome> abi() {
         return abi;
     }
 
     /** Every violation of the EL2 code rules; empty when the code passed or was not verified. */
+    @SuppressWarnings("exports") // as abi()
     public List<Violation> violations() {
         return violations;
     }

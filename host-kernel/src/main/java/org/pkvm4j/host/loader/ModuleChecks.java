@@ -71,6 +71,9 @@ public final class ModuleChecks {
      *     verifier and the running API only)
      * @param kmi the device's KMI; empty offline, where a module is checked against the KMI it records
      */
+    // "exports": org.pkvm4j.host.abi and .verify are exported to the author tools and the CLI only, which
+    // are this member's callers.
+    @SuppressWarnings("exports")
     public record Options(Optional<List<String>> dependencyModules, Supplier<AbiModel> api, El2Verifier verifier,
             boolean cached, Optional<Kmi> kmi) {
         /** Options for a device of the default KMI. */

@@ -129,7 +129,7 @@ public final class ModuleLoader {
             return existing.module();
         }
         long start = System.nanoTime();
-        try (CloseableThreadContext.Instance ctc = CloseableThreadContext.put("module", module)) {
+        try (CloseableThreadContext.Instance _ = CloseableThreadContext.put("module", module)) {
             LoadedModule m = load(module).module();
             trace.moduleLoad(module, start, System.nanoTime() - start, "ok", null);
             return m;
@@ -355,7 +355,7 @@ public final class ModuleLoader {
      */
     public synchronized Unloaded rmmod(String name) {
         String module = ProtectedModules.normalize(name);
-        try (CloseableThreadContext.Instance ctc = CloseableThreadContext.put("module", module)) {
+        try (CloseableThreadContext.Instance _ = CloseableThreadContext.put("module", module)) {
             Loaded target = loaded.get(module);
             if (target == null) {
                 throw new Refusal(ErrorCode.RMMOD_NOT_LOADED, Errno.ENOENT, "module " + module + " is not currently loaded");

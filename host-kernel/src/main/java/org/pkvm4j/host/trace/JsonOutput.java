@@ -2,6 +2,7 @@ package org.pkvm4j.host.trace;
 
 import java.io.Writer;
 import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.StreamWriteFeature;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.core.json.JsonWriteFeature;
@@ -30,7 +31,7 @@ public final class JsonOutput {
 
     /** A generator of one document to {@code out}; write errors surface as Jackson's unchecked exceptions. */
     public static JsonGenerator generator(Writer out) {
-        return FACTORY.createGenerator(out);
+        return FACTORY.createGenerator(ObjectWriteContext.empty(), out);
     }
 
     /**

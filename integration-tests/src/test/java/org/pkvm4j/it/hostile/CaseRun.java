@@ -140,6 +140,8 @@ final class CaseRun {
                 .map(t -> t.getName() + (t.isVirtual() ? " (virtual)" : "")).sorted().collect(Collectors.joining(", ")));
     }
 
+    // "removal": System.runFinalization; while the JDK still runs finalizers, a hostile module's must be provoked.
+    @SuppressWarnings("removal")
     private static void drive(HostileCase c, HostKernel kernel, Observation seen, long[] excludedThreads) {
         SecurityState state = kernel.securityState();
         seen.put("security", state.getClass().getSimpleName());

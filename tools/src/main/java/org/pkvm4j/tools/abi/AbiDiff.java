@@ -22,6 +22,9 @@ import org.pkvm4j.host.abi.AbiSymbol;
  * ({@link MemberRules}), types by their descriptions ({@link TypeRules}). The report is sorted:
  * breaking changes first, then by symbol name, so two runs over the same inputs print the same.
  */
+// "exports": the host exports org.pkvm4j.host.abi and .verify to the CLI and these tools only; the
+// tools' other caller, the Maven plugin, runs on the class path, where module exports do not apply.
+@SuppressWarnings("exports")
 public final class AbiDiff {
     /** Exit status bit: the ABIs differ (abidiff's {@code ABIDIFF_ABI_CHANGE}). */
     public static final int ABI_CHANGE = 4;

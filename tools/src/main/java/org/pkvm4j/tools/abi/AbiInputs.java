@@ -11,6 +11,9 @@ import org.pkvm4j.host.initramfs.JarImage;
  * Where an ABI comes from: an API jar, a build's class folder, or a dump checked into the tree,
  * told apart by content rather than by name, as {@code abidiff} takes either a binary or an ABI XML.
  */
+// "exports": the host exports org.pkvm4j.host.abi and .verify to the CLI and these tools only; the
+// tools' other caller, the Maven plugin, runs on the class path, where module exports do not apply.
+@SuppressWarnings("exports")
 public final class AbiInputs {
     private AbiInputs() {
     }

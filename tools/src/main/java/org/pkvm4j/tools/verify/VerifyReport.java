@@ -31,6 +31,9 @@ import org.pkvm4j.host.verify.Violation;
  * @param el2Summary one line on the EL2 code: ok, refused with counts, or no EL2 part
  * @param allowlist where the EL2 allow-list came from
  */
+// "exports": the host exports org.pkvm4j.host.abi and .verify to the CLI and these tools only; the
+// tools' other caller, the Maven plugin, runs on the class path, where module exports do not apply.
+@SuppressWarnings("exports")
 public record VerifyReport(String module, List<Step> steps, List<Violation> violations, String el2Summary, String allowlist) {
     /** One check: passed with {@code detail}, or refused with the loader's exception. */
     public record Step(String check, String detail, PkvmException refusal) {
