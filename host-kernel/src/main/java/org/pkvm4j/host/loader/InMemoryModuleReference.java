@@ -58,9 +58,11 @@ public final class InMemoryModuleReference extends ModuleReference {
                 return jar.entry(Objects.requireNonNull(name)).map(ByteArrayInputStream::new);
             }
 
+            // Read-only: the buffer wraps the checked bytes themselves, and the layer's own code can reach
+            // this reader (ResolvedModule.reference()). A writable one would let it change them.
             @Override
             public Optional<ByteBuffer> read(String name) {
-                return jar.entry(Objects.requireNonNull(name)).map(ByteBuffer::wrap);
+                return jar.entry(Objects.requireNonNull(name)).map(b -> ByteBuffer.wrap(b).asReadOnlyBuffer());
             }
 
             @Override
