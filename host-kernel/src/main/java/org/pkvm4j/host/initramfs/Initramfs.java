@@ -203,6 +203,18 @@ public final class Initramfs {
         return Optional.of(fs.parse(f, path));
     }
 
+    /**
+     * The SHA-256 of module {@code name}'s file, if this initramfs holds it in memory (an image, a
+     * {@link Rootfs}): known without reading anything. Empty for a directory read from disk, a
+     * rejected initramfs, or no such module. Not a measurement: only {@link #read} measures.
+     */
+    public Optional<String> digest(String name) {
+        if (rootfs.isEmpty() || rejection.isPresent()) {
+            return Optional.empty();
+        }
+        return rootfs.get().file(name).map(Rootfs.File::sha256);
+    }
+
     /** The module file names it holds, sorted. */
     public List<String> names() {
         if (rootfs.isPresent()) {

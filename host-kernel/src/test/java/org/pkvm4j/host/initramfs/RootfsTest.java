@@ -211,6 +211,18 @@ class RootfsTest {
         assertEquals(one.getMessage(), two.getMessage());
     }
 
+    /** Scenario: a file held in memory has a digest known without a read (the check-ahead's key); a file on disk has none. */
+    @Test
+    void aDigestIsKnownWithoutAReadOnlyForBytesInMemory() throws IOException {
+        Files.write(dir.resolve("alpha.jar"), module("alpha"));
+        Initramfs mounted = Initramfs.mount(Rootfs.populate(dir));
+        assertEquals(Optional.of(ImageManifest.sha256(module("alpha"))), mounted.digest("alpha"));
+        assertTrue(mounted.measurements().beforeFreeze().isEmpty(), "no measurement: nothing was read to be loaded");
+        assertTrue(mounted.digest("beta").isEmpty());
+        assertTrue(Initramfs.mount(dir).digest("alpha").isEmpty());
+        assertTrue(Initramfs.mount(Rootfs.populate(dir, Optional.of(KEY.getPublic()))).digest("alpha").isEmpty());
+    }
+
     @Test
     void pathsThatAreNeitherAreConfigurationErrorsAsForAMount() throws IOException {
         BootConfigException populate = assertThrows(BootConfigException.class, () -> Rootfs.populate(dir.resolve("absent"),
