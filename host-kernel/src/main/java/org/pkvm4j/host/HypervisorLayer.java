@@ -3,18 +3,13 @@ package org.pkvm4j.host;
 import java.io.IOException;
 import java.lang.module.Configuration;
 import java.lang.module.FindException;
-import java.lang.module.ModuleDescriptor;
-import java.lang.module.ModuleFinder;
 import java.lang.module.ResolutionException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.ServiceLoader;
-import java.util.Set;
 import org.pkvm4j.host.diag.BootConfigException;
 import org.pkvm4j.host.diag.ErrorCode;
-import org.pkvm4j.host.initramfs.JarImage;
-import org.pkvm4j.host.loader.InMemoryModuleReference;
 import org.pkvm4j.machine.HypervisorImage;
 import org.pkvm4j.machine.Machine;
 
@@ -24,7 +19,9 @@ import org.pkvm4j.machine.Machine;
  * <p>Kernel counterpart: the nVHE object embedded in the kernel image. The layer is a child of the
  * layer holding {@code org.pkvm4j.machine}, with the platform loader as parent loader, and every
  * device gets a fresh one: no EL2 state is shared between devices. The image's bytes are read into
- * memory, so the layer keeps no file open.
+ * memory, so the layer keeps no file open. What devices do share is immutable: the jar's bytes and
+ * descriptor ({@link HypervisorJar}) and the layer's resolved {@link Configuration}, from which each
+ * device's layer, class loader, classes and statics are defined anew.
  */
 final class HypervisorLayer {
     /** The hypervisor's module name. */
@@ -52,9 +49,12 @@ final class HypervisorLayer {
         String sha = org.pkvm4j.host.initramfs.ModuleFile.sha256(bytes);
         HypervisorJar cached = last;
         HypervisorJar parsed;
-        if (cached != null && cached.sha256().equals(sha)) {
+        if (cached != null && cached.sha256().equals(sha) && cached.path().equals(jar)) {
+            parsed = cached;
+        } else if (cached != null && cached.sha256().equals(sha)) {
             // Named by this boot's path: the bytes are the same, the place is this boot's.
             parsed = new HypervisorJar(jar, sha, cached.image(), cached.descriptor());
+            last = parsed;
         } else {
             parsed = HypervisorJar.parse(jar, bytes, sha);
             last = parsed;
@@ -70,16 +70,13 @@ final class HypervisorLayer {
      */
     static HypervisorImage load(HypervisorJar hyp) {
         Path jar = hyp.path();
-        ModuleDescriptor descriptor = hyp.descriptor();
-        JarImage image = hyp.image();
         ModuleLayer parent = Machine.class.getModule().getLayer();
         if (parent == null) {
             throw new IllegalStateException("org.pkvm4j.machine is not a named module: run pkvm4j on the module path");
         }
-        ModuleFinder finder = InMemoryModuleReference.finder(Set.of(new InMemoryModuleReference(descriptor, image)));
         ModuleLayer layer;
         try {
-            Configuration cf = parent.configuration().resolve(finder, ModuleFinder.of(), Set.of(MODULE));
+            Configuration cf = hyp.configuration(parent.configuration());
             layer = parent.defineModulesWithOneLoader(cf, ClassLoader.getPlatformClassLoader());
         } catch (FindException | ResolutionException | LayerInstantiationException e) {
             throw new BootConfigException(ErrorCode.BOOT_HYPERVISOR, "cannot define the hyp layer from " + jar + ": " + e.getMessage(), e);
