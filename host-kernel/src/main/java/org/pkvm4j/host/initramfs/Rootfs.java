@@ -57,7 +57,7 @@ public final class Rootfs {
     private final Optional<String> rejection;
     private final String measurementKind;
     private final String sha256;
-    private final List<File> files;
+    private final List<String> names;
     private final Map<String, File> byModule;
     private final Map<String, ModuleFile> parsed = new ConcurrentHashMap<>();
 
@@ -70,10 +70,10 @@ public final class Rootfs {
         this.rejection = rejection;
         this.measurementKind = isImage ? Measurement.INITRAMFS_IMAGE : Measurement.INITRAMFS_DIRECTORY;
         this.sha256 = sha256;
-        this.files = List.copyOf(files);
+        this.names = files.stream().map(File::name).toList();
         // The file modprobe finds for a module: the first, in sorted order, whose name spells it.
         Map<String, File> modules = new LinkedHashMap<>();
-        for (File f : this.files) {
+        for (File f : files) {
             modules.putIfAbsent(Initramfs.moduleName(Path.of(f.name())), f);
         }
         this.byModule = Map.copyOf(modules);
@@ -167,7 +167,7 @@ public final class Rootfs {
 
     /** Its module file names, sorted: a rejected directory's too, though it serves none (as a mount lists them). */
     public List<String> names() {
-        return files.stream().map(File::name).toList();
+        return names;
     }
 
     /** The file that provides module {@code name} (compared as modprobe compares), if any. */
