@@ -23,6 +23,7 @@ import org.pkvm4j.machine.HostHcall;
 import org.pkvm4j.machine.HypKmi;
 import org.pkvm4j.machine.HypOptions;
 import org.pkvm4j.machine.HypPanicException;
+import org.pkvm4j.machine.HypervisorImage;
 import org.pkvm4j.machine.Machine;
 
 /**
@@ -84,7 +85,9 @@ final class Boot {
 
         // Step 3: the initramfs.
         t = System.nanoTime();
-        Initramfs initramfs = Initramfs.mount(config.initramfs(), trustedKey);
+        // From the boot image's rootfs if there is one: populated once, mounted and measured by every boot.
+        Initramfs initramfs = config.loaded().map(image -> Initramfs.mount(image.rootfs()))
+                .orElseGet(() -> Initramfs.mount(config.initramfs(), trustedKey));
         if (initramfs.rejection().isPresent()) {
             log.error(LOG, "initramfs: {}; protected modules will not be loaded, the system is insecure",
                     initramfs.describe());
@@ -139,8 +142,9 @@ final class Boot {
 
     private void installHypervisor(Machine machine, KernelCmdline cmdline) {
         // Held only in this frame: once the vector is installed the host keeps no hypervisor object.
-        El2Vector vector = HypervisorLayer.load(config.hypervisor())
-                .pkvmInit(machine.takeHypPlatform(), new HypOptions(cmdline.isProtectedMode(), config.faults().hypFaults(),
+        HypervisorImage image = config.loaded().map(loaded -> HypervisorLayer.load(loaded.hypervisor()))
+                .orElseGet(() -> HypervisorLayer.load(config.hypervisor()));
+        El2Vector vector = image.pkvmInit(machine.takeHypPlatform(), new HypOptions(cmdline.isProtectedMode(), config.faults().hypFaults(),
                         cmdline.hypLockupMillis(), cmdline.hypBudgetMillis(), cmdline.hypAllocBytes(),
                         new HypKmi(cmdline.kmi().branch(), cmdline.kmi().table().javaMethods())));
         machine.installEl2Vector(vector);

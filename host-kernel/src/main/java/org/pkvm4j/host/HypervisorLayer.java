@@ -3,18 +3,13 @@ package org.pkvm4j.host;
 import java.io.IOException;
 import java.lang.module.Configuration;
 import java.lang.module.FindException;
-import java.lang.module.ModuleDescriptor;
-import java.lang.module.ModuleFinder;
 import java.lang.module.ResolutionException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.ServiceLoader;
-import java.util.Set;
 import org.pkvm4j.host.diag.BootConfigException;
 import org.pkvm4j.host.diag.ErrorCode;
-import org.pkvm4j.host.initramfs.JarImage;
-import org.pkvm4j.host.loader.InMemoryModuleReference;
 import org.pkvm4j.machine.HypervisorImage;
 import org.pkvm4j.machine.Machine;
 
@@ -24,57 +19,64 @@ import org.pkvm4j.machine.Machine;
  * <p>Kernel counterpart: the nVHE object embedded in the kernel image. The layer is a child of the
  * layer holding {@code org.pkvm4j.machine}, with the platform loader as parent loader, and every
  * device gets a fresh one: no EL2 state is shared between devices. The image's bytes are read into
- * memory, so the layer keeps no file open.
+ * memory, so the layer keeps no file open. What devices do share is immutable: the jar's bytes and
+ * descriptor ({@link HypervisorJar}) and the layer's resolved {@link Configuration}, from which each
+ * device's layer, class loader, classes and statics are defined anew.
  */
 final class HypervisorLayer {
     /** The hypervisor's module name. */
     static final String MODULE = "org.pkvm4j.hypervisor";
 
-    // The last image parsed, by the digest of its bytes: explore boots one image hundreds of times.
-    // Immutable (bytes and descriptor); every boot still defines its own layer from it.
-    private static volatile Parsed last;
-
-    private record Parsed(String sha256, JarImage image, ModuleDescriptor descriptor) {
-    }
+    // The last jar parsed, by the digest of its bytes: tests and benchmarks boot one jar again and
+    // again from its path. Immutable; every boot still defines its own layer from it.
+    private static volatile HypervisorJar last;
 
     private HypervisorLayer() {
     }
 
     /**
-     * Defines a hyp layer from {@code jar} and returns its one {@link HypervisorImage}.
+     * Defines a hyp layer from the jar at {@code jar}, read now, and returns its one {@link HypervisorImage}.
      *
      * @throws BootConfigException if the jar is not the hypervisor
      */
     static HypervisorImage load(Path jar) {
-        JarImage image;
-        ModuleDescriptor descriptor;
+        byte[] bytes;
         try {
-            byte[] bytes = Files.readAllBytes(jar);
-            String sha = org.pkvm4j.host.initramfs.ModuleFile.sha256(bytes);
-            Parsed cached = last;
-            if (cached != null && cached.sha256().equals(sha)) {
-                image = cached.image();
-                descriptor = cached.descriptor();
-            } else {
-                image = JarImage.read(jar.toString(), bytes);
-                descriptor = ModuleDescriptor.read(java.nio.ByteBuffer.wrap(image.entry("module-info.class")
-                        .orElseThrow(() -> new IOException("no module-info.class"))), image::packages);
-                last = new Parsed(sha, image, descriptor);
-            }
-        } catch (IOException | RuntimeException e) {
+            bytes = Files.readAllBytes(jar);
+        } catch (IOException e) {
             throw new BootConfigException(ErrorCode.BOOT_HYPERVISOR, "hypervisor image " + jar + " is not a modular jar: " + e.getMessage(), e);
         }
-        if (!descriptor.name().equals(MODULE)) {
-            throw new BootConfigException(ErrorCode.BOOT_HYPERVISOR, "hypervisor image " + jar + " holds module " + descriptor.name() + ", not " + MODULE);
+        String sha = org.pkvm4j.host.initramfs.ModuleFile.sha256(bytes);
+        HypervisorJar cached = last;
+        HypervisorJar parsed;
+        if (cached != null && cached.sha256().equals(sha) && cached.path().equals(jar)) {
+            parsed = cached;
+        } else if (cached != null && cached.sha256().equals(sha)) {
+            // Named by this boot's path: the bytes are the same, the place is this boot's.
+            parsed = new HypervisorJar(jar, sha, cached.image(), cached.descriptor());
+            last = parsed;
+        } else {
+            parsed = HypervisorJar.parse(jar, bytes, sha);
+            last = parsed;
         }
+        return load(parsed);
+    }
+
+    /**
+     * Defines a hyp layer from a jar already in memory ({@link BootImage}) and returns its one
+     * {@link HypervisorImage}: nothing is read or parsed, only the layer is defined, as for every device.
+     *
+     * @throws BootConfigException if the layer cannot be defined, or holds not exactly one image
+     */
+    static HypervisorImage load(HypervisorJar hyp) {
+        Path jar = hyp.path();
         ModuleLayer parent = Machine.class.getModule().getLayer();
         if (parent == null) {
             throw new IllegalStateException("org.pkvm4j.machine is not a named module: run pkvm4j on the module path");
         }
-        ModuleFinder finder = InMemoryModuleReference.finder(Set.of(new InMemoryModuleReference(descriptor, image)));
         ModuleLayer layer;
         try {
-            Configuration cf = parent.configuration().resolve(finder, ModuleFinder.of(), Set.of(MODULE));
+            Configuration cf = hyp.configuration(parent.configuration());
             layer = parent.defineModulesWithOneLoader(cf, ClassLoader.getPlatformClassLoader());
         } catch (FindException | ResolutionException | LayerInstantiationException e) {
             throw new BootConfigException(ErrorCode.BOOT_HYPERVISOR, "cannot define the hyp layer from " + jar + ": " + e.getMessage(), e);

@@ -85,6 +85,18 @@ class ExploreAtScaleIT {
         assertTrue(reduced.contains("\"orderDependent\":[\"dep_user: EL1 init fails with ENODEV\""), reduced);
     }
 
+    /**
+     * Scenario: explore reads the initramfs and the hypervisor jar once and boots every device from
+     * those bytes (ADR 0026); the document is the one of boots that each read the files, byte for byte.
+     */
+    @Test
+    void readingTheFilesOnceChangesNoByteOfTheReport() {
+        String once = json("--initramfs", bundled(), "--modules", BUNDLED_THREE);
+        String everyBoot = json("--initramfs", bundled(), "--modules", BUNDLED_THREE, "--read-every-boot");
+        assertEquals(everyBoot, once);
+        assertTrue(once.contains("\"booted\":82,"), once);
+    }
+
     /** Scenario: three threads print the document one thread prints, byte for byte. */
     @Test
     void threadsDoNotChangeTheReport() {

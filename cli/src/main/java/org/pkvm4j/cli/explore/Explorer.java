@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.host.BootConfig;
+import org.pkvm4j.host.BootImage;
 import org.pkvm4j.host.BootFault;
 import org.pkvm4j.host.FaultPlan;
 import org.pkvm4j.host.HostKernel;
@@ -57,6 +58,7 @@ public final class Explorer {
 
     private final Path initramfs;
     private final Path hypervisor;
+    private final Optional<BootImage> image;
     private final List<String> modules;
     private final String extraCmdline;
     private final Set<BootFault.Kind> kinds;
@@ -100,12 +102,26 @@ public final class Explorer {
     /**
      * An explorer of {@code modules} from {@code initramfs}, booted with {@code hypervisor} and
      * {@code kvm-arm.mode=protected kvm-arm.protected_modules=<order> <extraCmdline>}; one thread,
-     * reduced order space, the whole space.
+     * reduced order space, the whole space. Every boot reads both files, as {@code pkvm boot} does.
      */
     public Explorer(Path initramfs, Path hypervisor, List<String> modules, String extraCmdline,
             Set<BootFault.Kind> kinds, int maxBoots) {
+        this(initramfs, hypervisor, Optional.empty(), modules, extraCmdline, kinds, maxBoots);
+    }
+
+    /**
+     * An explorer as {@link #Explorer(Path, Path, List, String, Set, int)}, whose boots all boot
+     * from {@code image}, read once: each mounts and measures the same bytes and defines its own layers.
+     */
+    public Explorer(BootImage image, List<String> modules, String extraCmdline, Set<BootFault.Kind> kinds, int maxBoots) {
+        this(image.rootfs().root(), image.hypervisorPath(), Optional.of(image), modules, extraCmdline, kinds, maxBoots);
+    }
+
+    private Explorer(Path initramfs, Path hypervisor, Optional<BootImage> image, List<String> modules, String extraCmdline,
+            Set<BootFault.Kind> kinds, int maxBoots) {
         this.initramfs = Objects.requireNonNull(initramfs, "initramfs");
         this.hypervisor = Objects.requireNonNull(hypervisor, "hypervisor");
+        this.image = image;
         this.modules = List.copyOf(modules);
         this.extraCmdline = Objects.requireNonNull(extraCmdline, "extraCmdline");
         this.kinds = kinds.isEmpty() ? EnumSet.noneOf(BootFault.Kind.class) : EnumSet.copyOf(kinds);
@@ -254,7 +270,9 @@ public final class Explorer {
                 + (extraCmdline.isBlank() ? "" : " " + extraCmdline);
         long cpuStart = threadCpuNanos();
         try {
-            HostKernel kernel = HostKernel.boot(new BootConfig(cmdline, initramfs, hypervisor).withFaults(fault));
+            BootConfig config = image.isPresent() ? BootConfig.of(cmdline, image.get())
+                    : new BootConfig(cmdline, initramfs, hypervisor);
+            HostKernel kernel = HostKernel.boot(config.withFaults(fault));
             if (lsmod != null) {
                 lsmod.addAll(kernel.lsmod());
             }

@@ -28,6 +28,10 @@ import org.pkvm4j.host.diag.Refusal;
  * serves no module at all: every read fails with {@code EPERM} and the reason.
  *
  * <p>Every module file read is measured first ({@link #measurements()}).
+ *
+ * <p>A directory is read when a module is read. An initramfs already in memory ({@link Rootfs},
+ * populated once, as {@code populate_rootfs} unpacks the initramfs) serves its bytes to every
+ * mount from it, with the same measurements, descriptions and refusals as a mount of the path.
  */
 public final class Initramfs {
     /** The extension of module files. */
@@ -35,16 +39,17 @@ public final class Initramfs {
 
     private final Path root;
     private final boolean isImage;
-    private final Optional<InitramfsImage> image;
+    // The files in memory (an image, or a directory populated once); empty: a directory read as it is now.
+    private final Optional<Rootfs> rootfs;
     private final Optional<ModuleSignature> signature;
     private final Optional<String> rejection;
     private final MeasurementLog measurements;
 
-    private Initramfs(Path root, boolean isImage, Optional<InitramfsImage> image, Optional<ModuleSignature> signature,
+    private Initramfs(Path root, boolean isImage, Optional<Rootfs> rootfs, Optional<ModuleSignature> signature,
             Optional<String> rejection, MeasurementLog measurements) {
         this.root = root;
         this.isImage = isImage;
-        this.image = image;
+        this.rootfs = rootfs;
         this.signature = signature;
         this.rejection = rejection;
         this.measurements = measurements;
@@ -83,16 +88,19 @@ public final class Initramfs {
         if (!Files.isRegularFile(abs)) {
             throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "initramfs " + path + " does not exist; pass a folder of module files or an image");
         }
-        try {
-            InitramfsImage img = InitramfsImage.read(abs, trusted);
-            Optional<ModuleSignature> sig = trusted.map(k -> new ModuleSignature(abs.toString(), "ed25519",
-                    ImageKeys.fingerprint(k)));
-            return new Initramfs(abs, true, Optional.of(img), sig, Optional.empty(),
-                    new MeasurementLog(Measurement.INITRAMFS_IMAGE, abs.toString(), img.sha256()));
-        } catch (InvalidImageException e) {
-            return new Initramfs(abs, true, Optional.empty(), Optional.empty(), Optional.of(e.getMessage()),
-                    new MeasurementLog(Measurement.INITRAMFS_IMAGE, abs.toString(), fileDigest(abs)));
-        }
+        // An image is read and checked whole, as the kernel unpacks its initramfs: a rootfs of its own.
+        return mount(Rootfs.populate(abs, trusted));
+    }
+
+    /**
+     * Mounts an initramfs already in memory: the directory or image {@code rootfs} was populated
+     * from, with the policy it was populated with. The mount gets its own measurement log, whose
+     * entries are the digests computed when {@code rootfs} was populated (its bytes cannot have
+     * changed since); its reads are served from those bytes.
+     */
+    public static Initramfs mount(Rootfs rootfs) {
+        return new Initramfs(rootfs.root(), rootfs.isImage(), Optional.of(rootfs), rootfs.signature(), rootfs.rejection(),
+                new MeasurementLog(rootfs.measurementKind(), rootfs.root().toString(), rootfs.sha256()));
     }
 
     /** The mounted directory or image file. */
@@ -131,7 +139,7 @@ public final class Initramfs {
             return what + " (" + files + "), signature verified (" + signature.get().algorithm() + ", key "
                     + ImageKeys.shortFingerprint(signature.get().keyFingerprint()) + ")";
         }
-        return what + " (" + files + "), " + (image.map(InitramfsImage::isSigned).orElse(false)
+        return what + " (" + files + "), " + (rootfs.map(Rootfs::isSignedUnverified).orElse(false)
                 ? "signed, not verified (no trusted key)" : "unsigned");
     }
 
@@ -160,10 +168,8 @@ public final class Initramfs {
             throw new Refusal(ErrorCode.BOOT_INITRAMFS_REJECTED, Errno.EPERM, "initramfs " + root + " was rejected (" + rejection.get()
                     + "); module " + ProtectedModules.normalize(name) + " is not loaded from it");
         }
-        if (image.isPresent()) {
-            Optional<ImageManifest.Entry> entry = image.get().manifest().find(name);
-            entry.filter(e -> measure).ifPresent(e -> measurements.measureModule(e.module(), e.name(), e.sha256()));
-            return entry.map(e -> ModuleFile.read(root.resolve(e.name()), image.get().files().get(e.name()), signature));
+        if (rootfs.isPresent()) {
+            return readInMemory(rootfs.get(), name, measure);
         }
         Optional<Path> file = find(name);
         if (file.isEmpty()) {
@@ -182,10 +188,37 @@ public final class Initramfs {
         return Optional.of(ModuleFile.read(file.get(), bytes, Optional.empty()));
     }
 
+    /** As the directory read does (the size bound, then the measurement, then the parse), from memory. */
+    private Optional<ModuleFile> readInMemory(Rootfs fs, String name, boolean measure) {
+        Optional<Rootfs.File> found = fs.file(name);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        Rootfs.File f = found.get();
+        Path path = root.resolve(f.name());
+        ModuleFile.checkSize(path, f.size());
+        if (measure) {
+            measurements.measureModule(moduleName(path), f.name(), f.sha256());
+        }
+        return Optional.of(fs.parse(f, path));
+    }
+
+    /**
+     * The SHA-256 of module {@code name}'s file, if this initramfs holds it in memory (an image, a
+     * {@link Rootfs}): known without reading anything. Empty for a directory read from disk, a
+     * rejected initramfs, or no such module. Not a measurement: only {@link #read} measures.
+     */
+    public Optional<String> digest(String name) {
+        if (rootfs.isEmpty() || rejection.isPresent()) {
+            return Optional.empty();
+        }
+        return rootfs.get().file(name).map(Rootfs.File::sha256);
+    }
+
     /** The module file names it holds, sorted. */
     public List<String> names() {
-        if (image.isPresent()) {
-            return image.get().manifest().files().stream().map(ImageManifest.Entry::name).toList();
+        if (rootfs.isPresent()) {
+            return rejection.isPresent() ? List.of() : rootfs.get().names();
         }
         return rejection.isPresent() ? List.of() : list().stream().map(p -> p.getFileName().toString()).toList();
     }
@@ -197,6 +230,9 @@ public final class Initramfs {
     public Optional<Path> find(String name) {
         if (isImage) {
             return Optional.empty();
+        }
+        if (rootfs.isPresent()) {
+            return rootfs.get().fileOf(name).map(root::resolve);
         }
         // The first of the sorted module files that provide the module and is a regular file. A boot
         // of N modules finds N files: a listing of the directory for each made that quadratic (ADR
@@ -250,6 +286,9 @@ public final class Initramfs {
         if (isImage) {
             return List.of();
         }
+        if (rootfs.isPresent()) {
+            return rootfs.get().names().stream().map(root::resolve).toList();
+        }
         return listDirectory(root);
     }
 
@@ -268,35 +307,17 @@ public final class Initramfs {
         }
     }
 
-    /** The digest of a directory: the SHA-256 of the manifest an image of it would carry, unsigned. */
+    /** The digest of a directory: the SHA-256 of the manifest an unsigned image of it would carry. */
     private static String directoryDigest(Path dir) {
-        List<ImageManifest.Entry> entries = new ArrayList<>();
+        List<Rootfs.File> files = new ArrayList<>();
         for (Path p : listDirectory(dir)) {
             // Streamed: a huge file costs time here, never memory; the loader refuses it unread.
-            try (java.io.InputStream in = Files.newInputStream(p)) {
-                java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-                byte[] buffer = new byte[64 << 10];
-                long size = 0;
-                for (int n; (n = in.read(buffer)) > 0; size += n) {
-                    sha.update(buffer, 0, n);
-                }
-                entries.add(new ImageManifest.Entry(p.getFileName().toString(), size,
-                        java.util.HexFormat.of().formatHex(sha.digest())));
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException("every JDK has SHA-256", e);
+            try {
+                files.add(Rootfs.streamed(p.getFileName().toString(), p));
             } catch (IOException e) {
                 throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "cannot read initramfs file " + p + ": " + e.getMessage(), e);
             }
         }
-        return ImageManifest.sha256(ImageManifest.textOf(Optional.empty(), entries).getBytes(
-                java.nio.charset.StandardCharsets.UTF_8));
-    }
-
-    private static String fileDigest(Path file) {
-        try {
-            return ImageManifest.sha256(Files.readAllBytes(file));
-        } catch (IOException e) {
-            return "unreadable";
-        }
+        return Rootfs.digestOf(files);
     }
 }

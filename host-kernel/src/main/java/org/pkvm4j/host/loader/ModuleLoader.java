@@ -273,8 +273,15 @@ public final class ModuleLoader {
         }
     }
 
-    /** A directory initramfs file's path, size and modification time, or null (an image, no file). */
+    /**
+     * The digest of a file the initramfs holds in memory (its bytes cannot change), else a directory
+     * file's path, size and modification time; null if neither (no such file).
+     */
     private String fileKey(String module) {
+        Optional<String> digest = initramfs.digest(module);
+        if (digest.isPresent()) {
+            return "sha256:" + digest.get() + "|" + checkAbi + verifyEl2;
+        }
         try {
             Optional<java.nio.file.Path> path = initramfs.find(module);
             if (path.isEmpty()) {
