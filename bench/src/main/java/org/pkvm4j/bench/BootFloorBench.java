@@ -74,6 +74,14 @@ public class BootFloorBench {
     @Param({"pkvm_driver,kvstore,percpu_counter,hello_el1"})
     public String modules;
 
+    /**
+     * The hyp classes {@link #defineAndLoadClasses} loads: {@code all}, or a file of binary names, one
+     * a line: those a boot loads, from {@code -Xlog:class+load} of an explore run (a boot loads about
+     * 66 of them; every vendor class is loaded either way).
+     */
+    @Param({"all"})
+    public String hypClasses;
+
     private Part hyp;
     private ModuleLayer machineLayer;
     private final List<Part> el1 = new ArrayList<>();
@@ -105,6 +113,14 @@ public class BootFloorBench {
         Path initramfs = BundledDevice.initramfs();
         Path hypJar = BootConfig.of("", initramfs).hypervisor();
         hyp = Part.of(JarImage.read(hypJar.toString(), java.nio.file.Files.readAllBytes(hypJar)));
+        if (!hypClasses.equals("all")) {
+            List<String> listed = java.nio.file.Files.readAllLines(Path.of(hypClasses)).stream().map(String::strip)
+                    .filter(l -> !l.isEmpty()).toList();
+            if (!hyp.classNames().containsAll(listed)) {
+                throw new IllegalStateException(hypClasses + " names classes the hypervisor jar does not hold");
+            }
+            hyp = new Part(hyp.jar(), hyp.descriptor(), listed);
+        }
         for (String module : modules.split(",")) {
             ModuleFile file = ModuleFile.read(BundledDevice.moduleFile(initramfs, module));
             if (!file.modinfo().depends().isEmpty()) {
