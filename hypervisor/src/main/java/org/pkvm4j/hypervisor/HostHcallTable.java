@@ -2,7 +2,6 @@ package org.pkvm4j.hypervisor;
 
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.Objects;
 import org.pkvm4j.machine.HostHcall;
 
 /**
@@ -23,7 +22,13 @@ public final class HostHcallTable {
         all.putAll(bindings);
         HostHcallHandler[] table = new HostHcallHandler[HostHcall.maxId() + 1];
         for (HostHcall h : HostHcall.values()) {
-            table[h.id()] = Objects.requireNonNull(all.get(h), () -> "no handler for " + h.symbol());
+            // A plain check, not requireNonNull(..., supplier): a lambda here would link again on every
+            // boot, this class being defined anew in each boot's hyp layer.
+            HostHcallHandler handler = all.get(h);
+            if (handler == null) {
+                throw new NullPointerException("no handler for " + h.symbol());
+            }
+            table[h.id()] = handler;
         }
         return new HostHcallTable(table);
     }

@@ -121,9 +121,8 @@ public final class El2Modules {
         if (image == null || image.nrPages() > reservation[1]) {
             return Errno.EINVAL.negated();
         }
-        Optional<El2Image.Symbol> init = image.symbolAt(initVa - token)
-                .filter(s -> s.kind() == El2Image.Kind.INIT);
-        if (init.isEmpty() || (pa & (MachineConfig.PAGE_SIZE - 1)) != 0) {
+        Optional<El2Image.Symbol> init = image.symbolAt(initVa - token);
+        if (init.isEmpty() || init.get().kind() != El2Image.Kind.INIT || (pa & (MachineConfig.PAGE_SIZE - 1)) != 0) {
             return Errno.EINVAL.negated();
         }
         long pfn = pa >>> Dram.PAGE_SHIFT;

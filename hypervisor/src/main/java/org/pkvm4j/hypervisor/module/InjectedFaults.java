@@ -43,7 +43,9 @@ public final class InjectedFaults {
 
     /** Counts one {@code __pkvm_register_hcall} of {@code module}: the errno it fails with, or null. */
     Errno registerHcall(String module) {
-        int n = registrations.merge(module, 1, Integer::sum);
+        Integer before = registrations.get(module);
+        int n = before == null ? 1 : before + 1;
+        registrations.put(module, n);
         for (HypFault f : faults) {
             if (f instanceof HypFault.RegisterHcallFails r && r.module().equals(module) && r.nth() == n) {
                 console.puts("pKVM: fault injection: " + module + ": __pkvm_register_hcall #" + n + " returns "
@@ -54,11 +56,15 @@ public final class InjectedFaults {
         return null;
     }
 
+    // Not a pattern switch (nor a method reference above): this class is defined anew on every boot
+    // (its own hyp layer), and every invokedynamic in it is linked again in each.
     private static String describe(HypFault f) {
-        return switch (f) {
-            case HypFault.InitModuleFails i -> "EL2 init of " + i.module() + " fails with " + i.errno();
-            case HypFault.RegisterHcallFails r -> "__pkvm_register_hcall #" + r.nth() + " of " + r.module()
-                    + " fails with " + r.errno();
-        };
+        if (f instanceof HypFault.InitModuleFails i) {
+            return "EL2 init of " + i.module() + " fails with " + i.errno();
+        }
+        if (f instanceof HypFault.RegisterHcallFails r) {
+            return "__pkvm_register_hcall #" + r.nth() + " of " + r.module() + " fails with " + r.errno();
+        }
+        throw new IllegalArgumentException("fault kind " + f.getClass().getName());
     }
 }

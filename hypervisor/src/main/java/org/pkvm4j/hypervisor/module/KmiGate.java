@@ -1,16 +1,12 @@
 package org.pkvm4j.hypervisor.module;
 
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
-import java.util.Arrays;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.el2.ModuleOps;
 import org.pkvm4j.machine.HypKmi;
+import org.pkvm4j.machine.ModuleOpsMembers;
 
 /**
  * The run-time check of the device's KMI: a {@link ModuleOps} member the KMI's {@code struct
@@ -21,7 +17,8 @@ import org.pkvm4j.machine.HypKmi;
  * ({@code PKVM-LOAD-KMI-MEMBER}); this gate holds for every caller the loader's scan cannot see (ADR
  * 0022). Members are keyed as {@link ModuleOpsTable} names them to its containment check: the method
  * name, or for an overloaded name the signature the KMI tables use ({@code hostStage2ModProt(long,
- * int)}). Made once per hypervisor; a check is one lookup in a small set.
+ * int)}; {@link ModuleOpsMembers} reads both once per JVM, so that a boot does no reflection here. Made
+ * once per hypervisor; a check is one lookup in a small set.
  */
 final class KmiGate {
     /** A gate that refuses nothing ({@link HypKmi#EVERY}). */
@@ -35,37 +32,18 @@ final class KmiGate {
         this.refused = refused;
     }
 
-    /** The gate of {@code kmi}: every {@code ModuleOps} method outside its members is refused. */
+    /** The gate of {@code kmi}: every {@code ModuleOps} member outside its members is refused. */
     static KmiGate of(HypKmi kmi) {
         if (kmi.every()) {
             return EVERY;
         }
-        Map<String, Long> arity = methods().stream().collect(Collectors.groupingBy(Method::getName, Collectors.counting()));
         Set<String> refused = new HashSet<>();
-        for (Method m : methods()) {
-            String signature = signature(m);
-            if (!kmi.members().contains(signature)) {
-                refused.add(arity.get(m.getName()) > 1 ? signature : m.getName());
+        for (ModuleOpsMembers.Member m : ModuleOpsMembers.all()) {
+            if (!kmi.members().contains(m.signature())) {
+                refused.add(m.key());
             }
         }
         return new KmiGate(kmi.branch(), Set.copyOf(refused));
-    }
-
-    /** The key {@code ModuleOpsTable} checks {@code m} under. */
-    static String key(Method m) {
-        long sameName = methods().stream().filter(o -> o.getName().equals(m.getName())).count();
-        return sameName > 1 ? signature(m) : m.getName();
-    }
-
-    /** {@code ModuleOps}'s members: its abstract methods. */
-    static java.util.List<Method> methods() {
-        return Arrays.stream(ModuleOps.class.getMethods()).filter(m -> !Modifier.isStatic(m.getModifiers())).toList();
-    }
-
-    /** {@code m} as the KMI tables spell it: {@code name(Type, Type)}, simple type names. */
-    static String signature(Method m) {
-        return m.getName() + Arrays.stream(m.getParameterTypes()).map(Class::getSimpleName)
-                .collect(Collectors.joining(", ", "(", ")"));
     }
 
     /**

@@ -40,9 +40,28 @@ final class ModuleContainment {
         this.console = console;
         this.gates = new RegsGate[platform.nrCpus()];
         this.guestGates = new RegsGate[platform.nrCpus()];
+        Runnable refused = new RegsRefused(this);
         for (int i = 0; i < gates.length; i++) {
-            gates[i] = new RegsGate(platform.cpu(i).regs(), this::regsRefused);
-            guestGates[i] = new RegsGate(platform.guestRegs(platform.cpu(i)), this::regsRefused);
+            gates[i] = new RegsGate(platform.cpu(i).regs(), refused);
+            guestGates[i] = new RegsGate(platform.guestRegs(platform.cpu(i)), refused);
+        }
+    }
+
+    /**
+     * What a closed register view calls: {@link #regsRefused()}. A named class, not a method
+     * reference: this class is defined anew in every boot's hyp layer, and a method reference would
+     * link its call site (spinning a class) again on every boot.
+     */
+    private static final class RegsRefused implements Runnable {
+        private final ModuleContainment module;
+
+        RegsRefused(ModuleContainment module) {
+            this.module = module;
+        }
+
+        @Override
+        public void run() {
+            module.regsRefused();
         }
     }
 

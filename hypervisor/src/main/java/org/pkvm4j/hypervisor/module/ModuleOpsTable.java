@@ -1,5 +1,6 @@
 package org.pkvm4j.hypervisor.module;
 
+import java.util.function.BooleanSupplier;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.KvmCpuContext;
 import org.pkvm4j.api.PkvmException;
@@ -261,7 +262,25 @@ public final class ModuleOpsTable implements ModuleOps {
     @Override
     public HypSpinLock newSpinLock() {
         allowed("newSpinLock"); // harmless off a trap, but reported like every other member
-        return new HypSpinLock(platform::panicked);
+        return new HypSpinLock(new Panicked(platform));
+    }
+
+    /**
+     * Whether the machine hyp-panicked: what a module's lock gives up on. A named class, not {@code
+     * platform::panicked}: this class is defined anew in every boot's hyp layer, where a method
+     * reference would link its call site again on every boot.
+     */
+    private static final class Panicked implements BooleanSupplier {
+        private final HypPlatform platform;
+
+        Panicked(HypPlatform platform) {
+            this.platform = platform;
+        }
+
+        @Override
+        public boolean getAsBoolean() {
+            return platform.panicked();
+        }
     }
 
     /** The machine's counter ({@code CNTVCT_EL0}) in nanoseconds since power-on. */

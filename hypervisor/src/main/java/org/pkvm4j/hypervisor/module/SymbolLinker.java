@@ -5,7 +5,9 @@ import static java.lang.constant.ConstantDescs.CD_void;
 import static java.lang.constant.ConstantDescs.INIT_NAME;
 import static java.lang.constant.ConstantDescs.MTD_void;
 
+import java.lang.classfile.ClassBuilder;
 import java.lang.classfile.ClassFile;
+import java.lang.classfile.CodeBuilder;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodHandle;
@@ -13,6 +15,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
 import java.lang.reflect.AccessFlag;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.pkvm4j.api.KvmCpuContext;
 import org.pkvm4j.api.UserPtRegs;
@@ -30,6 +33,10 @@ import org.pkvm4j.machine.El2Image;
  * invokestatic} of the symbol: the JIT sees a plain monomorphic call it can inline, no reflection
  * and no method-handle invocation remain on the trap path. The class lives and dies with the vendor
  * module's loader.
+ *
+ * <p>Its callbacks (the class builder's, the stop switch) are named classes, not lambdas: every boot
+ * defines this class anew in its own hyp layer, and each lambda would link its call site (spinning a
+ * class) again on every boot.
  */
 final class SymbolLinker {
     private final MethodHandles.Lookup hyp = MethodHandles.lookup();
@@ -68,8 +75,21 @@ final class SymbolLinker {
         if (flagClass == null) {
             throw new ClassNotFoundException(image.stopFlag().get() + " in " + el2.getName());
         }
-        VarHandle flag = privateLookup(flagClass).findStaticVarHandle(flagClass, PREEMPT_FLAG, boolean.class);
-        return () -> flag.setVolatile(true);
+        return new StopFlag(privateLookup(flagClass).findStaticVarHandle(flagClass, PREEMPT_FLAG, boolean.class));
+    }
+
+    /** Sets a module's preemption flag. */
+    private static final class StopFlag implements Runnable {
+        private final VarHandle flag;
+
+        StopFlag(VarHandle flag) {
+            this.flag = flag;
+        }
+
+        @Override
+        public void run() {
+            flag.setVolatile(true);
+        }
     }
 
     /**
@@ -121,18 +141,9 @@ final class SymbolLinker {
         ClassDesc ownerDesc = desc(owner);
         ClassDesc trampoline = ClassDesc.of(owner.getName() + "$El2Link$" + symbol.methodName());
         MethodTypeDesc handleType = MethodTypeDesc.of(CD_void, desc(argType));
-        byte[] bytes = ClassFile.of().build(trampoline, cb -> cb
-                .withFlags(AccessFlag.PUBLIC, AccessFlag.FINAL, AccessFlag.SYNTHETIC)
-                .withSuperclass(CD_Object)
-                .withInterfaceSymbols(desc(handlerType))
-                .withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC, code -> code
-                        .aload(0)
-                        .invokespecial(CD_Object, INIT_NAME, MTD_void)
-                        .return_())
-                .withMethodBody("handle", handleType, ClassFile.ACC_PUBLIC, code -> code
-                        .aload(1)
-                        .invokestatic(ownerDesc, symbol.methodName(), handleType, owner.isInterface())
-                        .return_()));
+        byte[] bytes = ClassFile.of().build(trampoline,
+                new Trampoline(desc(handlerType), handleType, new CallSymbol(ownerDesc, symbol.methodName(), handleType,
+                        owner.isInterface())));
         Class<?> linked = lookup.defineClass(bytes);
         try {
             return lookup.findConstructor(linked, MethodType.methodType(void.class)).invoke();
@@ -140,6 +151,61 @@ final class SymbolLinker {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException("cannot instantiate " + linked.getName(), t);
+        }
+    }
+
+    /**
+     * The trampoline class: {@code public final synthetic}, an {@code Object} implementing the handler
+     * interface, whose {@code handle} is {@code body}.
+     */
+    private static final class Trampoline implements Consumer<ClassBuilder> {
+        private final ClassDesc handlerType;
+        private final MethodTypeDesc handleType;
+        private final CallSymbol body;
+
+        Trampoline(ClassDesc handlerType, MethodTypeDesc handleType, CallSymbol body) {
+            this.handlerType = handlerType;
+            this.handleType = handleType;
+            this.body = body;
+        }
+
+        @Override
+        public void accept(ClassBuilder cb) {
+            cb.withFlags(AccessFlag.PUBLIC, AccessFlag.FINAL, AccessFlag.SYNTHETIC)
+                    .withSuperclass(CD_Object)
+                    .withInterfaceSymbols(handlerType)
+                    .withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC, SuperInit.INSTANCE)
+                    .withMethodBody("handle", handleType, ClassFile.ACC_PUBLIC, body);
+        }
+    }
+
+    /** The trampoline's constructor: {@code super()}. */
+    private static final class SuperInit implements Consumer<CodeBuilder> {
+        static final SuperInit INSTANCE = new SuperInit();
+
+        @Override
+        public void accept(CodeBuilder code) {
+            code.aload(0).invokespecial(CD_Object, INIT_NAME, MTD_void).return_();
+        }
+    }
+
+    /** The trampoline's {@code handle}: its argument to the symbol's static method, by {@code invokestatic}. */
+    private static final class CallSymbol implements Consumer<CodeBuilder> {
+        private final ClassDesc owner;
+        private final String method;
+        private final MethodTypeDesc type;
+        private final boolean ownerIsInterface;
+
+        CallSymbol(ClassDesc owner, String method, MethodTypeDesc type, boolean ownerIsInterface) {
+            this.owner = owner;
+            this.method = method;
+            this.type = type;
+            this.ownerIsInterface = ownerIsInterface;
+        }
+
+        @Override
+        public void accept(CodeBuilder code) {
+            code.aload(1).invokestatic(owner, method, type, ownerIsInterface).return_();
         }
     }
 

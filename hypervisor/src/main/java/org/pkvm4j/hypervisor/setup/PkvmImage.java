@@ -1,5 +1,7 @@
 package org.pkvm4j.hypervisor.setup;
 
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.pkvm4j.hypervisor.Deprivilege;
 import org.pkvm4j.hypervisor.HostHcallTable;
 import org.pkvm4j.hypervisor.HostHcalls;
@@ -25,9 +27,11 @@ import org.pkvm4j.hypervisor.smc.HostSmc;
 import org.pkvm4j.hypervisor.smc.PsciRelay;
 import org.pkvm4j.hypervisor.smc.SmcRegistry;
 import org.pkvm4j.hypervisor.traps.HypTraps;
+import org.pkvm4j.machine.Cpu;
 import org.pkvm4j.machine.El2Vector;
 import org.pkvm4j.machine.HandlerTrace;
 import org.pkvm4j.machine.HypOptions;
+import org.pkvm4j.machine.HypPanic;
 import org.pkvm4j.machine.HypPlatform;
 import org.pkvm4j.machine.HypervisorImage;
 
@@ -54,7 +58,7 @@ public final class PkvmImage implements HypervisorImage {
         IllegalAbtNotifiers abtNotifiers = new IllegalAbtNotifiers();
         // A debug build's fault injection, armed now while the host is still privileged (empty: none).
         InjectedFaults faults = options.faults().isEmpty() ? null : new InjectedFaults(options.faults(), console);
-        KvmIommu iommu = new KvmIommu(memProtect, platform.memory(), console::puts);
+        KvmIommu iommu = new KvmIommu(memProtect, platform.memory(), new ConsoleLines(console));
         PkvmDevices devices = new PkvmDevices();
         SmcRegistry smc = new SmcRegistry();
         HypTraps traps = HypTraps.create(platform, console, va);
@@ -62,13 +66,7 @@ public final class PkvmImage implements HypervisorImage {
                 new ModuleOpsTable(console, platform, memProtect, permFaultHandlers, va, abtNotifiers, iommu, devices, smc,
                         traps, options.kmi()),
                 dynamicHcalls, faults, options.allocBytes());
-        Deprivilege deprivilege = new Deprivilege(platform.nrCpus(), () -> {
-            long left = memProtect.closeModuleRegistration();
-            if (left != 0) {
-                // WARN_ON_ONCE(atomic_read(&early_lm_pages)) in __pkvm_close_module_registration
-                console.puts("WARNING: linear_map_early: %d bytes still mapped when module registration closed".formatted(left));
-            }
-        });
+        Deprivilege deprivilege = new Deprivilege(platform.nrCpus(), new CloseModuleRegistration(memProtect, console));
         GuestVcpus guests = new GuestVcpus(new GuestMemProtect(memProtect, new VmTable()), platform.nrCpus());
         HostHcallTable table = HostHcalls.table(modules, deprivilege, memProtect, guests, platform.nrCpus(), iommu, devices,
                 new GuestSmc(platform, guests, smc), traps.heap(), traps.tracing());
@@ -77,9 +75,9 @@ public final class PkvmImage implements HypervisorImage {
         HostSmc hostSmc = new HostSmc(platform, new PsciRelay(platform, traps.params(), smc), new FfaProxy(platform, memProtect),
                 smc);
         // A panic, for any reason, stops all EL2 module code: every poll inserted into it throws.
-        platform.onPanic(p -> modules.stopAll());
+        platform.onPanic(new StopModules(modules));
         // hyp_panic calls the modules' panic notifier before the report.
-        platform.beforePanic((cpu, p) -> traps.panicNotifiers().beforePanic(cpu));
+        platform.beforePanic(new PanicNotifiers(traps));
         if (options.lockupMillis() > 0) {
             new HypWatchdog(platform, console, trace, options.lockupMillis(), options.budgetMillis(), options.allocBytes()).arm();
         }
@@ -87,5 +85,71 @@ public final class PkvmImage implements HypervisorImage {
                 options.protectedMode() ? ", protected mode" : "", options.kmi().every() ? "" : ", KMI " + options.kmi().branch()));
         return new HypMain(platform, dynamicHcalls, table, deprivilege, memProtect, permFaultHandlers, abtNotifiers, hostSmc,
                 traps);
+    }
+
+    // The callbacks below are named classes, not lambdas: every boot defines this class anew (its own
+    // hyp layer), and each lambda would link its invokedynamic call site, spinning a class, again
+    // on every boot.
+
+    /** The IOMMU layer's warnings, on the hyp console. */
+    private static final class ConsoleLines implements Consumer<String> {
+        private final HypConsole console;
+
+        ConsoleLines(HypConsole console) {
+            this.console = console;
+        }
+
+        @Override
+        public void accept(String line) {
+            console.puts(line);
+        }
+    }
+
+    /** {@code __pkvm_close_module_registration}, at the first finalize. */
+    private static final class CloseModuleRegistration implements Runnable {
+        private final MemProtect memProtect;
+        private final HypConsole console;
+
+        CloseModuleRegistration(MemProtect memProtect, HypConsole console) {
+            this.memProtect = memProtect;
+            this.console = console;
+        }
+
+        @Override
+        public void run() {
+            long left = memProtect.closeModuleRegistration();
+            if (left != 0) {
+                // WARN_ON_ONCE(atomic_read(&early_lm_pages)) in __pkvm_close_module_registration
+                console.puts("WARNING: linear_map_early: %d bytes still mapped when module registration closed".formatted(left));
+            }
+        }
+    }
+
+    /** A panic, for any reason, stops all EL2 module code. */
+    private static final class StopModules implements Consumer<HypPanic> {
+        private final El2Modules modules;
+
+        StopModules(El2Modules modules) {
+            this.modules = modules;
+        }
+
+        @Override
+        public void accept(HypPanic panic) {
+            modules.stopAll();
+        }
+    }
+
+    /** The modules' panic notifiers, which {@code hyp_panic} calls before its report. */
+    private static final class PanicNotifiers implements BiConsumer<Cpu, HypPanic> {
+        private final HypTraps traps;
+
+        PanicNotifiers(HypTraps traps) {
+            this.traps = traps;
+        }
+
+        @Override
+        public void accept(Cpu cpu, HypPanic panic) {
+            traps.panicNotifiers().beforePanic(cpu);
+        }
     }
 }

@@ -92,7 +92,7 @@ class CtxtRegistrationsTest {
 
     /** Every ModuleOps method but the 6.12 shapes of the four registrations: enough of android14-5.15 for these tests. */
     static HypKmi kmi515() {
-        return new HypKmi("android14-5.15", KmiGate.methods().stream().map(KmiGate::signature)
+        return new HypKmi("android14-5.15", KmiGateTest.methods().stream().map(KmiGateTest::signature)
                 .filter(s -> !NOT_ON_515.contains(s)).collect(Collectors.toSet()));
     }
 

@@ -8,14 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,6 +41,7 @@ import org.pkvm4j.machine.HypKmi;
 import org.pkvm4j.machine.HypPlatform;
 import org.pkvm4j.machine.Machine;
 import org.pkvm4j.machine.MachineConfig;
+import org.pkvm4j.machine.ModuleOpsMembers;
 
 /**
  * The hypervisor knows the device's KMI at run time: booted as each of the four KMIs (their tables,
@@ -101,9 +105,9 @@ class KmiGateTest {
         Set<String> offered = members(branch);
         KmiGate gate = KmiGate.of(new HypKmi(branch, offered));
         List<Method> absent = new ArrayList<>();
-        for (Method m : KmiGate.methods()) {
-            boolean has = offered.contains(KmiGate.signature(m));
-            assertEquals(!has, gate.refused().contains(KmiGate.key(m)), branch + ": " + KmiGate.signature(m));
+        for (Method m : methods()) {
+            boolean has = offered.contains(signature(m));
+            assertEquals(!has, gate.refused().contains(key(m)), branch + ": " + signature(m));
             if (!has) {
                 absent.add(m);
             }
@@ -123,7 +127,7 @@ class KmiGateTest {
         Map<String, Object> outcome = new TreeMap<>();
         List<String> presentRefused = new ArrayList<>();
         El2Image image = InitImages.image("kmi_caller", o -> {
-            for (Method m : KmiGate.methods()) {
+            for (Method m : methods()) {
                 if (absent.contains(m)) {
                     continue;
                 }
@@ -131,7 +135,7 @@ class KmiGateTest {
                     m.invoke(o, zeros(m));
                 } catch (InvocationTargetException e) {
                     if (e.getCause() instanceof PkvmException p && p.errno() == Errno.ENOSYS) {
-                        presentRefused.add(KmiGate.signature(m));
+                        presentRefused.add(signature(m));
                     }
                 } catch (IllegalAccessException e) {
                     throw new AssertionError(e);
@@ -140,9 +144,9 @@ class KmiGateTest {
             for (Method m : absent) {
                 try {
                     m.invoke(o, zeros(m));
-                    outcome.put(KmiGate.signature(m), "returned");
+                    outcome.put(signature(m), "returned");
                 } catch (InvocationTargetException e) {
-                    outcome.put(KmiGate.signature(m), e.getCause() instanceof PkvmException p ? p.errno() : e.getCause());
+                    outcome.put(signature(m), e.getCause() instanceof PkvmException p ? p.errno() : e.getCause());
                 } catch (IllegalAccessException e) {
                     throw new AssertionError(e);
                 }
@@ -157,7 +161,7 @@ class KmiGateTest {
             machine.putCpu(cpu);
         }
         Map<String, Object> expected = new TreeMap<>();
-        absent.forEach(m -> expected.put(KmiGate.signature(m), Errno.ENOSYS));
+        absent.forEach(m -> expected.put(signature(m), Errno.ENOSYS));
         assertEquals(expected, outcome, branch);
         assertEquals(List.of(), presentRefused, branch + ": members the KMI has, refused as absent");
         assertEquals(0, smc.hostSmcHandlers(), "a refused registration registers nothing");
@@ -168,6 +172,42 @@ class KmiGateTest {
     void withoutAKmiEveryMemberPasses() {
         assertTrue(KmiGate.of(HypKmi.EVERY).refused().isEmpty());
         assertInstanceOf(KmiGate.class, KmiGate.EVERY);
+    }
+
+    /**
+     * Scenario: the members the gate is built from ({@code ModuleOpsMembers}, read once per JVM in
+     * the machine layer) are those the reflection below finds, which the gate did on every boot.
+     */
+    @org.junit.jupiter.api.Test
+    void sharedMembersAreModuleOpsReflected() {
+        Map<String, String> reflected = new TreeMap<>();
+        for (Method m : methods()) {
+            reflected.put(signature(m), key(m));
+        }
+        Map<String, String> shared = new TreeMap<>();
+        for (ModuleOpsMembers.Member m : ModuleOpsMembers.all()) {
+            assertEquals(null, shared.put(m.signature(), m.key()), "listed twice: " + m.signature());
+        }
+        assertEquals(reflected, shared);
+        assertTrue(shared.containsValue("hostStage2ModProt(long, int)"), "an overloaded name is keyed by its signature");
+        assertTrue(shared.containsValue("puts"), "a name of its own is its key");
+    }
+
+    /** {@code ModuleOps}'s members: its abstract methods. */
+    static List<Method> methods() {
+        return Arrays.stream(ModuleOps.class.getMethods()).filter(m -> !Modifier.isStatic(m.getModifiers())).toList();
+    }
+
+    /** {@code m} as the KMI tables spell it: {@code name(Type, Type)}, simple type names. */
+    static String signature(Method m) {
+        return m.getName() + Arrays.stream(m.getParameterTypes()).map(Class::getSimpleName)
+                .collect(Collectors.joining(", ", "(", ")"));
+    }
+
+    /** The key {@code ModuleOpsTable} checks {@code m} under: its name, or its signature if overloaded. */
+    static String key(Method m) {
+        long sameName = methods().stream().filter(o -> o.getName().equals(m.getName())).count();
+        return sameName > 1 ? signature(m) : m.getName();
     }
 
     static Path repositoryRoot() {
