@@ -47,11 +47,11 @@ public final class AdmissionHarness {
     private static final String BASELINE = "pkvm4j-baseline";
     /**
      * What {@code ./pkvm} runs the kernel with besides its paths and its AOT cache: Log4j off, through
-     * the Log4j API's own provider (ADR 0018).
+     * the Log4j API's own provider, and the host's loggers never started (ADR 0018).
      */
     private static final List<String> PKVM_FLAGS = List.of(
             "-Dlog4j.provider=org.apache.logging.log4j.simple.internal.SimpleProvider",
-            "-Dorg.apache.logging.log4j.simplelog.level=OFF");
+            "-Dorg.apache.logging.log4j.simplelog.level=OFF", "-Dpkvm4j.log.level=off");
 
     private AdmissionHarness() {
     }

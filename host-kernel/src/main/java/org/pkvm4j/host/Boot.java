@@ -4,8 +4,6 @@ import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.cmdline.KernelCmdline;
 import org.pkvm4j.host.dev.MiscDevices;
@@ -16,6 +14,7 @@ import org.pkvm4j.host.initramfs.Initramfs;
 import org.pkvm4j.host.loader.LoadedModule;
 import org.pkvm4j.host.loader.ModuleLoader;
 import org.pkvm4j.host.loader.ProtectedMode;
+import org.pkvm4j.host.log.HostLogger;
 import org.pkvm4j.host.log.KernelLog;
 import org.pkvm4j.host.trace.BootTrace;
 import org.pkvm4j.machine.El2Vector;
@@ -42,7 +41,7 @@ import org.pkvm4j.machine.Machine;
  * pkvm_drop_host_privileges} in {@code arch/arm64/kvm/}.
  */
 final class Boot {
-    private static final Logger LOG = LogManager.getLogger();
+    private static final HostLogger LOG = HostLogger.of(Boot.class);
 
     private final BootConfig config;
     private final BootTrace trace;

@@ -9,8 +9,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import org.apache.logging.log4j.CloseableThreadContext;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.el1.KernelModule;
@@ -26,6 +24,7 @@ import org.pkvm4j.host.diag.Refusal;
 import org.pkvm4j.host.hvc.HvcGateway;
 import org.pkvm4j.host.initramfs.Initramfs;
 import org.pkvm4j.host.initramfs.ModuleFile;
+import org.pkvm4j.host.log.HostLogger;
 import org.pkvm4j.host.log.KernelLog;
 import org.pkvm4j.host.trace.BootTrace;
 import org.pkvm4j.host.verify.El2Allowlist;
@@ -46,7 +45,7 @@ import org.pkvm4j.machine.ModuleRam;
  * fails, what the earlier ones did is undone and the failure is logged once, here.
  */
 public final class ModuleLoader {
-    private static final Logger LOG = LogManager.getLogger();
+    private static final HostLogger LOG = HostLogger.of(ModuleLoader.class);
     /**
      * The command-line switch that turns the EL2 code verifier off ({@code pkvm.el2_verify=0}), as
      * {@code module.sig_enforce=0} relaxes module signatures: for tests that must run EL2 code the
@@ -129,7 +128,8 @@ public final class ModuleLoader {
             return existing.module();
         }
         long start = System.nanoTime();
-        try (CloseableThreadContext.Instance ctc = CloseableThreadContext.put("module", module)) {
+        // The module as Log4j's thread context, for the appenders; none when Log4j's output is off.
+        try (CloseableThreadContext.Instance ctc = HostLogger.forwarding() ? CloseableThreadContext.put("module", module) : null) {
             LoadedModule m = load(module).module();
             trace.moduleLoad(module, start, System.nanoTime() - start, "ok", null);
             return m;
@@ -355,7 +355,7 @@ public final class ModuleLoader {
      */
     public synchronized Unloaded rmmod(String name) {
         String module = ProtectedModules.normalize(name);
-        try (CloseableThreadContext.Instance ctc = CloseableThreadContext.put("module", module)) {
+        try (CloseableThreadContext.Instance ctc = HostLogger.forwarding() ? CloseableThreadContext.put("module", module) : null) {
             Loaded target = loaded.get(module);
             if (target == null) {
                 throw new Refusal(ErrorCode.RMMOD_NOT_LOADED, Errno.ENOENT, "module " + module + " is not currently loaded");
