@@ -130,8 +130,7 @@ final class Boot {
         List<LoadedModule> modules = loader.lsmod();
         kernel.completeBoot(new BootReport(cmdline.raw(), steps, modules, security, deprivileged,
                 Optional.ofNullable(machine.panic()), initramfs.describe(), initramfs.measurements(), lateLoads,
-                log.records().stream().filter(r -> r.origin() == KernelLog.Origin.EL2 && r.text().startsWith("WARNING"))
-                        .map(KernelLog.Record::text).toList()));
+                hypWarnings(log)));
         log.info(LOG, "kvm: {}", security.describe());
         return kernel;
     }
@@ -177,6 +176,17 @@ final class Boot {
         log.info(LOG, "kvm: protected mode finalized on {}/{} CPUs; host deprivileged, module loading closed",
                 done, machine.nrCpus());
         return done == machine.nrCpus();
+    }
+
+    /** The hyp console's warnings, for the boot report: a loop, as the boot path's first run in a JVM links no lambda. */
+    private static List<String> hypWarnings(KernelLog log) {
+        List<String> warnings = new ArrayList<>();
+        for (KernelLog.Record r : log.records()) {
+            if (r.origin() == KernelLog.Origin.EL2 && r.text().startsWith("WARNING")) {
+                warnings.add(r.text());
+            }
+        }
+        return List.copyOf(warnings);
     }
 
     private void record(int number, String name, long nanos) {

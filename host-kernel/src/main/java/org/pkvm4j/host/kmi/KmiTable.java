@@ -166,7 +166,12 @@ public record KmiTable(Kmi kmi, HandlerAbi handlerAbi, List<Member> members) {
 
     /** Every {@code ModuleOps} method this KMI offers, as {@code name(type, type)}. */
     public Set<String> javaMethods() {
-        return members.stream().flatMap(m -> m.java().stream()).collect(Collectors.toCollection(LinkedHashSet::new));
+        // A loop, not a stream: the first boot of a JVM calls this, and each lambda was a class to spin.
+        Set<String> methods = new LinkedHashSet<>();
+        for (Member m : members) {
+            methods.addAll(m.java());
+        }
+        return methods;
     }
 
     /** The member that Java method {@code method} ({@code name(type, type)}) stands for in this KMI. */

@@ -1,6 +1,7 @@
 package org.pkvm4j.host.loader;
 
 import java.lang.module.ModuleDescriptor;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -172,7 +173,8 @@ public final class ModuleLoader {
      * module's HVCs, for drivers, tests and benchmarks that call them as the module would.
      */
     public synchronized Optional<Pkvm> pkvm(String name) {
-        return Optional.ofNullable(loaded.get(ProtectedModules.normalize(name))).map(Loaded::pkvm);
+        Loaded l = loaded.get(ProtectedModules.normalize(name));
+        return l == null ? Optional.empty() : Optional.of(l.pkvm());
     }
 
     /**
@@ -246,8 +248,13 @@ public final class ModuleLoader {
         // A file this JVM already checked ahead (same path, size and time) is skipped: a JVM that
         // boots the same files again and again (pkvm explore) would only read each twice. A stale
         // hint costs only the overlap, never a check: the ordered load checks every file.
-        List<String> todo = names.stream().map(ProtectedModules::normalize).filter(n -> !LoadCache.checkedAhead(fileKey(n)))
-                .toList();
+        List<String> todo = new ArrayList<>();
+        for (String n : names) {
+            String name = ProtectedModules.normalize(n);
+            if (!LoadCache.checkedAhead(fileKey(name))) {
+                todo.add(name);
+            }
+        }
         if (todo.size() < 2) {
             return; // one module: nothing to overlap with
         }
