@@ -98,7 +98,9 @@ public final class El2Allowlist {
     }
 
     /**
-     * Parses allow-list text and checks every entry against the running JDK.
+     * Parses allow-list text and checks every entry against the running JDK. The bundled list's
+     * text on the JDK the build ran on was checked and expanded at build time ({@link
+     * AllowlistModel}): it is read from there, each class when first asked about.
      *
      * @param source what to call it in error messages
      * @throws IllegalArgumentException {@code "SOURCE line N: ..."} for the first malformed entry, or
