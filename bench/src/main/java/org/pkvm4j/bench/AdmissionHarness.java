@@ -207,25 +207,40 @@ public final class AdmissionHarness {
                 .append(withBaseline ? " baseline build | pkvm4j / baseline |\n" : "\n");
         b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|").append(withBaseline ? "---:|---:|\n" : "\n");
         for (int n : ns) {
-            double pk = median(results.get("pkvm4j " + n).stream().map(r -> r[0]).toList());
-            double steps = median(results.get("pkvm4j " + n).stream().map(r -> r[1]).toList());
+            List<double[]> pkvm = results.get("pkvm4j " + n);
+            double pk = median(pkvm.stream().map(r -> r[0]).toList());
+            double steps = median(pkvm.stream().map(r -> r[1]).toList());
             double pf = median(results.get("pf4j " + n).stream().map(r -> r[0]).toList());
             double raw = median(results.get("raw " + n).stream().map(r -> r[0]).toList());
             double two = median(results.get("raw2 " + n).stream().map(r -> r[0]).toList());
             b.append(String.format(Locale.ROOT, "| %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.2fx | %.2fx | %.2fx | %.2fx |", n, pk,
-                    steps, pf, raw, two, pk / pf, pk / raw, pk / two, two / pf));
+                    steps, pf, raw, two, ratio(results, "pkvm4j", "pf4j", n), ratio(results, "pkvm4j", "raw", n),
+                    ratio(results, "pkvm4j", "raw2", n), ratio(results, "raw2", "pf4j", n)));
             if (withBaseline) {
                 double base = median(results.get(BASELINE + " " + n).stream().map(r -> r[0]).toList());
-                b.append(String.format(Locale.ROOT, " %.0f | %.2fx |", base, pk / base));
+                b.append(String.format(Locale.ROOT, " %.0f | %.2fx |", base, ratio(results, "pkvm4j", BASELINE, n)));
             }
             b.append('\n');
         }
+        b.append("\nRatios are medians of the per-round ratios: each round runs every system once, back to back, so a"
+                + " change of load between rounds falls on both sides of each ratio.\n");
         b.append("\nEvery run (ms, in run order within each cell):\n\n");
         for (var e : results.entrySet()) {
             b.append("- ").append(e.getKey()).append(": ").append(String.join(", ", e.getValue().stream()
                     .map(r -> String.format(Locale.ROOT, "%.0f", r[0])).toList())).append('\n');
         }
         return b.toString();
+    }
+
+    /** The median over rounds of system {@code a}'s time over {@code b}'s in the same round, at {@code n}. */
+    private static double ratio(Map<String, List<double[]>> results, String a, String b, int n) {
+        List<double[]> x = results.get(a + " " + n);
+        List<double[]> y = results.get(b + " " + n);
+        List<Double> r = new ArrayList<>();
+        for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
+            r.add(x.get(i)[0] / y.get(i)[0]);
+        }
+        return median(r);
     }
 
     private static String loadAverage() {
