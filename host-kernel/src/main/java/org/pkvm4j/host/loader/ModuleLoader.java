@@ -12,6 +12,7 @@ import java.util.ServiceLoader;
 import org.apache.logging.log4j.CloseableThreadContext;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.api.el1.HvcNumber;
 import org.pkvm4j.api.el1.KernelModule;
 import org.pkvm4j.api.el1.Pkvm;
 import org.pkvm4j.host.abi.ModVersions;
@@ -160,12 +161,17 @@ public final class ModuleLoader {
 
     /** The loaded modules, in load order. */
     public synchronized List<LoadedModule> lsmod() {
-        return loaded.values().stream().map(Loaded::module).toList();
+        List<LoadedModule> modules = new ArrayList<>(loaded.size());
+        for (Loaded l : loaded.values()) {
+            modules.add(l.module());
+        }
+        return List.copyOf(modules);
     }
 
     /** The loaded module {@code name}. */
     public synchronized Optional<LoadedModule> find(String name) {
-        return Optional.ofNullable(loaded.get(ProtectedModules.normalize(name))).map(Loaded::module);
+        Loaded l = loaded.get(ProtectedModules.normalize(name));
+        return l == null ? Optional.empty() : Optional.of(l.module());
     }
 
     /**
@@ -202,7 +208,8 @@ public final class ModuleLoader {
     }
 
     private static boolean isOff(KernelCmdline cmdline, String key) {
-        return cmdline.get(key).map(v -> v.equals("0") || v.equals("off")).orElse(false);
+        Optional<String> v = cmdline.get(key);
+        return v.isPresent() && (v.get().equals("0") || v.get().equals("off"));
     }
 
     private Loaded load(String module) {
@@ -210,7 +217,10 @@ public final class ModuleLoader {
         List<ModuleFile> order = ModulesDep.resolve(module, this::readModuleFile, loaded::containsKey);
         Loaded result = null;
         for (ModuleFile file : order) {
-            List<Loaded> dependencies = file.modinfo().depends().stream().map(loaded::get).toList();
+            List<Loaded> dependencies = new ArrayList<>();
+            for (String d : file.modinfo().depends()) {
+                dependencies.add(loaded.get(d));
+            }
             try {
                 result = loadChecked(file, dependencies, System.nanoTime());
             } catch (PkvmException e) {
@@ -312,18 +322,27 @@ public final class ModuleLoader {
     private Loaded loadChecked(ModuleFile file, List<Loaded> dependencies, long start) {
         String module = file.name();
         // 1. Every check comes before the first class is defined: the one pipeline (ModuleChecks).
-        CheckedModule checked = ModuleChecks.check(file, checkOptions(
-                Optional.of(dependencies.stream().map(Loaded::module).map(LoadedModule::el1Module).toList())));
+        // Loops, not streams, on the load path: each lambda was a class spun on a JVM's first boot.
+        List<String> dependencyModules = new ArrayList<>(dependencies.size());
+        List<ModuleLayer> dependencyLayers = new ArrayList<>(dependencies.size());
+        for (Loaded d : dependencies) {
+            dependencyModules.add(d.module().el1Module());
+            dependencyLayers.add(d.el1Layer());
+        }
+        CheckedModule checked = ModuleChecks.check(file, checkOptions(Optional.of(List.copyOf(dependencyModules))));
         if (checked.abi().orElse(null) == SymbolCheck.Outcome.LINK_CHECKED) {
             log.warn(LOG, "{}: no symbol versions (no {}); every API reference was link-checked instead", module,
                     ModVersions.ENTRY);
         }
         ModuleDescriptor el1 = checked.el1().descriptor();
-        Optional<ModulePkvm.El2Part> el2 = checked.el2().map(part -> new ModulePkvm.El2Part(part, checked.symbols(),
-                checked.sections(), EL2_JDK_CLASSES, El2Preemption.hooks(module, file.sha256(), part)));
+        Optional<ModulePkvm.El2Part> el2 = Optional.empty();
+        if (checked.el2().isPresent()) {
+            CheckedModule.Part part = checked.el2().get();
+            el2 = Optional.of(new ModulePkvm.El2Part(part, checked.symbols(), checked.sections(), EL2_JDK_CLASSES,
+                    El2Preemption.hooks(module, file.sha256(), part)));
+        }
         // 2. The EL1 layer, and its one KernelModule.
-        ModuleLayer el1Layer = layers.defineEl1(module, checked.el1(),
-                dependencies.stream().map(Loaded::el1Layer).toList()).layer();
+        ModuleLayer el1Layer = layers.defineEl1(module, checked.el1(), List.copyOf(dependencyLayers)).layer();
         KernelModule instance = instantiate(module, el1Layer);
         // 3. The init, with a Pkvm bound to this module; undo its EL2 work if it fails.
         ModulePkvm pkvm = new ModulePkvm(module, protectedMode, gateway, moduleRam, layers, el2);
@@ -342,9 +361,12 @@ public final class ModuleLoader {
                 pkvm.registered(), System.nanoTime() - start, file.signature());
         Loaded result = new Loaded(report, el1Layer, instance, pkvm, ctx);
         loaded.put(module, result);
-        log.info(LOG, "{}: loaded {}{}", module, report.token().map(t -> "EL2 at " + t + ", ").orElse(""),
-                report.hvcs().isEmpty() ? "no HVCs" : "HVCs " + report.hvcs().stream()
-                        .map(h -> Integer.toString(h.id())).toList());
+        List<String> hvcs = new ArrayList<>(report.hvcs().size());
+        for (HvcNumber h : report.hvcs()) {
+            hvcs.add(Integer.toString(h.id()));
+        }
+        log.info(LOG, "{}: loaded {}{}", module, report.token().isPresent() ? "EL2 at " + report.token().get() + ", " : "",
+                hvcs.isEmpty() ? "no HVCs" : "HVCs " + hvcs);
         return result;
     }
 
