@@ -23,7 +23,7 @@ run() { # $1: CPU list; $2: jobs; the rest: explore arguments
         --illegal-native-access=deny --sun-misc-unsafe-memory-access=deny \
         ${aot[@]+"${aot[@]}"} \
         -Dlog4j.provider=org.apache.logging.log4j.simple.internal.SimpleProvider \
-        -Dorg.apache.logging.log4j.simplelog.level=OFF \
+        -Dorg.apache.logging.log4j.simplelog.level=OFF -Dpkvm4j.log.level=off \
         -Dpkvm4j.hypervisor="$image/hyp/pkvm4j-hypervisor.jar" -Dpkvm4j.initramfs="$image/initramfs" \
         --module-path "$image/lib" --add-modules ALL-MODULE-PATH \
         -m org.pkvm4j.cli/org.pkvm4j.cli.Main explore --modules "$modules" --jobs "$jobs" --json "$@" 2>&1 >/dev/null \

@@ -34,7 +34,12 @@ import org.pkvm4j.host.loader.LoadedModule;
  *       {@code startPlugins}, {@code getExtensions(PluginHandler.class)}, each extension called
  *       once;</li>
  *   <li>{@code raw N JARS}: per jar, a configuration resolved on the boot layer's, one layer with
- *       one loader, its one {@code LongUnaryOperator} provider instantiated and called once.</li>
+ *       one loader, its one {@code LongUnaryOperator} provider instantiated and called once;</li>
+ *   <li>{@code raw2 N JARS}: per plugin, pkvm4j's two layers without its checks, as {@code
+ *       VendorLayers} defines them: the EL1-like part's layer (one loader, the platform loader its
+ *       parent), its provider instantiated and called once (its "init"), then the EL2-like part's
+ *       layer, also a child of the boot layer (pkvm4j's EL2 layers are children of the API's
+ *       layer, not of the EL1 layer), whose loader has no parent, and its handler called once.</li>
  * </ul>
  * The time runs from the first line of that work to the last call's result, in this JVM, after
  * JVM start-up and {@code main}: what each system itself costs, class loading of its own code
@@ -53,6 +58,7 @@ public final class AdmissionChild {
             case "pkvm4j" -> pkvm4j(n, dir);
             case "pf4j" -> pf4j(n, dir);
             case "raw" -> raw(n, dir);
+            case "raw2" -> rawTwoLayers(n, dir);
             default -> throw new IllegalArgumentException("unknown system " + system);
         };
         System.out.println("admission " + system + " " + n + " " + line);
@@ -123,6 +129,32 @@ public final class AdmissionChild {
             throw new IllegalStateException("raw: " + files.size() + " layers, sum " + sum + ", expected " + n);
         }
         return millis(nanos);
+    }
+
+    private static String rawTwoLayers(int n, Path jars) {
+        long start = System.nanoTime();
+        ModuleLayer boot = ModuleLayer.boot();
+        long sum = 0;
+        for (int i = 0; i < n; i++) {
+            List<String> modules = PeerPlugins.twoLayerModules(i);
+            List<String> files = PeerPlugins.twoLayerJars(i);
+            long init = call(boot, jars.resolve(files.get(0)), modules.get(0), ClassLoader.getPlatformClassLoader());
+            // EL2: no parent loader, as pkvm4j's EL2 loaders (VendorLayers).
+            long handled = call(boot, jars.resolve(files.get(1)), modules.get(1), null);
+            sum += init == 42 ? handled : -1;
+        }
+        long nanos = System.nanoTime() - start;
+        if (sum != 42L * n) {
+            throw new IllegalStateException("raw2: sum " + sum + ", expected " + 42L * n);
+        }
+        return millis(nanos);
+    }
+
+    /** One layer of one module from {@code jar} on {@code parent}, its operator called with 41. */
+    private static long call(ModuleLayer parent, Path jar, String module, ClassLoader parentLoader) {
+        Configuration cf = parent.configuration().resolve(ModuleFinder.of(jar), ModuleFinder.of(), Set.of(module));
+        ModuleLayer layer = parent.defineModulesWithOneLoader(cf, parentLoader);
+        return ServiceLoader.load(layer, LongUnaryOperator.class).findFirst().orElseThrow().applyAsLong(41);
     }
 
     private static String millis(long nanos) {

@@ -17,10 +17,11 @@ import java.util.function.IntFunction;
 
 /**
  * Admission side by side (issue 12, item 1): pkvm4j's boot of N generated modules, every check on,
- * against PF4J 3.15.0 loading, starting and calling N trivial plugins, and one raw {@link
- * ModuleLayer} per plugin, each in a fresh JVM ({@link AdmissionChild}), interleaved: for every
- * round and every N the three systems run back to back, in an order that rotates, so that load
- * from other jobs on a shared machine falls on all three alike. Prints the medians and the ratios,
+ * against PF4J 3.15.0 loading, starting and calling N trivial plugins, one raw {@link
+ * ModuleLayer} per plugin, and two raw layers per plugin (pkvm4j's EL1 and EL2 shape without its
+ * checks: the architecture's own floor), each in a fresh JVM ({@link AdmissionChild}), interleaved:
+ * for every round and every N the systems run back to back, in an order that rotates, so that load
+ * from other jobs on a shared machine falls on all alike. Prints the medians and the ratios,
  * and with {@code --write FILE} puts the table between the markers {@value #BEGIN} and {@value #END}
  * of that file (docs/benchmarks.md).
  *
@@ -46,11 +47,11 @@ public final class AdmissionHarness {
     private static final String BASELINE = "pkvm4j-baseline";
     /**
      * What {@code ./pkvm} runs the kernel with besides its paths and its AOT cache: Log4j off, through
-     * the Log4j API's own provider (ADR 0018).
+     * the Log4j API's own provider, and the host's loggers never started (ADR 0018).
      */
     private static final List<String> PKVM_FLAGS = List.of(
             "-Dlog4j.provider=org.apache.logging.log4j.simple.internal.SimpleProvider",
-            "-Dorg.apache.logging.log4j.simplelog.level=OFF");
+            "-Dorg.apache.logging.log4j.simplelog.level=OFF", "-Dpkvm4j.log.level=off");
 
     private AdmissionHarness() {
     }
@@ -93,13 +94,16 @@ public final class AdmissionHarness {
         FixtureModules.write(work.resolve("all-pkvm4j"), lib.resolve("pkvm4j-module-api.jar"), max);
         PeerPlugins.writePf4j(work.resolve("all-pf4j"), max);
         PeerPlugins.writeRaw(work.resolve("all-raw"), max);
+        PeerPlugins.writeTwoLayers(work.resolve("all-raw2"), max);
         for (int n : ns) {
             subset(work.resolve("all-pkvm4j"), work.resolve("pkvm4j-" + n), n, i -> FixtureModules.moduleName(i) + ".jar");
             subset(work.resolve("all-pf4j"), work.resolve("pf4j-" + n), n, i -> PeerPlugins.pluginId(i) + ".jar");
             subset(work.resolve("all-raw"), work.resolve("raw-" + n), n, i -> "r" + i + ".jar");
+            subset(work.resolve("all-raw2"), work.resolve("raw2-" + n), n, i -> PeerPlugins.twoLayerJars(i).get(0));
+            subset(work.resolve("all-raw2"), work.resolve("raw2-" + n), n, i -> PeerPlugins.twoLayerJars(i).get(1));
         }
 
-        List<String> systems = new ArrayList<>(List.of("pkvm4j", "pf4j", "raw"));
+        List<String> systems = new ArrayList<>(List.of("pkvm4j", "pf4j", "raw", "raw2"));
         if (baseline != null) {
             systems.add(BASELINE);
         }
@@ -198,28 +202,45 @@ public final class AdmissionHarness {
                 .append(" before, ").append(loadAfter).append(" after; ").append(System.getProperty("java.vm.name"))
                 .append(' ').append(System.getProperty("java.runtime.version")).append(", ")
                 .append(Runtime.getRuntime().availableProcessors()).append(" CPUs. Medians (ms):\n\n");
-        b.append("| N | pkvm4j | (boot steps 2-5) | PF4J 3.15.0 | raw `ModuleLayer` per plugin | pkvm4j / PF4J | pkvm4j / raw |")
+        b.append("| N | pkvm4j | (boot steps 2-5) | PF4J 3.15.0 | raw `ModuleLayer` per plugin | raw, two layers per plugin"
+                + " | pkvm4j / PF4J | pkvm4j / raw | pkvm4j / two layers | two layers / PF4J |")
                 .append(withBaseline ? " baseline build | pkvm4j / baseline |\n" : "\n");
-        b.append("|---:|---:|---:|---:|---:|---:|---:|").append(withBaseline ? "---:|---:|\n" : "\n");
+        b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|").append(withBaseline ? "---:|---:|\n" : "\n");
         for (int n : ns) {
-            double pk = median(results.get("pkvm4j " + n).stream().map(r -> r[0]).toList());
-            double steps = median(results.get("pkvm4j " + n).stream().map(r -> r[1]).toList());
+            List<double[]> pkvm = results.get("pkvm4j " + n);
+            double pk = median(pkvm.stream().map(r -> r[0]).toList());
+            double steps = median(pkvm.stream().map(r -> r[1]).toList());
             double pf = median(results.get("pf4j " + n).stream().map(r -> r[0]).toList());
             double raw = median(results.get("raw " + n).stream().map(r -> r[0]).toList());
-            b.append(String.format(Locale.ROOT, "| %d | %.0f | %.0f | %.0f | %.0f | %.2fx | %.2fx |", n, pk, steps, pf, raw,
-                    pk / pf, pk / raw));
+            double two = median(results.get("raw2 " + n).stream().map(r -> r[0]).toList());
+            b.append(String.format(Locale.ROOT, "| %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.2fx | %.2fx | %.2fx | %.2fx |", n, pk,
+                    steps, pf, raw, two, ratio(results, "pkvm4j", "pf4j", n), ratio(results, "pkvm4j", "raw", n),
+                    ratio(results, "pkvm4j", "raw2", n), ratio(results, "raw2", "pf4j", n)));
             if (withBaseline) {
                 double base = median(results.get(BASELINE + " " + n).stream().map(r -> r[0]).toList());
-                b.append(String.format(Locale.ROOT, " %.0f | %.2fx |", base, pk / base));
+                b.append(String.format(Locale.ROOT, " %.0f | %.2fx |", base, ratio(results, "pkvm4j", BASELINE, n)));
             }
             b.append('\n');
         }
+        b.append("\nRatios are medians of the per-round ratios: each round runs every system once, back to back, so a"
+                + " change of load between rounds falls on both sides of each ratio.\n");
         b.append("\nEvery run (ms, in run order within each cell):\n\n");
         for (var e : results.entrySet()) {
             b.append("- ").append(e.getKey()).append(": ").append(String.join(", ", e.getValue().stream()
                     .map(r -> String.format(Locale.ROOT, "%.0f", r[0])).toList())).append('\n');
         }
         return b.toString();
+    }
+
+    /** The median over rounds of system {@code a}'s time over {@code b}'s in the same round, at {@code n}. */
+    private static double ratio(Map<String, List<double[]>> results, String a, String b, int n) {
+        List<double[]> x = results.get(a + " " + n);
+        List<double[]> y = results.get(b + " " + n);
+        List<Double> r = new ArrayList<>();
+        for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
+            r.add(x.get(i)[0] / y.get(i)[0]);
+        }
+        return median(r);
     }
 
     private static String loadAverage() {

@@ -29,6 +29,10 @@ import org.pf4j.ExtensionPoint;
  *   <li>raw layers: {@code r<i>.jar}, module {@code raw.r<i>}, which {@code provides
  *       java.util.function.LongUnaryOperator} with its handler: a layer needs no host module to
  *       name its service.</li>
+ *   <li>raw, two layers per plugin, pkvm4j's shape without its checks: {@code r<i>.jar} (module
+ *       {@code el1.r<i>}, an EL1-like part whose service stands for its init) and {@code
+ *       r<i>-hyp.jar} (module {@code hyp.r<i>}, the EL2-like part with the handler), each a
+ *       {@code LongUnaryOperator} provider.</li>
  * </ul>
  * All sources of one kind compile in one {@code javac} run.
  */
@@ -133,6 +137,65 @@ public final class PeerPlugins {
                 Path moduleClasses = classes.resolve(rawModule(i));
                 try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(dir.resolve("r" + i + ".jar")), manifest())) {
                     putDir(jar, moduleClasses, moduleClasses);
+                }
+            }
+        } finally {
+            FixtureModules.deleteTree(work);
+        }
+    }
+
+    /** The JPMS module names of two-layer plugin {@code i}: its EL1-like part, then its EL2-like part. */
+    public static List<String> twoLayerModules(int i) {
+        return List.of("el1.r" + i, "hyp.r" + i);
+    }
+
+    /** The jar file names of two-layer plugin {@code i}: its EL1-like part, then its EL2-like part. */
+    public static List<String> twoLayerJars(int i) {
+        return List.of("r" + i + ".jar", "r" + i + "-hyp.jar");
+    }
+
+    /** Compiles and writes {@code count} two-layer plugins ({@link #twoLayerJars}) into {@code dir}. */
+    public static void writeTwoLayers(Path dir, int count) throws IOException {
+        Path work = Files.createTempDirectory("pkvm4j-raw2-src");
+        try {
+            Path src = work.resolve("src");
+            List<Path> sources = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                for (int part = 0; part < 2; part++) {
+                    String module = twoLayerModules(i).get(part);
+                    String pkg = module;
+                    String cls = part == 0 ? "Init" : "Handler";
+                    sources.add(write(src.resolve(module).resolve("module-info.java"), """
+                            module %s {
+                                provides java.util.function.LongUnaryOperator with %s.%s;
+                            }
+                            """.formatted(module, pkg, cls)));
+                    sources.add(write(src.resolve(module).resolve(pkg.replace('.', '/')).resolve(cls + ".java"), """
+                            package %s;
+
+                            public final class %s implements java.util.function.LongUnaryOperator {
+                                public %s() {
+                                }
+
+                                @Override
+                                public long applyAsLong(long x1) {
+                                    return x1 + 1;
+                                }
+                            }
+                            """.formatted(pkg, cls, cls)));
+                }
+            }
+            Path classes = work.resolve("classes");
+            javac(new ArrayList<>(List.of("-proc:none", "-nowarn", "-d", classes.toString(), "--module-source-path",
+                    src.toString())), sources);
+            Files.createDirectories(dir);
+            for (int i = 0; i < count; i++) {
+                for (int part = 0; part < 2; part++) {
+                    Path moduleClasses = classes.resolve(twoLayerModules(i).get(part));
+                    try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(dir.resolve(twoLayerJars(i).get(part))),
+                            manifest())) {
+                        putDir(jar, moduleClasses, moduleClasses);
+                    }
                 }
             }
         } finally {

@@ -4,8 +4,6 @@ import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.cmdline.KernelCmdline;
 import org.pkvm4j.host.dev.MiscDevices;
@@ -16,6 +14,7 @@ import org.pkvm4j.host.initramfs.Initramfs;
 import org.pkvm4j.host.loader.LoadedModule;
 import org.pkvm4j.host.loader.ModuleLoader;
 import org.pkvm4j.host.loader.ProtectedMode;
+import org.pkvm4j.host.log.HostLogger;
 import org.pkvm4j.host.log.KernelLog;
 import org.pkvm4j.host.trace.BootTrace;
 import org.pkvm4j.machine.El2Vector;
@@ -43,7 +42,7 @@ import org.pkvm4j.machine.Machine;
  * pkvm_drop_host_privileges} in {@code arch/arm64/kvm/}.
  */
 final class Boot {
-    private static final Logger LOG = LogManager.getLogger();
+    private static final HostLogger LOG = HostLogger.of(Boot.class);
 
     private final BootConfig config;
     private final BootTrace trace;
@@ -134,8 +133,7 @@ final class Boot {
         List<LoadedModule> modules = loader.lsmod();
         kernel.completeBoot(new BootReport(cmdline.raw(), steps, modules, security, deprivileged,
                 Optional.ofNullable(machine.panic()), initramfs.describe(), initramfs.measurements(), lateLoads,
-                log.records().stream().filter(r -> r.origin() == KernelLog.Origin.EL2 && r.text().startsWith("WARNING"))
-                        .map(KernelLog.Record::text).toList()));
+                hypWarnings(log)));
         log.info(LOG, "kvm: {}", security.describe());
         return kernel;
     }
@@ -182,6 +180,17 @@ final class Boot {
         log.info(LOG, "kvm: protected mode finalized on {}/{} CPUs; host deprivileged, module loading closed",
                 done, machine.nrCpus());
         return done == machine.nrCpus();
+    }
+
+    /** The hyp console's warnings, for the boot report: a loop, as the boot path's first run in a JVM links no lambda. */
+    private static List<String> hypWarnings(KernelLog log) {
+        List<String> warnings = new ArrayList<>();
+        for (KernelLog.Record r : log.records()) {
+            if (r.origin() == KernelLog.Origin.EL2 && r.text().startsWith("WARNING")) {
+                warnings.add(r.text());
+            }
+        }
+        return List.copyOf(warnings);
     }
 
     private void record(int number, String name, long nanos) {

@@ -3,10 +3,9 @@ package org.pkvm4j.host;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.loader.ModuleLoader;
+import org.pkvm4j.host.log.HostLogger;
 import org.pkvm4j.host.log.KernelLog;
 
 /**
@@ -15,7 +14,7 @@ import org.pkvm4j.host.log.KernelLog;
  * hypervisor's ({@link FaultPlan#hypFaults()}, handed over at {@code __pkvm_init}).
  */
 final class BootFaults {
-    private static final Logger LOG = LogManager.getLogger();
+    private static final HostLogger LOG = HostLogger.of(BootFaults.class);
 
     private BootFaults() {
     }

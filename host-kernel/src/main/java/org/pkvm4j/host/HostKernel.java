@@ -2,8 +2,6 @@ package org.pkvm4j.host;
 
 import java.util.List;
 import java.util.Optional;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.el1.Pkvm;
@@ -11,12 +9,13 @@ import org.pkvm4j.host.cmdline.KernelCmdline;
 import org.pkvm4j.host.dev.MiscDevices;
 import org.pkvm4j.host.hvc.HvcGateway;
 import org.pkvm4j.host.hvc.SmcGateway;
-import org.pkvm4j.host.kvm.Kvm;
 import org.pkvm4j.host.initramfs.ModuleFile;
+import org.pkvm4j.host.kvm.Kvm;
 import org.pkvm4j.host.loader.LoadedModule;
 import org.pkvm4j.host.loader.ModuleLoader;
 import org.pkvm4j.host.loader.ProtectedMode;
 import org.pkvm4j.host.loader.Unloaded;
+import org.pkvm4j.host.log.HostLogger;
 import org.pkvm4j.host.log.KernelLog;
 import org.pkvm4j.machine.HypPanic;
 import org.pkvm4j.machine.Machine;
@@ -29,7 +28,7 @@ import org.pkvm4j.machine.Machine;
  * and dropped.
  */
 public final class HostKernel {
-    private static final Logger LOG = LogManager.getLogger();
+    private static final HostLogger LOG = HostLogger.of(HostKernel.class);
 
     private final KernelCmdline cmdline;
     private final Machine machine;

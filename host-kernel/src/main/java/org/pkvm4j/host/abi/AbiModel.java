@@ -200,9 +200,17 @@ public final class AbiModel {
             throw new IllegalArgumentException("line " + number + ": bad CRC \"" + line.substring(0, space1) + "\"", e);
         }
         String word = line.substring(space1 + 1, space2);
-        AbiSymbol.Kind kind = java.util.Arrays.stream(AbiSymbol.Kind.values()).filter(k -> k.word().equals(word))
-                .findFirst().orElseThrow(() -> new IllegalArgumentException("line " + number + ": unknown kind \"" + word
-                        + "\" (expected type, method, field or constant)"));
+        AbiSymbol.Kind kind = null;
+        for (AbiSymbol.Kind k : AbiSymbol.Kind.values()) {
+            if (k.word().equals(word)) {
+                kind = k;
+                break;
+            }
+        }
+        if (kind == null) {
+            throw new IllegalArgumentException("line " + number + ": unknown kind \"" + word
+                    + "\" (expected type, method, field or constant)");
+        }
         AbiSymbol symbol = new AbiSymbol(kind, line.substring(space2 + 1, bar), line.substring(bar + 3));
         if (symbol.crc() != crc) {
             throw new IllegalArgumentException("line " + number + ": CRC " + line.substring(0, space1)

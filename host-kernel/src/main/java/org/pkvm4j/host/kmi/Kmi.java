@@ -56,7 +56,12 @@ public enum Kmi {
 
     /** The KMI named {@code branch}, if pkvm4j knows it. */
     public static Optional<Kmi> find(String branch) {
-        return Arrays.stream(values()).filter(k -> k.branch.equals(branch)).findFirst();
+        for (Kmi k : values()) {
+            if (k.branch.equals(branch)) {
+                return Optional.of(k);
+            }
+        }
+        return Optional.empty();
     }
 
     /**

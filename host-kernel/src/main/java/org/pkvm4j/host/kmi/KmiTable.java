@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.pkvm4j.host.abi.ApiReferences.HandlerAbi;
 
@@ -40,6 +41,11 @@ public record KmiTable(Kmi kmi, HandlerAbi handlerAbi, List<Member> members) {
     public static final String EXTRA = "—";
     private static final String REFUSED = "refused by design:";
     private static final Map<Kmi, KmiTable> TABLES = new EnumMap<>(Kmi.class);
+    // Compiled once: a boot parses every row of a table, and a pattern compiled per row was most of
+    // the table's first read in a cold JVM (ADR 0018, third session).
+    private static final Pattern SLOT = Pattern.compile("[1-9][0-9]*|KABI ([1-9]|[12][0-9]|3[0-2])");
+    private static final Pattern NOTE = Pattern.compile("\\[[^]]+]");
+    private static final Pattern METHOD = Pattern.compile("[a-z][A-Za-z0-9]*\\(([A-Za-z0-9]+(\\[])*(, [A-Za-z0-9]+(\\[])*)*)?\\)");
 
     /** Copies the list. */
     public KmiTable {
@@ -130,7 +136,7 @@ public record KmiTable(Kmi kmi, HandlerAbi handlerAbi, List<Member> members) {
             throw new IllegalArgumentException("a row has 4 cells: slot, member, C signature, Java");
         }
         String slot = cells[0].strip();
-        if (!slot.equals(EXTRA) && !slot.matches("[1-9][0-9]*|KABI ([1-9]|[12][0-9]|3[0-2])")) {
+        if (!slot.equals(EXTRA) && !SLOT.matcher(slot).matches()) {
             throw new IllegalArgumentException("slot " + slot + " is not a number, KABI 1..32 or " + EXTRA);
         }
         String java = cells[3].strip();
@@ -142,8 +148,8 @@ public record KmiTable(Kmi kmi, HandlerAbi handlerAbi, List<Member> members) {
         for (String m : java.split(";")) {
             // A note in brackets says what an overload fixes: "hostDonateHyp(long, long) [accept_mmio = false]";
             // empty brackets are an array type: "hostDonateSglistHyp(long[])".
-            String method = m.replaceAll("\\[[^]]+]", "").strip();
-            if (!method.matches("[a-z][A-Za-z0-9]*\\(([A-Za-z0-9]+(\\[])*(, [A-Za-z0-9]+(\\[])*)*)?\\)")) {
+            String method = (m.indexOf('[') < 0 ? m : NOTE.matcher(m).replaceAll("")).strip();
+            if (!METHOD.matcher(method).matches()) {
                 throw new IllegalArgumentException("'" + method + "' is not a Java method as name(type, type)");
             }
             methods.add(method);
@@ -163,7 +169,12 @@ public record KmiTable(Kmi kmi, HandlerAbi handlerAbi, List<Member> members) {
 
     /** Every {@code ModuleOps} method this KMI offers, as {@code name(type, type)}. */
     public Set<String> javaMethods() {
-        return members.stream().flatMap(m -> m.java().stream()).collect(Collectors.toCollection(LinkedHashSet::new));
+        // A loop, not a stream: the first boot of a JVM calls this, and each lambda was a class to spin.
+        Set<String> methods = new LinkedHashSet<>();
+        for (Member m : members) {
+            methods.addAll(m.java());
+        }
+        return methods;
     }
 
     /** The member that Java method {@code method} ({@code name(type, type)}) stands for in this KMI. */

@@ -2,12 +2,11 @@ package org.pkvm4j.host.kvm;
 
 import java.util.ArrayDeque;
 import java.util.function.Supplier;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.SecurityState;
 import org.pkvm4j.host.hvc.HvcGateway;
+import org.pkvm4j.host.log.HostLogger;
 import org.pkvm4j.host.log.KernelLog;
 import org.pkvm4j.machine.Dram;
 import org.pkvm4j.machine.HostHcall;
@@ -35,7 +34,7 @@ public final class Kvm {
     /** {@code KVM_VM_TYPE_ARM_IPA_SIZE_MASK}. */
     public static final long KVM_VM_TYPE_ARM_IPA_SIZE_MASK = 0xFF;
 
-    private static final Logger LOG = LogManager.getLogger();
+    private static final HostLogger LOG = HostLogger.of(Kvm.class);
 
     private final HvcGateway gateway;
     private final boolean pkvmEnabled;

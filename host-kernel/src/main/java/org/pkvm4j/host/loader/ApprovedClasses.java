@@ -1,14 +1,19 @@
 package org.pkvm4j.host.loader;
 
+import java.lang.classfile.Annotation;
 import java.lang.classfile.Attributes;
 import java.lang.classfile.ClassElement;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
 import java.lang.classfile.CodeElement;
 import java.lang.classfile.CodeModel;
+import java.lang.classfile.FieldElement;
 import java.lang.classfile.FieldModel;
 import java.lang.classfile.MethodElement;
 import java.lang.classfile.MethodModel;
+import java.lang.classfile.attribute.PermittedSubclassesAttribute;
+import java.lang.classfile.attribute.RecordAttribute;
+import java.lang.classfile.attribute.RuntimeVisibleAnnotationsAttribute;
 import java.lang.classfile.constantpool.ClassEntry;
 import java.lang.classfile.constantpool.MethodTypeEntry;
 import java.lang.classfile.constantpool.NameAndTypeEntry;
@@ -199,21 +204,37 @@ public final class ApprovedClasses {
             model.constantPool().bootstrapMethodEntry(i).arguments();
         }
         model.thisClass().asInternalName();
-        model.superclass().ifPresent(c -> c.asInternalName());
-        model.interfaces().forEach(c -> c.asInternalName());
+        // Loops and ifs, not lambdas: this runs on a JVM's first boot, where each lambda was a class to spin.
+        if (model.superclass().isPresent()) {
+            model.superclass().get().asInternalName();
+        }
+        for (ClassEntry c : model.interfaces()) {
+            c.asInternalName();
+        }
         for (ClassElement e : model) {
             if (e instanceof FieldModel f) {
                 printable("field name", f.fieldName().stringValue());
                 printable("descriptor", f.fieldType().stringValue());
                 f.fieldTypeSymbol();
-                f.forEach(fe -> { });
+                for (FieldElement fe : f) {
+                    // every element read: the iteration is the parse
+                }
             } else if (e instanceof MethodModel m) {
                 touch(m);
             }
         }
-        model.findAttribute(Attributes.runtimeVisibleAnnotations()).ifPresent(a -> a.annotations().size());
-        model.findAttribute(Attributes.record()).ifPresent(r -> r.components().size());
-        model.findAttribute(Attributes.permittedSubclasses()).ifPresent(p -> p.permittedSubclasses().size());
+        Optional<RuntimeVisibleAnnotationsAttribute> annotations = model.findAttribute(Attributes.runtimeVisibleAnnotations());
+        if (annotations.isPresent()) {
+            annotations.get().annotations().size();
+        }
+        Optional<RecordAttribute> record = model.findAttribute(Attributes.record());
+        if (record.isPresent()) {
+            record.get().components().size();
+        }
+        Optional<PermittedSubclassesAttribute> permitted = model.findAttribute(Attributes.permittedSubclasses());
+        if (permitted.isPresent()) {
+            permitted.get().permittedSubclasses().size();
+        }
     }
 
     /**
@@ -235,7 +256,12 @@ public final class ApprovedClasses {
         printable("method name", m.methodName().stringValue());
         printable("descriptor", m.methodType().stringValue());
         m.methodTypeSymbol();
-        m.findAttribute(Attributes.runtimeVisibleAnnotations()).ifPresent(a -> a.annotations().forEach(x -> x.elements()));
+        Optional<RuntimeVisibleAnnotationsAttribute> annotations = m.findAttribute(Attributes.runtimeVisibleAnnotations());
+        if (annotations.isPresent()) {
+            for (Annotation a : annotations.get().annotations()) {
+                a.elements();
+            }
+        }
         for (MethodElement e : m) {
             if (e instanceof CodeModel code) {
                 // Instruction operands are pool indices read on first access: read each once.

@@ -67,17 +67,24 @@ final class DescriptorPolicy {
     private static Set<String> names(ModuleDescriptor d) {
         Set<String> names = new HashSet<>(d.packages());
         names.add(d.name());
-        d.rawVersion().ifPresent(names::add);
-        d.mainClass().ifPresent(names::add);
-        d.requires().forEach(r -> names.add(r.name()));
-        d.exports().forEach(e -> {
+        // Loops, not lambdas: every module's descriptors pass here on a JVM's first boot.
+        if (d.rawVersion().isPresent()) {
+            names.add(d.rawVersion().get());
+        }
+        if (d.mainClass().isPresent()) {
+            names.add(d.mainClass().get());
+        }
+        for (ModuleDescriptor.Requires r : d.requires()) {
+            names.add(r.name());
+        }
+        for (ModuleDescriptor.Exports e : d.exports()) {
             names.add(e.source());
             names.addAll(e.targets());
-        });
-        d.opens().forEach(o -> {
+        }
+        for (ModuleDescriptor.Opens o : d.opens()) {
             names.add(o.source());
             names.addAll(o.targets());
-        });
+        }
         names.addAll(d.uses());
         d.provides().forEach(p -> {
             names.add(p.service());
@@ -129,8 +136,12 @@ final class DescriptorPolicy {
                         + " and the EL1 modules of the modules named in depends=" + dependencyModules);
             }
         }
-        long providers = el1.provides().stream().filter(p -> p.service().equals(KERNEL_MODULE))
-                .mapToLong(p -> p.providers().size()).sum();
+        long providers = 0;
+        for (ModuleDescriptor.Provides p : el1.provides()) {
+            if (p.service().equals(KERNEL_MODULE)) {
+                providers += p.providers().size();
+            }
+        }
         if (providers != 1) {
             throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, module + ": EL1 module " + el1.name() + " must provide exactly one "
                     + KERNEL_MODULE + " (provides " + providers + ")");

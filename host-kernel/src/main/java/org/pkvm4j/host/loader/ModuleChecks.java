@@ -126,12 +126,13 @@ public final class ModuleChecks {
         Map<String, PkvmException> refusals = new LinkedHashMap<>();
         // 1. Entries: nothing below reads a class file this did not approve.
         CheckedModule.Part el1 = part(module, "EL1", file.el1(), sha, "el1", options.cached());
-        Optional<CheckedModule.Part> el2 = file.el2().map(jar -> part(module, "EL2", jar, sha, "el2", options.cached()));
+        Optional<CheckedModule.Part> el2 = file.el2().isPresent()
+                ? Optional.of(part(module, "EL2", file.el2().get(), sha, "el2", options.cached())) : Optional.empty();
         // 2. Descriptors and symbols.
         El2SymbolTable symbols = null;
         try {
-            DescriptorPolicy.checkEl1(module, el1.descriptor(), options.dependencyModules()
-                    .orElseGet(() -> offlineDependencies(file, el1.descriptor())));
+            DescriptorPolicy.checkEl1(module, el1.descriptor(), options.dependencyModules().isPresent()
+                    ? options.dependencyModules().get() : offlineDependencies(file, el1.descriptor()));
             if (el2.isPresent()) {
                 DescriptorPolicy.checkEl2(module, el2.get().descriptor(), el1.descriptor());
                 JarImage jar = el2.get().jar();

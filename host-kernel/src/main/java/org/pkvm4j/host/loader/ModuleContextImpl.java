@@ -5,18 +5,17 @@ import java.util.function.IntConsumer;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.api.SysReg;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 import org.pkvm4j.api.el1.MiscDevice;
 import org.pkvm4j.api.el1.ModuleContext;
 import org.pkvm4j.api.el1.Pkvm;
 import org.pkvm4j.host.cmdline.KernelCmdline;
 import org.pkvm4j.host.dev.MiscDevices;
+import org.pkvm4j.host.log.HostLogger;
 import org.pkvm4j.host.log.KernelLog;
 
 /** The {@link ModuleContext} of one module: its name, its {@link Pkvm}, its parameters, its log. */
 final class ModuleContextImpl implements ModuleContext {
-    private static final Logger LOG = LogManager.getLogger();
+    private static final HostLogger LOG = HostLogger.of(ModuleContextImpl.class);
 
     private final String name;
     private final ModulePkvm pkvm;

@@ -1,6 +1,7 @@
 package org.pkvm4j.host.loader;
 
 import java.lang.module.ModuleDescriptor;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,10 +10,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import org.apache.logging.log4j.CloseableThreadContext;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
+import org.pkvm4j.api.el1.HvcNumber;
 import org.pkvm4j.api.el1.KernelModule;
 import org.pkvm4j.api.el1.Pkvm;
 import org.pkvm4j.host.abi.ModVersions;
@@ -26,6 +26,7 @@ import org.pkvm4j.host.diag.Refusal;
 import org.pkvm4j.host.hvc.HvcGateway;
 import org.pkvm4j.host.initramfs.Initramfs;
 import org.pkvm4j.host.initramfs.ModuleFile;
+import org.pkvm4j.host.log.HostLogger;
 import org.pkvm4j.host.log.KernelLog;
 import org.pkvm4j.host.trace.BootTrace;
 import org.pkvm4j.host.verify.El2Allowlist;
@@ -46,7 +47,7 @@ import org.pkvm4j.machine.ModuleRam;
  * fails, what the earlier ones did is undone and the failure is logged once, here.
  */
 public final class ModuleLoader {
-    private static final Logger LOG = LogManager.getLogger();
+    private static final HostLogger LOG = HostLogger.of(ModuleLoader.class);
     /**
      * The command-line switch that turns the EL2 code verifier off ({@code pkvm.el2_verify=0}), as
      * {@code module.sig_enforce=0} relaxes module signatures: for tests that must run EL2 code the
@@ -129,7 +130,8 @@ public final class ModuleLoader {
             return existing.module();
         }
         long start = System.nanoTime();
-        try (CloseableThreadContext.Instance _ = CloseableThreadContext.put("module", module)) {
+        // The module as Log4j's thread context, for the appenders; none when Log4j's output is off.
+        try (CloseableThreadContext.Instance _ = HostLogger.forwarding() ? CloseableThreadContext.put("module", module) : null) {
             LoadedModule m = load(module).module();
             trace.moduleLoad(module, start, System.nanoTime() - start, "ok", null);
             return m;
@@ -159,12 +161,17 @@ public final class ModuleLoader {
 
     /** The loaded modules, in load order. */
     public synchronized List<LoadedModule> lsmod() {
-        return loaded.values().stream().map(Loaded::module).toList();
+        List<LoadedModule> modules = new ArrayList<>(loaded.size());
+        for (Loaded l : loaded.values()) {
+            modules.add(l.module());
+        }
+        return List.copyOf(modules);
     }
 
     /** The loaded module {@code name}. */
     public synchronized Optional<LoadedModule> find(String name) {
-        return Optional.ofNullable(loaded.get(ProtectedModules.normalize(name))).map(Loaded::module);
+        Loaded l = loaded.get(ProtectedModules.normalize(name));
+        return l == null ? Optional.empty() : Optional.of(l.module());
     }
 
     /**
@@ -172,7 +179,8 @@ public final class ModuleLoader {
      * module's HVCs, for drivers, tests and benchmarks that call them as the module would.
      */
     public synchronized Optional<Pkvm> pkvm(String name) {
-        return Optional.ofNullable(loaded.get(ProtectedModules.normalize(name))).map(Loaded::pkvm);
+        Loaded l = loaded.get(ProtectedModules.normalize(name));
+        return l == null ? Optional.empty() : Optional.of(l.pkvm());
     }
 
     /**
@@ -200,7 +208,8 @@ public final class ModuleLoader {
     }
 
     private static boolean isOff(KernelCmdline cmdline, String key) {
-        return cmdline.get(key).map(v -> v.equals("0") || v.equals("off")).orElse(false);
+        Optional<String> v = cmdline.get(key);
+        return v.isPresent() && (v.get().equals("0") || v.get().equals("off"));
     }
 
     private Loaded load(String module) {
@@ -208,7 +217,10 @@ public final class ModuleLoader {
         List<ModuleFile> order = ModulesDep.resolve(module, this::readModuleFile, loaded::containsKey);
         Loaded result = null;
         for (ModuleFile file : order) {
-            List<Loaded> dependencies = file.modinfo().depends().stream().map(loaded::get).toList();
+            List<Loaded> dependencies = new ArrayList<>();
+            for (String d : file.modinfo().depends()) {
+                dependencies.add(loaded.get(d));
+            }
             try {
                 result = loadChecked(file, dependencies, System.nanoTime());
             } catch (PkvmException e) {
@@ -246,8 +258,13 @@ public final class ModuleLoader {
         // A file this JVM already checked ahead (same path, size and time) is skipped: a JVM that
         // boots the same files again and again (pkvm explore) would only read each twice. A stale
         // hint costs only the overlap, never a check: the ordered load checks every file.
-        List<String> todo = names.stream().map(ProtectedModules::normalize).filter(n -> !LoadCache.checkedAhead(fileKey(n)))
-                .toList();
+        List<String> todo = new ArrayList<>();
+        for (String n : names) {
+            String name = ProtectedModules.normalize(n);
+            if (!LoadCache.checkedAhead(fileKey(name))) {
+                todo.add(name);
+            }
+        }
         if (todo.size() < 2) {
             return; // one module: nothing to overlap with
         }
@@ -312,18 +329,27 @@ public final class ModuleLoader {
     private Loaded loadChecked(ModuleFile file, List<Loaded> dependencies, long start) {
         String module = file.name();
         // 1. Every check comes before the first class is defined: the one pipeline (ModuleChecks).
-        CheckedModule checked = ModuleChecks.check(file, checkOptions(
-                Optional.of(dependencies.stream().map(Loaded::module).map(LoadedModule::el1Module).toList())));
+        // Loops, not streams, on the load path: each lambda was a class spun on a JVM's first boot.
+        List<String> dependencyModules = new ArrayList<>(dependencies.size());
+        List<ModuleLayer> dependencyLayers = new ArrayList<>(dependencies.size());
+        for (Loaded d : dependencies) {
+            dependencyModules.add(d.module().el1Module());
+            dependencyLayers.add(d.el1Layer());
+        }
+        CheckedModule checked = ModuleChecks.check(file, checkOptions(Optional.of(List.copyOf(dependencyModules))));
         if (checked.abi().orElse(null) == SymbolCheck.Outcome.LINK_CHECKED) {
             log.warn(LOG, "{}: no symbol versions (no {}); every API reference was link-checked instead", module,
                     ModVersions.ENTRY);
         }
         ModuleDescriptor el1 = checked.el1().descriptor();
-        Optional<ModulePkvm.El2Part> el2 = checked.el2().map(part -> new ModulePkvm.El2Part(part, checked.symbols(),
-                checked.sections(), EL2_JDK_CLASSES, El2Preemption.hooks(module, file.sha256(), part)));
+        Optional<ModulePkvm.El2Part> el2 = Optional.empty();
+        if (checked.el2().isPresent()) {
+            CheckedModule.Part part = checked.el2().get();
+            el2 = Optional.of(new ModulePkvm.El2Part(part, checked.symbols(), checked.sections(), EL2_JDK_CLASSES,
+                    El2Preemption.hooks(module, file.sha256(), part)));
+        }
         // 2. The EL1 layer, and its one KernelModule.
-        ModuleLayer el1Layer = layers.defineEl1(module, checked.el1(),
-                dependencies.stream().map(Loaded::el1Layer).toList()).layer();
+        ModuleLayer el1Layer = layers.defineEl1(module, checked.el1(), List.copyOf(dependencyLayers)).layer();
         KernelModule instance = instantiate(module, el1Layer);
         // 3. The init, with a Pkvm bound to this module; undo its EL2 work if it fails.
         ModulePkvm pkvm = new ModulePkvm(module, protectedMode, gateway, moduleRam, layers, el2);
@@ -342,9 +368,12 @@ public final class ModuleLoader {
                 pkvm.registered(), System.nanoTime() - start, file.signature());
         Loaded result = new Loaded(report, el1Layer, instance, pkvm, ctx);
         loaded.put(module, result);
-        log.info(LOG, "{}: loaded {}{}", module, report.token().map(t -> "EL2 at " + t + ", ").orElse(""),
-                report.hvcs().isEmpty() ? "no HVCs" : "HVCs " + report.hvcs().stream()
-                        .map(h -> Integer.toString(h.id())).toList());
+        List<String> hvcs = new ArrayList<>(report.hvcs().size());
+        for (HvcNumber h : report.hvcs()) {
+            hvcs.add(Integer.toString(h.id()));
+        }
+        log.info(LOG, "{}: loaded {}{}", module, report.token().isPresent() ? "EL2 at " + report.token().get() + ", " : "",
+                hvcs.isEmpty() ? "no HVCs" : "HVCs " + hvcs);
         return result;
     }
 
@@ -362,7 +391,7 @@ public final class ModuleLoader {
      */
     public synchronized Unloaded rmmod(String name) {
         String module = ProtectedModules.normalize(name);
-        try (CloseableThreadContext.Instance _ = CloseableThreadContext.put("module", module)) {
+        try (CloseableThreadContext.Instance _ = HostLogger.forwarding() ? CloseableThreadContext.put("module", module) : null) {
             Loaded target = loaded.get(module);
             if (target == null) {
                 throw new Refusal(ErrorCode.RMMOD_NOT_LOADED, Errno.ENOENT, "module " + module + " is not currently loaded");

@@ -85,7 +85,10 @@ final class VendorLayers {
         ModuleDescriptor descriptor = part.descriptor();
         List<ModuleLayer> parents = new ArrayList<>(dependencies);
         parents.add(apiLayer);
-        List<Configuration> parentConfigs = parents.stream().map(ModuleLayer::configuration).toList();
+        List<Configuration> parentConfigs = new ArrayList<>(parents.size());
+        for (ModuleLayer l : parents) {
+            parentConfigs.add(l.configuration());
+        }
         ModuleFinder finder = InMemoryModuleReference.finder(Set.of(new InMemoryModuleReference(descriptor, part.jar())));
         try {
             Configuration cf = Configuration.resolve(finder, parentConfigs, ModuleFinder.of(), Set.of(descriptor.name()));
@@ -112,8 +115,14 @@ final class VendorLayers {
             if (el2 && !other.name().equals(DescriptorPolicy.API)) {
                 continue;
             }
-            Module module = parents.stream().map(l -> l.findModule(other.name())).flatMap(Optional::stream).findFirst()
-                    .orElse(null);
+            Module module = null;
+            for (ModuleLayer l : parents) {
+                Optional<Module> found = l.findModule(other.name());
+                if (found.isPresent()) {
+                    module = found.get();
+                    break;
+                }
+            }
             if (module == null) {
                 continue;
             }

@@ -4,7 +4,6 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.function.LongSupplier;
 import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.logging.log4j.message.Message;
 import org.apache.logging.log4j.message.ParameterizedMessage;
@@ -14,7 +13,8 @@ import org.apache.logging.log4j.message.ParameterizedMessage;
  *
  * <p>Each message is formatted once, stamped with the machine's monotonic clock, kept here and
  * forwarded to the caller's Log4j logger, so a device's log can be printed, asserted on in tests and
- * still reach the configured appenders. Lines from the hyp console are marked {@link Origin#EL2} and
+ * still reach the configured appenders. The host's own classes log through a {@link HostLogger},
+ * which with Log4j's output off never starts Log4j: the line is then formatted here, as Log4j would. Lines from the hyp console are marked {@link Origin#EL2} and
  * go to the logger {@code org.pkvm4j.el2.console}. The ring holds the newest {@value #CAPACITY}
  * records and counts what it dropped, so a dropped line is never silent.
  */
@@ -22,7 +22,7 @@ public final class KernelLog {
     /** How many records the ring keeps. */
     public static final int CAPACITY = 16_384;
 
-    private static final Logger EL2_CONSOLE = LogManager.getLogger("org.pkvm4j.el2.console");
+    private static final HostLogger EL2_CONSOLE = HostLogger.named("org.pkvm4j.el2.console");
 
     private final LongSupplier clock;
     private final ArrayDeque<Record> ring = new ArrayDeque<>();
@@ -83,10 +83,36 @@ public final class KernelLog {
         }
     }
 
+    /** {@code pr_info} from a host class: as {@link #info(Logger, String, Object...)}, Log4j started only if its output is on. */
+    public void info(HostLogger log, String format, Object... args) {
+        print(log.log4j(), Level.INFO, format, args);
+    }
+
+    /** {@code pr_warn} from a host class. */
+    public void warn(HostLogger log, String format, Object... args) {
+        print(log.log4j(), Level.WARN, format, args);
+    }
+
+    /** {@code pr_err} from a host class; a Throwable as the last argument is passed to Log4j. */
+    public void error(HostLogger log, String format, Object... args) {
+        print(log.log4j(), Level.ERROR, format, args);
+    }
+
+    /** {@code pr_debug} from a host class: kept only when Log4j's output is on and at DEBUG. */
+    public void debug(HostLogger log, String format, Object... args) {
+        Logger l = log.log4j();
+        if (l != null) {
+            debug(l, format, args);
+        }
+    }
+
     /** A complete line from the hyp console. */
     public void hypConsole(String line) {
         keep(Level.INFO, Origin.EL2, line);
-        EL2_CONSOLE.info(line);
+        Logger l = EL2_CONSOLE.log4j();
+        if (l != null) {
+            l.info(line);
+        }
     }
 
     /** A snapshot of the ring, oldest first. */
@@ -124,10 +150,18 @@ public final class KernelLog {
         return dropped;
     }
 
+    /** Keeps the line and hands it to {@code log}, or, when that is null (Log4j's output off), only keeps it. */
     private void print(Logger log, Level level, String format, Object... args) {
+        String text = log == null ? LogFormat.format(format, args) : null;
+        if (text != null) {
+            keep(level, Origin.EL1, text);
+            return;
+        }
         Message message = new ParameterizedMessage(format, args);
         keep(level, Origin.EL1, message.getFormattedMessage());
-        log.log(level, message, message.getThrowable());
+        if (log != null) {
+            log.log(level, message, message.getThrowable());
+        }
     }
 
     private synchronized void keep(Level level, Origin origin, String text) {

@@ -42,8 +42,12 @@ public final class El2Allowlist {
     public static final String BUNDLED = "el2-allowlist.conf";
 
     private final String source;
-    private final List<AllowlistEntry> entries;
+    /** The text, parsed into {@link #entries} on demand when {@link #model} answers. */
+    private final String text;
+    private List<AllowlistEntry> entries;
     private final RuntimeTypes types;
+    /** Computed at build time from this very text and JDK: it answers; null when the sets below do. */
+    private final AllowlistModel model;
     /** Admitted members: {@code owner.name(descriptor)} or {@code owner.name:descriptor}, binary owner names. */
     private final Set<String> members = new HashSet<>();
     /** Admitted bootstrap methods, as {@link #members}. */
@@ -53,8 +57,10 @@ public final class El2Allowlist {
 
     private El2Allowlist(String source, List<AllowlistEntry> entries, RuntimeTypes types) {
         this.source = source;
+        this.text = null;
         this.entries = List.copyOf(entries);
         this.types = types;
+        this.model = null;
         for (AllowlistEntry e : this.entries) {
             admit(e);
         }
@@ -63,6 +69,17 @@ public final class El2Allowlist {
             TypeInfo t = types.jdk(c.replace('.', '/'));
             return t == null || !t.isPublic();
         });
+    }
+
+    /**
+     * The list {@code model} was computed from at build time ({@code text}, checked by the caller),
+     * on the JDK it was computed on: no entry is expanded, no class reflected over.
+     */
+    private El2Allowlist(String source, String text, AllowlistModel model) {
+        this.source = source;
+        this.text = text;
+        this.types = new RuntimeTypes(model);
+        this.model = model;
     }
 
     /** The bundled allow-list, read once. */
@@ -81,14 +98,38 @@ public final class El2Allowlist {
     }
 
     /**
-     * Parses allow-list text and checks every entry against the running JDK.
+     * Parses allow-list text and checks every entry against the running JDK. The bundled list's
+     * text on the JDK the build ran on was checked and expanded at build time ({@link
+     * AllowlistModel}): it is read from there, each class when first asked about.
      *
      * @param source what to call it in error messages
      * @throws IllegalArgumentException {@code "SOURCE line N: ..."} for the first malformed entry, or
      *     one naming a class or member the JDK lacks
      */
     public static El2Allowlist parse(String source, String text) {
-        return new El2Allowlist(source, AllowlistParser.parse(source, text), new RuntimeTypes());
+        AllowlistModel model = AllowlistModel.bundled();
+        if (model != null && model.isFor(text)) {
+            // Made from this very text on this very JDK, whose reflection checked every entry then.
+            return new El2Allowlist(source, text, model);
+        }
+        return parse(source, text, new RuntimeTypes(model));
+    }
+
+    /** As {@link #parse(String, String)}, against {@code types}. */
+    static El2Allowlist parse(String source, String text, RuntimeTypes types) {
+        return new El2Allowlist(source, AllowlistParser.parse(source, text), types);
+    }
+
+    /** The bundled list's text. */
+    static String bundledText() {
+        try (InputStream in = El2Allowlist.class.getResourceAsStream(BUNDLED)) {
+            if (in == null) {
+                throw new IllegalStateException("the host-kernel jar lacks its " + BUNDLED);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the bundled " + BUNDLED, e);
+        }
     }
 
     /**
@@ -101,12 +142,15 @@ public final class El2Allowlist {
      * @param descriptor a method descriptor ({@code (I)I}) or a field descriptor ({@code I})
      */
     public boolean admitsMember(String owner, String name, String descriptor) {
+        if (model != null) {
+            return model.admitsMember(owner, name, descriptor);
+        }
         return members.contains(key(owner, name, descriptor));
     }
 
     /** Whether {@code owner.name descriptor} (as {@link #admitsMember}) may link an invokedynamic or a dynamic constant. */
     public boolean admitsBootstrap(String owner, String name, String descriptor) {
-        return bootstraps.contains(key(owner, name, descriptor));
+        return model != null ? model.admitsBootstrap(key(owner, name, descriptor)) : bootstraps.contains(key(owner, name, descriptor));
     }
 
     /**
@@ -115,11 +159,18 @@ public final class El2Allowlist {
      */
     public boolean admitsClass(String binaryName) {
         String element = ModuleClasses.elementClass(binaryName.replace('.', '/'));
-        return element == null || classes.contains(element.replace('/', '.'));
+        if (element == null) {
+            return true;
+        }
+        String binary = element.replace('/', '.');
+        return model != null ? model.admitsClass(binary) : classes.contains(binary);
     }
 
     /** The entries, in file order. */
-    public List<AllowlistEntry> entries() {
+    public synchronized List<AllowlistEntry> entries() {
+        if (entries == null) {
+            entries = List.copyOf(AllowlistParser.parse(source, text));
+        }
         return entries;
     }
 
@@ -134,6 +185,9 @@ public final class El2Allowlist {
      * against the running JDK, so a JDK update that adds a member to an admitted class shows too.
      */
     public List<String> canonical() {
+        if (model != null) {
+            return model.canonical();
+        }
         List<String> lines = new ArrayList<>();
         new TreeSet<>(classes).forEach(c -> lines.add("class " + c));
         new TreeSet<>(members).forEach(m -> lines.add("member " + m));
@@ -148,7 +202,7 @@ public final class El2Allowlist {
 
     @Override
     public String toString() {
-        return "El2Allowlist[" + source + ", " + entries.size() + " entries]";
+        return "El2Allowlist[" + source + ", " + entries().size() + " entries]";
     }
 
     private static String key(String owner, String name, String descriptor) {
@@ -247,14 +301,7 @@ public final class El2Allowlist {
         static final El2Allowlist ALLOWLIST = load();
 
         private static El2Allowlist load() {
-            try (InputStream in = El2Allowlist.class.getResourceAsStream(BUNDLED)) {
-                if (in == null) {
-                    throw new IllegalStateException("the host-kernel jar lacks its " + BUNDLED);
-                }
-                return parse("bundled " + BUNDLED, new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the bundled " + BUNDLED, e);
-            }
+            return parse("bundled " + BUNDLED, bundledText());
         }
     }
 }

@@ -23,6 +23,10 @@ import org.pkvm4j.host.verify.TypeInfo.Realm;
  * <p>Only names the allow-list admits, the API's exported types, and their supertypes are ever
  * looked up: a name from a module's class file that is none of those is refused before it gets
  * here, so hostile input cannot make the host load arbitrary classes.
+ *
+ * <p>A JDK class the {@link AllowlistModel} holds (the allow-list's classes, made at build time
+ * from this very JDK) is taken from it instead of reflected over; every other name is reflected, as
+ * without a model.
  */
 final class RuntimeTypes {
     private static final String API_PACKAGE = "org.pkvm4j.api";
@@ -32,8 +36,11 @@ final class RuntimeTypes {
     private final Map<String, Optional<TypeInfo>> jdk = new ConcurrentHashMap<>();
     private final Map<String, Optional<TypeInfo>> apiTypes = new ConcurrentHashMap<>();
     private final Set<String> bootPackages;
+    private final AllowlistModel model;
 
-    RuntimeTypes() {
+    /** Classes looked up in {@code model} (null: none) first, then by reflection. */
+    RuntimeTypes(AllowlistModel model) {
+        this.model = model;
         Set<String> packages = new HashSet<>();
         for (Module m : ModuleLayer.boot().modules()) {
             packages.addAll(m.getPackages());
@@ -45,10 +52,22 @@ final class RuntimeTypes {
     TypeInfo jdk(String internalName) {
         Optional<TypeInfo> t = jdk.get(internalName);
         if (t == null) {
-            t = Optional.ofNullable(loadJdk(internalName));
+            TypeInfo known = model == null ? null : model.type(internalName);
+            t = Optional.ofNullable(known != null ? known : loadJdk(internalName));
             jdk.put(internalName, t);
         }
         return t.orElse(null);
+    }
+
+    /** The internal names of the JDK classes looked up so far that exist. */
+    Set<String> jdkFound() {
+        Set<String> found = new java.util.TreeSet<>();
+        for (Map.Entry<String, Optional<TypeInfo>> e : jdk.entrySet()) {
+            if (e.getValue().isPresent()) {
+                found.add(e.getKey());
+            }
+        }
+        return found;
     }
 
     /** A public type of an exported package of {@code org.pkvm4j.api} by internal name, or null. */
