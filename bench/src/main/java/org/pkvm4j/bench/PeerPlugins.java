@@ -104,44 +104,11 @@ public final class PeerPlugins {
 
     /** Compiles and writes {@code count} modular jars {@code r<i>.jar} into {@code dir}. */
     public static void writeRaw(Path dir, int count) throws IOException {
-        Path work = Files.createTempDirectory("pkvm4j-raw-src");
-        try {
-            Path src = work.resolve("src");
-            List<Path> sources = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                Path m = src.resolve(rawModule(i));
-                sources.add(write(m.resolve("module-info.java"), """
-                        module %s {
-                            provides java.util.function.LongUnaryOperator with raw.r%d.R%dHandler;
-                        }
-                        """.formatted(rawModule(i), i, i)));
-                sources.add(write(m.resolve("raw/r" + i + "/R" + i + "Handler.java"), """
-                        package raw.r%d;
-
-                        public final class R%dHandler implements java.util.function.LongUnaryOperator {
-                            public R%dHandler() {
-                            }
-
-                            @Override
-                            public long applyAsLong(long x1) {
-                                return x1 + 1;
-                            }
-                        }
-                        """.formatted(i, i, i)));
-            }
-            Path classes = work.resolve("classes");
-            javac(new ArrayList<>(List.of("-proc:none", "-nowarn", "-d", classes.toString(), "--module-source-path",
-                    src.toString())), sources);
-            Files.createDirectories(dir);
-            for (int i = 0; i < count; i++) {
-                Path moduleClasses = classes.resolve(rawModule(i));
-                try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(dir.resolve("r" + i + ".jar")), manifest())) {
-                    putDir(jar, moduleClasses, moduleClasses);
-                }
-            }
-        } finally {
-            FixtureModules.deleteTree(work);
+        List<ModularJar> jars = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            jars.add(new ModularJar("r" + i + ".jar", rawModule(i), "raw.r" + i, "R" + i + "Handler"));
         }
+        writeModularJars(dir, jars);
     }
 
     /** The JPMS module names of two-layer plugin {@code i}: its EL1-like part, then its EL2-like part. */
@@ -156,46 +123,55 @@ public final class PeerPlugins {
 
     /** Compiles and writes {@code count} two-layer plugins ({@link #twoLayerJars}) into {@code dir}. */
     public static void writeTwoLayers(Path dir, int count) throws IOException {
-        Path work = Files.createTempDirectory("pkvm4j-raw2-src");
+        List<ModularJar> jars = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            for (int part = 0; part < 2; part++) {
+                String module = twoLayerModules(i).get(part);
+                jars.add(new ModularJar(twoLayerJars(i).get(part), module, module, part == 0 ? "Init" : "Handler"));
+            }
+        }
+        writeModularJars(dir, jars);
+    }
+
+    /** A modular jar of one class, {@code pkg.cls}, which its module provides as a {@code LongUnaryOperator}. */
+    private record ModularJar(String jar, String module, String pkg, String cls) {
+    }
+
+    /** Compiles {@code jars} in one {@code javac} run and writes each into {@code dir}. */
+    private static void writeModularJars(Path dir, List<ModularJar> jars) throws IOException {
+        Path work = Files.createTempDirectory("pkvm4j-raw-src");
         try {
             Path src = work.resolve("src");
             List<Path> sources = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                for (int part = 0; part < 2; part++) {
-                    String module = twoLayerModules(i).get(part);
-                    String pkg = module;
-                    String cls = part == 0 ? "Init" : "Handler";
-                    sources.add(write(src.resolve(module).resolve("module-info.java"), """
-                            module %s {
-                                provides java.util.function.LongUnaryOperator with %s.%s;
-                            }
-                            """.formatted(module, pkg, cls)));
-                    sources.add(write(src.resolve(module).resolve(pkg.replace('.', '/')).resolve(cls + ".java"), """
-                            package %s;
+            for (ModularJar j : jars) {
+                Path m = src.resolve(j.module());
+                sources.add(write(m.resolve("module-info.java"), """
+                        module %s {
+                            provides java.util.function.LongUnaryOperator with %s.%s;
+                        }
+                        """.formatted(j.module(), j.pkg(), j.cls())));
+                sources.add(write(m.resolve(j.pkg().replace('.', '/')).resolve(j.cls() + ".java"), """
+                        package %s;
 
-                            public final class %s implements java.util.function.LongUnaryOperator {
-                                public %s() {
-                                }
-
-                                @Override
-                                public long applyAsLong(long x1) {
-                                    return x1 + 1;
-                                }
+                        public final class %s implements java.util.function.LongUnaryOperator {
+                            public %s() {
                             }
-                            """.formatted(pkg, cls, cls)));
-                }
+
+                            @Override
+                            public long applyAsLong(long x1) {
+                                return x1 + 1;
+                            }
+                        }
+                        """.formatted(j.pkg(), j.cls(), j.cls())));
             }
             Path classes = work.resolve("classes");
             javac(new ArrayList<>(List.of("-proc:none", "-nowarn", "-d", classes.toString(), "--module-source-path",
                     src.toString())), sources);
             Files.createDirectories(dir);
-            for (int i = 0; i < count; i++) {
-                for (int part = 0; part < 2; part++) {
-                    Path moduleClasses = classes.resolve(twoLayerModules(i).get(part));
-                    try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(dir.resolve(twoLayerJars(i).get(part))),
-                            manifest())) {
-                        putDir(jar, moduleClasses, moduleClasses);
-                    }
+            for (ModularJar j : jars) {
+                Path moduleClasses = classes.resolve(j.module());
+                try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(dir.resolve(j.jar())), manifest())) {
+                    putDir(jar, moduleClasses, moduleClasses);
                 }
             }
         } finally {

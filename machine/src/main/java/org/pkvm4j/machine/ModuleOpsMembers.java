@@ -56,7 +56,13 @@ public final class ModuleOpsMembers {
         return List.copyOf(members);
     }
 
-    private static String signature(Method m) {
+    /**
+     * A method as the KMI tables spell it: {@code name(Type, Type)}, simple parameter type names.
+     *
+     * @param m a method
+     * @return its signature as the tables spell it
+     */
+    public static String signature(Method m) {
         StringBuilder s = new StringBuilder(m.getName()).append('(');
         Class<?>[] types = m.getParameterTypes();
         for (int i = 0; i < types.length; i++) {

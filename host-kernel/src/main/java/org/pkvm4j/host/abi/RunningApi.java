@@ -88,8 +88,8 @@ public final class RunningApi {
     }
 
     /**
-     * What identifies the API's class files: a CRC-32 of every {@code .class} entry's name, size and
-     * CRC-32, in name order. It tells one build of the API from another (a changed class, one more
+     * What identifies the API's class files: how many {@code .class} entries there are, and a CRC-32
+     * of each one's name, size and CRC-32, in name order; other entries do not count. It tells one build of the API from another (a changed class, one more
      * or less); it is no defence against whoever can replace the host's own jars, who owns the host.
      */
     static String fingerprint(Map<String, byte[]> entries) {
@@ -97,10 +97,12 @@ public final class RunningApi {
         names.sort(null);
         CRC32 all = new CRC32();
         CRC32 one = new CRC32();
+        int classes = 0;
         for (String name : names) {
             if (!name.endsWith(".class")) {
                 continue;
             }
+            classes++;
             byte[] b = entries.get(name);
             one.reset();
             one.update(b);
@@ -110,7 +112,7 @@ public final class RunningApi {
             long crc = one.getValue();
             all.update(new byte[] {(byte) (crc >>> 24), (byte) (crc >>> 16), (byte) (crc >>> 8), (byte) crc});
         }
-        return names.size() + "-" + Long.toHexString(all.getValue());
+        return classes + "-" + Long.toHexString(all.getValue());
     }
 
     /** The bundled description if it was made from class files with {@code fingerprint}, else null. */

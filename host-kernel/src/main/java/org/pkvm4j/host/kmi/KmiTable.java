@@ -194,17 +194,12 @@ public record KmiTable(Kmi kmi, HandlerAbi handlerAbi, List<Member> members) {
 
     /**
      * A method as the tables spell it, {@code name(type, type)} with simple type names, from its
-     * name and JVM descriptor.
+     * name and JVM descriptor; a reflected method's is {@link
+     * org.pkvm4j.machine.ModuleOpsMembers#signature}.
      */
     public static String javaSignature(String name, String descriptor) {
         MethodTypeDesc type = MethodTypeDesc.ofDescriptor(descriptor);
         return name + type.parameterList().stream().map(ClassDesc::displayName)
-                .collect(Collectors.joining(", ", "(", ")"));
-    }
-
-    /** A reflected method as the tables spell it. */
-    public static String javaSignature(java.lang.reflect.Method method) {
-        return method.getName() + java.util.Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName)
                 .collect(Collectors.joining(", ", "(", ")"));
     }
 

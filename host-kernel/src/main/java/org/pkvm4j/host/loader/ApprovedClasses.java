@@ -216,7 +216,7 @@ public final class ApprovedClasses {
                 printable("field name", f.fieldName().stringValue());
                 printable("descriptor", f.fieldType().stringValue());
                 f.fieldTypeSymbol();
-                for (FieldElement fe : f) {
+                for (FieldElement _ : f) {
                     // every element read: the iteration is the parse
                 }
             } else if (e instanceof MethodModel m) {

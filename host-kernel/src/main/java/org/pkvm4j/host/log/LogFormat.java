@@ -10,7 +10,7 @@ import org.apache.logging.log4j.util.StringBuilderFormattable;
  * without starting Log4j: its message classes read Log4j's properties and start its status logger
  * when first loaded. For anything this does not format exactly as Log4j does (a backslash in the
  * pattern, an array, collection, map, date or Log4j-formattable argument, a {@code toString} that throws) it returns
- * null, and the caller asks Log4j ({@code KernelLogTest} compares the two).
+ * null, and the caller asks Log4j ({@code LogFormatTest} compares the two).
  */
 final class LogFormat {
     private LogFormat() {
@@ -52,17 +52,5 @@ final class LogFormat {
             }
         }
         return b.append(pattern, from, pattern.length()).toString();
-    }
-
-    /** The event's throwable, as Log4j picks it: a Throwable last argument that no placeholder takes. */
-    static Throwable throwable(String pattern, Object[] args) {
-        if (args == null || args.length == 0 || !(args[args.length - 1] instanceof Throwable t)) {
-            return null;
-        }
-        int placeholders = 0;
-        for (int at = pattern.indexOf("{}"); at >= 0; at = pattern.indexOf("{}", at + 2)) {
-            placeholders++;
-        }
-        return placeholders < args.length ? t : null;
     }
 }

@@ -65,6 +65,9 @@ final class AllowlistModel {
     private record Block(TypeInfo type, Set<String> admitted) {
     }
 
+    /** What {@link #blocks} holds for a block that cannot be parsed. */
+    private static final Block UNREADABLE = new Block(null, Set.of());
+
     private AllowlistModel(String text, int body, String allowlistSha256, Set<String> classes, Set<String> bootstraps,
             Map<String, int[]> index) {
         this.text = text;
@@ -88,19 +91,19 @@ final class AllowlistModel {
     /** The class of that internal name as it was reflected at build time, or null: then ask the JDK. */
     TypeInfo type(String internalName) {
         Block b = block(internalName);
-        return b == null ? null : b.type();
+        return b == null || b == UNREADABLE ? null : b.type();
     }
 
-    /** The internal names of the JDK classes it holds. */
-    Set<String> typeNames() {
-        return index.keySet();
-    }
-
-    /** {@link El2Allowlist#admitsMember}, binary owner name. */
-    boolean admitsMember(String owner, String name, String descriptor) {
+    /**
+     * {@link El2Allowlist#admitsMember}, binary owner name; null if the owner's block cannot be read:
+     * then reflection must answer.
+     */
+    Boolean admitsMember(String owner, String name, String descriptor) {
         Block b = block(owner.replace('.', '/'));
-        // String.concat, not +: no string-concatenation call site to link in a cold JVM.
-        return b != null && b.admitted().contains(descriptor.startsWith("(") ? name.concat(descriptor) : name.concat(":").concat(descriptor));
+        if (b == UNREADABLE) {
+            return null;
+        }
+        return b != null && b.admitted().contains(descriptor.startsWith("(") ? name + descriptor : name + ":" + descriptor);
     }
 
     /** {@link El2Allowlist#admitsBootstrap}, as {@code owner.name(descriptor)}. */
@@ -113,14 +116,18 @@ final class AllowlistModel {
         return classes.contains(binaryName);
     }
 
-    /** What it admits, as {@link El2Allowlist#canonical()}: every block read. */
+    /** What it admits, as {@link El2Allowlist#canonical()}: every block read; null if one cannot be. */
     List<String> canonical() {
         List<String> lines = new ArrayList<>();
         new TreeSet<>(classes).forEach(c -> lines.add("class " + c));
         Set<String> members = new TreeSet<>();
         for (String name : index.keySet()) {
+            Block b = block(name);
+            if (b == UNREADABLE) {
+                return null;
+            }
             String owner = name.replace('/', '.');
-            for (String key : block(name).admitted()) {
+            for (String key : b.admitted()) {
                 members.add(owner + "." + key);
             }
         }
@@ -129,6 +136,7 @@ final class AllowlistModel {
         return lines;
     }
 
+    /** The class's block; null if it holds none, {@link #UNREADABLE} if it cannot be parsed. */
     private Block block(String internalName) {
         Block b = blocks.get(internalName);
         if (b == null) {
@@ -136,7 +144,13 @@ final class AllowlistModel {
             if (at == null) {
                 return null;
             }
-            b = parseBlock(text, body + at[0], body + at[0] + at[1]);
+            try {
+                b = parseBlock(text, body + at[0], body + at[0] + at[1]);
+            } catch (RuntimeException e) {
+                // parse() checked the framing; a block garbled within it is no answer, never a throw
+                // into the module check nor a wider answer: the caller asks reflection.
+                b = UNREADABLE;
+            }
             blocks.put(internalName, b);
         }
         return b;
@@ -174,7 +188,10 @@ final class AllowlistModel {
 
     /**
      * Reads model text, or returns null if it is not of format {@value #FORMAT} or was not made
-     * from the JDK {@code identity} names (null: the running JDK has none).
+     * from the JDK {@code identity} names (null: the running JDK has none). The header is checked
+     * whole, and the blocks' framing: they follow one another in index order from {@code body} to
+     * the end of the text, each whole lines starting with its own class line. What is inside a
+     * block is read when that class is first asked about.
      *
      * @throws IllegalArgumentException if a model of this JDK is malformed
      */
@@ -182,6 +199,7 @@ final class AllowlistModel {
         Set<String> classes = new HashSet<>();
         Set<String> bootstraps = new HashSet<>();
         Map<String, int[]> index = new HashMap<>();
+        List<String> order = new ArrayList<>();
         String sha = null;
         int step = 0; // 0: format, 1: jdk, 2: allowlist, 3: the header's lists
         for (int at = 0; at < text.length(); ) {
@@ -216,7 +234,11 @@ final class AllowlistModel {
                 }
                 default -> {
                     if (line.equals("body")) {
+                        checkFraming(text, at, order, index);
                         return new AllowlistModel(text, at, sha, Set.copyOf(classes), Set.copyOf(bootstraps), Map.copyOf(index));
+                    }
+                    if (line.length() < 3 || line.charAt(1) != ' ') {
+                        throw new IllegalArgumentException(RESOURCE + ": malformed line " + line);
                     }
                     char kind = line.charAt(0);
                     String rest = line.substring(2);
@@ -226,9 +248,17 @@ final class AllowlistModel {
                         bootstraps.add(rest);
                     } else if (kind == 'I') {
                         int a = rest.indexOf(' ');
-                        int b = rest.indexOf(' ', a + 1);
-                        index.put(rest.substring(0, a), new int[] {Integer.parseInt(rest, a + 1, b, 10),
-                                Integer.parseInt(rest, b + 1, rest.length(), 10)});
+                        int b = a < 0 ? -1 : rest.indexOf(' ', a + 1);
+                        if (a <= 0 || b < 0) {
+                            throw new IllegalArgumentException(RESOURCE + ": malformed line " + line);
+                        }
+                        String name = rest.substring(0, a);
+                        // NumberFormatException is an IllegalArgumentException: a malformed number is a malformed model.
+                        int[] span = {Integer.parseInt(rest, a + 1, b, 10), Integer.parseInt(rest, b + 1, rest.length(), 10)};
+                        if (index.put(name, span) != null) {
+                            throw new IllegalArgumentException(RESOURCE + ": " + name + " indexed twice");
+                        }
+                        order.add(name);
                     } else {
                         throw new IllegalArgumentException(RESOURCE + ": malformed line " + line);
                     }
@@ -236,6 +266,32 @@ final class AllowlistModel {
             }
         }
         throw new IllegalArgumentException(RESOURCE + ": no body");
+    }
+
+    /**
+     * Checks that the blocks {@code order} names tile the text after {@code body} exactly, as {@link
+     * #write} lays them out, each whole lines starting with {@code "T NAME "}: a truncated model or
+     * a wrong offset is then a malformed model, found before any of it is used.
+     */
+    private static void checkFraming(String text, int body, List<String> order, Map<String, int[]> index) {
+        int expected = 0;
+        for (String name : order) {
+            int[] at = index.get(name);
+            if (at[0] != expected || at[1] <= name.length() + 3 || at[1] > text.length() - body - expected) {
+                throw new IllegalArgumentException(RESOURCE + ": block of " + name + " at " + at[0] + " length " + at[1]
+                        + ", not where the previous block ends (" + expected + ") or beyond the text");
+            }
+            int from = body + at[0];
+            if (!text.startsWith("T ", from) || !text.startsWith(name, from + 2) || text.charAt(from + 2 + name.length()) != ' '
+                    || text.charAt(from + at[1] - 1) != '\n') {
+                throw new IllegalArgumentException(RESOURCE + ": the block at " + at[0] + " is not that of " + name);
+            }
+            expected += at[1];
+        }
+        if (body + expected != text.length()) {
+            throw new IllegalArgumentException(RESOURCE + ": " + (text.length() - body - expected)
+                    + " characters after the last block");
+        }
     }
 
     /**
@@ -304,6 +360,18 @@ final class AllowlistModel {
         }
     }
 
+    /**
+     * {@link #parse}, but a malformed model is none (null): what the bundled model's loading does.
+     */
+    static AllowlistModel parseOrNone(String text, String identity) {
+        try {
+            return parse(text, identity);
+        } catch (RuntimeException e) {
+            // A model that cannot be read is no model: reflection gives the same answers, slower.
+            return null;
+        }
+    }
+
     /** Reads the bundled model on first use; a missing, foreign or unreadable one is none. */
     private static final class Bundled {
         static final AllowlistModel MODEL = load();
@@ -311,7 +379,7 @@ final class AllowlistModel {
         private static AllowlistModel load() {
             try (InputStream in = AllowlistModel.class.getResourceAsStream(RESOURCE)) {
                 String identity = in == null ? null : JdkIdentity.running();
-                return identity == null ? null : parse(new String(in.readAllBytes(), StandardCharsets.ISO_8859_1), identity);
+                return identity == null ? null : parseOrNone(new String(in.readAllBytes(), StandardCharsets.ISO_8859_1), identity);
             } catch (IOException | RuntimeException e) {
                 // A model that cannot be read is no model: reflection gives the same answers, slower.
                 return null;

@@ -48,6 +48,8 @@ public final class El2Allowlist {
     private final RuntimeTypes types;
     /** Computed at build time from this very text and JDK: it answers; null when the sets below do. */
     private final AllowlistModel model;
+    /** With {@link #model}: the list expanded by reflection, made only if a block of the model cannot be read. */
+    private El2Allowlist reflected;
     /** Admitted members: {@code owner.name(descriptor)} or {@code owner.name:descriptor}, binary owner names. */
     private final Set<String> members = new HashSet<>();
     /** Admitted bootstrap methods, as {@link #members}. */
@@ -107,7 +109,11 @@ public final class El2Allowlist {
      *     one naming a class or member the JDK lacks
      */
     public static El2Allowlist parse(String source, String text) {
-        AllowlistModel model = AllowlistModel.bundled();
+        return parse(source, text, AllowlistModel.bundled());
+    }
+
+    /** As {@link #parse(String, String)}, with {@code model} (null: none) for the bundled one. */
+    static El2Allowlist parse(String source, String text, AllowlistModel model) {
         if (model != null && model.isFor(text)) {
             // Made from this very text on this very JDK, whose reflection checked every entry then.
             return new El2Allowlist(source, text, model);
@@ -143,7 +149,8 @@ public final class El2Allowlist {
      */
     public boolean admitsMember(String owner, String name, String descriptor) {
         if (model != null) {
-            return model.admitsMember(owner, name, descriptor);
+            Boolean admitted = model.admitsMember(owner, name, descriptor);
+            return admitted != null ? admitted : reflected().admitsMember(owner, name, descriptor);
         }
         return members.contains(key(owner, name, descriptor));
     }
@@ -174,6 +181,18 @@ public final class El2Allowlist {
         return entries;
     }
 
+    /**
+     * This list expanded by reflection, as without a model: what answers for a class whose block of
+     * the model cannot be read (never so for the model the build wrote, but a damaged one must
+     * neither throw into a module check nor admit more).
+     */
+    private synchronized El2Allowlist reflected() {
+        if (reflected == null) {
+            reflected = parse(source, text, new RuntimeTypes(null));
+        }
+        return reflected;
+    }
+
     /** Where the list came from. */
     public String source() {
         return source;
@@ -186,7 +205,8 @@ public final class El2Allowlist {
      */
     public List<String> canonical() {
         if (model != null) {
-            return model.canonical();
+            List<String> lines = model.canonical();
+            return lines != null ? lines : reflected().canonical();
         }
         List<String> lines = new ArrayList<>();
         new TreeSet<>(classes).forEach(c -> lines.add("class " + c));

@@ -48,4 +48,15 @@ class RunningApiModelTest {
         assertNull(RunningApi.fromResource(RunningApi.fingerprint(entries)), "one class less");
         assertNull(RunningApi.fromText("no fingerprint line\n", fingerprint));
     }
+
+    @Test
+    void theFingerprintCountsTheClassFilesItHashes() {
+        Map<String, byte[]> entries = new LinkedHashMap<>(RunningApi.runningClasses().entries());
+        long classes = entries.keySet().stream().filter(n -> n.endsWith(".class")).count();
+        String fingerprint = RunningApi.fingerprint(entries);
+        assertEquals(classes + "-", fingerprint.substring(0, fingerprint.indexOf('-') + 1));
+        entries.put("META-INF/NOTICE.txt", new byte[] {1, 2, 3});
+        entries.put("org/pkvm4j/api/readme.md", new byte[] {4});
+        assertEquals(fingerprint, RunningApi.fingerprint(entries), "entries other than class files are not hashed, nor counted");
+    }
 }

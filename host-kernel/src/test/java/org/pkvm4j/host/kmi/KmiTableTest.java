@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.pkvm4j.api.el2.ModuleOps;
+import org.pkvm4j.machine.ModuleOpsMembers;
 
 /**
  * The per-KMI tables of {@code struct pkvm_module_ops} against {@link ModuleOps}, member for member,
@@ -31,10 +32,23 @@ class KmiTableTest {
         Map<String, Method> out = new LinkedHashMap<>();
         for (Method m : ModuleOps.class.getDeclaredMethods()) {
             if (!m.isSynthetic() && !Modifier.isStatic(m.getModifiers())) {
-                out.put(KmiTable.javaSignature(m), m);
+                out.put(ModuleOpsMembers.signature(m), m);
             }
         }
         return out;
+    }
+
+    /** Scenario: a module's call, named from its descriptor (KmiCheck), is named as the reflected method (KmiGate). */
+    @Test
+    void aDescriptorsSignatureIsTheReflectedMethods() {
+        Map<String, Method> ops = moduleOps();
+        assertTrue(ops.size() > 10, ops.keySet().toString());
+        for (Map.Entry<String, Method> e : ops.entrySet()) {
+            Method m = e.getValue();
+            String descriptor = java.lang.invoke.MethodType.methodType(m.getReturnType(), m.getParameterTypes())
+                    .toMethodDescriptorString();
+            assertEquals(e.getKey(), KmiTable.javaSignature(m.getName(), descriptor), descriptor);
+        }
     }
 
     /** Scenario: every Java method a KMI's table names is a ModuleOps method. */

@@ -2,8 +2,10 @@ package org.pkvm4j.host.verify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -34,17 +36,101 @@ class AllowlistModelTest {
                 "the model must be rebuilt on this JDK (./mvnw -pl host-kernel -am package)");
     }
 
+    /** The internal names of the classes a model's index names, in its order. */
+    private static List<String> indexed(String text) {
+        return text.lines().filter(l -> l.startsWith("I ")).map(l -> l.split(" ")[1]).toList();
+    }
+
+    /** The {@code I} line of {@code internalName}, without its newline. */
+    private static String indexLine(String text, String internalName) {
+        return text.lines().filter(l -> l.startsWith("I " + internalName + " ")).findFirst().orElseThrow();
+    }
+
+    /** Where {@code internalName}'s block starts and ends in {@code text}. */
+    private static int[] blockOf(String text, String internalName) {
+        String[] i = indexLine(text, internalName).split(" ");
+        int body = text.indexOf("\nbody\n") + "\nbody\n".length();
+        int from = body + Integer.parseInt(i[2]);
+        return new int[] {from, from + Integer.parseInt(i[3])};
+    }
+
     @Test
-    void everyClassItHoldsIsTheOneReflectionSees() {
+    void everyClassItHoldsIsTheOneReflectionSees() throws IOException {
         AllowlistModel model = AllowlistModel.bundled();
         assertNotNull(model, "the tests run on the JDK that built the model");
         RuntimeTypes reflected = new RuntimeTypes(null);
-        assertTrue(model.typeNames().size() > 150, "classes: " + model.typeNames().size());
-        for (String name : model.typeNames()) {
+        List<String> names = indexed(resource());
+        assertTrue(names.size() > 150, "classes: " + names.size());
+        for (String name : names) {
             assertEquals(reflected.jdk(name), model.type(name), name);
         }
-        assertTrue(model.typeNames().contains("java/lang/Object") && model.typeNames().contains("java/lang/AbstractStringBuilder"));
+        assertTrue(names.contains("java/lang/Object") && names.contains("java/lang/AbstractStringBuilder"));
         assertNull(model.type("java/lang/Thread"), "a class off the list is asked of the JDK");
+    }
+
+    /** A list read with {@code model} answers every question exactly as the list expanded by reflection. */
+    private static void answersAsReflection(El2Allowlist withModel) {
+        El2Allowlist reflected = El2Allowlist.parse("reflected", El2Allowlist.bundledText(), new RuntimeTypes(null));
+        List<String> canonical = reflected.canonical();
+        assertEquals(canonical, withModel.canonical());
+        for (String[] m : new String[][] {{"java.lang.Math", "abs", "(I)I"}, {"java.lang.Math", "abs", "(J)J"},
+                {"java.lang.StringBuilder", "append", "(I)Ljava/lang/StringBuilder;"}, {"java.lang.String", "length", "()I"},
+                {"java.lang.Integer", "MAX_VALUE", "I"}, {"java.lang.String", "intern", "()Ljava/lang/String;"},
+                {"java.lang.Thread", "start", "()V"}, {"java.lang.Object", "getClass", "()Ljava/lang/Class;"}}) {
+            assertEquals(reflected.admitsMember(m[0], m[1], m[2]), withModel.admitsMember(m[0], m[1], m[2]), String.join(".", m));
+        }
+        for (String c : new String[] {"java.lang.Math", "java.lang.Thread", "java.lang.String", "[Ljava.lang.Thread;"}) {
+            assertEquals(reflected.admitsClass(c), withModel.admitsClass(c), c);
+        }
+        assertTrue(withModel.admitsMember("java.lang.Math", "abs", "(I)I"));
+        assertFalse(withModel.admitsMember("java.lang.Thread", "start", "()V"));
+    }
+
+    @Test
+    void aTruncatedOrMisframedModelIsNoneAndReflectionAnswers() throws IOException {
+        String text = resource();
+        String identity = JdkIdentity.running();
+        int[] math = blockOf(text, "java/lang/Math");
+        String mathIndex = indexLine(text, "java/lang/Math");
+        String[] i = mathIndex.split(" ");
+        String truncatedFile = text.substring(0, text.length() - 7);
+        // Math's last line gone: without the framing check, Math's block would reach into the next class's.
+        String truncatedBlock = text.substring(0, text.lastIndexOf('\n', math[1] - 2) + 1) + text.substring(math[1]);
+        String badOffset = text.replace(mathIndex + "\n", "I " + i[1] + " " + (Integer.parseInt(i[2]) + 3) + " " + i[3] + "\n");
+        String badLength = text.replace(mathIndex + "\n", "I " + i[1] + " " + i[2] + " " + (Integer.parseInt(i[3]) - 4) + "\n");
+        String notANumber = text.replace(mathIndex + "\n", "I " + i[1] + " x" + i[2] + " " + i[3] + "\n");
+        String noLength = text.replace(mathIndex + "\n", "I " + i[1] + " " + i[2] + "\n");
+        for (String damaged : List.of(truncatedFile, truncatedBlock, badOffset, badLength, notANumber, noLength)) {
+            assertNotEquals(text, damaged);
+            assertThrows(IllegalArgumentException.class, () -> AllowlistModel.parse(damaged, identity));
+            AllowlistModel none = AllowlistModel.parseOrNone(damaged, identity);
+            assertNull(none);
+            answersAsReflection(El2Allowlist.parse("damaged", El2Allowlist.bundledText(), none));
+        }
+        AllowlistModel intact = AllowlistModel.parseOrNone(text, identity);
+        assertNotNull(intact);
+        answersAsReflection(El2Allowlist.parse("intact", El2Allowlist.bundledText(), intact));
+    }
+
+    @Test
+    void aBlockGarbledWithinItsFramingIsAnsweredByReflection() throws IOException {
+        String text = resource();
+        String identity = JdkIdentity.running();
+        int[] math = blockOf(text, "java/lang/Math");
+        String block = text.substring(math[0], math[1]);
+        assertTrue(block.contains("\nM ") && block.contains("\nA abs(I)I\n"), block);
+        // The same length, so the framing holds: one member's modifiers not a number, one admitted line of no kind.
+        for (String garbled : List.of(block.replaceFirst("\nM \\d", "\nM x"), block.replace("\nA abs(I)I\n", "\nX abs(I)I\n"))) {
+            assertNotEquals(block, garbled);
+            String damaged = text.substring(0, math[0]) + garbled + text.substring(math[1]);
+            AllowlistModel model = AllowlistModel.parse(damaged, identity);
+            assertNotNull(model, "the framing is intact");
+            assertNull(model.type("java/lang/Math"), "an unreadable block is asked of the JDK");
+            assertNotNull(model.type("java/lang/String"), "the other blocks are read");
+            El2Allowlist list = El2Allowlist.parse("garbled", El2Allowlist.bundledText(), model);
+            answersAsReflection(list);
+            assertEquals(new RuntimeTypes(null).jdk("java/lang/Math"), list.types().jdk("java/lang/Math"));
+        }
     }
 
     @Test
