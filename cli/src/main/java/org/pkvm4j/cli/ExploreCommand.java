@@ -12,6 +12,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.pkvm4j.host.BootConfig;
@@ -23,6 +24,7 @@ import org.pkvm4j.host.cmdline.ProtectedModules;
 import org.pkvm4j.cli.explore.Exploration;
 import org.pkvm4j.cli.explore.Explorer;
 import org.pkvm4j.cli.explore.Shard;
+import org.pkvm4j.host.initramfs.Initramfs;
 import org.pkvm4j.host.initramfs.Rootfs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -112,21 +114,26 @@ final class ExploreCommand implements Callable<Integer> {
         }
         Path root = initramfs != null ? initramfs : bundledInitramfs();
         // Read once: every boot mounts these bytes, measured as a mount of the directory measures them.
-        Rootfs rootfs = Rootfs.populate(root);
+        // Booting from the files, nothing is kept: the mount of the directory only finds the modules.
+        Optional<Rootfs> rootfs = readEveryBoot ? Optional.empty() : Optional.of(Rootfs.populate(root));
+        Initramfs mounted = rootfs.map(Initramfs::mount).orElseGet(() -> Initramfs.mount(root));
         List<String> set = moduleSet();
         for (String m : set) {
-            if (rootfs.fileOf(m).isEmpty()) {
-                throw new BootConfigException("module " + m + " is not in initramfs " + rootfs.root());
+            if (mounted.find(m).isEmpty()) {
+                throw new BootConfigException("module " + m + " is not in initramfs " + mounted.root());
             }
         }
         Path hyp = hypervisor != null ? hypervisor : BootConfig.of("", root).hypervisor();
+        // Either way, a missing or bad hypervisor jar is a configuration error (exit 2) before any boot,
+        // not a boot error in every row.
+        BootImage.checkHypervisor(hyp);
         if (jobs < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--jobs must be at least 1, was " + jobs);
         }
         Shard shard = shard();
         Set<BootFault.Kind> kinds = EnumSet.copyOf(faults);
-        Explorer explorer = (readEveryBoot ? new Explorer(root, hyp, set, extraCmdline, kinds, maxBoots)
-                : new Explorer(BootImage.load(rootfs, hyp), set, extraCmdline, kinds, maxBoots))
+        Explorer explorer = rootfs.map(fs -> new Explorer(BootImage.load(fs, hyp), set, extraCmdline, kinds, maxBoots))
+                .orElseGet(() -> new Explorer(root, hyp, set, extraCmdline, kinds, maxBoots))
                 .jobs(jobs).exhaustive(exhaustive).shard(shard);
         PrintWriter err = spec.commandLine().getErr();
         ProgressBar bar = new ProgressBar(err, progress || ProgressBar.isTerminal());

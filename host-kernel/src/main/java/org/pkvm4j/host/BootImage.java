@@ -37,8 +37,24 @@ public final class BootImage {
      */
     public static BootImage load(Rootfs rootfs, Path hypervisor) {
         Objects.requireNonNull(rootfs, "rootfs");
+        return new BootImage(rootfs, readHypervisor(hypervisor));
+    }
+
+    /**
+     * Reads and checks the hypervisor jar at {@code hypervisor} as {@link #load} does, for a caller
+     * that boots from the files ({@code pkvm explore --read-every-boot}) and wants a bad jar to be
+     * the configuration error it is, once, before any boot.
+     *
+     * @param hypervisor the hypervisor image: the {@code pkvm4j-hypervisor} jar
+     * @throws BootConfigException if the jar does not exist or is not the hypervisor's modular jar
+     */
+    public static void checkHypervisor(Path hypervisor) {
+        readHypervisor(hypervisor);
+    }
+
+    private static HypervisorJar readHypervisor(Path hypervisor) {
         BootConfig.checkHypervisor(hypervisor);
-        return new BootImage(rootfs, HypervisorJar.read(hypervisor));
+        return HypervisorJar.read(hypervisor);
     }
 
     /** The initramfs, in memory; every boot mounts it ({@link Initramfs#mount(Rootfs)}). */

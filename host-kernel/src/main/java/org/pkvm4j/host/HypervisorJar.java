@@ -6,7 +6,6 @@ import java.lang.module.FindException;
 import java.lang.module.ModuleDescriptor;
 import java.lang.module.ModuleFinder;
 import java.lang.module.ResolutionException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -32,6 +31,9 @@ final class HypervisorJar {
     // The hyp layer's resolution, against the one parent configuration: immutable, and a function of
     // the descriptor and the parent alone, so every device's layer is defined from it (ADR 0026).
     private volatile Resolved resolved;
+
+    // The last jar parsed, by the digest of its bytes (read).
+    private static volatile HypervisorJar last;
 
     private record Resolved(Configuration parent, Configuration configuration) {
     }
@@ -77,7 +79,10 @@ final class HypervisorJar {
     }
 
     /**
-     * Reads and parses the jar at {@code jar}.
+     * Reads the jar at {@code jar} and parses it, unless its bytes are those of the last jar parsed
+     * (tests, benchmarks and {@code pkvm explore --read-every-boot} boot one jar again and again from
+     * its path): then that parse is reused, named by this path. Immutable either way; every boot
+     * still defines its own layer from it.
      *
      * @throws BootConfigException if it cannot be read, or is not the hypervisor's modular jar
      */
@@ -88,7 +93,20 @@ final class HypervisorJar {
         } catch (IOException e) {
             throw notModular(jar, e);
         }
-        return parse(jar, bytes, ModuleFile.sha256(bytes));
+        String sha = ModuleFile.sha256(bytes);
+        HypervisorJar cached = last;
+        if (cached != null && cached.sha256().equals(sha)) {
+            if (cached.path().equals(jar)) {
+                return cached;
+            }
+            // Named by this boot's path: the bytes are the same, the place is this boot's.
+            HypervisorJar renamed = new HypervisorJar(jar, sha, cached.image(), cached.descriptor());
+            last = renamed;
+            return renamed;
+        }
+        HypervisorJar parsed = parse(jar, bytes, sha);
+        last = parsed;
+        return parsed;
     }
 
     /**
@@ -100,8 +118,8 @@ final class HypervisorJar {
         HypervisorJar parsed;
         try {
             JarImage image = JarImage.read(jar.toString(), bytes);
-            ModuleDescriptor descriptor = ModuleDescriptor.read(ByteBuffer.wrap(image.entry("module-info.class")
-                    .orElseThrow(() -> new IOException("no module-info.class"))), image::packages);
+            ModuleDescriptor descriptor = ModuleDescriptor.read(image.view("module-info.class")
+                    .orElseThrow(() -> new IOException("no module-info.class")), image::packages);
             parsed = new HypervisorJar(jar, sha256, image, descriptor);
         } catch (IOException | RuntimeException e) {
             throw notModular(jar, e);

@@ -1,10 +1,8 @@
 package org.pkvm4j.host;
 
-import java.io.IOException;
 import java.lang.module.Configuration;
 import java.lang.module.FindException;
 import java.lang.module.ResolutionException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.ServiceLoader;
@@ -27,39 +25,17 @@ final class HypervisorLayer {
     /** The hypervisor's module name. */
     static final String MODULE = "org.pkvm4j.hypervisor";
 
-    // The last jar parsed, by the digest of its bytes: tests and benchmarks boot one jar again and
-    // again from its path. Immutable; every boot still defines its own layer from it.
-    private static volatile HypervisorJar last;
-
     private HypervisorLayer() {
     }
 
     /**
-     * Defines a hyp layer from the jar at {@code jar}, read now, and returns its one {@link HypervisorImage}.
+     * Defines a hyp layer from the jar at {@code jar}, read now ({@link HypervisorJar#read}), and
+     * returns its one {@link HypervisorImage}.
      *
      * @throws BootConfigException if the jar is not the hypervisor
      */
     static HypervisorImage load(Path jar) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(jar);
-        } catch (IOException e) {
-            throw new BootConfigException(ErrorCode.BOOT_HYPERVISOR, "hypervisor image " + jar + " is not a modular jar: " + e.getMessage(), e);
-        }
-        String sha = org.pkvm4j.host.initramfs.ModuleFile.sha256(bytes);
-        HypervisorJar cached = last;
-        HypervisorJar parsed;
-        if (cached != null && cached.sha256().equals(sha) && cached.path().equals(jar)) {
-            parsed = cached;
-        } else if (cached != null && cached.sha256().equals(sha)) {
-            // Named by this boot's path: the bytes are the same, the place is this boot's.
-            parsed = new HypervisorJar(jar, sha, cached.image(), cached.descriptor());
-            last = parsed;
-        } else {
-            parsed = HypervisorJar.parse(jar, bytes, sha);
-            last = parsed;
-        }
-        return load(parsed);
+        return load(HypervisorJar.read(jar));
     }
 
     /**

@@ -4,10 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.pkvm4j.cli.Main;
 
 /** {@code pkvm explore} as a user runs it, on the bundled modules and on fixtures. */
@@ -99,6 +105,35 @@ class ExploreIT {
         assertTrue(err.toString().contains("pkvm explore: boot of el1_init_error with no fault threw"
                 + " java.lang.AssertionError: el1_init_error: BUG"), err.toString());
         assertTrue(out.toString().contains("ERROR: java.lang.AssertionError"), out.toString());
+    }
+
+    /**
+     * Scenario: a --hypervisor that is missing, not a jar, or a module jar that is not the hypervisor
+     * is a configuration error, exit 2 before any boot, whether explore reads the files once (the
+     * default) or at every boot (--read-every-boot): never a matrix of rows that each threw.
+     */
+    @Test
+    void aBadHypervisorExitsTwoInBothModes(@TempDir Path dir) throws IOException {
+        Path absent = dir.resolve("absent.jar");
+        Path notAJar = Files.writeString(dir.resolve("text.jar"), "not a jar");
+        Path notTheHypervisor = Path.of(bundled(), "kvstore.jar");
+        Map<Path, String> bad = Map.of(absent, " does not exist", notAJar, " is not a modular jar",
+                notTheHypervisor, ", not org.pkvm4j.hypervisor");
+        for (List<String> mode : List.of(List.<String>of(), List.of("--read-every-boot"))) {
+            for (Map.Entry<Path, String> hyp : bad.entrySet()) {
+                out.getBuffer().setLength(0);
+                err.getBuffer().setLength(0);
+                List<String> args = new ArrayList<>(List.of("explore", "--initramfs", bundled(), "--faults", "late",
+                        "--hypervisor", hyp.getKey().toString()));
+                args.addAll(mode);
+                String what = mode + " " + hyp.getKey() + ": " + err;
+                assertEquals(2, pkvm(args.toArray(String[]::new)), what);
+                assertTrue(err.toString().startsWith("pkvm: hypervisor image " + hyp.getKey()), what);
+                assertTrue(err.toString().contains(hyp.getValue()), what);
+                assertFalse(err.toString().contains("threw"), what);
+                assertEquals("", out.toString(), "no boot, no matrix: " + what);
+            }
+        }
     }
 
     /** Scenario: usage errors exit 2 with one line each: an unknown kind, a bound below 1, a module not there. */

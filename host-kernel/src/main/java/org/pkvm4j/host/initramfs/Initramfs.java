@@ -61,9 +61,7 @@ public final class Initramfs {
      * @throws BootConfigException if it is not a readable directory
      */
     public static Initramfs mount(Path root) {
-        if (!Files.isDirectory(root)) {
-            throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "initramfs " + root + " is not a directory; pass a folder of module files");
-        }
+        checkDirectory(root);
         Path dir = root.toAbsolutePath().normalize();
         return new Initramfs(dir, false, Optional.empty(), Optional.empty(), Optional.empty(),
                 new MeasurementLog(Measurement.INITRAMFS_DIRECTORY, dir.toString(), directoryDigest(dir)));
@@ -81,13 +79,9 @@ public final class Initramfs {
         if (Files.isDirectory(abs)) {
             Initramfs dir = mount(abs);
             return trusted.isEmpty() ? dir : new Initramfs(abs, false, Optional.empty(), Optional.empty(),
-                    Optional.of("a directory carries no signature; the trusted key "
-                            + ImageKeys.shortFingerprint(ImageKeys.fingerprint(trusted.get()))
-                            + " requires a signed image (./pkvm initramfs pack DIR -o IMAGE --key KEY)"), dir.measurements);
+                    Optional.of(directoryRejection(trusted.get())), dir.measurements);
         }
-        if (!Files.isRegularFile(abs)) {
-            throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "initramfs " + path + " does not exist; pass a folder of module files or an image");
-        }
+        checkFile(path, abs);
         // An image is read and checked whole, as the kernel unpacks its initramfs: a rootfs of its own.
         return mount(Rootfs.populate(abs, trusted));
     }
@@ -298,7 +292,37 @@ public final class Initramfs {
         return ProtectedModules.normalize(f.substring(0, f.length() - MODULE_SUFFIX.length()));
     }
 
-    private static List<Path> listDirectory(Path dir) {
+    /**
+     * Refuses a path that is not a directory, for a mount or a populate of a directory.
+     *
+     * @throws BootConfigException if it is not one
+     */
+    static void checkDirectory(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "initramfs " + dir + " is not a directory; pass a folder of module files");
+        }
+    }
+
+    /**
+     * Refuses a path ({@code abs}: {@code path} made absolute) that is not a directory nor a regular
+     * file, named as it was given.
+     *
+     * @throws BootConfigException if it is neither
+     */
+    static void checkFile(Path path, Path abs) {
+        if (!Files.isRegularFile(abs)) {
+            throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "initramfs " + path + " does not exist; pass a folder of module files or an image");
+        }
+    }
+
+    /** Why a directory is rejected under a {@code trusted} key: it carries no signature. */
+    static String directoryRejection(PublicKey trusted) {
+        return "a directory carries no signature; the trusted key " + ImageKeys.shortFingerprint(ImageKeys.fingerprint(trusted))
+                + " requires a signed image (./pkvm initramfs pack DIR -o IMAGE --key KEY)";
+    }
+
+    /** The module files of a directory, the regular {@code *.jar} files, sorted by name: what a mount lists. */
+    static List<Path> listDirectory(Path dir) {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(p -> p.getFileName().toString().endsWith(MODULE_SUFFIX))
                     .filter(Files::isRegularFile).sorted().toList();

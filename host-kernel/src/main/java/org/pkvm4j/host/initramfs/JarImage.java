@@ -1,9 +1,13 @@
 package org.pkvm4j.host.initramfs;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +29,10 @@ import org.pkvm4j.host.diag.Refusal;
  * #MAX_ENTRIES} entries), and the bounds are checked against the sizes the archive declares before
  * anything is inflated, so a hostile file cannot exhaust the host. Entry names are checked too: no
  * {@code ..}, absolute or backslashed path, no duplicate, only UTF-8.
+ *
+ * <p>Immutable: it never hands out the arrays it holds ({@link #entry} and {@link #entries} give
+ * copies, {@link #view} a read-only buffer), so one image can be shared by every device booted from
+ * it (a rootfs's parse, the hypervisor jar: ADR 0026) and what each reads is what was measured.
  */
 public final class JarImage {
     /** The most uncompressed bytes a module jar may hold. */
@@ -36,6 +44,8 @@ public final class JarImage {
 
     private final String label;
     private final Map<String, byte[]> entries;
+
+    private final Map<String, byte[]> copies = new Copies();
 
     private JarImage(String label, Map<String, byte[]> entries) {
         this.label = label;
@@ -76,9 +86,14 @@ public final class JarImage {
         return new JarImage(label, entries);
     }
 
-    /** A jar image from entries already in memory (a module read through its ModuleReader, a test). */
+    /**
+     * A jar image from entries already in memory (a module read through its ModuleReader, a test):
+     * their bytes are copied, so the caller's arrays stay the caller's.
+     */
     public static JarImage of(String label, Map<String, byte[]> entries) {
-        return new JarImage(label, new LinkedHashMap<>(entries));
+        Map<String, byte[]> own = new LinkedHashMap<>();
+        entries.forEach((name, bytes) -> own.put(name, bytes.clone()));
+        return new JarImage(label, own);
     }
 
     /**
@@ -100,8 +115,23 @@ public final class JarImage {
         return label;
     }
 
-    /** The bytes of an entry. */
+    /** A copy of the bytes of an entry: the caller's own, to change if it must. */
     public Optional<byte[]> entry(String name) {
+        byte[] bytes = entries.get(name);
+        return bytes == null ? Optional.empty() : Optional.of(bytes.clone());
+    }
+
+    /**
+     * The bytes of an entry as a read-only buffer, not copied: for readers that only read (a module
+     * reader defining every class of a layer, a descriptor).
+     */
+    public Optional<ByteBuffer> view(String name) {
+        byte[] bytes = entries.get(name);
+        return bytes == null ? Optional.empty() : Optional.of(ByteBuffer.wrap(bytes).asReadOnlyBuffer());
+    }
+
+    /** The bytes of an entry, not copied: only for this package's readers, which never change nor keep them. */
+    Optional<byte[]> stored(String name) {
         return Optional.ofNullable(entries.get(name));
     }
 
@@ -110,9 +140,12 @@ public final class JarImage {
         return entries.keySet();
     }
 
-    /** Every entry with its bytes, in archive order. */
+    /**
+     * Every entry with its bytes, in archive order: an unmodifiable view whose values are copies,
+     * made as each is read (so iterating copies one entry at a time, never the whole jar at once).
+     */
     public Map<String, byte[]> entries() {
-        return entries;
+        return copies;
     }
 
     /** The packages holding classes, derived from the {@code .class} entries. */
@@ -141,5 +174,58 @@ public final class JarImage {
     @Override
     public String toString() {
         return label;
+    }
+
+    /** {@link #entries()}: the entries, each value copied when it is read. */
+    private final class Copies extends AbstractMap<String, byte[]> {
+        private final Set<Map.Entry<String, byte[]>> entrySet = new AbstractSet<>() {
+            @Override
+            public Iterator<Map.Entry<String, byte[]>> iterator() {
+                Iterator<Map.Entry<String, byte[]>> it = entries.entrySet().iterator();
+                return new Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        return it.hasNext();
+                    }
+
+                    @Override
+                    public Map.Entry<String, byte[]> next() {
+                        Map.Entry<String, byte[]> e = it.next();
+                        return new AbstractMap.SimpleImmutableEntry<>(e.getKey(), e.getValue().clone());
+                    }
+                };
+            }
+
+            @Override
+            public int size() {
+                return entries.size();
+            }
+        };
+
+        @Override
+        public Set<Map.Entry<String, byte[]>> entrySet() {
+            return entrySet;
+        }
+
+        @Override
+        public int size() {
+            return entries.size();
+        }
+
+        @Override
+        public boolean containsKey(Object name) {
+            return entries.containsKey(name);
+        }
+
+        @Override
+        public byte[] get(Object name) {
+            byte[] bytes = entries.get(name);
+            return bytes == null ? null : bytes.clone();
+        }
+
+        @Override
+        public Set<String> keySet() {
+            return entries.keySet();
+        }
     }
 }

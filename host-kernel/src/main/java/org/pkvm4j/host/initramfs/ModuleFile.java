@@ -87,11 +87,11 @@ public record ModuleFile(Path path, String sha256, Modinfo modinfo, JarImage el1
         }
         try {
             JarImage el1 = JarImage.read(label, bytes);
-            byte[] info = el1.entry(Modinfo.ENTRY).orElseThrow(() -> new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC,
+            byte[] info = el1.stored(Modinfo.ENTRY).orElseThrow(() -> new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC,
                     label + " is not a module file: it has no " + Modinfo.ENTRY));
             Modinfo modinfo = Modinfo.parse(label, info);
             Optional<JarImage> el2 = Optional.empty();
-            Optional<byte[]> nested = el1.entry(EL2_ENTRY);
+            Optional<byte[]> nested = el1.stored(EL2_ENTRY);
             if (nested.isPresent()) {
                 if (!JarImage.looksLikeZip(nested.get())) {
                     throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, label + ": " + EL2_ENTRY + " is not a jar archive");

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.attest.Measurement;
 import org.pkvm4j.host.cmdline.ProtectedModules;
@@ -39,6 +38,16 @@ import org.pkvm4j.host.diag.ErrorCode;
  * is never kept (each read refuses afresh).
  */
 public final class Rootfs {
+    /**
+     * The most bytes of module files a directory's rootfs keeps (256 MiB). It lives as long as the
+     * boots from it ({@code pkvm explore}: the whole run), next to the parse of each module booted,
+     * on a heap that is a quarter of the machine's memory by default. A device's modules are a few
+     * hundred KiB (the bundled ones) to a few MiB; more is a directory of files no device boots, and
+     * failing up front with a message beats an {@code OutOfMemoryError} half-way through. An image is
+     * read whole at every mount, as before, under its own bound ({@link InitramfsImage#MAX_IMAGE_BYTES}).
+     */
+    public static final long MAX_DIRECTORY_BYTES = 256L << 20;
+
     /**
      * One file, as it was read.
      *
@@ -85,9 +94,7 @@ public final class Rootfs {
      * @throws BootConfigException if it is not a readable directory
      */
     public static Rootfs populate(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "initramfs " + dir + " is not a directory; pass a folder of module files");
-        }
+        Initramfs.checkDirectory(dir);
         return populate(dir, Optional.empty());
     }
 
@@ -97,22 +104,24 @@ public final class Rootfs {
      * accepted; anything else is populated rejected (it serves no module, and every mount from it
      * is rejected for the same reason).
      *
-     * @throws BootConfigException if {@code path} is neither a directory nor a file, or a file of
-     *     the directory cannot be read
+     * @throws BootConfigException if {@code path} is neither a directory nor a file, a file of the
+     *     directory cannot be read, or the directory's module files hold more than {@link
+     *     #MAX_DIRECTORY_BYTES}
      */
     public static Rootfs populate(Path path, Optional<PublicKey> trusted) {
+        return populate(path, trusted, MAX_DIRECTORY_BYTES);
+    }
+
+    /** As {@link #populate(Path, Optional)}, keeping at most {@code maxBytes} of a directory's files (a test's small bound). */
+    static Rootfs populate(Path path, Optional<PublicKey> trusted, long maxBytes) {
         Path abs = path.toAbsolutePath().normalize();
         if (Files.isDirectory(abs)) {
-            List<File> files = readDirectory(abs);
+            List<File> files = readDirectory(abs, maxBytes);
             String digest = digestOf(files);
-            Optional<String> rejection = trusted.map(k -> "a directory carries no signature; the trusted key "
-                    + ImageKeys.shortFingerprint(ImageKeys.fingerprint(k))
-                    + " requires a signed image (./pkvm initramfs pack DIR -o IMAGE --key KEY)");
+            Optional<String> rejection = trusted.map(Initramfs::directoryRejection);
             return new Rootfs(abs, false, false, Optional.empty(), rejection, digest, files);
         }
-        if (!Files.isRegularFile(abs)) {
-            throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "initramfs " + path + " does not exist; pass a folder of module files or an image");
-        }
+        Initramfs.checkFile(path, abs);
         try {
             InitramfsImage img = InitramfsImage.read(abs, trusted);
             Optional<ModuleSignature> sig = trusted.map(k -> new ModuleSignature(abs.toString(), "ed25519",
@@ -196,30 +205,41 @@ public final class Rootfs {
         return raced != null ? raced : file;
     }
 
-    /** Every module file of the directory, read whole; one over the per-file bound is hashed streamed, not kept. */
-    private static List<File> readDirectory(Path dir) {
-        List<Path> paths;
-        try (Stream<Path> listing = Files.list(dir)) {
-            paths = listing.filter(p -> p.getFileName().toString().endsWith(Initramfs.MODULE_SUFFIX))
-                    .filter(Files::isRegularFile).sorted().toList();
-        } catch (IOException e) {
-            throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "cannot list initramfs " + dir + ": " + e.getMessage(), e);
-        }
+    /**
+     * Every module file of the directory, read whole; one over the per-file bound is hashed streamed,
+     * not kept. The files kept hold at most {@code maxBytes} in all, checked before each is read.
+     */
+    private static List<File> readDirectory(Path dir, long maxBytes) {
         List<File> files = new ArrayList<>();
-        for (Path p : paths) {
+        long kept = 0;
+        for (Path p : Initramfs.listDirectory(dir)) {
             try {
                 String name = p.getFileName().toString();
-                if (Files.size(p) <= ModuleFile.MAX_FILE_BYTES) {
-                    byte[] bytes = Files.readAllBytes(p);
-                    files.add(new File(name, bytes.length, ImageManifest.sha256(bytes), bytes));
-                } else {
+                long size = Files.size(p);
+                if (size > ModuleFile.MAX_FILE_BYTES) {
                     files.add(streamed(name, p));
+                    continue;
                 }
+                if (kept + size > maxBytes) {
+                    throw tooLarge(dir, maxBytes);
+                }
+                byte[] bytes = Files.readAllBytes(p);
+                kept += bytes.length;
+                if (kept > maxBytes) {
+                    throw tooLarge(dir, maxBytes); // it grew since its size was read
+                }
+                files.add(new File(name, bytes.length, ImageManifest.sha256(bytes), bytes));
             } catch (IOException e) {
                 throw new BootConfigException(ErrorCode.BOOT_INITRAMFS, "cannot read initramfs file " + p + ": " + e.getMessage(), e);
             }
         }
         return files;
+    }
+
+    private static BootConfigException tooLarge(Path dir, long maxBytes) {
+        return new BootConfigException(ErrorCode.BOOT_INITRAMFS, "initramfs " + dir + " holds more than " + maxBytes
+                + " bytes of module files, more than is kept in memory; remove the files no device boots, or boot from"
+                + " the files (pkvm explore --read-every-boot)");
     }
 
     /** A file too large to load: its digest, streamed, so that it costs time here but never memory. */

@@ -39,11 +39,11 @@ final class DescriptorPolicy {
      * @throws PkvmException {@code ENOEXEC} if the jar is not a modular jar
      */
     static ModuleDescriptor read(JarImage jar) {
-        byte[] info = jar.entry("module-info.class").orElseThrow(() -> new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC,
+        ByteBuffer info = jar.view("module-info.class").orElseThrow(() -> new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC,
                 jar.label() + " is not a modular jar: it has no module-info.class"));
         ModuleDescriptor descriptor;
         try {
-            descriptor = ModuleDescriptor.read(ByteBuffer.wrap(info), jar::packages);
+            descriptor = ModuleDescriptor.read(info, jar::packages);
         } catch (InvalidModuleDescriptorException e) {
             throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, jar.label() + " has an invalid module-info.class: " + Printable.reason(e), e);
         } catch (UncheckedIOException e) {

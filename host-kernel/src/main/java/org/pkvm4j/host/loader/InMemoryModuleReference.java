@@ -58,11 +58,12 @@ public final class InMemoryModuleReference extends ModuleReference {
                 return jar.entry(Objects.requireNonNull(name)).map(ByteArrayInputStream::new);
             }
 
-            // Read-only: the buffer wraps the checked bytes themselves, and the layer's own code can reach
-            // this reader (ResolvedModule.reference()). A writable one would let it change them.
+            // Read-only, not copied (the JDK defines every class of the layer from these, per device): the
+            // buffer is a view of the checked bytes themselves, and the layer's own code can reach this
+            // reader (ResolvedModule.reference()). A writable one would let it change them.
             @Override
             public Optional<ByteBuffer> read(String name) {
-                return jar.entry(Objects.requireNonNull(name)).map(b -> ByteBuffer.wrap(b).asReadOnlyBuffer());
+                return jar.view(Objects.requireNonNull(name));
             }
 
             @Override

@@ -1,6 +1,8 @@
 package org.pkvm4j.host.initramfs;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -20,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pkvm4j.api.Errno;
 import org.pkvm4j.api.PkvmException;
 import org.pkvm4j.host.diag.BootConfigException;
+import org.pkvm4j.host.diag.ErrorCode;
 import org.pkvm4j.host.diag.Refusal;
 
 /**
@@ -209,6 +214,64 @@ class RootfsTest {
         Refusal two = assertThrows(Refusal.class, () -> Initramfs.mount(unsigned).read("corrupt"));
         assertNotSame(one, two);
         assertEquals(one.getMessage(), two.getMessage());
+    }
+
+    /**
+     * Scenario: the parse one mount hands out is shared with every other mount of the rootfs; changing
+     * the bytes it hands out (an entry, an entries() value) changes nothing another mount, or the
+     * same one, reads: they still read the bytes that were measured.
+     */
+    @Test
+    void bytesHandedOutBySharedParsesAreTheCallersOwn() throws IOException {
+        byte[] file = TestJars.jar().with(Modinfo.ENTRY, "name=alpha\nversion=1\n").with("a/A.class", new byte[] {1, 2, 3})
+                .with(ModuleFile.EL2_ENTRY, TestJars.jar().with("a/hyp/H.class", new byte[] {4, 5, 6}).bytes()).bytes();
+        Files.write(dir.resolve("alpha.jar"), file);
+        ModuleFile measured = ModuleFile.parse(dir.resolve("alpha.jar"), file);
+        Rootfs rootfs = Rootfs.populate(dir);
+        Initramfs a = Initramfs.mount(rootfs);
+        ModuleFile handedOut = a.inspect("alpha").orElseThrow();
+
+        handedOut.el1().entry("a/A.class").orElseThrow()[0] ^= 1;
+        handedOut.el1().entries().get("a/A.class")[1] ^= 1;
+        handedOut.el1().entries().values().forEach(bytes -> bytes[0] ^= 1);
+        handedOut.el2().orElseThrow().entry("a/hyp/H.class").orElseThrow()[0] ^= 1;
+        ByteBuffer view = handedOut.el1().view("a/A.class").orElseThrow();
+        assertThrows(ReadOnlyBufferException.class, () -> view.put(0, (byte) 9));
+        assertFalse(view.hasArray(), "a view gives no way to its array");
+
+        Initramfs b = Initramfs.mount(rootfs);
+        for (Initramfs mount : List.of(b, a)) {
+            ModuleFile read = mount.read("alpha").orElseThrow();
+            assertSame(handedOut, read, "one parse per rootfs: the object is shared");
+            for (String entry : measured.el1().entryNames()) {
+                assertArrayEquals(measured.el1().entry(entry).orElseThrow(),
+                        read.el1().entry(entry).orElseThrow(), entry);
+            }
+            assertArrayEquals(new byte[] {4, 5, 6},
+                    read.el2().orElseThrow().entry("a/hyp/H.class").orElseThrow());
+            assertEquals(ImageManifest.sha256(file), mount.measurements().beforeFreeze().getLast().sha256());
+            assertEquals(ImageManifest.sha256(file), read.sha256());
+        }
+    }
+
+    /**
+     * Scenario: a directory whose module files hold more than a rootfs keeps is a configuration error
+     * that says what to do, raised before the file that would cross the bound is read; a file over the
+     * per-file bound is not kept, so it does not count.
+     */
+    @Test
+    void aDirectoryOverTheBoundIsAConfigurationError() throws IOException {
+        Files.write(dir.resolve("alpha.jar"), module("alpha"));
+        Files.write(dir.resolve("beta.jar"), module("beta"));
+        try (RandomAccessFile huge = new RandomAccessFile(dir.resolve("huge.jar").toFile(), "rw")) {
+            huge.setLength(ModuleFile.MAX_FILE_BYTES + 1);
+        }
+        long both = module("alpha").length + module("beta").length;
+        assertEquals(List.of("alpha.jar", "beta.jar", "huge.jar"), Rootfs.populate(dir, Optional.empty(), both).names());
+        BootConfigException e = assertThrows(BootConfigException.class, () -> Rootfs.populate(dir, Optional.empty(), both - 1));
+        assertEquals(ErrorCode.BOOT_INITRAMFS, e.code());
+        assertTrue(e.getMessage().contains("holds more than " + (both - 1) + " bytes of module files"), e.getMessage());
+        assertTrue(e.getMessage().contains("--read-every-boot"), e.getMessage());
     }
 
     /** Scenario: a file held in memory has a digest known without a read (the check-ahead's key); a file on disk has none. */

@@ -72,19 +72,36 @@ class ApprovedClassLoaderTest {
     }
 
     @Test
-    void bytesChangedAfterTheChecksAreNeverDefined() {
+    void bytesOtherThanTheApprovedOnesAreNeverDefined() {
         byte[] bytes = TestClasses.type(PKG + ".Foo");
-        JarImage jar = TestClasses.jar("acme/t/hyp/Foo.class", bytes);
         ModuleDescriptor d = hypDescriptor();
-        CheckedModule.Part approved = part(jar, d);
-        // JarImage hands out its arrays: a holder could change one after approval.
-        jar.entry("acme/t/hyp/Foo.class").orElseThrow()[bytes.length - 1] ^= 1;
-        Module m = new VendorLayers().defineEl2("t", approved, ADMITTED, El2ClassHooks.NONE).layer()
+        ApprovedClasses approved = ApprovedClasses.approve("t", TestClasses.jar("acme/t/hyp/Foo.class", bytes), d);
+        byte[] changed = bytes.clone();
+        changed[changed.length - 1] ^= 1;
+        // The approval of one jar paired with another's bytes: the define-time digest check refuses them.
+        CheckedModule.Part part = new CheckedModule.Part(d, TestClasses.jar("acme/t/hyp/Foo.class", changed), approved);
+        Module m = new VendorLayers().defineEl2("t", part, ADMITTED, El2ClassHooks.NONE).layer()
                 .findModule(d.name()).orElseThrow();
         ClassNotFoundException e = assertThrows(ClassNotFoundException.class,
                 () -> Class.forName(PKG + ".Foo", false, m.getClassLoader()));
         assertTrue(e.getMessage().contains("are not the approved bytes (digest differs); refused"), e.getMessage());
         assertNull(Class.forName(m, PKG + ".Foo"), "findClass(module, name) finds nothing either");
+    }
+
+    @Test
+    void bytesChangedThroughWhatTheJarHandsOutNeverReachTheDefine() throws Exception {
+        byte[] bytes = TestClasses.type(PKG + ".Foo");
+        JarImage jar = TestClasses.jar("acme/t/hyp/Foo.class", bytes);
+        ModuleDescriptor d = hypDescriptor();
+        CheckedModule.Part approved = part(jar, d);
+        // Every array a holder can reach is its own: the caller's, an entry, an entries() value.
+        bytes[bytes.length - 1] ^= 1;
+        jar.entry("acme/t/hyp/Foo.class").orElseThrow()[bytes.length - 2] ^= 1;
+        jar.entries().get("acme/t/hyp/Foo.class")[bytes.length - 3] ^= 1;
+        jar.entries().values().iterator().next()[bytes.length - 4] ^= 1;
+        Module m = new VendorLayers().defineEl2("t", approved, ADMITTED, El2ClassHooks.NONE).layer()
+                .findModule(d.name()).orElseThrow();
+        assertEquals(PKG + ".Foo", Class.forName(PKG + ".Foo", false, m.getClassLoader()).getName());
     }
 
     @Test
