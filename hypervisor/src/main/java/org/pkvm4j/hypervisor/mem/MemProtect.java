@@ -13,7 +13,7 @@ import org.pkvm4j.machine.PageState;
  * Page ownership between the host and the hypervisor: the transitions, their checks, the locks.
  *
  * <p>Kernel counterpart: {@code arch/arm64/kvm/hyp/nvhe/mem_protect.c} (upstream, after Will
- * Deacon's 2026 series: states in {@code struct hyp_page}, see {@code ../shared/spec/PKVM.md} §4).
+ * Deacon's 2026 series: states in {@code struct hyp_page}; docs/memory.md).
  * Each transition is the kernel function of the same name, with its preconditions checked in the
  * kernel's order (so the first failing check decides the errno), and commits only after every check
  * passed: a failure changes nothing. Results are the kernel's {@code int}: 0 or a negative errno,
