@@ -87,15 +87,7 @@ public final class HostHcalls {
     }
 
     /** {@code host_hcall[call]}: the call's {@code handle___X} wrapper. */
-    private static final class Wrapper implements HostHcallHandler {
-        private final HostHcalls h;
-        private final HostHcall call;
-
-        Wrapper(HostHcalls h, HostHcall call) {
-            this.h = h;
-            this.call = call;
-        }
-
+    private record Wrapper(HostHcalls h, HostHcall call) implements HostHcallHandler {
         @Override
         public void handle(Cpu cpu, UserPtRegs regs) {
             h.dispatch(call, cpu, regs);

@@ -52,13 +52,7 @@ final class ModuleContainment {
      * reference: this class is defined anew in every boot's hyp layer, and a method reference would
      * link its call site (spinning a class) again on every boot.
      */
-    private static final class RegsRefused implements Runnable {
-        private final ModuleContainment module;
-
-        RegsRefused(ModuleContainment module) {
-            this.module = module;
-        }
-
+    private record RegsRefused(ModuleContainment module) implements Runnable {
         @Override
         public void run() {
             module.regsRefused();

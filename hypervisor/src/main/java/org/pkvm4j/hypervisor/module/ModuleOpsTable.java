@@ -270,13 +270,7 @@ public final class ModuleOpsTable implements ModuleOps {
      * platform::panicked}: this class is defined anew in every boot's hyp layer, where a method
      * reference would link its call site again on every boot.
      */
-    private static final class Panicked implements BooleanSupplier {
-        private final HypPlatform platform;
-
-        Panicked(HypPlatform platform) {
-            this.platform = platform;
-        }
-
+    private record Panicked(HypPlatform platform) implements BooleanSupplier {
         @Override
         public boolean getAsBoolean() {
             return platform.panicked();

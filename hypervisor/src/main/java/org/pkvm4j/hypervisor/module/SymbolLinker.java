@@ -79,13 +79,7 @@ final class SymbolLinker {
     }
 
     /** Sets a module's preemption flag. */
-    private static final class StopFlag implements Runnable {
-        private final VarHandle flag;
-
-        StopFlag(VarHandle flag) {
-            this.flag = flag;
-        }
-
+    private record StopFlag(VarHandle flag) implements Runnable {
         @Override
         public void run() {
             flag.setVolatile(true);
@@ -158,17 +152,7 @@ final class SymbolLinker {
      * The trampoline class: {@code public final synthetic}, an {@code Object} implementing the handler
      * interface, whose {@code handle} is {@code body}.
      */
-    private static final class Trampoline implements Consumer<ClassBuilder> {
-        private final ClassDesc handlerType;
-        private final MethodTypeDesc handleType;
-        private final CallSymbol body;
-
-        Trampoline(ClassDesc handlerType, MethodTypeDesc handleType, CallSymbol body) {
-            this.handlerType = handlerType;
-            this.handleType = handleType;
-            this.body = body;
-        }
-
+    private record Trampoline(ClassDesc handlerType, MethodTypeDesc handleType, CallSymbol body) implements Consumer<ClassBuilder> {
         @Override
         public void accept(ClassBuilder cb) {
             cb.withFlags(AccessFlag.PUBLIC, AccessFlag.FINAL, AccessFlag.SYNTHETIC)
@@ -190,19 +174,7 @@ final class SymbolLinker {
     }
 
     /** The trampoline's {@code handle}: its argument to the symbol's static method, by {@code invokestatic}. */
-    private static final class CallSymbol implements Consumer<CodeBuilder> {
-        private final ClassDesc owner;
-        private final String method;
-        private final MethodTypeDesc type;
-        private final boolean ownerIsInterface;
-
-        CallSymbol(ClassDesc owner, String method, MethodTypeDesc type, boolean ownerIsInterface) {
-            this.owner = owner;
-            this.method = method;
-            this.type = type;
-            this.ownerIsInterface = ownerIsInterface;
-        }
-
+    private record CallSymbol(ClassDesc owner, String method, MethodTypeDesc type, boolean ownerIsInterface) implements Consumer<CodeBuilder> {
         @Override
         public void accept(CodeBuilder code) {
             code.aload(1).invokestatic(owner, method, type, ownerIsInterface).return_();

@@ -87,18 +87,12 @@ public final class PkvmImage implements HypervisorImage {
                 traps);
     }
 
-    // The callbacks below are named classes, not lambdas: every boot defines this class anew (its own
+    // The callbacks below are records, not lambdas: every boot defines this class anew (its own
     // hyp layer), and each lambda would link its invokedynamic call site, spinning a class, again
     // on every boot.
 
     /** The IOMMU layer's warnings, on the hyp console. */
-    private static final class ConsoleLines implements Consumer<String> {
-        private final HypConsole console;
-
-        ConsoleLines(HypConsole console) {
-            this.console = console;
-        }
-
+    private record ConsoleLines(HypConsole console) implements Consumer<String> {
         @Override
         public void accept(String line) {
             console.puts(line);
@@ -106,15 +100,7 @@ public final class PkvmImage implements HypervisorImage {
     }
 
     /** {@code __pkvm_close_module_registration}, at the first finalize. */
-    private static final class CloseModuleRegistration implements Runnable {
-        private final MemProtect memProtect;
-        private final HypConsole console;
-
-        CloseModuleRegistration(MemProtect memProtect, HypConsole console) {
-            this.memProtect = memProtect;
-            this.console = console;
-        }
-
+    private record CloseModuleRegistration(MemProtect memProtect, HypConsole console) implements Runnable {
         @Override
         public void run() {
             long left = memProtect.closeModuleRegistration();
@@ -126,13 +112,7 @@ public final class PkvmImage implements HypervisorImage {
     }
 
     /** A panic, for any reason, stops all EL2 module code. */
-    private static final class StopModules implements Consumer<HypPanic> {
-        private final El2Modules modules;
-
-        StopModules(El2Modules modules) {
-            this.modules = modules;
-        }
-
+    private record StopModules(El2Modules modules) implements Consumer<HypPanic> {
         @Override
         public void accept(HypPanic panic) {
             modules.stopAll();
@@ -140,13 +120,7 @@ public final class PkvmImage implements HypervisorImage {
     }
 
     /** The modules' panic notifiers, which {@code hyp_panic} calls before its report. */
-    private static final class PanicNotifiers implements BiConsumer<Cpu, HypPanic> {
-        private final HypTraps traps;
-
-        PanicNotifiers(HypTraps traps) {
-            this.traps = traps;
-        }
-
+    private record PanicNotifiers(HypTraps traps) implements BiConsumer<Cpu, HypPanic> {
         @Override
         public void accept(Cpu cpu, HypPanic panic) {
             traps.panicNotifiers().beforePanic(cpu);
