@@ -130,8 +130,8 @@ public final class ModuleLoader {
             return existing.module();
         }
         long start = System.nanoTime();
-        // The module as Log4j's thread context, for the appenders; none when Log4j's output is off.
-        try (CloseableThreadContext.Instance _ = HostLogger.forwarding() ? CloseableThreadContext.put("module", module) : null) {
+        // The module as Log4j's thread context, for the appenders.
+        try (CloseableThreadContext.Instance _ = HostLogger.threadContext("module", module)) {
             LoadedModule m = load(module).module();
             trace.moduleLoad(module, start, System.nanoTime() - start, "ok", null);
             return m;
@@ -391,7 +391,7 @@ public final class ModuleLoader {
      */
     public synchronized Unloaded rmmod(String name) {
         String module = ProtectedModules.normalize(name);
-        try (CloseableThreadContext.Instance _ = HostLogger.forwarding() ? CloseableThreadContext.put("module", module) : null) {
+        try (CloseableThreadContext.Instance _ = HostLogger.threadContext("module", module)) {
             Loaded target = loaded.get(module);
             if (target == null) {
                 throw new Refusal(ErrorCode.RMMOD_NOT_LOADED, Errno.ENOENT, "module " + module + " is not currently loaded");

@@ -1,5 +1,6 @@
 package org.pkvm4j.host.log;
 
+import org.apache.logging.log4j.CloseableThreadContext;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -56,6 +57,18 @@ public final class HostLogger {
      */
     public static boolean forwarding() {
         return FORWARDING;
+    }
+
+    /**
+     * Puts {@code key = value} in Log4j's thread context until the returned instance is closed, for
+     * the appenders; nothing when Log4j's output is off ({@link #forwarding()}), which would start it.
+     *
+     * @param key the context key
+     * @param value its value
+     * @return the instance to close, or null when nothing was put (try-with-resources skips it)
+     */
+    public static CloseableThreadContext.Instance threadContext(String key, String value) {
+        return FORWARDING ? CloseableThreadContext.put(key, value) : null;
     }
 
     /**

@@ -3,19 +3,17 @@ package org.pkvm4j.host.verify;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import org.pkvm4j.host.initramfs.ModuleFile;
 import org.pkvm4j.host.verify.TypeInfo.Realm;
 
 /**
@@ -352,12 +350,8 @@ final class AllowlistModel {
         return b.toString();
     }
 
-    static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    private static String sha256(String text) {
+        return ModuleFile.sha256(text.getBytes(StandardCharsets.UTF_8));
     }
 
     /**
