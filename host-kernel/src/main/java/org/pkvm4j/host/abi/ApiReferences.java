@@ -96,7 +96,7 @@ public record ApiReferences(Set<String> types, List<MemberRef> members, List<Imp
         for (JarImage jar : jars) {
             for (Map.Entry<String, byte[]> e : jar.entries().entrySet()) {
                 if (e.getKey().endsWith(".class") && !e.getKey().endsWith("module-info.class")) {
-                    scanClass(ClassModels.parse(e.getValue()), types, members, implementations, abis);
+                    scanClass(ClassModels.parse(jar, e.getKey(), e.getValue()), types, members, implementations, abis);
                 }
             }
         }

@@ -164,7 +164,7 @@ public final class ApprovedClasses {
         }
         ClassModel model;
         try {
-            model = ClassModels.parse(bytes);
+            model = ClassModels.parse(jar, entry, bytes);
             touch(model);
         } catch (PkvmException e) {
             throw e;

@@ -37,7 +37,7 @@ final class El2Sections {
             }
             if (name.endsWith(".class")) {
                 text += e.getValue().length;
-                data += STATIC_FIELD_BYTES * staticFields(e.getValue());
+                data += STATIC_FIELD_BYTES * staticFields(jar, name, e.getValue());
             } else {
                 rodata += e.getValue().length;
             }
@@ -45,9 +45,9 @@ final class El2Sections {
         return new El2Image.Sections(text, rodata, data);
     }
 
-    private static long staticFields(byte[] classBytes) {
+    private static long staticFields(JarImage jar, String name, byte[] classBytes) {
         try {
-            ClassModel model = ClassModels.parse(classBytes);
+            ClassModel model = ClassModels.parse(jar, name, classBytes);
             long n = 0;
             for (FieldModel f : model.fields()) {
                 if (f.flags().has(AccessFlag.STATIC)) {

@@ -68,7 +68,7 @@ record El2SymbolTable(List<El2Image.Symbol> symbols) {
             }
             ClassModel model;
             try {
-                model = ClassModels.parse(entry.getValue());
+                model = ClassModels.parse(jar, name, entry.getValue());
             } catch (IllegalArgumentException e) {
                 throw new Refusal(ErrorCode.LOAD_NOT_MODULE_FILE, Errno.ENOEXEC, module + ": " + jar.label() + "!/" + name
                         + " is not a valid class file: " + Printable.reason(e), e);

@@ -93,7 +93,7 @@ public final class El2Verifier {
             String name = entry.getKey();
             if (name.endsWith(".class") && !name.equals("module-info.class") && !name.endsWith("/module-info.class")) {
                 try {
-                    ClassModel model = ClassModels.parse(entry.getValue());
+                    ClassModel model = ClassModels.parse(el2Jar, name, entry.getValue());
                     model.thisClass().asInternalName(); // the one name every later step needs: read it now
                     classes.put(name, model);
                 } catch (RuntimeException e) {

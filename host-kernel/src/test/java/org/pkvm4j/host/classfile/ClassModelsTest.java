@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.classfile.ClassModel;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.pkvm4j.host.initramfs.JarImage;
 
 class ClassModelsTest {
 
@@ -32,6 +34,22 @@ class ClassModelsTest {
         byte[] copy = bytes.clone();
         ClassModel[] seen = ClassModels.sharing(() -> new ClassModel[] {ClassModels.parse(bytes), ClassModels.parse(copy)});
         assertNotSame(seen[0], seen[1]);
+    }
+
+    /**
+     * Scenario: the copies a module's image hands each check of one entry share its model; the same
+     * name in another image is another class file.
+     */
+    @Test
+    void theCopiesOfOneEntryShareItsModel() throws IOException {
+        JarImage jar = JarImage.of("a.jar", Map.of("a/A.class", ownBytes()));
+        JarImage other = JarImage.of("b.jar", Map.of("a/A.class", ownBytes()));
+        ClassModel[] seen = ClassModels.sharing(() -> new ClassModel[] {
+            ClassModels.parse(jar, "a/A.class", jar.entry("a/A.class").orElseThrow()),
+            ClassModels.parse(jar, "a/A.class", jar.entries().get("a/A.class")),
+            ClassModels.parse(other, "a/A.class", other.entry("a/A.class").orElseThrow())});
+        assertSame(seen[0], seen[1]);
+        assertNotSame(seen[0], seen[2]);
     }
 
     /** Scenario: outside a run, and from one run to the next, nothing is kept. */
